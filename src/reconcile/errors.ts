@@ -1,0 +1,97 @@
+/**
+ * One error type for the whole tool. Retry and exit-code decisions read `code`,
+ * never the message text.
+ */
+export type ErrorCode =
+  // desired-state document
+  | 'YAML_SYNTAX' // the YAML itself does not parse
+  | 'SPEC_INVALID' // wrong type, missing key, bad value
+  | 'UNKNOWN_KEY' // a key the schema does not know (message carries "did you mean")
+  | 'TEAMD_JSON_SYNTAX' // bonding_options string is not JSON
+  | 'TEAMD_INVALID' // teamd config fails teamd's rules (unknown runner, bad link watcher, ...)
+  | 'TWO_PRIMARIES'
+  | 'DUPLICATE_MEMBER' // a member listed twice, or in two teams
+  | 'DUPLICATE_TEAM'
+  | 'NAME_CLASH' // a team named like a member
+  | 'BAD_IFNAME' // not a valid kernel interface name
+  | 'PORTS_NOT_MEMBER' // bonding_options.ports names an interface that is not a member
+  | 'UNKNOWN_NIC' // nicN that does not resolve
+  | 'FILE_READ' // the file cannot be read
+  // NetworkManager side
+  | 'NM_UNAVAILABLE' // bus or NetworkManager not reachable
+  | 'NM_TIMEOUT' // a D-Bus call did not answer in time
+  | 'NM_PERMISSION'
+  | 'NM_NO_TEAM_CAPABILITY'
+  | 'NM_INVALID_SETTINGS' // NetworkManager rejected a profile
+  | 'NM_NOT_FOUND' // object vanished (deleted between read and write)
+  | 'NM_ACTIVATION_FAILED'
+  | 'NM_ERROR' // any other D-Bus error
+  | 'STALE_PLAN' // a saved plan no longer matches NetworkManager
+  | 'VERIFY_MISMATCH';
+
+/** A position in a source file, 1-based. */
+export interface SourceLoc {
+  line: number;
+  col: number;
+}
+
+export class ReconcileError extends Error {
+  override readonly name = 'ReconcileError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Path in the document, e.g. `network_config[0].members[2].name`. */
+    readonly path?: string,
+    readonly loc?: SourceLoc,
+    /** The file the path and loc refer to. */
+    readonly file?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** `file:line:col: path: message` — every part that is known. */
+  format(): string {
+    const where = [this.file, this.loc?.line, this.loc?.col].filter((x) => x !== undefined).join(':');
+    const parts = [where, this.path, this.message].filter((x) => x !== undefined && x !== '');
+    return parts.join(': ');
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, path: this.path, loc: this.loc, file: this.file };
+  }
+}
+
+/** Codes that describe bad input: nothing is applied and the CLI exits with EXIT_INVALID_INPUT. */
+const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'YAML_SYNTAX',
+  'SPEC_INVALID',
+  'UNKNOWN_KEY',
+  'TEAMD_JSON_SYNTAX',
+  'TEAMD_INVALID',
+  'TWO_PRIMARIES',
+  'DUPLICATE_MEMBER',
+  'DUPLICATE_TEAM',
+  'NAME_CLASH',
+  'BAD_IFNAME',
+  'PORTS_NOT_MEMBER',
+  'UNKNOWN_NIC',
+  'FILE_READ',
+]);
+
+export function isInputError(code: ErrorCode): boolean {
+  return INPUT_CODES.has(code);
+}
+
+/** Transient conditions worth another try (watch backoff, verify retries). */
+export function isRetryable(code: ErrorCode): boolean {
+  return code === 'NM_TIMEOUT' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH';
+}
+
+/** A bundle of collected errors, thrown where a caller wants one exception. */
+export class ReconcileErrors extends Error {
+  override readonly name = 'ReconcileErrors';
+  constructor(readonly errors: ReconcileError[]) {
+    super(errors.map((e) => e.format()).join('\n'));
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * nmteam's own domain model: what a team should look like, independent of
+ * NetworkManager's vocabulary (that lives in src/nm/types.ts).
+ */
+
+/** A teamd JSON object (teamd's words: `runner`, `link_watch`, `ports`, ...). */
+export type TeamdJson = { [key: string]: JsonValue };
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** One static address, `192.0.2.10/24` or `2001:db8::1/64`. */
+export type Cidr = string;
+
+export interface Route {
+  /** Destination network in CIDR form; `0.0.0.0/0` / `::/0` for a default route. */
+  destination: Cidr;
+  nextHop?: string;
+  metric?: number;
+}
+
+export interface IpFamilyConfig {
+  /** NetworkManager's ipvX.method. ipv4: auto|manual|disabled; ipv6: auto|dhcp|manual|ignore|disabled. */
+  method: 'auto' | 'dhcp' | 'manual' | 'disabled' | 'ignore';
+  addresses: Cidr[]; // as written, canonical form
+  gateway?: string;
+  routes: Route[];
+  dns: string[];
+  dnsSearch: string[];
+  /** os-net-config `defroute: false` → never-default. */
+  neverDefault: boolean;
+}
+
+export interface TeamPort {
+  /** Kernel interface name (after nicN resolution). */
+  name: string;
+  /** teamd port config (`prio`, `sticky`, `queue_id`, `lacp_prio`, `lacp_key`, `link_watch`). `primary: true` is `{"prio": 100}`. */
+  config: TeamdJson;
+  /** `802-3-ethernet.mtu` of the port profile, when the member gives one. */
+  mtu?: number;
+  /** Where the member was written, e.g. `network_config[0].members[1]`. */
+  path?: string;
+}
+
+export interface Team {
+  name: string;
+  /** teamd config without `ports` (those moved to the ports). Never contains `device`. */
+  config: TeamdJson;
+  ports: TeamPort[];
+  ipv4: IpFamilyConfig;
+  ipv6: IpFamilyConfig;
+  mtu?: number;
+  /** onboot → connection.autoconnect. Default true. */
+  autoconnect: boolean;
+  /** Where the team was written, e.g. `network_config[0]`. */
+  path?: string;
+}
+
+/** An entry of another type (`interface`, `ovs_bridge`, ...) that nmteam left alone. */
+export interface SkippedEntry {
+  index: number;
+  type: string;
+  name?: string;
+  path: string;
+}
+
+/** The desired state read from one file. */
+export interface Spec {
+  file?: string;
+  teams: Team[];
+  skipped: SkippedEntry[];
+}
