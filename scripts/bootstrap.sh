@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian 12 machine (root, Node 20) needs before nmteam
+# builds and its tests run: the system packages, then the npm dependencies
+# from the committed lockfile (only when node_modules is missing or stale).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --omit=optional >&2
+fi

@@ -1,0 +1,180 @@
+import type { Message, Variant } from 'dbus-next';
+import { ReconcileError } from '../reconcile/errors';
+import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
+import type { NmPort } from './port';
+import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
+import { SignatureRegistry, settingsFromDbus, settingsToDbus, unwrapProps } from './variant';
+
+const SETTINGS_FLAG_TO_DISK = 0x1;
+const SETTINGS_FLAG_IN_MEMORY = 0x2;
+const SETTINGS_FLAG_BLOCK_AUTOCONNECT = 0x20;
+
+const AC_STATE_ACTIVATED = 2;
+const AC_STATE_DEACTIVATED = 4;
+
+/** NM_ACTIVE_CONNECTION_STATE_REASON, for messages. */
+const AC_REASONS: Record<number, string> = {
+  0: 'unknown',
+  1: 'none',
+  2: 'user-disconnected',
+  3: 'device-disconnected',
+  4: 'service-stopped',
+  5: 'ip-config-invalid',
+  6: 'connect-timeout',
+  7: 'service-start-timeout',
+  8: 'service-start-failed',
+  9: 'no-secrets',
+  10: 'login-failed',
+  11: 'connection-removed',
+  12: 'dependency-failed',
+  13: 'device-realize-failed',
+  14: 'device-removed',
+};
+
+function writeFlags(opts?: NmWriteOptions): number {
+  let flags = opts?.memoryOnly ? SETTINGS_FLAG_IN_MEMORY : SETTINGS_FLAG_TO_DISK;
+  if (opts?.blockAutoconnect) flags |= SETTINGS_FLAG_BLOCK_AUTOCONNECT;
+  return flags;
+}
+
+/** NmPort over D-Bus. Create with `await NmClient.connect()`, end with `close()`. */
+export class NmClient implements NmPort {
+  private readonly reg = new SignatureRegistry();
+  private readonly acWaiters = new Map<string, (state: number, reason: number) => void>();
+  private acMatchAdded = false;
+
+  private constructor(private readonly nm: NmBus) {
+    nm.bus.on('message', (msg: Message) => this.onMessage(msg));
+  }
+
+  static async connect(timeoutMs?: number): Promise<NmClient> {
+    const client = new NmClient(NmBus.connect(timeoutMs));
+    try {
+      await client.version(); // fail fast when NetworkManager is not there
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    return client;
+  }
+
+  async version(): Promise<string> {
+    return String(await this.nm.getProperty(NM_PATH, IFACE.manager, 'Version'));
+  }
+
+  async readConnections(): Promise<NmConnection[]> {
+    const [paths] = (await this.nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'ListConnections' })) as [string[]];
+    // Pipelined on one socket; a profile deleted meanwhile is simply skipped.
+    const read = await Promise.all(
+      paths.map((p) =>
+        this.readConnection(p).catch((err: unknown) => {
+          if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined;
+          throw err;
+        }),
+      ),
+    );
+    return read.filter((c): c is NmConnection => c !== undefined);
+  }
+
+  async readConnection(path: string): Promise<NmConnection> {
+    const [raw] = await this.nm.call({ path, iface: IFACE.connection, member: 'GetSettings' });
+    return { path, settings: settingsFromDbus(raw as Record<string, Record<string, Variant>>, this.reg) };
+  }
+
+  async readDevices(): Promise<NmDevice[]> {
+    const [paths] = (await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDevices' })) as [string[]];
+    return Promise.all(
+      paths.map(async (path) => {
+        const p = unwrapProps(await this.nm.getAllProperties(path, IFACE.device));
+        const udi = String(p.Udi ?? '');
+        return {
+          path,
+          iface: String(p.Interface),
+          deviceType: Number(p.DeviceType),
+          state: Number(p.State),
+          hwAddress: typeof p.HwAddress === 'string' ? p.HwAddress : undefined,
+          carrier: await this.nm.getProperty(path, `${IFACE.device}.Wired`, 'Carrier').then(Boolean, () => undefined),
+          physical: udi.startsWith('/sys/devices/') && !udi.startsWith('/sys/devices/virtual/'),
+        };
+      }),
+    );
+  }
+
+  async addConnection(settings: NmSettings, opts?: NmWriteOptions): Promise<string> {
+    const [path] = await this.nm.call({
+      path: NM_SETTINGS_PATH,
+      iface: IFACE.settings,
+      member: 'AddConnection2',
+      signature: 'a{sa{sv}}ua{sv}',
+      body: [settingsToDbus(settings, this.reg), writeFlags(opts), {}],
+    });
+    return String(path);
+  }
+
+  async updateConnection(path: string, settings: NmSettings, opts?: NmWriteOptions): Promise<void> {
+    await this.nm.call({
+      path,
+      iface: IFACE.connection,
+      member: 'Update2',
+      signature: 'a{sa{sv}}ua{sv}',
+      body: [settingsToDbus(settings, this.reg), writeFlags(opts), {}],
+    });
+  }
+
+  async deleteConnection(path: string): Promise<void> {
+    await this.nm.call({ path, iface: IFACE.connection, member: 'Delete' });
+  }
+
+  async activateConnection(path: string, timeoutMs = 30_000): Promise<NmActivationResult> {
+    await this.ensureAcMatch();
+    const [ac] = (await this.nm.call({
+      path: NM_PATH,
+      iface: IFACE.manager,
+      member: 'ActivateConnection',
+      signature: 'ooo',
+      body: [path, '/', '/'],
+    })) as [string];
+    return this.waitActivation(ac, timeoutMs);
+  }
+
+  close(): void {
+    this.nm.disconnect();
+  }
+
+  /** One broad match rule for all active connections (dbus-next never removes match rules). */
+  private async ensureAcMatch(): Promise<void> {
+    if (this.acMatchAdded) return;
+    await this.nm.addMatch(`type='signal',sender='${NM_BUS_NAME}',interface='${IFACE.active}',member='StateChanged'`);
+    this.acMatchAdded = true;
+  }
+
+  private onMessage(msg: Message): void {
+    if (msg.interface !== IFACE.active || msg.member !== 'StateChanged' || !msg.path) return;
+    const waiter = this.acWaiters.get(msg.path);
+    const [state, reason] = msg.body as [number, number];
+    waiter?.(state, reason);
+  }
+
+  private async waitActivation(ac: string, timeoutMs: number): Promise<NmActivationResult> {
+    return new Promise<NmActivationResult>((resolve) => {
+      const finish = (r: NmActivationResult): void => {
+        clearTimeout(timer);
+        this.acWaiters.delete(ac);
+        resolve(r);
+      };
+      const timer = setTimeout(() => finish({ ok: false, reason: `not activated within ${timeoutMs} ms` }), timeoutMs);
+      this.acWaiters.set(ac, (state, reason) => {
+        if (state === AC_STATE_ACTIVATED) finish({ ok: true, state });
+        else if (state === AC_STATE_DEACTIVATED) finish({ ok: false, state, reason: AC_REASONS[reason] ?? `reason ${reason}` });
+      });
+      // The state may have settled before our waiter was registered.
+      this.nm.getProperty(ac, IFACE.active, 'State').then(
+        (s) => {
+          if (Number(s) === AC_STATE_ACTIVATED) finish({ ok: true, state: AC_STATE_ACTIVATED });
+          else if (Number(s) === AC_STATE_DEACTIVATED) finish({ ok: false, state: AC_STATE_DEACTIVATED, reason: 'deactivated' });
+        },
+        () => finish({ ok: false, reason: 'the activation disappeared (it failed before it could be watched)' }),
+      );
+    });
+  }
+}

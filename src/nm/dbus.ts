@@ -1,0 +1,104 @@
+import * as dbus from 'dbus-next';
+import { ReconcileError } from '../reconcile/errors';
+import { translateDbusError } from './errors';
+
+/**
+ * A small typed facade over dbus-next's low-level `bus.call`: no proxy
+ * objects (each one costs an Introspect round trip), a timeout on every call
+ * (dbus-next has none: a dead socket leaves calls pending forever), and
+ * errors translated once into ReconcileError.
+ */
+
+export const NM_BUS_NAME = 'org.freedesktop.NetworkManager';
+export const NM_PATH = '/org/freedesktop/NetworkManager';
+export const NM_SETTINGS_PATH = '/org/freedesktop/NetworkManager/Settings';
+export const IFACE = {
+  manager: 'org.freedesktop.NetworkManager',
+  settings: 'org.freedesktop.NetworkManager.Settings',
+  connection: 'org.freedesktop.NetworkManager.Settings.Connection',
+  device: 'org.freedesktop.NetworkManager.Device',
+  active: 'org.freedesktop.NetworkManager.Connection.Active',
+  props: 'org.freedesktop.DBus.Properties',
+} as const;
+
+export const DEFAULT_CALL_TIMEOUT_MS = 25_000;
+
+export interface DbusCall {
+  path: string;
+  iface: string;
+  member: string;
+  signature?: string;
+  body?: unknown[];
+}
+
+export class NmBus {
+  private broken: ReconcileError | undefined;
+
+  private constructor(
+    readonly bus: dbus.MessageBus,
+    private readonly timeoutMs: number,
+  ) {
+    // Without a listener a bad socket crashes the process; remember the failure instead.
+    bus.on('error', (err: unknown) => {
+      this.broken = new ReconcileError('NM_UNAVAILABLE', `D-Bus connection failed: ${String(err)}`, undefined, undefined, undefined, { cause: err });
+    });
+  }
+
+  /** The system bus, or the one DBUS_SYSTEM_BUS_ADDRESS names (dbus-next honours it). */
+  static connect(timeoutMs = DEFAULT_CALL_TIMEOUT_MS): NmBus {
+    return new NmBus(dbus.systemBus(), timeoutMs);
+  }
+
+  async call(c: DbusCall, timeoutMs = this.timeoutMs): Promise<unknown[]> {
+    if (this.broken) throw this.broken;
+    const msg = new dbus.Message({
+      destination: NM_BUS_NAME,
+      path: c.path,
+      interface: c.iface,
+      member: c.member,
+      ...(c.signature ? { signature: c.signature, body: c.body ?? [] } : {}),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ReconcileError('NM_TIMEOUT', `${c.iface}.${c.member} on ${c.path} did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const reply = await Promise.race([this.bus.call(msg), timeout]);
+      return reply?.body ?? [];
+    } catch (err) {
+      throw translateDbusError(err, `${c.member} ${c.path}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async getProperty(path: string, iface: string, name: string): Promise<unknown> {
+    const [v] = await this.call({ path, iface: IFACE.props, member: 'Get', signature: 'ss', body: [iface, name] });
+    return (v as dbus.Variant).value;
+  }
+
+  async getAllProperties(path: string, iface: string): Promise<Record<string, dbus.Variant>> {
+    const [v] = await this.call({ path, iface: IFACE.props, member: 'GetAll', signature: 's', body: [iface] });
+    return v as Record<string, dbus.Variant>;
+  }
+
+  /** Subscribe to signals; dbus-next's low-level bus needs the rule sent by hand. */
+  async addMatch(rule: string): Promise<void> {
+    const msg = new dbus.Message({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'AddMatch',
+      signature: 's',
+      body: [rule],
+    });
+    await this.bus.call(msg);
+  }
+
+  disconnect(): void {
+    this.bus.disconnect();
+  }
+}

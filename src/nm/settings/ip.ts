@@ -1,0 +1,111 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { IpFamilyConfig, Route } from '../../reconcile/types';
+
+/**
+ * ipv4/ipv6 settings ↔ nmteam's IpFamilyConfig. Uses the `*-data` properties
+ * (address-data, route-data); the legacy `addresses`/`routes` forms are owned
+ * too, so an update removes them instead of leaving a stale copy behind.
+ */
+
+export type Family = 'ipv4' | 'ipv6';
+
+/** Properties of ipvX that nmteam owns on a team profile. */
+export const OWNED_IP_PROPS = [
+  'method',
+  'address-data',
+  'addresses',
+  'gateway',
+  'route-data',
+  'routes',
+  'dns',
+  'dns-data',
+  'dns-search',
+  'never-default',
+] as const;
+
+/** ipv4.dns is `au` in network byte order, marshalled host-endian (little-endian here). */
+export function ipv4ToNmU32(ip: string): number {
+  const b = ip.split('.').map(Number);
+  return ((b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0);
+}
+
+export function nmU32ToIpv4(n: number): string {
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff].join('.');
+}
+
+/** Expand an IPv6 address to its 16 bytes (ipv6.dns is `aay`). */
+export function ipv6ToBytes(ip: string): number[] {
+  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
+  const parse = (s: string | undefined): number[] => {
+    if (!s) return [];
+    const groups = s.split(':');
+    const last = groups[groups.length - 1]!;
+    if (isIPv4(last)) {
+      const b = last.split('.').map(Number);
+      groups.splice(groups.length - 1, 1, ((b[0]! << 8) | b[1]!).toString(16), ((b[2]! << 8) | b[3]!).toString(16));
+    }
+    return groups.map((g) => parseInt(g, 16));
+  };
+  const h = parse(head);
+  const t = parse(tail);
+  const words = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
+  return words.flatMap((w) => [(w >> 8) & 0xff, w & 0xff]);
+}
+
+/** 16 bytes → canonical (RFC 5952) text, via Node's own URL normalisation. */
+export function bytesToIpv6(bytes: number[]): string {
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+  return new URL(`http://[${words.join(':')}]`).hostname.slice(1, -1);
+}
+
+function splitCidr(cidr: string): { address: string; prefix: number } {
+  const [address, prefix] = cidr.split('/');
+  return { address: address!, prefix: Number(prefix) };
+}
+
+/** IpFamilyConfig → the NM setting (JSON form). */
+export function ipSettings(family: Family, ip: IpFamilyConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { method: ip.method };
+  if (ip.addresses.length > 0) out['address-data'] = ip.addresses.map(splitCidr);
+  if (ip.gateway) out.gateway = ip.gateway;
+  if (ip.routes.length > 0) {
+    out['route-data'] = ip.routes.map((r) => {
+      const { address, prefix } = splitCidr(r.destination);
+      return { dest: address, prefix, ...(r.nextHop ? { 'next-hop': r.nextHop } : {}), ...(r.metric !== undefined ? { metric: r.metric } : {}) };
+    });
+  }
+  if (ip.dns.length > 0) out.dns = family === 'ipv4' ? ip.dns.map(ipv4ToNmU32) : ip.dns.map(ipv6ToBytes);
+  if (ip.dnsSearch.length > 0) out['dns-search'] = [...ip.dnsSearch];
+  if (ip.neverDefault) out['never-default'] = true;
+  return out;
+}
+
+type Dict = Record<string, unknown>;
+
+/** The NM setting (JSON form, as read back) → IpFamilyConfig; absent properties take NM's defaults. */
+export function ipFromSettings(family: Family, s: Dict | undefined): IpFamilyConfig {
+  const addrData = (s?.['address-data'] as Dict[] | undefined) ?? [];
+  const routeData = (s?.['route-data'] as Dict[] | undefined) ?? [];
+  const dns = (s?.dns as unknown[] | undefined) ?? [];
+  const routes: Route[] = routeData.map((r) => ({
+    destination: `${String(r.dest)}/${Number(r.prefix)}`,
+    ...(typeof r['next-hop'] === 'string' && r['next-hop'] !== '' ? { nextHop: r['next-hop'] } : {}),
+    ...(typeof r.metric === 'number' ? { metric: r.metric } : {}),
+  }));
+  const gateway = typeof s?.gateway === 'string' && s.gateway !== '' ? s.gateway : undefined;
+  return {
+    method: (s?.method as IpFamilyConfig['method'] | undefined) ?? 'auto',
+    addresses: addrData.map((a) => `${String(a.address)}/${Number(a.prefix)}`),
+    ...(gateway ? { gateway } : {}),
+    routes,
+    dns: family === 'ipv4' ? dns.map((n) => nmU32ToIpv4(Number(n))) : dns.map((b) => bytesToIpv6(b as number[])),
+    dnsSearch: ((s?.['dns-search'] as string[] | undefined) ?? []).slice(),
+    neverDefault: s?.['never-default'] === true,
+  };
+}
+
+/** For the view: a canonical address text (IPv6 compressed), unchanged when not an IP. */
+export function canonicalIp(ip: string): string {
+  return isIPv6(ip) ? bytesToIpv6(ipv6ToBytes(ip)) : ip;
+}

@@ -1,0 +1,153 @@
+import { canonicalJson } from '../../teamd';
+import type { JsonValue, Team, TeamPort, TeamdJson } from '../../reconcile/types';
+import { type NmConnection, type NmSettings, NM_OWNER_KEY, NM_SLAVE_TYPE_TEAM, NM_TYPE_ETHERNET, NM_TYPE_TEAM } from '../types';
+import { ipFromSettings, ipSettings, OWNED_IP_PROPS } from './ip';
+
+/**
+ * Team ↔ NetworkManager profiles. Pure. The team profile carries the teamd
+ * JSON in `team.config` (one representation: NM ignores the split `team.*`
+ * properties whenever `config` is set); each member is a slave profile
+ * (`802-3-ethernet`, `connection.master`, `connection.slave-type: team`)
+ * with its teamd port config in `team-port.config`.
+ */
+
+export type ProfileKind = 'team' | 'port';
+
+export const OWNER_VALUE = 'yes';
+
+/** connection.id of a member's slave profile, NetworkManager's own naming. */
+export function portProfileId(port: string): string {
+  return `team-slave-${port}`;
+}
+
+/** The team profile nmteam wants. */
+export function teamSettings(team: Team): NmSettings {
+  const s: NmSettings = {
+    connection: {
+      id: team.name,
+      type: NM_TYPE_TEAM,
+      'interface-name': team.name,
+      autoconnect: team.autoconnect,
+      'autoconnect-slaves': 1, // ports come up with their team
+    },
+    team: { config: canonicalJson(team.config) },
+    ipv4: ipSettings('ipv4', team.ipv4),
+    ipv6: ipSettings('ipv6', team.ipv6),
+    user: { data: { [NM_OWNER_KEY]: OWNER_VALUE } },
+  };
+  if (team.mtu !== undefined) s['802-3-ethernet'] = { mtu: team.mtu };
+  return s;
+}
+
+/** The slave profile nmteam wants for one member. */
+export function portSettings(team: Team, port: TeamPort): NmSettings {
+  return {
+    connection: {
+      id: portProfileId(port.name),
+      type: NM_TYPE_ETHERNET,
+      'interface-name': port.name,
+      master: team.name,
+      'slave-type': NM_SLAVE_TYPE_TEAM,
+      autoconnect: team.autoconnect,
+    },
+    '802-3-ethernet': port.mtu !== undefined ? { mtu: port.mtu } : {},
+    'team-port': { config: canonicalJson(port.config) },
+    user: { data: { [NM_OWNER_KEY]: OWNER_VALUE } },
+  };
+}
+
+const OWNED_CONNECTION_PROPS = ['id', 'type', 'interface-name', 'master', 'slave-type', 'autoconnect', 'autoconnect-slaves'];
+
+/**
+ * Update2 replaces a whole profile: start from what NetworkManager has now,
+ * drop every property nmteam owns, then put in the desired values. Anything
+ * else (uuid, timestamps, ipv4.may-fail, other tools' user.data keys) stays.
+ */
+export function mergeOwned(current: NmSettings, desired: NmSettings, kind: ProfileKind): NmSettings {
+  const out: NmSettings = structuredClone(current);
+  const section = (name: string): Record<string, unknown> => (out[name] ??= {});
+  const replaceProps = (name: string, props: readonly string[]): void => {
+    const sec = section(name);
+    for (const p of props) delete sec[p];
+    Object.assign(sec, desired[name] ?? {});
+  };
+  replaceProps('connection', OWNED_CONNECTION_PROPS);
+  replaceProps('802-3-ethernet', ['mtu']);
+  if (kind === 'team') {
+    out.team = { ...(desired.team ?? {}) };
+    replaceProps('ipv4', OWNED_IP_PROPS);
+    replaceProps('ipv6', OWNED_IP_PROPS);
+  } else {
+    out['team-port'] = { ...(desired['team-port'] ?? {}) };
+  }
+  const data = { ...((current.user?.data as Record<string, string> | undefined) ?? {}) };
+  for (const k of Object.keys(data)) if (k.startsWith('nmteam.')) delete data[k];
+  section('user').data = { ...data, ...((desired.user?.data as Record<string, string> | undefined) ?? {}) };
+  return out;
+}
+
+export function isOwned(s: NmSettings): boolean {
+  const data = s.user?.data as Record<string, string> | undefined;
+  return data?.[NM_OWNER_KEY] !== undefined;
+}
+
+export function isTeamProfile(s: NmSettings): boolean {
+  return s.connection?.type === NM_TYPE_TEAM;
+}
+
+export function isTeamSlaveProfile(s: NmSettings): boolean {
+  return s.connection?.['slave-type'] === NM_SLAVE_TYPE_TEAM;
+}
+
+export function ifaceName(s: NmSettings): string | undefined {
+  const n = s.connection?.['interface-name'];
+  return typeof n === 'string' && n !== '' ? n : undefined;
+}
+
+/** Parse a teamd JSON string from NM; an unparsable one (edited by hand) yields undefined. */
+export function parseTeamdJson(text: unknown): TeamdJson | undefined {
+  if (typeof text !== 'string' || text.trim() === '') return {};
+  try {
+    const v = JSON.parse(text) as JsonValue;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Slave profiles whose connection.master points at the team (by interface name or UUID). */
+export function portsOf(team: NmConnection, all: NmConnection[]): NmConnection[] {
+  const keys = new Set([ifaceName(team.settings), team.settings.connection?.uuid].filter((x) => x !== undefined));
+  return all.filter((c) => isTeamSlaveProfile(c.settings) && keys.has(c.settings.connection?.master as string));
+}
+
+/** Read a team back from its profiles, in nmteam's model (for `show`). */
+export function teamFromProfiles(team: NmConnection, ports: NmConnection[]): Team {
+  const s = team.settings;
+  const name = ifaceName(s) ?? String(s.connection?.id);
+  const config = { ...(parseTeamdJson(s.team?.config) ?? {}) };
+  // A `ports` section in team.config reaches teamd behind NM's back: show it on the members instead.
+  const inline = (config.ports ?? {}) as Record<string, TeamdJson>;
+  delete config.ports;
+  delete config.device;
+  const mtu = s['802-3-ethernet']?.mtu;
+  return {
+    name,
+    config,
+    ports: ports
+      .map((p) => {
+        const pname = ifaceName(p.settings) ?? '';
+        const pmtu = p.settings['802-3-ethernet']?.mtu;
+        return {
+          name: pname,
+          config: { ...(inline[pname] ?? {}), ...(parseTeamdJson(p.settings['team-port']?.config) ?? {}) },
+          ...(typeof pmtu === 'number' && pmtu > 0 ? { mtu: pmtu } : {}),
+        };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    ipv4: ipFromSettings('ipv4', s.ipv4),
+    ipv6: ipFromSettings('ipv6', s.ipv6),
+    ...(typeof mtu === 'number' && mtu > 0 ? { mtu } : {}),
+    autoconnect: s.connection?.autoconnect !== false,
+  };
+}

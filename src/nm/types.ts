@@ -1,0 +1,53 @@
+/**
+ * NetworkManager's vocabulary, JSON-safe. Property names are NM's own
+ * (`connection.master`, `connection.slave-type`, `team.config`, `team-port.config`).
+ */
+
+/** A connection's settings (`a{sa{sv}}`) with variants unwrapped: Buffers become number arrays, 64-bit ints numbers. */
+export type NmSettings = Record<string, Record<string, unknown>>;
+
+/** A profile as read from NetworkManager. */
+export interface NmConnection {
+  /** D-Bus object path, e.g. /org/freedesktop/NetworkManager/Settings/3 */
+  path: string;
+  settings: NmSettings;
+  /** `Connection.Flags`: 0x1 unsaved, 0x2 nm-generated, 0x4 volatile, 0x8 external. */
+  flags?: number;
+  filename?: string;
+}
+
+export interface NmDevice {
+  path: string;
+  iface: string;
+  /** NM_DEVICE_TYPE: 1 ethernet, 15 team, 20 veth, ... */
+  deviceType: number;
+  /** NM_DEVICE_STATE: 10 unmanaged, 20 unavailable, 30 disconnected, 100 activated, ... */
+  state: number;
+  hwAddress?: string;
+  carrier?: boolean;
+  /** Has a bus device behind it (not virtual): Device.Udi under /sys/devices/pci... or a driver. */
+  physical?: boolean;
+}
+
+export interface NmWriteOptions {
+  /** AddConnection2/Update2 in-memory instead of to-disk. */
+  memoryOnly?: boolean;
+  /** Do not let the new profile autoconnect as a side effect of the write. */
+  blockAutoconnect?: boolean;
+}
+
+/** Final state of an activation, as NetworkManager reports it. */
+export interface NmActivationResult {
+  ok: boolean;
+  /** NM_ACTIVE_CONNECTION_STATE: 2 activated, 4 deactivated. */
+  state?: number;
+  /** NM_ACTIVE_CONNECTION_STATE_REASON or the D-Bus error text. */
+  reason?: string;
+}
+
+/** The marker nmteam writes into `user.data` of every profile it owns. */
+export const NM_OWNER_KEY = 'nmteam.managed';
+
+export const NM_TYPE_TEAM = 'team';
+export const NM_TYPE_ETHERNET = '802-3-ethernet';
+export const NM_SLAVE_TYPE_TEAM = 'team';

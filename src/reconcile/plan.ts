@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { Operation } from 'fast-json-patch';
+import type { ProfileKind } from '../nm/settings/team';
+import type { NmConnection, NmSettings } from '../nm/types';
+import { canonicalJson } from '../teamd';
+import type { Conflict, Diff, MergedProfile } from './diff';
+import { profileView } from './normalize';
+import type { JsonValue, SkippedEntry } from './types';
+
+/**
+ * A plan is data: JSON-safe, printable by renderPlan, executable by applyPlan.
+ *
+ * @example
+ *   // plan.json, as `nmteam plan --output json` prints it
+ *   { "basedOn": "3f2a…", "steps": [
+ *     { "op": "update-connection", "team": "team0", "kind": "port", "ifname": "eth1",
+ *       "patch": [{ "op": "add", "path": "/team-port/prio", "value": 100 }], ... } ] }
+ */
+interface StepBase {
+  team: string;
+  reason: string;
+}
+interface ProfileStepBase extends StepBase {
+  kind: ProfileKind;
+  ifname: string;
+  /** connection.id */
+  id: string;
+}
+export interface CreateStep extends ProfileStepBase {
+  op: 'create-connection';
+  settings: NmSettings;
+  patch: Operation[];
+}
+export interface UpdateStep extends ProfileStepBase {
+  op: 'update-connection';
+  path: string;
+  uuid: string;
+  /** The owned part; the executor merges it into a fresh read (Update2 replaces whole profiles). */
+  settings: NmSettings;
+  patch: Operation[];
+}
+export interface DeleteStep extends ProfileStepBase {
+  op: 'delete-connection';
+  path: string;
+  uuid: string;
+}
+export interface ActivateStep extends StepBase {
+  op: 'activate';
+  /** The team profile's object path when it exists before the apply; else the executor uses the one it created. */
+  path?: string;
+}
+export type Step = CreateStep | UpdateStep | DeleteStep | ActivateStep;
+
+export interface Plan {
+  /** Hash of the normalized observed state the plan was computed from. */
+  basedOn: string;
+  steps: Step[];
+  conflicts: Conflict[];
+  skipped: SkippedEntry[];
+  /** Teams in the desired state, changed or not. */
+  teams: string[];
+}
+
+export interface PlanOptions {
+  /** Add an `activate` step for every team whose profiles change. Default true. */
+  activate?: boolean;
+}
+
+function profileStep(m: MergedProfile): Step | undefined {
+  const base = { team: m.team, kind: m.kind, ifname: m.ifname };
+  const what = m.kind === 'team' ? 'team profile' : `slave profile of ${m.team}`;
+  if (m.desired && !m.current) {
+    return { op: 'create-connection', ...base, id: String(m.desired.connection?.id), reason: `no ${what} for ${m.ifname}`, settings: m.desired, patch: m.patch };
+  }
+  const id = String(m.current?.settings.connection?.id ?? '');
+  const uuid = String(m.current?.settings.connection?.uuid ?? '');
+  if (!m.desired && m.current) {
+    return { op: 'delete-connection', ...base, id, uuid, path: m.current.path, reason: m.deleteReason ?? 'not desired' };
+  }
+  if (m.desired && m.current && m.patch.length > 0) {
+    const fields = [...new Set(m.patch.map((p) => p.path.split('/').slice(1, 3).join('.')))];
+    return { op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, reason: `${fields.join(', ')} differ` };
+  }
+  return undefined;
+}
+
+const ORDER: Record<string, number> = { 'delete-connection:port': 0, 'delete-connection:team': 1, 'team': 2, 'port': 3 };
+const rank = (s: Step): number => (s.op === 'activate' ? 4 : (ORDER[`${s.op}:${s.kind}`] ?? ORDER[s.kind])!);
+
+/**
+ * Pure: Diff → ordered steps. Slave profiles are deleted before their team;
+ * a team profile is written before its slave profiles; activation comes last.
+ */
+export function planSteps(diff: Diff, observed: NmConnection[], skipped: SkippedEntry[], desiredTeams: string[], opts: PlanOptions = {}): Plan {
+  const steps = diff.profiles.map(profileStep).filter((s): s is Step => s !== undefined);
+  steps.sort((a, b) => rank(a) - rank(b));
+  if (opts.activate !== false) {
+    // A deleted slave profile detaches its port by itself; only written profiles need the team (re)activated.
+    const changed = new Set(steps.filter((s) => s.op === 'create-connection' || s.op === 'update-connection').map((s) => s.team));
+    for (const team of desiredTeams) {
+      const path = diff.profiles.find((p) => p.kind === 'team' && p.team === team)?.current?.path;
+      if (changed.has(team)) steps.push({ op: 'activate', team, reason: 'its profiles changed', ...(path ? { path } : {}) });
+    }
+  }
+  return { basedOn: hashObserved(observed), steps, conflicts: diff.conflicts, skipped, teams: desiredTeams };
+}
+
+/** Stable hash over the normalized views of the team-related profiles, for stale-plan checks. */
+export function hashObserved(observed: NmConnection[]): string {
+  const entries = observed
+    .map((c) => {
+      const kind = c.settings.connection?.type === 'team' ? 'team' : c.settings.connection?.['slave-type'] === 'team' ? 'port' : undefined;
+      return kind ? [c.settings.connection?.uuid, profileView(c.settings, kind)] : undefined;
+    })
+    .filter((e) => e !== undefined)
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  return createHash('sha256').update(canonicalJson(entries as JsonValue)).digest('hex').slice(0, 16);
+}
+
+export function countChanges(plan: Plan): Record<'create' | 'update' | 'delete' | 'activate', number> {
+  const n = { create: 0, update: 0, delete: 0, activate: 0 };
+  for (const s of plan.steps) n[s.op === 'activate' ? 'activate' : (s.op.split('-')[0] as 'create' | 'update' | 'delete')]++;
+  return n;
+}

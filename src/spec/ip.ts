@@ -1,0 +1,212 @@
+/**
+ * os-net-config's IP keys (`use_dhcp`, `use_dhcpv6`, `addresses`, `routes`,
+ * `dns_servers`, `domain`, `defroute`) → one IpFamilyConfig per family.
+ *
+ * ```yaml
+ * use_dhcp: false
+ * addresses: [{ip_netmask: 192.0.2.10/24}, {ip_netmask: '2001:DB8::0:1/64'}]
+ * routes:
+ *   - {default: true, next_hop: 192.0.2.1}            # → ipv4.gateway
+ *   - {ip_netmask: 10.0.0.0/8, next_hop: 192.0.2.254, route_options: metric 10}
+ * dns_servers: [192.0.2.53, '2001:db8::53']
+ * domain: example.com
+ * ```
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import type { IpFamilyConfig, Route } from '../reconcile/types';
+import { formatPath, type Seg } from './locate';
+import {
+  ADDRESS_KEYS, ROUTE_KEYS, UNSUPPORTED_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
+  type Obj, type Reporter,
+} from './schema';
+
+export type Family = 4 | 6;
+
+/** `2001:0DB8:0:0::1` → `2001:db8::1` (RFC 5952, via the WHATWG URL host serializer); IPv4 unchanged. */
+export function canonicalIp(ip: string): { family: Family; ip: string } | undefined {
+  if (isIPv4(ip)) return { family: 4, ip };
+  // Zone ids (`fe80::1%eth0`) are valid for net.isIPv6 but mean nothing in a profile.
+  if (!isIPv6(ip) || ip.includes('%')) return undefined;
+  return { family: 6, ip: new URL(`http://[${ip}]/`).hostname.slice(1, -1) };
+}
+
+/** `A/P` with a valid address and prefix, canonicalized; undefined if malformed. */
+export function parseCidr(text: string): { family: Family; cidr: string } | undefined {
+  const m = /^([^/]+)\/([0-9]{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const addr = canonicalIp(m[1]);
+  const prefix = Number(m[2]);
+  if (!addr || prefix > (addr.family === 4 ? 32 : 128) || (m[2].length > 1 && m[2][0] === '0')) return undefined;
+  return { family: addr.family, cidr: `${addr.ip}/${prefix}` };
+}
+
+const DEFAULT_DEST: Record<Family, string> = { 4: '0.0.0.0/0', 6: '::/0' };
+
+interface ParsedRoute {
+  family: Family;
+  route: Route;
+  isDefault: boolean;
+  path: Seg[];
+}
+
+/**
+ * Builds `ipv4` and `ipv6` for an entry. Methods: ipv4 auto (use_dhcp) /
+ * manual (static IPv4 addresses) / disabled; ipv6 auto (use_dhcpv6) / manual /
+ * ignore. use_dhcp with static addresses stays `auto` and keeps the addresses.
+ */
+export function parseIpConfig(r: Reporter, e: Obj, path: readonly Seg[]): { ipv4: IpFamilyConfig; ipv6: IpFamilyConfig } {
+  const dhcp4 = readBool(r, e, 'use_dhcp', path) ?? false;
+  const dhcp6 = readBool(r, e, 'use_dhcpv6', path) ?? false;
+  const neverDefault = readBool(r, e, 'defroute', path) === false;
+  const fam = (method: IpFamilyConfig['method']): IpFamilyConfig =>
+    ({ method, addresses: [], routes: [], dns: [], dnsSearch: [], neverDefault });
+  const cfg: Record<Family, IpFamilyConfig> = { 4: fam('disabled'), 6: fam('ignore') };
+
+  for (const a of parseAddresses(r, e, path)) cfg[a.family].addresses.push(a.cidr);
+  cfg[4].method = dhcp4 ? 'auto' : cfg[4].addresses.length > 0 ? 'manual' : 'disabled';
+  cfg[6].method = dhcp6 ? 'auto' : cfg[6].addresses.length > 0 ? 'manual' : 'ignore';
+  const off = (f: Family): boolean => cfg[f].method === 'disabled' || cfg[f].method === 'ignore';
+  const offWhy = (f: Family): string =>
+    f === 4 ? 'IPv4 is disabled (no use_dhcp and no IPv4 address)' : 'IPv6 is off (no use_dhcpv6 and no IPv6 address)';
+
+  const gatewayAt: Partial<Record<Family, Seg[]>> = {};
+  for (const rt of parseRoutes(r, e, path)) {
+    if (off(rt.family)) r.report('SPEC_INVALID', rt.path, `route of a family that is not configured: ${offWhy(rt.family)}`);
+    else if (rt.isDefault && neverDefault) {
+      r.report('SPEC_INVALID', [...rt.path, 'default'], 'a default route contradicts defroute: false');
+    } else if (rt.isDefault && rt.route.metric === undefined) {
+      // A plain default route is what NetworkManager calls the gateway.
+      const first = gatewayAt[rt.family];
+      if (first) r.report('SPEC_INVALID', rt.path, `second IPv${rt.family} default route; the first is at ${formatPath(first)}`);
+      else {
+        gatewayAt[rt.family] = rt.path;
+        cfg[rt.family].gateway = rt.route.nextHop;
+      }
+    } else cfg[rt.family].routes.push(rt.route);
+  }
+
+  const dns = readList(r, e, 'dns_servers', path) ?? [];
+  dns.forEach((v, i) => {
+    const at = [...path, 'dns_servers', i];
+    const ip = typeof v === 'string' ? canonicalIp(v) : undefined;
+    if (!ip) r.report('SPEC_INVALID', at, `must be an IPv4 or IPv6 address, got ${JSON.stringify(v)}`);
+    else if (off(ip.family)) r.report('SPEC_INVALID', at, `DNS server of a family that is not configured: ${offWhy(ip.family)}`);
+    else cfg[ip.family].dns.push(ip.ip);
+  });
+
+  const search = parseDomain(r, e, path);
+  if (search.length > 0) {
+    // os-net-config writes one DOMAIN= per ifcfg; NetworkManager wants it on a family that is up.
+    if (!off(4)) cfg[4].dnsSearch = search;
+    else if (!off(6)) cfg[6].dnsSearch = search;
+    else r.report('SPEC_INVALID', [...path, 'domain'], 'domain needs IPv4 or IPv6 to be configured');
+  }
+  return { ipv4: cfg[4], ipv6: cfg[6] };
+}
+
+function parseAddresses(r: Reporter, e: Obj, path: readonly Seg[]): { family: Family; cidr: string }[] {
+  const out: { family: Family; cidr: string }[] = [];
+  (readList(r, e, 'addresses', path) ?? []).forEach((item, i) => {
+    const at = [...path, 'addresses', i];
+    const a = asObj(r, item, at, '{ip_netmask: A/P}');
+    if (!a) return;
+    checkKeys(r, a, at, ADDRESS_KEYS);
+    if (!has(a, 'ip_netmask')) return r.report('SPEC_INVALID', at, "'ip_netmask' is required");
+    const text = readString(r, a, 'ip_netmask', at);
+    const cidr = text === undefined ? undefined : parseCidr(text);
+    if (text !== undefined && !cidr) {
+      r.report('SPEC_INVALID', [...at, 'ip_netmask'], `'${text}' is not an address/prefix like 192.0.2.10/24 or 2001:db8::10/64`);
+    }
+    if (cidr) out.push(cidr);
+  });
+  return out;
+}
+
+function parseRoutes(r: Reporter, e: Obj, path: readonly Seg[]): ParsedRoute[] {
+  const out: ParsedRoute[] = [];
+  (readList(r, e, 'routes', path) ?? []).forEach((item, i) => {
+    const at = [...path, 'routes', i];
+    const o = asObj(r, item, at, 'a route');
+    const rt = o && parseRoute(r, o, at);
+    if (rt) out.push(rt);
+  });
+  return out;
+}
+
+/** One route in either os-net-config spelling: ip_netmask/next_hop or destination/nexthop. */
+function parseRoute(r: Reporter, o: Obj, at: Seg[]): ParsedRoute | undefined {
+  checkKeys(r, o, at, ROUTE_KEYS, UNSUPPORTED_KEYS.route);
+  const errors: [Seg[], string][] = [];
+  const hopKey = pickKey(o, 'next_hop', 'nexthop', at, errors);
+  const destKey = pickKey(o, 'ip_netmask', 'destination', at, errors);
+  const hopText = readString(r, o, hopKey, at);
+  const destText = readString(r, o, destKey, at);
+  const isDefault = readBool(r, o, 'default', at) ?? false;
+  const metric = parseMetric(r, o, at);
+
+  const hop = hopText === undefined ? undefined : canonicalIp(hopText);
+  // os-net-config requires a next hop everywhere; a direct route without one is allowed here so
+  // that routes read back from NetworkManager (`nmteam show`) parse again.
+  if (!has(o, hopKey) && isDefault) errors.push([at, "a default route needs 'next_hop' (or 'nexthop')"]);
+  else if (hopText !== undefined && !hop) errors.push([[...at, hopKey], `'${hopText}' is not an IP address`]);
+  const dest = destText === undefined ? undefined : parseCidr(destText);
+  if (destText !== undefined && !dest) errors.push([[...at, destKey], `'${destText}' is not a network like 10.0.0.0/8`]);
+  if (!has(o, destKey) && !isDefault) errors.push([at, "a route needs 'ip_netmask' (or 'destination'), or 'default: true'"]);
+  const family = dest?.family ?? hop?.family;
+  if (hop && family && hop.family !== family) {
+    errors.push([[...at, hopKey], `next hop ${hop.ip} is IPv${hop.family} but the destination is IPv${family}`]);
+  }
+  if (isDefault && dest && family && dest.cidr !== DEFAULT_DEST[family]) {
+    errors.push([[...at, destKey], `default: true conflicts with destination ${dest.cidr}`]);
+  }
+  for (const [p, m] of errors) r.report('SPEC_INVALID', p, m);
+  const unreadable = (has(o, hopKey) && !hop) || (has(o, destKey) && !dest) || metric === null;
+  if (errors.length > 0 || unreadable || !family) return undefined;
+  const route: Route = { destination: dest?.cidr ?? DEFAULT_DEST[family] };
+  if (hop) route.nextHop = hop.ip;
+  if (metric !== undefined) route.metric = metric;
+  return { family, route, isDefault, path: at };
+}
+
+/** The key present among two os-net-config synonyms; both present is an error. */
+function pickKey(o: Obj, a: string, b: string, at: Seg[], errors: [Seg[], string][]): string {
+  if (has(o, a) && has(o, b)) errors.push([[...at, b], `use either '${a}' or '${b}', not both`]);
+  return has(o, a) ? a : b;
+}
+
+const METRIC = { min: 0, max: 4294967295 };
+
+/** `metric: 10` or `route_options: metric 10`; null after an error. */
+function parseMetric(r: Reporter, o: Obj, at: Seg[]): number | undefined | null {
+  const fromKey = readInt(r, o, 'metric', at, METRIC);
+  if (has(o, 'metric') && fromKey === undefined) return null;
+  const opts = readString(r, o, 'route_options', at);
+  if (has(o, 'route_options') && opts === undefined) return null;
+  if (opts === undefined || opts.trim() === '') return fromKey;
+  const m = /^\s*metric\s+([0-9]{1,10})\s*$/.exec(opts);
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n <= METRIC.max)) {
+    r.report('SPEC_INVALID', [...at, 'route_options'], `route_options '${opts}' is not supported; nmteam understands only 'metric N'`);
+    return null;
+  }
+  if (fromKey !== undefined && fromKey !== n) {
+    r.report('SPEC_INVALID', [...at, 'route_options'], `metric ${n} here conflicts with metric: ${fromKey}`);
+    return null;
+  }
+  return n;
+}
+
+/** `domain: a.example` or `domain: [a.example, b.example]` (os-net-config's domain_name_string). */
+function parseDomain(r: Reporter, e: Obj, path: readonly Seg[]): string[] {
+  if (!has(e, 'domain')) return [];
+  const v = e.domain;
+  const items = Array.isArray(v) ? v : [v];
+  const out: string[] = [];
+  items.forEach((d, i) => {
+    const at = Array.isArray(v) ? [...path, 'domain', i] : [...path, 'domain'];
+    const okName = typeof d === 'string' && d.length > 0 && d.length <= 255 && !/\s|\.\./.test(d);
+    if (okName) out.push(d);
+    else r.report('SPEC_INVALID', at, `must be a domain name like example.com, got ${JSON.stringify(d)}`);
+  });
+  return out;
+}

@@ -1,0 +1,94 @@
+/**
+ * The I/O half of the spec reader: files, stdin, the NIC mapping file, and
+ * the device list for nicN numbering. Parsing itself is parse.ts.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { ReconcileError } from '../reconcile/errors';
+import { MAX_SPEC_CHARS, parseSpec, type ParseResult } from './parse';
+import { buildNicMap, normalizeMac, orderActiveNics, parseNicMapping, usesNicNames, type NicDevice } from './nics';
+
+export interface LoadOptions {
+  /** os-net-config's mapping file (`interface_mapping: {nic1: em1}`); none by default. */
+  mappingFile?: string;
+  /** Lists network devices (from NetworkManager); only called when the spec needs nicN numbering or MAC lookups. */
+  listNics?: () => Promise<NicDevice[]>;
+  /** Reads `-`; defaults to process.stdin. */
+  readStdin?: () => Promise<string>;
+}
+
+/**
+ * Reads and parses a desired-state file (`-` reads stdin).
+ *
+ * ```ts
+ * const res = await loadSpec('/etc/nmteam/net.yaml', { mappingFile: '/etc/os-net-config/mapping.yaml', listNics });
+ * if (!res.ok) console.error(formatErrors(res.errors));
+ * ```
+ * Errors from the mapping file and the spec are returned together.
+ */
+export async function loadSpec(file: string, opts: LoadOptions = {}): Promise<ParseResult> {
+  const errors: ReconcileError[] = [];
+  const name = file === '-' ? '<stdin>' : file;
+  const text = await readText(file, name, errors, opts.readStdin);
+  if (text === undefined) return { ok: false, errors };
+
+  let mapping: Record<string, string> = {};
+  if (opts.mappingFile !== undefined) {
+    const mapText = await readText(opts.mappingFile, opts.mappingFile, errors);
+    const parsed = mapText === undefined ? undefined : parseNicMapping(mapText, opts.mappingFile);
+    if (parsed?.ok) mapping = parsed.map;
+    else if (parsed) errors.push(...parsed.errors);
+  }
+
+  // Devices are needed for nicN numbering and to turn mapped MACs into names; otherwise don't touch the bus.
+  const needDevices = usesNicNames(text) || Object.values(mapping).some((v) => normalizeMac(v) !== undefined);
+  const devices = needDevices && opts.listNics ? await listDevices(opts.listNics, errors) : [];
+  const macToName: Record<string, string> = {};
+  for (const d of devices) {
+    const mac = d.mac === undefined ? undefined : normalizeMac(d.mac);
+    if (mac !== undefined && d.physical && !(mac in macToName)) macToName[mac] = d.name;
+  }
+  const nics = buildNicMap(orderActiveNics(devices), mapping, macToName);
+
+  const res = parseSpec(text, { file: name, nics });
+  if (errors.length === 0) return res;
+  return { ok: false, errors: [...errors, ...(res.ok ? [] : res.errors)] };
+}
+
+async function readText(
+  file: string, name: string, errors: ReconcileError[], readStdin: () => Promise<string> = stdinText,
+): Promise<string | undefined> {
+  try {
+    if (file === '-') return await readStdin();
+    const info = await stat(file);
+    // A spec is a few KiB; refusing huge regular files early keeps a typo like /dev/sda harmless.
+    if (info.isFile() && info.size > MAX_SPEC_CHARS * 4) throw new Error(`file is ${info.size} bytes, too large for a spec`);
+    if (info.isDirectory()) throw new Error('is a directory');
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    errors.push(new ReconcileError('FILE_READ', `cannot read ${name}: ${why}`, undefined, undefined, name, { cause: e }));
+    return undefined;
+  }
+}
+
+async function stdinText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > MAX_SPEC_CHARS * 4) throw new Error('input too large for a spec');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function listDevices(listNics: () => Promise<NicDevice[]>, errors: ReconcileError[]): Promise<NicDevice[]> {
+  try {
+    return await listNics();
+  } catch (e) {
+    if (e instanceof ReconcileError) errors.push(e);
+    else errors.push(new ReconcileError('NM_ERROR', `cannot list network devices for nicN names: ${String(e)}`, undefined, undefined, undefined, { cause: e }));
+    return [];
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Desired-state text → Spec. Pure: no I/O, never throws, collects every
+ * problem of every entry before returning.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import { ReconcileError, type SourceLoc } from '../reconcile/errors';
+import type { SkippedEntry, Spec, Team } from '../reconcile/types';
+import { Locator, formatPath, type Seg } from './locate';
+import { checkRules, type TeamRef } from './rules';
+import { TEAM_TYPES, checkKeys, describe, isObj, suggest, type Reporter } from './schema';
+import { parseTeam } from './team';
+
+export interface ParseOptions {
+  /** Named in every error; also copied to `spec.file`. */
+  file?: string;
+  /** Alias → interface name (see nics.ts buildNicMap); members named `nicN` resolve through it. */
+  nics?: Record<string, string>;
+}
+
+export type ParseResult = { ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] };
+
+/** Larger than any sane network config; refusing early bounds memory and time on hostile input. */
+export const MAX_SPEC_CHARS = 4 * 1024 * 1024;
+/** yaml's guard against "billion laughs" alias expansion. */
+const MAX_ALIAS_COUNT = 200;
+
+/** Every os-net-config entry type (objects.object_from_json); these are skipped silently. */
+const ONC_TYPES = [
+  'route_table', 'route_rule', 'interface', 'vlan', 'ovs_bridge', 'ovs_user_bridge', 'ovs_bond', 'ovs_interface',
+  'linux_bond', 'linux_bridge', 'ivs_bridge', 'ivs_interface', 'nfvswitch_bridge', 'nfvswitch_internal', 'ovs_tunnel',
+  'ovs_patch_port', 'ib_interface', 'ib_child_interface', 'ovs_dpdk_port', 'ovs_dpdk_bond', 'vpp_interface', 'vpp_bond',
+  'contrail_vrouter', 'contrail_vrouter_dpdk', 'sriov_pf', 'sriov_vf', 'linux_tap',
+];
+
+/**
+ * Parses an os-net-config document; `team`/`linux_team` entries become
+ * Teams, other entries are listed in `spec.skipped`.
+ *
+ * ```yaml
+ * network_config:
+ *   - type: team
+ *     name: team0
+ *     use_dhcp: true
+ *     bonding_options: '{"runner": {"name": "activebackup"}}'
+ *     members:
+ *       - {type: interface, name: nic2, primary: true}
+ *       - {type: interface, name: nic3}
+ *   - {type: interface, name: nic1, use_dhcp: true}   # skipped
+ * ```
+ * `parseSpec(text, { file: 'net.yaml', nics: { nic2: 'em2', nic3: 'em3' } })`
+ */
+export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
+  const errors: ReconcileError[] = [];
+  try {
+    const spec = parseInto(String(text), opts, errors);
+    if (spec && errors.length === 0) return { ok: true, spec };
+  } catch (e) {
+    const why = e instanceof RangeError ? 'the document is too deeply nested' : `unexpected failure: ${String(e)}`;
+    errors.push(new ReconcileError('SPEC_INVALID', why, undefined, undefined, opts.file, { cause: e }));
+  }
+  return { ok: false, errors: sortErrors(errors) };
+}
+
+function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): Spec | undefined {
+  const file = opts.file;
+  const fail = (code: 'YAML_SYNTAX' | 'SPEC_INVALID', message: string, loc?: SourceLoc): undefined => {
+    errors.push(new ReconcileError(code, message, undefined, loc, file));
+    return undefined;
+  };
+  if (text.length > MAX_SPEC_CHARS) return fail('SPEC_INVALID', `the document is larger than ${MAX_SPEC_CHARS} characters`);
+  const lines = new LineCounter();
+  // merge: os-net-config reads with PyYAML, which honours `<<` merge keys.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  for (const e of doc.errors) fail('YAML_SYNTAX', e.message, lines.linePos(e.pos[0]));
+  if (doc.errors.length > 0) return undefined;
+  let root: unknown;
+  try {
+    root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (e instanceof RangeError) throw e;
+    return fail('YAML_SYNTAX', `cannot expand the document: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const where = new Locator(doc, lines, text);
+  const r: Reporter = {
+    report: (code, path, message, o) =>
+      errors.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
+    locInString: (path, i) => where.locInString(path, i),
+  };
+  return readEntries(r, root, opts);
+}
+
+function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | undefined {
+  if (!isObj(root) || !Object.prototype.hasOwnProperty.call(root, 'network_config')) {
+    const near = isObj(root) ? Object.keys(root).map((k) => suggest(k, ['network_config'])).find((s) => s) ?? '' : '';
+    r.report('SPEC_INVALID', [], `expected a mapping with a 'network_config' list, got ${describe(root)}${near}`);
+    return undefined;
+  }
+  checkKeys(r, root, [], ['network_config']);
+  const list = root.network_config;
+  if (!Array.isArray(list)) {
+    r.report('SPEC_INVALID', ['network_config'], `must be a list of entries, got ${describe(list)}`);
+    return undefined;
+  }
+  const nics = opts.nics ?? {};
+  const teams: Team[] = [];
+  const refs: TeamRef[] = [];
+  const skipped: SkippedEntry[] = [];
+  list.forEach((entry, index) => {
+    const path: Seg[] = ['network_config', index];
+    const type = isObj(entry) ? entry.type : undefined;
+    if (!isObj(entry)) r.report('SPEC_INVALID', path, `each entry must be a mapping, got ${describe(entry)}`);
+    else if (typeof type !== 'string') {
+      r.report('SPEC_INVALID', 'type' in entry ? [...path, 'type'] : path, `an entry needs a 'type' string, got ${describe(type)}`);
+    } else if (TEAM_TYPES.includes(type)) {
+      const { team, ref } = parseTeam(r, entry, path, nics);
+      teams.push(team);
+      refs.push(ref);
+    } else if (!ONC_TYPES.includes(type) && suggest(type, TEAM_TYPES)) {
+      // Not an os-net-config type but close to ours: a typo would otherwise skip the team silently.
+      r.report('SPEC_INVALID', [...path, 'type'], `unknown entry type '${type}'${suggest(type, TEAM_TYPES)}`);
+    } else {
+      const name = typeof entry.name === 'string' ? entry.name : undefined;
+      skipped.push({ index, type, ...(name !== undefined ? { name } : {}), path: formatPath(path) });
+    }
+  });
+  for (const v of checkRules(refs)) r.report(v.code, v.path, v.message);
+  const spec: Spec = { teams, skipped };
+  if (opts.file !== undefined) spec.file = opts.file;
+  return spec;
+}
+
+function sortErrors(errors: readonly ReconcileError[]): ReconcileError[] {
+  const key = (e: ReconcileError): [string, number, number] => [e.file ?? '', e.loc?.line ?? Number.MAX_SAFE_INTEGER, e.loc?.col ?? 0];
+  return [...errors].sort((a, b) => {
+    const [fa, la, ca] = key(a);
+    const [fb, lb, cb] = key(b);
+    return fa < fb ? -1 : fa > fb ? 1 : la - lb || ca - cb;
+  });
+}
+
+/**
+ * One line per error (`file:line:col: path: message`), sorted by file, line, column.
+ *
+ * ```
+ * net.yaml:7:15: network_config[0].members[1].name: nic9 is not mapped to an interface; known: nic1=em1
+ * ```
+ */
+export function formatErrors(errors: readonly ReconcileError[]): string {
+  return sortErrors(errors)
+    .map((e) => e.format())
+    .join('\n');
+}

@@ -1,0 +1,204 @@
+/**
+ * The desired-state document schema: which keys each object may have, and
+ * small typed readers that report a problem instead of throwing.
+ *
+ * Key names and value forms follow os-net-config's schema.yaml (`linux_team`,
+ * `interface`, `address`, `route` definitions), narrowed to what nmteam can
+ * apply. Hand-written rather than a JSON schema so every error names the
+ * exact key and can suggest the key the user probably meant.
+ */
+import { closest, distance } from 'fastest-levenshtein';
+import type { ErrorCode, SourceLoc } from '../reconcile/errors';
+import type { JsonValue } from '../reconcile/types';
+import type { Seg, Target } from './locate';
+
+/** Entry types nmteam manages; os-net-config itself only knows `team`. */
+export const TEAM_TYPES: readonly string[] = ['team', 'linux_team'];
+
+export const TEAM_KEYS = [
+  'type', 'name', 'bonding_options', 'members', 'use_dhcp', 'use_dhcpv6', 'addresses', 'routes',
+  'dns_servers', 'domain', 'mtu', 'defroute', 'onboot', 'nm_controlled',
+] as const;
+
+/** Per-port teamd options a member may carry, in teamd's words (teamd.conf(5) "PORT OPTIONS"). */
+export const PORT_OPTION_KEYS = ['prio', 'sticky', 'queue_id', 'lacp_prio', 'lacp_key', 'link_watch'] as const;
+
+export const MEMBER_KEYS = ['type', 'name', 'primary', 'mtu', ...PORT_OPTION_KEYS] as const;
+export const ADDRESS_KEYS = ['ip_netmask'] as const;
+export const ROUTE_KEYS = ['ip_netmask', 'destination', 'next_hop', 'nexthop', 'route_options', 'metric', 'default'] as const;
+export const MAPPING_FILE_KEYS = ['interface_mapping'] as const;
+
+/**
+ * Keys os-net-config accepts on these objects that nmteam cannot honour.
+ * They are still UNKNOWN_KEY, but the message says why instead of guessing a typo.
+ */
+export const UNSUPPORTED_KEYS = {
+  team: ['rules', 'dhclient_args', 'nic_mapping', 'persist_mapping'],
+  member: [
+    'use_dhcp', 'use_dhcpv6', 'addresses', 'routes', 'rules', 'dns_servers', 'domain', 'defroute', 'onboot',
+    'nm_controlled', 'dhclient_args', 'ethtool_opts', 'hotplug', 'linkdelay',
+  ],
+  route: ['table'],
+} as const;
+
+/** Team MTU bounds: 1280 so IPv6 always fits on the team. */
+export const TEAM_MTU = { min: 1280, max: 65535 } as const;
+/** Port MTU bounds: the kernel's ETH_MIN_MTU..IP_MAX_MTU. */
+export const PORT_MTU = { min: 68, max: 65535 } as const;
+
+/** Sink for problems; the parser turns them into ReconcileErrors with file and line:col. */
+export interface Reporter {
+  report(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target; loc?: SourceLoc }): void;
+  /** Position of character `index` inside the string at `path` (for JSON inside a YAML string). */
+  locInString(path: readonly Seg[], index: number): SourceLoc | undefined;
+}
+
+export type Obj = { [key: string]: unknown };
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function has(obj: Obj, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+/** Own-property write that is safe for keys like `__proto__` coming from user data. */
+export function setOwn<T>(obj: { [key: string]: T }, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** `'did you mean ...'` for a near miss, '' when nothing is close. */
+export function suggest(word: string, known: readonly string[]): string {
+  if (known.length === 0 || word.length > 64) return '';
+  const best = closest(word, known as string[]);
+  const d = distance(word, best);
+  return d <= 2 || d <= word.length / 3 ? ` (did you mean '${best}'?)` : '';
+}
+
+/** Reports every key of `obj` not in `known` as UNKNOWN_KEY, pointing at the key. */
+export function checkKeys(
+  r: Reporter, obj: Obj, path: readonly Seg[], known: readonly string[], unsupported: readonly string[] = [],
+): void {
+  for (const key of Object.keys(obj)) {
+    if (known.includes(key)) continue;
+    const why = unsupported.includes(key)
+      ? `'${key}' is an os-net-config option that nmteam does not support here`
+      : `unknown key '${key}'${suggest(key, known)}`;
+    r.report('UNKNOWN_KEY', [...path, key], why, { target: 'key' });
+  }
+}
+
+/** How a value was described in messages: `a string`, `a list`, ... */
+export function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
+}
+
+function bad(r: Reporter, path: readonly Seg[], want: string, v: unknown): undefined {
+  r.report('SPEC_INVALID', path, `must be ${want}, got ${describe(v)}`);
+  return undefined;
+}
+
+/** os-net-config's bool_or_param strings (oslo strutils.bool_from_string), for YAML 1.1 habits like `yes`. */
+const TRUE_WORDS = /^(t|true|on|y|yes|1)$/i;
+const FALSE_WORDS = /^(f|false|off|n|no|0)$/i;
+
+export function readBool(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): boolean | undefined {
+  if (!has(obj, key)) return undefined;
+  const v = obj[key];
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && TRUE_WORDS.test(v)) return true;
+  if (typeof v === 'string' && FALSE_WORDS.test(v)) return false;
+  return bad(r, [...path, key], 'true or false', v);
+}
+
+export function readInt(
+  r: Reporter, obj: Obj, key: string, path: readonly Seg[], range: { min: number; max: number },
+): number | undefined {
+  if (!has(obj, key)) return undefined;
+  const v = obj[key];
+  if (typeof v === 'number' && Number.isInteger(v) && v >= range.min && v <= range.max) return v;
+  return bad(r, [...path, key], `an integer from ${range.min} to ${range.max}`, v);
+}
+
+export function readString(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): string | undefined {
+  if (!has(obj, key)) return undefined;
+  const v = obj[key];
+  return typeof v === 'string' ? v : bad(r, [...path, key], 'a string', v);
+}
+
+export function readList(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): unknown[] | undefined {
+  if (!has(obj, key)) return undefined;
+  const v = obj[key];
+  return Array.isArray(v) ? v : bad(r, [...path, key], 'a list', v);
+}
+
+/** A required string key: reports a missing key at the parent object. */
+export function requireString(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): string | undefined {
+  if (!has(obj, key)) {
+    r.report('SPEC_INVALID', path, `'${key}' is required`);
+    return undefined;
+  }
+  return readString(r, obj, key, path);
+}
+
+/** A mapping at `path`, or a reported error. */
+export function asObj(r: Reporter, v: unknown, path: readonly Seg[], what: string): Obj | undefined {
+  return isObj(v) ? v : bad(r, path, `a mapping (${what})`, v);
+}
+
+/**
+ * Deep copy into plain JSON, or undefined when the value holds something JSON
+ * cannot (NaN, Infinity from YAML's `.nan`/`.inf`).
+ */
+export function toJson(v: unknown): JsonValue | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (Array.isArray(v)) {
+    const out: JsonValue[] = [];
+    for (const x of v) {
+      const j = toJson(x);
+      if (j === undefined) return undefined;
+      out.push(j);
+    }
+    return out;
+  }
+  if (!isObj(v)) return undefined;
+  const out: { [key: string]: JsonValue } = {};
+  for (const [k, x] of Object.entries(v)) {
+    const j = toJson(x);
+    if (j === undefined) return undefined;
+    setOwn(out, k, j);
+  }
+  return out;
+}
+
+/** Structural equality of JSON values (key order ignored). */
+export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  if (!isObj(a) || !isObj(b)) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => has(b, k) && jsonEqual(a[k], (b as Obj)[k] as JsonValue));
+}
+
+const IFNAMSIZ = 16;
+
+/**
+ * Why `name` is not a valid kernel interface name (dev_valid_name() in
+ * net/core/dev.c), or undefined when it is: 1..15 bytes, not `.`/`..`,
+ * no `/`, `:` or whitespace.
+ */
+export function ifnameProblem(name: string): string | undefined {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes === 0) return 'an interface name cannot be empty';
+  if (bytes >= IFNAMSIZ) return `interface name '${name}' is ${bytes} bytes; the kernel allows at most ${IFNAMSIZ - 1}`;
+  if (name === '.' || name === '..') return `'${name}' is not a valid interface name`;
+  if (/[/:\s\0]/u.test(name)) return `interface name '${name}' contains '/', ':', a NUL or whitespace`;
+  return undefined;
+}

@@ -1,0 +1,214 @@
+/**
+ * One `type: team` entry → a Team.
+ *
+ * ```yaml
+ * - type: team
+ *   name: team0
+ *   bonding_options: '{"runner": {"name": "activebackup"}, "ports": {"em2": {"sticky": true}}}'
+ *   members:
+ *     - {type: interface, name: nic1, primary: true}   # → port config {"prio": 100}
+ *     - {type: interface, name: em2, link_watch: {name: ethtool}}
+ * ```
+ * bonding_options may also be a YAML mapping; its `ports` section is moved
+ * onto the members and `device` is dropped (the entry's name is the device).
+ */
+import type { Team, TeamdJson, TeamPort } from '../reconcile/types';
+import { validatePortConfig, validateTeamConfig, type TeamdIssue } from '../teamd';
+import { parseIpConfig } from './ip';
+import { formatPath, jsonErrorOffset, type Seg } from './locate';
+import { resolveNicName } from './nics';
+import type { MemberRef, TeamRef } from './rules';
+import {
+  MEMBER_KEYS, PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, UNSUPPORTED_KEYS, asObj, checkKeys, describe, has,
+  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, requireString, setOwn, toJson, type Obj, type Reporter,
+} from './schema';
+
+/** A member while its port config is assembled: where each option came from, for error paths. */
+interface Member {
+  ref?: MemberRef;
+  written?: string;
+  path: Seg[];
+  mtu?: number;
+  config: TeamdJson;
+  origin: Map<string, Seg[]>;
+}
+
+/** Parses a team entry; errors go to `r`, the Team is returned regardless so later rules still run. */
+export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string, string>): { team: Team; ref: TeamRef } {
+  checkKeys(r, e, path, TEAM_KEYS, UNSUPPORTED_KEYS.team);
+  const name = requireString(r, e, 'name', path);
+  const nameProblem = name === undefined ? undefined : ifnameProblem(name);
+  if (nameProblem) r.report('BAD_IFNAME', [...path, 'name'], nameProblem);
+  const mtu = readInt(r, e, 'mtu', path, TEAM_MTU);
+  const autoconnect = readBool(r, e, 'onboot', path) ?? true;
+  readBool(r, e, 'nm_controlled', path); // accepted for os-net-config files; NetworkManager always manages teams here
+  const members = (readList(r, e, 'members', path) ?? []).flatMap((m, j) => {
+    const parsed = parseMember(r, m, [...path, 'members', j], nics);
+    return parsed ? [parsed] : [];
+  });
+  const config = parseTeamConfig(r, e, path, name, members);
+  const { ipv4, ipv6 } = parseIpConfig(r, e, path);
+  const ports = members.map((m): TeamPort => {
+    const port: TeamPort = { name: m.ref?.name ?? m.written ?? '', config: m.config, path: formatPath(m.path) };
+    if (m.mtu !== undefined) port.mtu = m.mtu;
+    return port;
+  });
+  const team: Team = { name: name ?? '', config, ports, ipv4, ipv6, autoconnect, path: formatPath(path) };
+  if (mtu !== undefined) team.mtu = mtu;
+  const refs = members.flatMap((m) => (m.ref ? [m.ref] : []));
+  return { team, ref: { name: nameProblem ? undefined : name, path, members: refs } };
+}
+
+/** A port issue's path starts with an option name; point at wherever that option was written. */
+function portIssuePath(m: Member, p: (string | number)[]): Seg[] {
+  const from = p.length > 0 ? m.origin.get(String(p[0])) : undefined;
+  return from ? [...from, ...p.slice(1)] : [...m.path, ...p];
+}
+
+function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, string>): Member | undefined {
+  const o = asObj(r, v, path, 'a team member');
+  if (!o) return undefined;
+  if (!has(o, 'type')) r.report('SPEC_INVALID', path, "a member needs 'type: interface'");
+  else if (o.type !== 'interface') {
+    // Only plain NICs can be team ports here; other keys of e.g. a vlan would only add noise.
+    r.report('SPEC_INVALID', [...path, 'type'], `member type ${typeof o.type === 'string' ? `'${o.type}'` : describe(o.type)} is not supported; team members must be 'type: interface'`);
+    return undefined;
+  }
+  checkKeys(r, o, path, MEMBER_KEYS, UNSUPPORTED_KEYS.member);
+  const m: Member = { path, config: {}, origin: new Map() };
+  m.written = requireString(r, o, 'name', path);
+  if (m.written !== undefined) {
+    const name = resolveMember(r, m.written, [...path, 'name'], nics);
+    m.ref = { name, written: m.written, primary: false, path };
+  }
+  m.mtu = readInt(r, o, 'mtu', path, PORT_MTU);
+  const primary = readBool(r, o, 'primary', path) ?? false;
+  if (m.ref) m.ref.primary = primary;
+  for (const key of PORT_OPTION_KEYS) {
+    if (!has(o, key)) continue;
+    const json = toJson(o[key]);
+    if (json === undefined) r.report('SPEC_INVALID', [...path, key], 'must be a JSON value (no .inf or .nan)');
+    else setPortOption(m, key, json, [...path, key]);
+  }
+  if (primary && has(o, 'prio')) {
+    r.report('SPEC_INVALID', [...path, 'prio'], 'primary: true sets prio 100; give one or the other');
+  } else if (primary) setPortOption(m, 'prio', 100, [...path, 'primary']);
+  return m;
+}
+
+function setPortOption(m: Member, key: string, value: TeamdJson[string], from: Seg[]): void {
+  setOwn(m.config, key, value);
+  m.origin.set(key, from);
+}
+
+/** The member's interface name, or undefined after reporting why there is none. */
+function resolveMember(r: Reporter, written: string, at: Seg[], nics: Record<string, string>): string | undefined {
+  const name = resolveNicName(written, nics);
+  if (name === undefined) {
+    const known = Object.entries(nics).slice(0, 32).map(([a, n]) => `${a}=${n}`).join(', ');
+    r.report('UNKNOWN_NIC', at, `${written} is not mapped to an interface; ${known ? `known: ${known}` : 'no NIC mapping is known'}`);
+    return undefined;
+  }
+  const problem = ifnameProblem(name);
+  if (problem) {
+    r.report('BAD_IFNAME', at, name === written ? problem : `${written} → ${problem}`);
+    return undefined;
+  }
+  return name;
+}
+
+/** bonding_options → team config (no `ports`, no `device`); merges `ports` into members, then validates. */
+function parseTeamConfig(r: Reporter, e: Obj, path: Seg[], name: string | undefined, members: Member[]): TeamdJson {
+  const at = [...path, 'bonding_options'];
+  const cfg = readBondingOptions(r, e, at);
+  const out = Object.fromEntries(Object.entries(cfg ?? {}).filter(([k]) => k !== 'ports' && k !== 'device'));
+  if (cfg && has(cfg, 'device') && cfg.device !== name) {
+    r.report('SPEC_INVALID', [...at, 'device'], `device ${describe(cfg.device)} differs from the team's name; leave it out`);
+  }
+  if (cfg && has(cfg, 'ports')) mergePorts(r, cfg.ports, [...at, 'ports'], members);
+  validateTeamd(r, cfg === null ? undefined : out, at, members);
+  return out;
+}
+
+/**
+ * Validates the team config together with the merged port configs as its
+ * `ports` section, so runner-specific port options (`lacp_prio` only for
+ * lacp, ...) are checked against the runner. Ports that cannot be keyed by
+ * name (unresolved or repeated members), or all of them when bonding_options
+ * itself was unreadable, get the runner-agnostic validatePortConfig.
+ */
+function validateTeamd(r: Reporter, config: TeamdJson | undefined, at: Seg[], members: Member[]): void {
+  const ports: TeamdJson = {};
+  const keyed = new Map<string, Member>();
+  const loose: Member[] = [];
+  for (const m of members) {
+    const n = m.ref?.name;
+    if (config === undefined || n === undefined || keyed.has(n)) loose.push(m);
+    else {
+      keyed.set(n, m);
+      setOwn(ports, n, m.config);
+    }
+  }
+  if (config !== undefined) {
+    const doc = keyed.size > 0 ? { ...config, ports } : config;
+    teamdIssues(r, () => validateTeamConfig(doc), (p) => {
+      const m = p[0] === 'ports' && p.length >= 2 ? keyed.get(String(p[1])) : undefined;
+      return m ? portIssuePath(m, p.slice(2)) : [...at, ...p];
+    });
+  }
+  for (const m of loose) teamdIssues(r, () => validatePortConfig(m.config), (p) => portIssuePath(m, p));
+}
+
+/** The teamd JSON object; undefined when absent, null when unusable (already reported). */
+function readBondingOptions(r: Reporter, e: Obj, at: Seg[]): TeamdJson | undefined | null {
+  if (!has(e, 'bonding_options')) return undefined;
+  let v = e.bonding_options;
+  if (typeof v === 'string') {
+    const source = v;
+    try {
+      v = JSON.parse(source) as unknown;
+    } catch (err) {
+      const loc = r.locInString(at, jsonErrorOffset(source));
+      r.report('TEAMD_JSON_SYNTAX', at, `bonding_options is not valid JSON: ${(err as Error).message}`, { loc });
+      return null;
+    }
+  }
+  const json = isObj(v) ? toJson(v) : undefined;
+  if (isObj(json)) return json;
+  const got = isObj(v) ? 'a mapping with .inf or .nan' : describe(v);
+  r.report('SPEC_INVALID', at, `must be teamd JSON (a string) or a mapping holding a JSON object, got ${got}`);
+  return null;
+}
+
+/** Moves `bonding_options.ports.<member>` onto that member; a differing value for the same option is an error. */
+function mergePorts(r: Reporter, ports: unknown, at: Seg[], members: Member[]): void {
+  const section = asObj(r, ports, at, 'member name → port options');
+  for (const [key, opts] of Object.entries(section ?? {})) {
+    const m = members.find((x) => x.ref?.name === key || x.written === key);
+    if (!m) {
+      const names = members.map((x) => x.ref?.name ?? x.written).join(', ') || 'none';
+      r.report('PORTS_NOT_MEMBER', [...at, key], `'${key}' is not a member of this team (members: ${names})`, { target: 'key' });
+      continue;
+    }
+    const o = asObj(r, opts, [...at, key], 'port options');
+    for (const [opt, value] of Object.entries(o ?? {})) {
+      const json = value as TeamdJson[string]; // came through toJson already
+      const from = m.origin.get(opt);
+      if (!from) setPortOption(m, opt, json, [...at, key, opt]);
+      else if (!jsonEqual(m.config[opt], json)) {
+        r.report('SPEC_INVALID', [...at, key, opt], `conflicts with ${formatPath(from)} (${JSON.stringify(m.config[opt])})`);
+      }
+    }
+  }
+}
+
+/** Runs a teamd validator, mapping its relative paths; a validator crash is reported, not thrown. */
+function teamdIssues(r: Reporter, run: () => TeamdIssue[], place: (p: (string | number)[]) => Seg[]): void {
+  let issues: TeamdIssue[];
+  try {
+    issues = run();
+  } catch (err) {
+    issues = [{ path: [], message: `teamd validation failed: ${err instanceof Error ? err.message : String(err)}` }];
+  }
+  for (const issue of issues) r.report('TEAMD_INVALID', place(issue.path), issue.message);
+}

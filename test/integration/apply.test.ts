@@ -1,0 +1,241 @@
+/**
+ * The core slice against a real NetworkManager in a private sandbox:
+ * plan/apply/show, minimal writes counted on the bus, ownership, bad input.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runNmteam } from '../../src/sandbox/cli';
+import { monitorCalls } from '../../src/sandbox/dbus-monitor';
+import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+
+const EXAMPLES = path.resolve(__dirname, '../../examples');
+let sb: Sandbox;
+let tmp: string;
+
+beforeAll(async () => {
+  sb = await startSandbox({ devices: ['eth0', 'eth1', 'eth2', 'eth3'] });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-apply-'));
+});
+afterAll(async () => {
+  await sb?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function writeSpec(name: string, text: string): string {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+/** Remove every profile (owned or not) so each test starts from an empty NetworkManager. */
+async function reset(): Promise<void> {
+  const r = await sb.nmcli(['-t', '-f', 'UUID', 'connection', 'show']);
+  const uuids = r.stdout.split('\n').filter(Boolean);
+  const list = await sb.nmcli(['-t', '-f', 'UUID,TYPE', 'connection', 'show']);
+  const deletable = uuids.filter((u) => !list.stdout.includes(`${u}:loopback`));
+  if (deletable.length) await sb.nmcli(['connection', 'delete', ...deletable]);
+}
+
+/** Run nmteam with the call monitor on; returns the writes NetworkManager received. */
+async function counted(args: string[], input?: string) {
+  const mon = await monitorCalls(sb);
+  const res = await runNmteam(sb, args, input !== undefined ? { input } : undefined);
+  await mon.stop();
+  return { ...res, writes: mon.writes() };
+}
+
+async function nmField(id: string, field: string): Promise<string> {
+  const r = await sb.nmcli(['--escape', 'no', '-g', field, 'connection', 'show', id]);
+  if (r.code !== 0) throw new Error(`nmcli con show ${id}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+const ACTIVEBACKUP = `network_config:
+  - type: team
+    name: team0
+    bonding_options: '{"runner": {"name": "activebackup"}}'
+    addresses: [{ip_netmask: 192.0.2.10/24}]
+    members:
+      - {type: interface, name: eth0, primary: true}
+      - {type: interface, name: eth1}
+      - {type: interface, name: eth2}
+`;
+
+describe('every example applies, reads back, and re-applies with zero writes', () => {
+  const examples = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') && !f.endsWith('.mapping.yaml'));
+  it.each(examples)('%s', async (example) => {
+    await reset();
+    const file = path.join(EXAMPLES, example);
+    const mapping = file.replace(/\.yaml$/, '.mapping.yaml');
+    const extra = fs.existsSync(mapping) ? ['--mapping', mapping] : [];
+    const first = await runNmteam(sb, ['apply', file, '--no-activate', '--detailed-exit-codes', ...extra]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(2);
+
+    // Second opinion from nmcli: every owned slave profile points at an owned team.
+    const shown = await runNmteam(sb, ['show', '--output', 'json']);
+    const teams = JSON.parse(shown.stdout).network_config as { name: string; members: { name: string }[] }[];
+    expect(teams.length).toBeGreaterThan(0);
+    for (const t of teams) {
+      expect(await nmField(t.name, 'connection.type')).toBe('team');
+      expect(await nmField(t.name, 'connection.interface-name')).toBe(t.name);
+      for (const m of t.members) {
+        expect(await nmField(`team-slave-${m.name}`, 'connection.master')).toBe(t.name);
+        expect(await nmField(`team-slave-${m.name}`, 'connection.slave-type')).toBe('team');
+      }
+    }
+
+    const second = await counted(['apply', file, '--detailed-exit-codes', ...extra]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/No changes/);
+    expect(second.writes).toEqual([]);
+
+    // show → apply round trip changes nothing either.
+    const yaml = (await runNmteam(sb, ['show'])).stdout;
+    const roundTrip = await counted(['apply', '-', '--detailed-exit-codes'], yaml);
+    expect(roundTrip.code).toBe(0);
+    expect(roundTrip.writes).toEqual([]);
+  });
+});
+
+describe('minimal change', () => {
+  beforeEach(async () => {
+    await reset();
+    const r = await runNmteam(sb, ['apply', writeSpec('ab.yaml', ACTIVEBACKUP), '--no-activate']);
+    expect(r.code).toBe(0);
+  });
+
+  it('moving the primary updates exactly the two affected slave profiles', async () => {
+    const moved = ACTIVEBACKUP.replace('name: eth0, primary: true', 'name: eth0').replace('name: eth1}', 'name: eth1, primary: true}');
+    const r = await counted(['apply', writeSpec('moved.yaml', moved), '--no-activate']);
+    expect(r.code).toBe(0);
+    expect(r.writes.map((w) => w.member)).toEqual(['Update2', 'Update2']);
+    expect(JSON.parse(await nmField('team-slave-eth1', 'team-port.config'))).toEqual({ prio: 100 });
+    expect(JSON.parse(await nmField('team-slave-eth0', 'team-port.config'))).toEqual({});
+  });
+
+  it('removing a member deletes exactly that slave profile', async () => {
+    const fewer = ACTIVEBACKUP.replace('      - {type: interface, name: eth2}\n', '');
+    const r = await counted(['apply', writeSpec('fewer.yaml', fewer), '--no-activate']);
+    expect(r.code).toBe(0);
+    expect(r.writes.map((w) => w.member)).toEqual(['Delete']);
+    expect((await sb.nmcli(['connection', 'show', 'team-slave-eth2'])).code).not.toBe(0);
+  });
+
+  it('changing only the runner updates only the team profile', async () => {
+    const lb = ACTIVEBACKUP.replace('activebackup', 'loadbalance').replace('primary: true', 'prio: 100');
+    const r = await counted(['apply', writeSpec('lb.yaml', lb), '--no-activate']);
+    expect(r.code).toBe(0);
+    expect(r.writes.map((w) => w.member)).toEqual(['Update2']);
+    const teamPath = r.writes[0]!.path;
+    expect(JSON.parse(await nmField('team0', 'team.config'))).toEqual({ runner: { name: 'loadbalance' } });
+    expect(await nmField('team0', 'connection.interface-name')).toBe('team0');
+    expect(teamPath).toMatch(/^\/org\/freedesktop\/NetworkManager\/Settings\/\d+$/);
+  });
+
+  it('key order and spacing in team.config are not a change', async () => {
+    const respaced = ACTIVEBACKUP.replace(`'{"runner": {"name": "activebackup"}}'`, `{runner: {name: activebackup}, link_watch: {name: ethtool}}`);
+    const r = await counted(['apply', writeSpec('respaced.yaml', respaced), '--no-activate', '--detailed-exit-codes']);
+    expect(r.code).toBe(0);
+    expect(r.writes).toEqual([]);
+  });
+
+  it('a hand edit of an owned property is corrected with one write, keeping properties nmteam does not own', async () => {
+    expect((await sb.nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"broadcast"}}', 'connection.zone', 'trusted'])).code).toBe(0);
+    const r = await counted(['apply', writeSpec('ab2.yaml', ACTIVEBACKUP), '--no-activate', '--detailed-exit-codes']);
+    expect(r.code).toBe(2);
+    expect(r.writes.map((w) => w.member)).toEqual(['Update2']);
+    expect(JSON.parse(await nmField('team0', 'team.config'))).toEqual({ runner: { name: 'activebackup' } });
+    expect(await nmField('team0', 'connection.zone')).toBe('trusted');
+  });
+
+  it('removing the team deletes its slave profiles and then the team profile', async () => {
+    const r = await counted(['apply', writeSpec('empty.yaml', 'network_config: []\n'), '--no-activate']);
+    expect(r.code).toBe(0);
+    expect(r.writes.map((w) => w.member)).toEqual(['Delete', 'Delete', 'Delete', 'Delete']);
+    expect((await runNmteam(sb, ['show'])).stdout).toBe('network_config: []\n');
+  });
+
+  it('plan writes nothing and prints the field-level patch', async () => {
+    const moved = ACTIVEBACKUP.replace('192.0.2.10/24', '192.0.2.11/24');
+    const r = await counted(['plan', writeSpec('plan.yaml', moved), '--output', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.writes).toEqual([]);
+    const plan = JSON.parse(r.stdout).plan;
+    expect(plan.steps.map((s: { op: string }) => s.op)).toEqual(['update-connection', 'activate']);
+    expect(plan.steps[0].patch).toEqual([{ op: 'replace', path: '/ipv4/addresses/0', value: '192.0.2.11/24' }]);
+  });
+});
+
+describe('ownership', () => {
+  beforeEach(reset);
+
+  it('leaves unowned profiles byte-identical and reports a conflict on a member interface', async () => {
+    expect((await sb.nmcli(['connection', 'add', 'type', 'team', 'con-name', 'legacy', 'ifname', 'team7', 'connection.autoconnect', 'no'])).code).toBe(0);
+    expect((await sb.nmcli(['connection', 'add', 'type', 'ethernet', 'con-name', 'mgmt', 'ifname', 'eth1', 'connection.autoconnect', 'no'])).code).toBe(0);
+    const before = await sb.keyfiles();
+    const r = await runNmteam(sb, ['apply', writeSpec('own.yaml', ACTIVEBACKUP), '--no-activate']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/conflict: profile 'mgmt' is not owned by nmteam/);
+    const after = await sb.keyfiles();
+    for (const [file, text] of Object.entries(before)) expect(after[file]).toBe(text);
+    // Removing everything from the desired state still leaves them alone.
+    await runNmteam(sb, ['apply', writeSpec('none.yaml', 'network_config: []\n'), '--no-activate']);
+    const last = await sb.keyfiles();
+    for (const [file, text] of Object.entries(before)) expect(last[file]).toBe(text);
+    expect(Object.keys(last).sort()).toEqual(Object.keys(before).sort());
+  });
+
+  it('show lists only owned teams unless --all', async () => {
+    await sb.nmcli(['connection', 'add', 'type', 'team', 'con-name', 'legacy', 'ifname', 'team7', 'connection.autoconnect', 'no']);
+    await runNmteam(sb, ['apply', writeSpec('own2.yaml', ACTIVEBACKUP), '--no-activate']);
+    const owned = JSON.parse((await runNmteam(sb, ['show', '-o', 'json'])).stdout).network_config;
+    expect(owned.map((t: { name: string }) => t.name)).toEqual(['team0']);
+    const all = JSON.parse((await runNmteam(sb, ['show', '--all', '-o', 'json'])).stdout).network_config;
+    expect(all.map((t: { name: string }) => t.name)).toEqual(['team0', 'team7']);
+  });
+});
+
+describe('bad input', () => {
+  beforeEach(reset);
+
+  it('writes nothing, exits 3, and names file, line, column and path for every error', async () => {
+    await runNmteam(sb, ['apply', writeSpec('good.yaml', ACTIVEBACKUP), '--no-activate']);
+    const before = await sb.keyfiles();
+    const bad = ACTIVEBACKUP.replace('activebackup', 'activebakup').replace('{type: interface, name: eth1}', '{type: interface, name: eth1, primary: true}');
+    const file = writeSpec('bad.yaml', bad);
+    const r = await counted(['apply', file]);
+    expect(r.code).toBe(3);
+    expect(r.writes).toEqual([]);
+    expect(r.stderr).toContain(`${file}:`);
+    expect(r.stderr).toMatch(/network_config\[0\]\.bonding_options\.runner\.name/);
+    expect(r.stderr).toMatch(/network_config\[0\]\.members\[1\]/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await sb.keyfiles()).toEqual(before);
+  });
+
+  it('malformed YAML is reported with its position', async () => {
+    const file = writeSpec('broken.yaml', 'network_config:\n  - type: team\n    name: [unclosed\n');
+    const r = await counted(['apply', file]);
+    expect(r.code).toBe(3);
+    expect(r.writes).toEqual([]);
+    expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+`));
+  });
+});
+
+describe('activation', () => {
+  beforeEach(reset);
+
+  it('reports NetworkManager’s reason per team when activation fails (no team driver here)', async () => {
+    const r = await runNmteam(sb, ['apply', writeSpec('act.yaml', ACTIVEBACKUP)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/team0: FAILED activate team: .*(Operation not supported|CreationFailed)/);
+  });
+
+  it('--no-activate succeeds and exits 2 with --detailed-exit-codes', async () => {
+    const r = await counted(['apply', writeSpec('noact.yaml', ACTIVEBACKUP), '--no-activate', '--detailed-exit-codes']);
+    expect(r.code).toBe(2);
+    expect(r.writes.map((w) => w.member)).toEqual(['AddConnection2', 'AddConnection2', 'AddConnection2', 'AddConnection2']);
+  });
+});

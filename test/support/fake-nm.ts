@@ -1,0 +1,73 @@
+import type { NmPort } from '../../src/nm/port';
+import type { NmActivationResult, NmConnection, NmDevice, NmSettings } from '../../src/nm/types';
+import { ReconcileError } from '../../src/reconcile/errors';
+
+/**
+ * An in-memory NmPort for unit tests of the executor: stores profiles,
+ * records every call, and fails the Nth write when told to. No NM logic.
+ */
+export class FakeNm implements NmPort {
+  readonly profiles = new Map<string, NmSettings>();
+  readonly calls: string[] = [];
+  failWriteAt: number | undefined;
+  activation: NmActivationResult = { ok: true, state: 2 };
+  private next = 1;
+  private writes = 0;
+
+  constructor(initial: NmSettings[] = []) {
+    for (const s of initial) this.profiles.set(this.newPath(), structuredClone(s));
+  }
+
+  /** Forget the calls so far; failWriteAt then counts from here. */
+  resetCounters(): void {
+    this.calls.length = 0;
+    this.writes = 0;
+  }
+
+  private newPath(): string {
+    return `/org/freedesktop/NetworkManager/Settings/${this.next++}`;
+  }
+
+  private write(what: string): void {
+    this.calls.push(what);
+    this.writes++;
+    if (this.failWriteAt === this.writes) throw new ReconcileError('NM_INVALID_SETTINGS', `injected failure at write ${this.writes}`);
+  }
+
+  async version(): Promise<string> {
+    return '1.42.4';
+  }
+  async readConnections(): Promise<NmConnection[]> {
+    return [...this.profiles].map(([path, settings]) => ({ path, settings: structuredClone(settings) }));
+  }
+  async readConnection(path: string): Promise<NmConnection> {
+    const s = this.profiles.get(path);
+    if (!s) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
+    return { path, settings: structuredClone(s) };
+  }
+  async readDevices(): Promise<NmDevice[]> {
+    return [];
+  }
+  async addConnection(settings: NmSettings): Promise<string> {
+    this.write('AddConnection2');
+    const path = this.newPath();
+    const s = structuredClone(settings);
+    s.connection = { uuid: `uuid-${path.split('/').pop()}`, ...s.connection };
+    this.profiles.set(path, s);
+    return path;
+  }
+  async updateConnection(path: string, settings: NmSettings): Promise<void> {
+    this.write('Update2');
+    if (!this.profiles.has(path)) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
+    this.profiles.set(path, structuredClone(settings));
+  }
+  async deleteConnection(path: string): Promise<void> {
+    this.write('Delete');
+    if (!this.profiles.delete(path)) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
+  }
+  async activateConnection(): Promise<NmActivationResult> {
+    this.calls.push('ActivateConnection');
+    return this.activation;
+  }
+  close(): void {}
+}

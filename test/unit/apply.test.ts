@@ -1,0 +1,73 @@
+import { applyPlan } from '../../src/reconcile/apply';
+import { diffTeams } from '../../src/reconcile/diff';
+import { planSteps } from '../../src/reconcile/plan';
+import type { Spec } from '../../src/reconcile/types';
+import { FakeNm } from '../support/fake-nm';
+import { spec, team } from '../support/builders';
+
+async function planFor(nm: FakeNm, s: Spec, activate = false) {
+  const observed = await nm.readConnections();
+  return planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { activate });
+}
+
+/** Profiles keyed by UUID: what must survive a rollback, whatever object paths NM hands out. */
+async function byUuid(nm: FakeNm) {
+  return Object.fromEntries((await nm.readConnections()).map((c) => [c.settings.connection?.uuid, c.settings]));
+}
+
+async function seeded(): Promise<FakeNm> {
+  const nm = new FakeNm();
+  await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1', 'eth2']), team('team1', ['eth3']))), nm);
+  nm.resetCounters();
+  return nm;
+}
+
+// One plan that creates, updates and deletes: team0 loses eth2 and changes primary, team1 goes, team2 comes.
+const target = spec(team('team0', ['eth1', 'eth0']), team('team2', ['eth4', 'eth5']));
+
+describe('applyPlan', () => {
+  it('runs a mixed plan and then finds nothing left to do', async () => {
+    const nm = await seeded();
+    const res = await applyPlan(await planFor(nm, target), nm);
+    expect(res.ok).toBe(true);
+    expect(res.changed).toBe(true);
+    expect((await planFor(nm, target)).steps).toEqual([]);
+  });
+
+  it('writes nothing for an unchanged state', async () => {
+    const nm = await seeded();
+    const s = spec(team('team0', ['eth0', 'eth1', 'eth2']), team('team1', ['eth3']));
+    const res = await applyPlan(await planFor(nm, s, true), nm);
+    expect(res.results).toEqual([]);
+    expect(nm.calls).toEqual([]);
+  });
+
+  // Fault injection at every write position: the journal must restore the exact prior state.
+  const positions = Array.from({ length: 8 }, (_, i) => i + 1);
+  it.each(positions)('a failure at write %i leaves every profile as it was', async (n) => {
+    const nm = await seeded();
+    const before = await byUuid(nm);
+    const plan = await planFor(nm, target);
+    expect(plan.steps).toHaveLength(positions.length); // 3 deletes, 2 updates, 3 creates
+    nm.failWriteAt = n;
+    const res = await applyPlan(plan, nm);
+    expect(res.ok).toBe(false);
+    expect(res.rolledBack).toBe(true);
+    expect(res.rollbackErrors).toEqual([]);
+    expect(res.results.filter((r) => r.outcome === 'failed')).toHaveLength(1);
+    expect(await byUuid(nm)).toEqual(before);
+  });
+
+  it('reports a failed activation per team without undoing the profile writes', async () => {
+    const nm = new FakeNm();
+    nm.activation = { ok: false, state: 4, reason: 'device-realize-failed' };
+    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0'])), true), nm);
+    expect(res.ok).toBe(false);
+    expect(res.rolledBack).toBe(false);
+    const failed = res.results.find((r) => r.outcome === 'failed');
+    expect(failed?.step.op).toBe('activate');
+    expect(failed?.error?.code).toBe('NM_ACTIVATION_FAILED');
+    expect(failed?.error?.message).toMatch(/device-realize-failed/);
+    expect(nm.profiles.size).toBe(2);
+  });
+});
