@@ -74,17 +74,21 @@ function planJson(plan: Plan, result?: ApplyResult): string {
 }
 
 function renderResult(r: ApplyResult): string {
-  const lines = r.results.map((x) => {
+  const lines: string[] = [];
+  const count = (o: string): number => r.results.filter((x) => x.outcome === o).length;
+  for (const x of r.results) {
+    if (x.outcome !== 'failed') continue;
     const s = x.step;
-    const subject = s.op === 'activate' ? 'team' : `'${s.id}' (${s.ifname})`;
-    return `${s.team}: ${x.outcome === 'failed' ? `FAILED ${s.op} ${subject}: ${x.error?.message}` : `${x.outcome} ${subject}`}`;
-  });
+    lines.push(`${s.team}: FAILED ${s.op}${s.op === 'activate' ? ' team' : ` '${s.id}' (${s.ifname})`}: ${x.error?.message}`);
+  }
   if (r.rolledBack) {
     lines.push(
       r.rollbackErrors.length === 0
         ? 'A profile write failed: every profile this run had written was restored.'
         : `A profile write failed and the undo was incomplete:\n${r.rollbackErrors.map((e) => `  ${e.message}`).join('\n')}`,
     );
+  } else {
+    lines.push(`Applied: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('activated')} activated${count('failed') ? `, ${count('failed')} failed` : ''}.`);
   }
   return lines.join('\n') + '\n';
 }

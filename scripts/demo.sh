@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's first command: nmteam against a throwaway sandbox NetworkManager.
+# Usage: npm run demo [-- FILE]   (default: examples/activebackup.yaml)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+npm run --silent build
+exec node dist/demo.js "$@"

@@ -1,0 +1,52 @@
+/**
+ * Golden diff/plan cases (nmstate's gen_diff style): each directory under
+ * test/fixtures/plan holds current.yaml (profiles as NetworkManager returns
+ * them), desired.yaml (a desired-state document) and plan.yaml (the steps
+ * expected, with the field-level patch where one is given).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import type { NmConnection } from '../../src/nm/types';
+import { diffTeams } from '../../src/reconcile/diff';
+import { planSteps } from '../../src/reconcile/plan';
+import { parseSpec } from '../../src/spec/parse';
+
+const DIR = path.join(__dirname, '../fixtures/plan');
+const cases = fs.readdirSync(DIR).sort();
+
+interface Expected {
+  steps: Record<string, unknown>[];
+  conflicts: Record<string, unknown>[];
+}
+
+/** Keep only the keys the fixture states, so fixtures stay readable. */
+function pick(actual: object, expected: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(expected).map((k) => [k, (actual as Record<string, unknown>)[k]]));
+}
+
+describe.each(cases)('%s', (name) => {
+  const read = (f: string): unknown => parse(fs.readFileSync(path.join(DIR, name, f), 'utf8'));
+  const current = read('current.yaml') as NmConnection[];
+  const parsed = parseSpec(fs.readFileSync(path.join(DIR, name, 'desired.yaml'), 'utf8'), { file: 'desired.yaml' });
+  const expected = read('plan.yaml') as Expected;
+
+  it('parses', () => expect(parsed.ok).toBe(true));
+  if (!parsed.ok) return;
+  const spec = parsed.spec;
+  const plan = planSteps(diffTeams(spec, current), current, spec.skipped, spec.teams.map((t) => t.name));
+
+  it('plans the expected steps', () => {
+    expect(plan.steps.map((s, i) => pick(s, expected.steps[i] ?? { op: undefined }))).toEqual(expected.steps);
+  });
+  it('reports the expected conflicts', () => {
+    expect(plan.conflicts.map((c, i) => pick(c, expected.conflicts[i] ?? { team: undefined }))).toEqual(expected.conflicts);
+  });
+  it('is JSON-safe data', () => {
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+  });
+  it('plans nothing once applied (the diff of the desired state against itself is empty)', () => {
+    const selfDiff = diffTeams(spec, []).profiles.filter((p) => p.desired).map((p, i) => ({ path: `/p/${i}`, settings: p.desired! }));
+    expect(planSteps(diffTeams(spec, selfDiff), selfDiff, [], []).steps).toEqual([]);
+  });
+});
