@@ -45,8 +45,20 @@ function seconds(v: string): number {
   return n;
 }
 
-async function withNm<T>(timeoutS: number, fn: (nm: NmPort) => Promise<T>): Promise<T> {
-  const nm = await NmClient.connect(timeoutS * 1000);
+/** Connects on first use, so a bad desired state is reported even when NetworkManager is down. */
+class LazyNm {
+  private client: Promise<NmClient> | undefined;
+  constructor(private readonly timeoutS: number) {}
+  get(): Promise<NmPort> {
+    return (this.client ??= NmClient.connect(this.timeoutS * 1000));
+  }
+  close(): void {
+    this.client?.then((c) => c.close(), () => undefined);
+  }
+}
+
+async function withNm<T>(timeoutS: number, fn: (nm: LazyNm) => Promise<T>): Promise<T> {
+  const nm = new LazyNm(timeoutS);
   try {
     return await fn(nm);
   } finally {
@@ -54,11 +66,11 @@ async function withNm<T>(timeoutS: number, fn: (nm: NmPort) => Promise<T>): Prom
   }
 }
 
-async function readSpec(nm: NmPort, file: string, mapping: string | undefined): Promise<Spec> {
+async function readSpec(nm: LazyNm, file: string, mapping: string | undefined): Promise<Spec> {
   const res = await loadSpec(file, {
     ...(mapping ? { mappingFile: mapping } : {}),
     listNics: async () =>
-      (await nm.readDevices()).map((d) => ({ name: d.iface, mac: d.hwAddress, carrier: d.carrier === true, physical: d.physical === true })),
+      (await (await nm.get()).readDevices()).map((d) => ({ name: d.iface, mac: d.hwAddress, carrier: d.carrier === true, physical: d.physical === true })),
   });
   if (!res.ok) throw new ReconcileErrors(res.errors);
   return res.spec;
@@ -95,7 +107,8 @@ function renderResult(r: ApplyResult): string {
 
 async function cmdPlan(file: string, o: CommonOpts & { activate: boolean }, io: Io): Promise<number> {
   return withNm(o.timeout, async (nm) => {
-    const plan = await planFromSystem(nm, await readSpec(nm, file, o.mapping), { activate: o.activate });
+    const spec = await readSpec(nm, file, o.mapping);
+    const plan = await planFromSystem(await nm.get(), spec, { activate: o.activate });
     io.out(o.output === 'json' ? planJson(plan) : renderPlan(plan));
     return EXIT.ok;
   });
@@ -104,8 +117,10 @@ async function cmdPlan(file: string, o: CommonOpts & { activate: boolean }, io: 
 async function cmdApply(file: string, o: CommonOpts & { activate: boolean; dryRun?: boolean; detailedExitCodes?: boolean }, io: Io): Promise<number> {
   if (o.dryRun) return cmdPlan(file, o, io);
   return withNm(o.timeout, async (nm) => {
-    const plan = await planFromSystem(nm, await readSpec(nm, file, o.mapping), { activate: o.activate });
-    const result = await applyPlan(plan, nm, { activationTimeoutMs: o.timeout * 1000 });
+    const spec = await readSpec(nm, file, o.mapping);
+    const client = await nm.get();
+    const plan = await planFromSystem(client, spec, { activate: o.activate });
+    const result = await applyPlan(plan, client, { activationTimeoutMs: o.timeout * 1000 });
     if (o.output === 'json') io.out(planJson(plan, result));
     else io.out(plan.steps.length === 0 ? renderPlan(plan) : renderPlan(plan) + renderResult(result));
     if (!result.ok) return EXIT.failure;
@@ -115,7 +130,7 @@ async function cmdApply(file: string, o: CommonOpts & { activate: boolean; dryRu
 
 async function cmdShow(names: string[], o: CommonOpts & { all?: boolean }, io: Io): Promise<number> {
   return withNm(o.timeout, async (nm) => {
-    const teams = observedTeams(await nm.readConnections(), { names, all: o.all === true });
+    const teams = observedTeams(await (await nm.get()).readConnections(), { names, all: o.all === true });
     if (o.output === 'json') io.out(JSON.stringify({ network_config: teams.map(teamEntry) }, null, 2) + '\n');
     else io.out(emitSpec(teams));
     if (names.length > 0 && teams.length < names.length) {

@@ -33,15 +33,23 @@ export interface DbusCall {
 
 export class NmBus {
   private broken: ReconcileError | undefined;
+  /** Rejects when the connection fails, so calls in flight fail at once instead of hanging. */
+  private readonly lost: Promise<never>;
 
   private constructor(
     readonly bus: dbus.MessageBus,
     private readonly timeoutMs: number,
   ) {
-    // Without a listener a bad socket crashes the process; remember the failure instead.
-    bus.on('error', (err: unknown) => {
-      this.broken = new ReconcileError('NM_UNAVAILABLE', `D-Bus connection failed: ${String(err)}`, undefined, undefined, undefined, { cause: err });
+    this.lost = new Promise<never>((_, reject) => {
+      // Without a listener a bad socket crashes the process; remember the failure instead.
+      const fail = (err: unknown): void => {
+        this.broken ??= new ReconcileError('NM_UNAVAILABLE', `D-Bus connection failed: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, undefined, { cause: err });
+        reject(this.broken);
+      };
+      bus.on('error', fail);
+      (bus as unknown as { _connection?: NodeJS.EventEmitter })._connection?.on('end', () => fail(new Error('the bus closed the connection')));
     });
+    this.lost.catch(() => undefined); // handled by whoever races it
   }
 
   /** The system bus, or the one DBUS_SYSTEM_BUS_ADDRESS names (dbus-next honours it). */
@@ -66,7 +74,7 @@ export class NmBus {
       );
     });
     try {
-      const reply = await Promise.race([this.bus.call(msg), timeout]);
+      const reply = await Promise.race([this.bus.call(msg), timeout, this.lost]);
       return reply?.body ?? [];
     } catch (err) {
       throw translateDbusError(err, `${c.member} ${c.path}`);

@@ -64,6 +64,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Add an `activate` step for every team whose profiles change. Default true. */
   activate?: boolean;
+  /** Only plan for these teams (watch reconciles one team at a time). Default: all. */
+  teams?: string[];
 }
 
 function profileStep(m: MergedProfile): Step | undefined {
@@ -92,7 +94,11 @@ const rank = (s: Step): number => (s.op === 'activate' ? 4 : (ORDER[`${s.op}:${s
  * a team profile is written before its slave profiles; activation comes last.
  */
 export function planSteps(diff: Diff, observed: NmConnection[], skipped: SkippedEntry[], desiredTeams: string[], opts: PlanOptions = {}): Plan {
-  const steps = diff.profiles.map(profileStep).filter((s): s is Step => s !== undefined);
+  const only = opts.teams ? new Set(opts.teams) : undefined;
+  const steps = diff.profiles
+    .filter((p) => !only || only.has(p.team))
+    .map(profileStep)
+    .filter((s): s is Step => s !== undefined);
   steps.sort((a, b) => rank(a) - rank(b));
   if (opts.activate !== false) {
     // A deleted slave profile detaches its port by itself; only written profiles need the team (re)activated.

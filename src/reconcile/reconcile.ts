@@ -1,4 +1,5 @@
 import type { NmPort } from '../nm/port';
+import { type ApplyOptions, type ApplyResult, applyPlan } from './apply';
 import { diffTeams } from './diff';
 import { type Plan, type PlanOptions, planSteps } from './plan';
 import type { Spec } from './types';
@@ -20,4 +21,21 @@ export async function planFromSystem(nm: NmPort, spec: Spec, opts: PlanOptions =
     spec.teams.map((t) => t.name),
     opts,
   );
+}
+
+/**
+ * One level-based reconcile: re-read NetworkManager, plan, apply. The unit of
+ * work for `apply` and for each key `watch` dequeues.
+ *
+ * @example
+ *   const { plan, result } = await reconcileOnce(nm, spec, { teams: ['team0'] })
+ */
+export async function reconcileOnce(
+  nm: NmPort,
+  spec: Spec,
+  opts: PlanOptions & ApplyOptions = {},
+): Promise<{ plan: Plan; result: ApplyResult }> {
+  const plan = await planFromSystem(nm, spec, opts);
+  const result = await applyPlan(plan, nm, opts);
+  return { plan, result };
 }

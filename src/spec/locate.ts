@@ -40,10 +40,12 @@ export class Locator {
     private readonly text: string,
   ) {}
 
-  /** Line/col of `path`; a path that leaves the node tree (e.g. into a JSON string) stops at the deepest node found. */
-  loc(path: readonly Seg[], target: Target = 'value'): SourceLoc | undefined {
-    const offset = this.offset(path, target);
-    return offset === undefined ? undefined : this.at(offset);
+  /**
+   * Line/col of `path`; a path that leaves the node tree (e.g. into a JSON
+   * string) stops at the deepest node found, and an empty document is 1:1.
+   */
+  loc(path: readonly Seg[], target: Target = 'value'): SourceLoc {
+    return this.at(this.offset(path, target) ?? 0);
   }
 
   /**
@@ -52,7 +54,7 @@ export class Locator {
    * scalars and multi-line flow scalars fold lines, so those fall back to the
    * scalar's start.
    */
-  locInString(path: readonly Seg[], index: number): SourceLoc | undefined {
+  locInString(path: readonly Seg[], index: number): SourceLoc {
     const node = this.node(path);
     if (!isScalar(node) || !node.range) return this.loc(path);
     const [start, end] = node.range;

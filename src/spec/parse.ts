@@ -78,7 +78,8 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
     root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     if (e instanceof RangeError) throw e;
-    return fail('YAML_SYNTAX', `cannot expand the document: ${e instanceof Error ? e.message : String(e)}`);
+    // Alias problems (unresolved, too many) surface only here, without a position.
+    return fail('YAML_SYNTAX', `cannot expand the document: ${e instanceof Error ? e.message : String(e)}`, { line: 1, col: 1 });
   }
   const where = new Locator(doc, lines, text);
   const r: Reporter = {

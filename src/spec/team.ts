@@ -151,12 +151,27 @@ function validateTeamd(r: Reporter, config: TeamdJson | undefined, at: Seg[], me
   }
   if (config !== undefined) {
     const doc = keyed.size > 0 ? { ...config, ports } : config;
-    teamdIssues(r, () => validateTeamConfig(doc), (p) => {
+    const run = (): TeamdIssue[] => validateTeamConfig(doc).map((issue) => memberWords(issue, keyed));
+    teamdIssues(r, run, (p) => {
       const m = p[0] === 'ports' && p.length >= 2 ? keyed.get(String(p[1])) : undefined;
       return m ? portIssuePath(m, p.slice(2)) : [...at, ...p];
     });
   }
   for (const m of loose) teamdIssues(r, () => validatePortConfig(m.config), (p) => portIssuePath(m, p));
+}
+
+/**
+ * teamd messages start with the dotted path they checked; for an option the
+ * user wrote on the member, `ports.em1.sticky ...` would name a section they
+ * never wrote, so the synthetic `ports.em1.` prefix is dropped.
+ */
+function memberWords(issue: TeamdIssue, keyed: Map<string, Member>): TeamdIssue {
+  const [section, name, opt] = issue.path;
+  const m = section === 'ports' ? keyed.get(String(name)) : undefined;
+  const from = m && opt !== undefined ? m.origin.get(String(opt)) : undefined;
+  const prefix = `ports.${String(name)}.`;
+  if (!m || !from || from.length !== m.path.length + 1 || !issue.message.startsWith(prefix)) return issue;
+  return { path: issue.path, message: issue.message.slice(prefix.length) };
 }
 
 /** The teamd JSON object; undefined when absent, null when unusable (already reported). */

@@ -1,0 +1,53 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXIT, main } from '../../src/cli';
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) } };
+}
+
+describe('cli without NetworkManager', () => {
+  const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-cli-'));
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = `unix:path=${dir}/no-bus`;
+  });
+  afterAll(() => {
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports invalid input (exit 3) before it needs the bus, with file:line:col and path', async () => {
+    const f = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: team0\n    members: [{type: interface, name: eth0, primery: true}]\n');
+    const t = io();
+    expect(await main(['apply', f], t.io)).toBe(EXIT.invalidInput);
+    expect(t.err.join('')).toContain(`${f}:4:`);
+    expect(t.err.join('')).toContain('network_config[0].members[0].primery');
+    expect(t.err.join('')).toContain("did you mean 'primary'");
+  });
+
+  it('fails with exit 1 and a clear message, not a hang, when the bus is not there', async () => {
+    const t = io();
+    expect(await main(['show'], t.io)).toBe(EXIT.failure);
+    expect(t.err.join('')).toMatch(/D-Bus connection failed/);
+  });
+
+  it('documents every command and the exit codes in --help', async () => {
+    const t = io();
+    expect(await main(['--help'], t.io)).toBe(0);
+    const help = t.out.join('');
+    for (const cmd of ['plan', 'apply', 'show']) expect(help).toContain(cmd);
+    expect(help).toMatch(/3 invalid desired state/);
+  });
+
+  it('rejects an unknown option with a usage error', async () => {
+    const t = io();
+    expect(await main(['apply', 'x.yaml', '--bogus'], t.io)).toBe(1);
+    expect(t.err.join('')).toMatch(/unknown option '--bogus'/);
+  });
+});
