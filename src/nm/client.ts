@@ -1,6 +1,8 @@
 import type { Message, Variant } from 'dbus-next';
 import { ReconcileError } from '../reconcile/errors';
+import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
+import { type NmEvent, nmEvents } from './events';
 import type { NmPort } from './port';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
 import { SignatureRegistry, settingsFromDbus, settingsToDbus, unwrapProps } from './variant';
@@ -8,6 +10,9 @@ import { SignatureRegistry, settingsFromDbus, settingsToDbus, unwrapProps } from
 const SETTINGS_FLAG_TO_DISK = 0x1;
 const SETTINGS_FLAG_IN_MEMORY = 0x2;
 const SETTINGS_FLAG_BLOCK_AUTOCONNECT = 0x20;
+
+/** Rollback also deletes profiles added after the checkpoint. */
+const CHECKPOINT_DELETE_NEW_CONNECTIONS = 0x2;
 
 const AC_STATE_ACTIVATED = 2;
 const AC_STATE_DEACTIVATED = 4;
@@ -92,6 +97,7 @@ export class NmClient implements NmPort {
           iface: String(p.Interface),
           deviceType: Number(p.DeviceType),
           state: Number(p.State),
+          real: p.Real !== false,
           hwAddress: typeof p.HwAddress === 'string' ? p.HwAddress : undefined,
           carrier: await this.nm.getProperty(path, `${IFACE.device}.Wired`, 'Carrier').then(Boolean, () => undefined),
           physical: udi.startsWith('/sys/devices/') && !udi.startsWith('/sys/devices/virtual/'),
@@ -125,6 +131,41 @@ export class NmClient implements NmPort {
     await this.nm.call({ path, iface: IFACE.connection, member: 'Delete' });
   }
 
+  async findConnection(uuid: string): Promise<string | undefined> {
+    try {
+      const [path] = await this.nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'GetConnectionByUuid', signature: 's', body: [uuid] });
+      return String(path);
+    } catch (err) {
+      // NM answers InvalidConnection ("No connection with the UUID was found") for an unknown UUID.
+      if (err instanceof ReconcileError && (err.code === 'NM_NOT_FOUND' || err.code === 'NM_INVALID_SETTINGS')) return undefined;
+      throw err;
+    }
+  }
+
+  async createCheckpoint(devices: string[], rollbackTimeoutS: number): Promise<string> {
+    const [path] = await this.nm.call({
+      path: NM_PATH,
+      iface: IFACE.manager,
+      member: 'CheckpointCreate',
+      signature: 'aouu',
+      body: [devices, Math.ceil(rollbackTimeoutS), CHECKPOINT_DELETE_NEW_CONNECTIONS],
+    });
+    return String(path);
+  }
+
+  async destroyCheckpoint(path: string): Promise<void> {
+    await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'CheckpointDestroy', signature: 'o', body: [path] });
+  }
+
+  async rollbackCheckpoint(path: string): Promise<Record<string, number>> {
+    const [r] = await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'CheckpointRollback', signature: 'o', body: [path] });
+    return r as Record<string, number>;
+  }
+
+  async listCheckpoints(): Promise<string[]> {
+    return ((await this.nm.getProperty(NM_PATH, IFACE.manager, 'Checkpoints')) as string[]).map(String);
+  }
+
   async activateConnection(path: string, timeoutMs = 30_000): Promise<NmActivationResult> {
     await this.ensureAcMatch();
     const [ac] = (await this.nm.call({
@@ -135,6 +176,11 @@ export class NmClient implements NmPort {
       body: [path, '/', '/'],
     })) as [string];
     return this.waitActivation(ac, timeoutMs);
+  }
+
+  /** NetworkManager's signals on this client's bus connection (see events.ts). */
+  events(): Observable<NmEvent> {
+    return nmEvents(this.nm);
   }
 
   close(): void {

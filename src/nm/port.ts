@@ -1,3 +1,5 @@
+import type { Observable } from 'rxjs';
+import type { NmEvent } from './events';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
 
 /**
@@ -20,7 +22,21 @@ export interface NmPort {
   /** A fresh GetSettings of one profile. */
   readConnection(path: string): Promise<NmConnection>;
   deleteConnection(path: string): Promise<void>;
+  /** Settings.GetConnectionByUuid; undefined when no profile has that UUID. */
+  findConnection(uuid: string): Promise<string | undefined>;
+  /**
+   * CheckpointCreate over these device paths (empty: every realized device),
+   * rolled back by NetworkManager itself after `rollbackTimeoutS` unless destroyed.
+   */
+  createCheckpoint(devices: string[], rollbackTimeoutS: number): Promise<string>;
+  destroyCheckpoint(path: string): Promise<void>;
+  /** CheckpointRollback: device path → NM_ROLLBACK_RESULT (0 ok). */
+  rollbackCheckpoint(path: string): Promise<Record<string, number>>;
+  /** Manager.Checkpoints. */
+  listCheckpoints(): Promise<string[]>;
   /** ActivateConnection and wait (bounded) until it settles. */
   activateConnection(path: string, timeoutMs?: number): Promise<NmActivationResult>;
+  /** NetworkManager's signals (`nmteam watch`); optional: ports without it are only polled on demand. */
+  events?(): Observable<NmEvent>;
   close(): void;
 }

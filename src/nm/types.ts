@@ -25,6 +25,8 @@ export interface NmDevice {
   state: number;
   hwAddress?: string;
   carrier?: boolean;
+  /** Realized: exists in the kernel (an unrealized team device is only a placeholder). */
+  real?: boolean;
   /** Has a bus device behind it (not virtual): Device.Udi under /sys/devices/pci... or a driver. */
   physical?: boolean;
 }

@@ -27,6 +27,11 @@ export type ErrorCode =
   | 'NM_ACTIVATION_FAILED'
   | 'NM_ERROR' // any other D-Bus error
   | 'STALE_PLAN' // a saved plan no longer matches NetworkManager
+  | 'PENDING_COMMIT' // an apply --no-commit awaits `nmteam commit` or `nmteam rollback`
+  | 'LOCKED' // another nmteam run holds the lock
+  | 'ROLLED_BACK' // the apply failed and was undone
+  | 'INJECTED_FAULT' // the test fault hook fired
+  | 'NOTHING_PENDING' // commit/rollback with no apply --no-commit pending
   | 'VERIFY_MISMATCH';
 
 /** A position in a source file, 1-based. */
@@ -85,7 +90,7 @@ export function isInputError(code: ErrorCode): boolean {
 
 /** Transient conditions worth another try (watch backoff, verify retries). */
 export function isRetryable(code: ErrorCode): boolean {
-  return code === 'NM_TIMEOUT' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH';
+  return code === 'NM_TIMEOUT' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH' || code === 'LOCKED';
 }
 
 /** A bundle of collected errors, thrown where a caller wants one exception. */

@@ -104,7 +104,8 @@ class NmSandbox implements Sandbox {
     this.busAddress = 'unix:path=' + dbusEscape(path.join(dir, 'bus.sock'));
     this.connDir = path.join(dir, 'conns');
     // C locale: nmcli messages are translated otherwise, and tests grep them.
-    this.env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.busAddress, NO_COLOR: '1', LC_ALL: 'C.UTF-8' };
+    // NMTEAM_STATE_DIR: each sandbox has its own nmteam journal and lock, apart from the host's /run/nmteam.
+    this.env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.busAddress, NMTEAM_STATE_DIR: path.join(dir, 'nmteam-state'), NO_COLOR: '1', LC_ALL: 'C.UTF-8' };
   }
 
   private get holderPid(): number {

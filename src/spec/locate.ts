@@ -178,7 +178,10 @@ class JsonScan {
     const num = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
     num.lastIndex = this.i;
     const m = num.exec(this.t);
-    if (!m || m[0] === '' || m[0] === '-') return false;
+    if (!m) {
+      if (this.t[this.i] === '-') this.i++; // V8 points after a lone minus sign
+      return false;
+    }
     this.i += m[0].length;
     return true;
   }
@@ -227,8 +230,7 @@ class JsonScan {
       if (c !== '\\') continue;
       this.i++;
       if (t[this.i] === 'u') {
-        if (!/^[0-9a-fA-F]{4}$/.test(t.slice(this.i + 1, this.i + 5))) return false;
-        this.i += 4;
+        for (let k = 0; k < 4; k++) if (!/[0-9a-fA-F]/.test(t[++this.i] ?? '')) return false;
       } else if (t[this.i] === undefined || !'"\\/bfnrt'.includes(t[this.i])) return false;
     }
     return false;

@@ -15,6 +15,7 @@ import type { Seg, Target } from './locate';
 /** Entry types nmteam manages; os-net-config itself only knows `team`. */
 export const TEAM_TYPES: readonly string[] = ['team', 'linux_team'];
 
+/** Keys of a team entry (os-net-config's linux_team minus rules/dhclient_args). */
 export const TEAM_KEYS = [
   'type', 'name', 'bonding_options', 'members', 'use_dhcp', 'use_dhcpv6', 'addresses', 'routes',
   'dns_servers', 'domain', 'mtu', 'defroute', 'onboot', 'nm_controlled',
@@ -23,9 +24,13 @@ export const TEAM_KEYS = [
 /** Per-port teamd options a member may carry, in teamd's words (teamd.conf(5) "PORT OPTIONS"). */
 export const PORT_OPTION_KEYS = ['prio', 'sticky', 'queue_id', 'lacp_prio', 'lacp_key', 'link_watch'] as const;
 
+/** Keys of a team member: `{type: interface, name: nic1, primary: true, mtu: 9000, prio: 10}`. */
 export const MEMBER_KEYS = ['type', 'name', 'primary', 'mtu', ...PORT_OPTION_KEYS] as const;
+/** `{ip_netmask: 192.0.2.10/24}` */
 export const ADDRESS_KEYS = ['ip_netmask'] as const;
+/** Both os-net-config route spellings: `{ip_netmask, next_hop}` and `{destination, nexthop}`. */
 export const ROUTE_KEYS = ['ip_netmask', 'destination', 'next_hop', 'nexthop', 'route_options', 'metric', 'default'] as const;
+/** Top level of os-net-config's mapping file: `interface_mapping: {nic1: em1}`. */
 export const MAPPING_FILE_KEYS = ['interface_mapping'] as const;
 
 /**
@@ -55,10 +60,12 @@ export interface Reporter {
 
 export type Obj = { [key: string]: unknown };
 
+/** A YAML mapping / JSON object (not a list, not null). */
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Own key test that ignores Object.prototype (`toString`, `__proto__`). */
 export function has(obj: Obj, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);
 }
@@ -106,6 +113,7 @@ function bad(r: Reporter, path: readonly Seg[], want: string, v: unknown): undef
 const TRUE_WORDS = /^(t|true|on|y|yes|1)$/i;
 const FALSE_WORDS = /^(f|false|off|n|no|0)$/i;
 
+/** Optional boolean key; `use_dhcp: yes` (a string in YAML 1.2) counts, as in os-net-config. */
 export function readBool(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): boolean | undefined {
   if (!has(obj, key)) return undefined;
   const v = obj[key];
@@ -115,6 +123,7 @@ export function readBool(r: Reporter, obj: Obj, key: string, path: readonly Seg[
   return bad(r, [...path, key], 'true or false', v);
 }
 
+/** Optional integer key within `range` (`mtu: 9000`). */
 export function readInt(
   r: Reporter, obj: Obj, key: string, path: readonly Seg[], range: { min: number; max: number },
 ): number | undefined {
@@ -124,12 +133,14 @@ export function readInt(
   return bad(r, [...path, key], `an integer from ${range.min} to ${range.max}`, v);
 }
 
+/** Optional string key. */
 export function readString(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): string | undefined {
   if (!has(obj, key)) return undefined;
   const v = obj[key];
   return typeof v === 'string' ? v : bad(r, [...path, key], 'a string', v);
 }
 
+/** Optional list key (`members: [...]`). */
 export function readList(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): unknown[] | undefined {
   if (!has(obj, key)) return undefined;
   const v = obj[key];

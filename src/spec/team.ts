@@ -71,7 +71,8 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
   if (!has(o, 'type')) r.report('SPEC_INVALID', path, "a member needs 'type: interface'");
   else if (o.type !== 'interface') {
     // Only plain NICs can be team ports here; other keys of e.g. a vlan would only add noise.
-    r.report('SPEC_INVALID', [...path, 'type'], `member type ${typeof o.type === 'string' ? `'${o.type}'` : describe(o.type)} is not supported; team members must be 'type: interface'`);
+    const shown = typeof o.type === 'string' ? `'${o.type}'` : describe(o.type);
+    r.report('SPEC_INVALID', [...path, 'type'], `member type ${shown} is not supported; team members must be 'type: interface'`);
     return undefined;
   }
   checkKeys(r, o, path, MEMBER_KEYS, UNSUPPORTED_KEYS.member);

@@ -42,7 +42,11 @@ async function counted(args: string[], input?: string) {
   const mon = await monitorCalls(sb);
   const res = await runNmteam(sb, args, input !== undefined ? { input } : undefined);
   await mon.stop();
-  return { ...res, writes: mon.writes() };
+  const all = mon.writes();
+  // Profile and activation writes; a changing apply also brackets them with CheckpointCreate/CheckpointDestroy.
+  const writes = all.filter((w) => !w.member.startsWith('Checkpoint'));
+  const checkpoint = all.filter((w) => w.member.startsWith('Checkpoint')).map((w) => w.member);
+  return { ...res, writes, checkpoint, all };
 }
 
 async function nmField(id: string, field: string): Promise<string> {
@@ -89,7 +93,7 @@ describe('every example applies, reads back, and re-applies with zero writes', (
     const second = await counted(['apply', file, '--detailed-exit-codes', ...extra]);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/No changes/);
-    expect(second.writes).toEqual([]);
+    expect(second.all).toEqual([]); // not even a checkpoint
 
     // show → apply round trip changes nothing either.
     const yaml = (await runNmteam(sb, ['show'])).stdout;
@@ -111,6 +115,7 @@ describe('minimal change', () => {
     const r = await counted(['apply', writeSpec('moved.yaml', moved), '--no-activate']);
     expect(r.code).toBe(0);
     expect(r.writes.map((w) => w.member)).toEqual(['Update2', 'Update2']);
+    expect(r.checkpoint).toEqual(['CheckpointCreate', 'CheckpointDestroy']);
     expect(JSON.parse(await nmField('team-slave-eth1', 'team-port.config'))).toEqual({ prio: 100 });
     expect(JSON.parse(await nmField('team-slave-eth0', 'team-port.config'))).toEqual({});
   });
@@ -227,10 +232,14 @@ describe('bad input', () => {
 describe('activation', () => {
   beforeEach(reset);
 
-  it('reports NetworkManager’s reason per team when activation fails (no team driver here)', async () => {
+  it('reports NetworkManager’s reason per team when activation fails (no team driver here), and rolls back', async () => {
+    const before = await sb.keyfiles();
     const r = await runNmteam(sb, ['apply', writeSpec('act.yaml', ACTIVEBACKUP)]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/team0: FAILED activate team: .*(Operation not supported|CreationFailed)/);
+    expect(r.stdout).toMatch(/Rolled back: NetworkManager is as it was before this run/);
+    expect(await sb.keyfiles()).toEqual(before);
+    expect(JSON.parse((await runNmteam(sb, ['show', '-o', 'json'])).stdout).network_config).toEqual([]);
   });
 
   it('--no-activate succeeds and exits 2 with --detailed-exit-codes', async () => {

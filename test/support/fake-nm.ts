@@ -65,6 +65,29 @@ export class FakeNm implements NmPort {
     this.write('Delete');
     if (!this.profiles.delete(path)) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
   }
+  async findConnection(uuid: string): Promise<string | undefined> {
+    return [...this.profiles].find(([, s]) => s.connection?.uuid === uuid)?.[0];
+  }
+  /** Checkpoints are recorded only: NM's rollback would not restore these inactive profiles anyway. */
+  readonly checkpoints: string[] = [];
+  async createCheckpoint(): Promise<string> {
+    this.calls.push('CheckpointCreate');
+    const path = `/org/freedesktop/NetworkManager/Checkpoint/${this.checkpoints.length + 1}`;
+    this.checkpoints.push(path);
+    return path;
+  }
+  async destroyCheckpoint(path: string): Promise<void> {
+    this.calls.push('CheckpointDestroy');
+    this.checkpoints.splice(this.checkpoints.indexOf(path), 1);
+  }
+  async rollbackCheckpoint(path: string): Promise<Record<string, number>> {
+    this.calls.push('CheckpointRollback');
+    this.checkpoints.splice(this.checkpoints.indexOf(path), 1);
+    return {};
+  }
+  async listCheckpoints(): Promise<string[]> {
+    return [...this.checkpoints];
+  }
   async activateConnection(): Promise<NmActivationResult> {
     this.calls.push('ActivateConnection');
     return this.activation;

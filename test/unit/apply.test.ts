@@ -1,4 +1,6 @@
 import { applyPlan } from '../../src/reconcile/apply';
+import { undoJournal } from '../../src/reconcile/undo';
+import { MemoryJournal } from '../../src/state/journal';
 import { diffTeams } from '../../src/reconcile/diff';
 import { planSteps } from '../../src/reconcile/plan';
 import type { Spec } from '../../src/reconcile/types';
@@ -58,16 +60,76 @@ describe('applyPlan', () => {
     expect(await byUuid(nm)).toEqual(before);
   });
 
-  it('reports a failed activation per team without undoing the profile writes', async () => {
-    const nm = new FakeNm();
+  it('rolls everything back when an activation fails, and says which team and why', async () => {
+    const nm = await seeded();
+    const before = await byUuid(nm);
     nm.activation = { ok: false, state: 4, reason: 'device-realize-failed' };
-    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0'])), true), nm);
+    const res = await applyPlan(await planFor(nm, target, true), nm);
     expect(res.ok).toBe(false);
-    expect(res.rolledBack).toBe(false);
+    expect(res.rolledBack).toBe(true);
     const failed = res.results.find((r) => r.outcome === 'failed');
     expect(failed?.step.op).toBe('activate');
     expect(failed?.error?.code).toBe('NM_ACTIVATION_FAILED');
-    expect(failed?.error?.message).toMatch(/device-realize-failed/);
-    expect(nm.profiles.size).toBe(2);
+    expect(failed?.error?.message).toMatch(/team0 did not activate: device-realize-failed/);
+    expect(await byUuid(nm)).toEqual(before);
+    expect(nm.calls).toContain('CheckpointRollback');
+  });
+
+  it('rolls back when verification finds NetworkManager still differs', async () => {
+    const nm = await seeded();
+    const before = await byUuid(nm);
+    const plan = await planFor(nm, target);
+    const res = await applyPlan(plan, nm, { replan: async () => plan });
+    expect(res.error?.code).toBe('VERIFY_MISMATCH');
+    expect(res.rolledBack).toBe(true);
+    expect(await byUuid(nm)).toEqual(before);
+  });
+
+  it('passes verification when the re-plan is empty, and destroys its checkpoint', async () => {
+    const nm = await seeded();
+    const res = await applyPlan(await planFor(nm, target), nm, { replan: () => planFor(nm, target) });
+    expect(res.ok).toBe(true);
+    expect(nm.calls.filter((c) => c.startsWith('Checkpoint'))).toEqual(['CheckpointCreate', 'CheckpointDestroy']);
+    expect(nm.checkpoints).toEqual([]);
+  });
+
+  it('with commit: false leaves the checkpoint and a pending journal for commit/rollback', async () => {
+    const nm = await seeded();
+    const before = await byUuid(nm);
+    const journal = new MemoryJournal();
+    const res = await applyPlan(await planFor(nm, target), nm, { commit: false, journal });
+    expect(res.pendingCheckpoint).toBe(nm.checkpoints[0]);
+    const state = journal.read()!;
+    expect(state.state).toBe('pending-commit');
+    expect(state.entries.map((e) => e.op)).toEqual(['deleted', 'deleted', 'deleted', 'created', 'updated', 'updated', 'created', 'created']); // team profiles before slave profiles
+    // `nmteam rollback` = undoJournal: back to before, and replaying it again changes nothing.
+    await undoJournal(nm, state);
+    expect(await byUuid(nm)).toEqual(before);
+    nm.resetCounters();
+    await undoJournal(nm, state);
+    expect(nm.calls).toEqual([]);
+  });
+
+  it('journals each write before making it, so a run that dies can be undone by the next', async () => {
+    const nm = await seeded();
+    const before = await byUuid(nm);
+    const journal = new MemoryJournal();
+    const plan = await planFor(nm, target);
+    // Simulate death: the process stops right after its 4th write reached NetworkManager.
+    const dying = Object.create(nm) as FakeNm;
+    let writes = 0;
+    for (const m of ['addConnection', 'updateConnection', 'deleteConnection'] as const) {
+      dying[m] = (async (...args: unknown[]) => {
+        if (++writes > 4) return new Promise(() => undefined); // never returns
+        return (nm[m] as (...a: unknown[]) => Promise<unknown>).apply(nm, args);
+      }) as never;
+    }
+    void applyPlan(plan, dying, { journal });
+    await new Promise((r) => setTimeout(r, 50));
+    const state = journal.read()!;
+    expect(state.state).toBe('in-progress');
+    expect(state.entries).toHaveLength(5); // the 5th was journaled before its write hung
+    await undoJournal(nm, state);
+    expect(await byUuid(nm)).toEqual(before);
   });
 });

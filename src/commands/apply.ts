@@ -1,0 +1,106 @@
+import type { NmPort } from '../nm/port';
+import { applyPlan, type ApplyResult } from '../reconcile/apply';
+import { countChanges, type Plan } from '../reconcile/plan';
+import { planFromSystem } from '../reconcile/reconcile';
+import { renderPlan } from '../reconcile/render';
+import type { Spec } from '../reconcile/types';
+import { EXIT } from '../exit-codes';
+import { JournalStore } from '../state/journal';
+import { type Io, readSpec, withLock, withNm } from './common';
+import { recoverInterrupted } from './transaction';
+
+export interface PlanOpts {
+  output: string;
+  mapping?: string;
+  activate: boolean;
+}
+
+export interface ApplyOpts extends PlanOpts {
+  dryRun?: boolean;
+  detailedExitCodes?: boolean;
+  timeout: number;
+  verify: boolean;
+  commit: boolean;
+  memoryOnly?: boolean;
+  waitLock: number;
+}
+
+function planJson(plan: Plan, result?: ApplyResult): string {
+  const body: Record<string, unknown> = { plan, changes: countChanges(plan) };
+  if (result) {
+    body.results = result.results.map((r) => ({ op: r.step.op, team: r.step.team, outcome: r.outcome, path: r.path, error: r.error?.toJSON() }));
+    body.ok = result.ok;
+    body.rolledBack = result.rolledBack;
+    if (result.error) body.error = result.error.toJSON();
+    if (result.pendingCheckpoint) body.pendingCheckpoint = result.pendingCheckpoint;
+  }
+  return JSON.stringify(body, null, 2) + '\n';
+}
+
+export function renderResult(r: ApplyResult, timeoutS: number): string {
+  const lines: string[] = [];
+  const count = (o: string): number => r.results.filter((x) => x.outcome === o).length;
+  for (const x of r.results) {
+    if (x.outcome !== 'failed') continue;
+    const s = x.step;
+    lines.push(`${s.team}: FAILED ${s.op}${s.op === 'activate' ? ' team' : ` '${s.id}' (${s.ifname})`}: ${x.error?.message}`);
+  }
+  if (r.error && !r.results.some((x) => x.error === r.error)) lines.push(`FAILED: ${r.error.message}`);
+  if (r.rolledBack) {
+    lines.push(
+      r.rollbackErrors.length === 0
+        ? `Rolled back: NetworkManager is as it was before this run (checkpoint rolled back, ${r.restored} profile(s) restored from the journal, created profiles removed).`
+        : `Rollback INCOMPLETE; NetworkManager may differ from before:\n${r.rollbackErrors.map((e) => `  ${e.message}`).join('\n')}`,
+    );
+    return lines.join('\n') + '\n';
+  }
+  lines.push(`Applied: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('activated')} activated.`);
+  if (r.pendingCheckpoint) {
+    lines.push(`Checkpoint ${r.pendingCheckpoint} is pending: run 'nmteam commit' within ${timeoutS} s to keep the change, or 'nmteam rollback' to undo it; otherwise it is rolled back.`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** `nmteam plan`: what apply would do; writes nothing. */
+export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
+  return withNm(async (nm) => {
+    const spec = await readSpec(nm, file, o.mapping);
+    const plan = await planFromSystem(await nm.get(), spec, { activate: o.activate });
+    io.out(o.output === 'json' ? planJson(plan) : renderPlan(plan));
+    return EXIT.ok;
+  });
+}
+
+/** Test hook (see docs/errors.md): NMTEAM_INJECT_FAULT=N fails right before the Nth profile write. */
+function faultAt(): number | undefined {
+  const n = Number(process.env.NMTEAM_INJECT_FAULT);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<number> {
+  const journal = new JournalStore();
+  await recoverInterrupted(nm, journal, io);
+  const plan = await planFromSystem(nm, spec, { activate: o.activate });
+  const fault = faultAt();
+  const result = await applyPlan(plan, nm, {
+    timeoutS: o.timeout,
+    commit: o.commit,
+    memoryOnly: o.memoryOnly === true,
+    journal,
+    ...(o.verify ? { replan: () => planFromSystem(nm, spec, { activate: false }) } : {}),
+    ...(fault !== undefined ? { faultAt: fault } : {}),
+  });
+  if (o.output === 'json') io.out(planJson(plan, result));
+  else io.out(renderPlan(plan) + (plan.steps.length ? renderResult(result, o.timeout) : ''));
+  if (!result.ok) return EXIT.failure;
+  return result.changed && o.detailedExitCodes ? EXIT.changed : EXIT.ok;
+}
+
+/** `nmteam apply`: one transaction under the lock. */
+export async function cmdApply(file: string, o: ApplyOpts, io: Io): Promise<number> {
+  if (o.dryRun) return cmdPlan(file, o, io);
+  return withNm(async (nm) => {
+    const spec = await readSpec(nm, file, o.mapping); // invalid input fails before the lock and the bus
+    return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io));
+  });
+}

@@ -1,0 +1,64 @@
+import { InvalidArgumentError } from 'commander';
+import { NmClient } from '../nm/client';
+import type { NmPort } from '../nm/port';
+import { ReconcileErrors } from '../reconcile/errors';
+import type { Spec } from '../reconcile/types';
+import { loadSpec } from '../spec/load';
+import { acquireLock, type Lock } from '../state/lock';
+
+/** Where a command writes; cli.ts binds it to stdout/stderr, tests to arrays. */
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export interface NmOpts {
+  /** Each D-Bus call's timeout, seconds. */
+  dbusTimeout?: number;
+}
+
+/** Connects on first use, so a bad desired state is reported even when NetworkManager is down. */
+export class LazyNm {
+  private client: Promise<NmClient> | undefined;
+  constructor(private readonly timeoutS = 25) {}
+  get(): Promise<NmPort> {
+    return (this.client ??= NmClient.connect(this.timeoutS * 1000));
+  }
+  close(): void {
+    this.client?.then((c) => c.close(), () => undefined);
+  }
+}
+
+export async function withNm<T>(fn: (nm: LazyNm) => Promise<T>, timeoutS?: number): Promise<T> {
+  const nm = new LazyNm(timeoutS);
+  try {
+    return await fn(nm);
+  } finally {
+    nm.close();
+  }
+}
+
+export async function withLock<T>(waitS: number, io: Io, fn: () => Promise<T>): Promise<T> {
+  const lock: Lock = await acquireLock(waitS, (pid) => io.err(`nmteam: waiting for another nmteam run (pid ${pid}) to finish...\n`));
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+export async function readSpec(nm: LazyNm, file: string, mapping: string | undefined): Promise<Spec> {
+  const res = await loadSpec(file, {
+    ...(mapping ? { mappingFile: mapping } : {}),
+    listNics: async () =>
+      (await (await nm.get()).readDevices()).map((d) => ({ name: d.iface, mac: d.hwAddress, carrier: d.carrier === true, physical: d.physical === true })),
+  });
+  if (!res.ok) throw new ReconcileErrors(res.errors);
+  return res.spec;
+}
+
+export function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds');
+  return n;
+}

@@ -1,0 +1,10 @@
+/** nmteam's exit codes (os-net-config's convention for 0 and 2). */
+export const EXIT = {
+  ok: 0,
+  /** Any failure other than invalid input (NetworkManager unreachable, a write rejected and rolled back, ...). */
+  failure: 1,
+  /** --detailed-exit-codes: changes were made. */
+  changed: 2,
+  /** The desired state is invalid; nothing was applied. */
+  invalidInput: 3,
+} as const;

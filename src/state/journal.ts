@@ -1,0 +1,85 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NmSettings } from '../nm/types';
+
+/**
+ * The undo journal on disk: written ahead of every profile write, so a run
+ * that dies half-way (killed, lost bus, NetworkManager restarted) can be
+ * undone by the next run. Lives in the state directory, /run/nmteam by
+ * default (tmpfs: gone at reboot, like NetworkManager's checkpoints).
+ */
+
+export interface JournalEntry {
+  /** What this run did to the profile with `uuid`. */
+  op: 'created' | 'updated' | 'deleted';
+  uuid: string;
+  /** The whole profile before the write (updated/deleted). */
+  prior?: NmSettings;
+}
+
+export interface JournalState {
+  version: 1;
+  pid: number;
+  startedAt: string;
+  /** in-progress: a run is writing (or died writing); pending-commit: `apply --no-commit` awaits commit/rollback. */
+  state: 'in-progress' | 'pending-commit';
+  checkpoint?: string;
+  memoryOnly: boolean;
+  entries: JournalEntry[];
+}
+
+export function stateDir(): string {
+  return process.env.NMTEAM_STATE_DIR || '/run/nmteam';
+}
+
+export class JournalStore {
+  readonly file: string;
+
+  constructor(readonly dir: string = stateDir()) {
+    this.file = path.join(dir, 'journal.json');
+  }
+
+  read(): JournalState | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as JournalState;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** Atomic replace (write + fsync + rename): a crash leaves the old or the new journal, never half of one. */
+  write(state: JournalState): void {
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeSync(fd, JSON.stringify(state));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.file);
+  }
+
+  remove(): void {
+    fs.rmSync(this.file, { force: true });
+  }
+}
+
+/** An in-memory journal for callers without a state directory (unit tests, library use). */
+export class MemoryJournal extends JournalStore {
+  private state: JournalState | undefined;
+  constructor() {
+    super('/nonexistent');
+  }
+  override read(): JournalState | undefined {
+    return this.state && structuredClone(this.state);
+  }
+  override write(state: JournalState): void {
+    this.state = structuredClone(state);
+  }
+  override remove(): void {
+    this.state = undefined;
+  }
+}

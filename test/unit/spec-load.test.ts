@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSpec } from '../../src/spec/load';
+import { ReconcileError } from '../../src/reconcile/errors';
+import type { NicDevice } from '../../src/spec/nics';
+
+const FIX = join(__dirname, '../fixtures/spec');
+const fx = (name: string): string => join(FIX, name);
+
+const devices: NicDevice[] = [
+  { name: 'em1', mac: '52:54:00:00:00:01', carrier: true, physical: true },
+  { name: 'em2', mac: '52:54:00:00:00:02', carrier: true, physical: true },
+  { name: 'em3', mac: '52:54:00:00:00:03', carrier: true, physical: true },
+  { name: 'p1p1', mac: '12:34:56:DE:F0:12', carrier: false, physical: true },
+  { name: 'team0', mac: '52:54:00:00:00:01', carrier: true, physical: false },
+];
+
+describe('loadSpec', () => {
+  it('numbers active NICs for nicN names', async () => {
+    const listNics = jest.fn(async () => devices);
+    const res = await loadSpec(fx('onc-team.yaml'), { listNics });
+    expect(res.ok && res.spec.teams[0].ports.map((p) => p.name)).toEqual(['em2', 'em3']);
+    expect(res.ok && res.spec.file).toBe(fx('onc-team.yaml'));
+    expect(listNics).toHaveBeenCalledTimes(1);
+  });
+
+  it('applies a mapping file, turning a MAC into the NIC that has it', async () => {
+    // mapping.yaml: nic1: em3, nic2: em1, nic3: 12:34:56:de:f0:12 (p1p1, link down but physical)
+    const res = await loadSpec(fx('onc-team.yaml'), { mappingFile: fx('mapping.yaml'), listNics: async () => devices });
+    expect(res.ok && res.spec.teams[0].ports.map((p) => p.name)).toEqual(['em1', 'p1p1']);
+  });
+
+  it('does not ask for devices when the spec has no nicN names', async () => {
+    const listNics = jest.fn(async () => devices);
+    const res = await loadSpec(fx('no-nics.yaml'), { listNics });
+    expect(res.ok).toBe(true);
+    expect(listNics).not.toHaveBeenCalled();
+  });
+
+  it('asks for devices when only the mapping file needs a MAC resolved', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmteam-spec-'));
+    writeFileSync(join(dir, 'map.yaml'), 'interface_mapping: {provision: "12:34:56:de:f0:12"}\n');
+    writeFileSync(join(dir, 'net.yaml'), 'network_config: [{type: team, name: t0, members: [{type: interface, name: provision}]}]\n');
+    const listNics = jest.fn(async () => devices);
+    const res = await loadSpec(join(dir, 'net.yaml'), { mappingFile: join(dir, 'map.yaml'), listNics });
+    expect(res.ok && res.spec.teams[0].ports[0].name).toBe('p1p1');
+    expect(listNics).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads - from stdin and names it <stdin>', async () => {
+    const res = await loadSpec('-', { readStdin: async () => 'network_config: [{type: team, name: t0, foo: 1}]\n' });
+    expect(!res.ok && res.errors.map((e) => [e.code, e.file, e.path])).toEqual([['UNKNOWN_KEY', '<stdin>', 'network_config[0].foo']]);
+  });
+
+  it.each([
+    ['a missing spec', () => loadSpec(join(FIX, 'nope.yaml')), join(FIX, 'nope.yaml')],
+    ['a directory', () => loadSpec(FIX), FIX],
+    ['a missing mapping file', () => loadSpec(fx('no-nics.yaml'), { mappingFile: join(FIX, 'nomap.yaml') }), join(FIX, 'nomap.yaml')],
+  ])('reports FILE_READ for %s', async (_n, load, file) => {
+    const res = await load();
+    expect(!res.ok && res.errors.map((e) => [e.code, e.file])).toEqual([['FILE_READ', file]]);
+  });
+
+  it('returns mapping-file and spec errors together', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmteam-spec-'));
+    writeFileSync(join(dir, 'map.yaml'), 'interface_mapping: {nic1: 5}\n');
+    const res = await loadSpec(fx('many-errors.yaml'), { mappingFile: join(dir, 'map.yaml') });
+    const files = !res.ok ? new Set(res.errors.map((e) => e.file)) : new Set();
+    expect(files).toEqual(new Set([join(dir, 'map.yaml'), fx('many-errors.yaml')]));
+  });
+
+  it('passes on a device-listing failure and still reports unresolved names', async () => {
+    const listNics = async (): Promise<NicDevice[]> => {
+      throw new ReconcileError('NM_UNAVAILABLE', 'no bus');
+    };
+    const res = await loadSpec(fx('onc-team.yaml'), { listNics });
+    expect(!res.ok && res.errors.map((e) => e.code)).toEqual(['NM_UNAVAILABLE', 'UNKNOWN_NIC', 'UNKNOWN_NIC']);
+  });
+
+  it('wraps a non-ReconcileError listing failure as NM_ERROR', async () => {
+    const res = await loadSpec(fx('onc-team.yaml'), { listNics: () => Promise.reject(new Error('boom')) });
+    expect(!res.ok && res.errors[0].code).toBe('NM_ERROR');
+  });
+});
