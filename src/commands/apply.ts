@@ -1,5 +1,5 @@
 import type { NmPort } from '../nm/port';
-import { applyPlan, type ApplyResult } from '../reconcile/apply';
+import { applyPlan, type ApplyResult, type Fault } from '../reconcile/apply';
 import { countChanges, type Plan } from '../reconcile/plan';
 import { planFromSystem } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
@@ -71,24 +71,28 @@ export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number
   });
 }
 
-/** Test hook (see docs/errors.md): NMTEAM_INJECT_FAULT=N fails right before the Nth profile write. */
-function faultAt(): number | undefined {
-  const n = Number(process.env.NMTEAM_INJECT_FAULT);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+/**
+ * Test hook (see docs/errors.md): NMTEAM_INJECT_FAULT=N fails right before the
+ * Nth profile write; N:exit kills the process there, N:pause=MS sleeps there.
+ */
+export function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Fault | undefined {
+  const m = /^(\d+)(?::(exit|pause)(?:=(\d+))?)?$/.exec(value ?? '');
+  if (!m || Number(m[1]) < 1) return undefined;
+  return { at: Number(m[1]), kind: (m[2] as Fault['kind'] | undefined) ?? 'throw', ...(m[3] ? { ms: Number(m[3]) } : {}) };
 }
 
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<number> {
   const journal = new JournalStore();
   await recoverInterrupted(nm, journal, io);
   const plan = await planFromSystem(nm, spec, { activate: o.activate });
-  const fault = faultAt();
+  const fault = faultFromEnv();
   const result = await applyPlan(plan, nm, {
     timeoutS: o.timeout,
     commit: o.commit,
     memoryOnly: o.memoryOnly === true,
     journal,
     ...(o.verify ? { replan: () => planFromSystem(nm, spec, { activate: false }) } : {}),
-    ...(fault !== undefined ? { faultAt: fault } : {}),
+    ...(fault ? { fault } : {}),
   });
   if (o.output === 'json') io.out(planJson(plan, result));
   else io.out(renderPlan(plan) + (plan.steps.length ? renderResult(result, o.timeout) : ''));

@@ -83,7 +83,8 @@ export class NmClient implements NmPort {
 
   async readConnection(path: string): Promise<NmConnection> {
     const [raw] = await this.nm.call({ path, iface: IFACE.connection, member: 'GetSettings' });
-    return { path, settings: settingsFromDbus(raw as Record<string, Record<string, Variant>>, this.reg) };
+    const settings = settingsFromDbus(raw as Record<string, Record<string, Variant>>, this.reg);
+    return { path, settings, signatures: this.reg.signaturesOf(settings) };
   }
 
   async readDevices(): Promise<NmDevice[]> {
@@ -107,6 +108,7 @@ export class NmClient implements NmPort {
   }
 
   async addConnection(settings: NmSettings, opts?: NmWriteOptions): Promise<string> {
+    this.reg.learnAll(opts?.signatures);
     const [path] = await this.nm.call({
       path: NM_SETTINGS_PATH,
       iface: IFACE.settings,
@@ -118,6 +120,7 @@ export class NmClient implements NmPort {
   }
 
   async updateConnection(path: string, settings: NmSettings, opts?: NmWriteOptions): Promise<void> {
+    this.reg.learnAll(opts?.signatures);
     await this.nm.call({
       path,
       iface: IFACE.connection,

@@ -14,6 +14,11 @@ export interface NmConnection {
   /** `Connection.Flags`: 0x1 unsaved, 0x2 nm-generated, 0x4 volatile, 0x8 external. */
   flags?: number;
   filename?: string;
+  /**
+   * D-Bus signature of each property (`ipv4.address-data[].prefix` → `u`), so the
+   * settings can be written back by a process that never read them (journal replay).
+   */
+  signatures?: Record<string, string>;
 }
 
 export interface NmDevice {
@@ -36,6 +41,8 @@ export interface NmWriteOptions {
   memoryOnly?: boolean;
   /** Do not let the new profile autoconnect as a side effect of the write. */
   blockAutoconnect?: boolean;
+  /** Signatures of properties this process may not have seen (see NmConnection.signatures). */
+  signatures?: Record<string, string>;
 }
 
 /** Final state of an activation, as NetworkManager reports it. */

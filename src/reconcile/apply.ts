@@ -36,8 +36,8 @@ export interface ApplyOptions extends NmWriteOptions {
   replan?: () => Promise<Plan>;
   /** Where the journal lives (the state directory for the CLI). Default: memory. */
   journal?: JournalStore;
-  /** Test hook: fail right before the Nth profile write (1-based). */
-  faultAt?: number;
+  /** Test hook: act right before the Nth profile write (1-based). */
+  fault?: Fault;
 }
 
 export interface ApplyResult {
@@ -54,6 +54,17 @@ export interface ApplyResult {
   pendingCheckpoint?: string;
   /** Why the run failed, when it did. */
   error?: ReconcileError;
+}
+
+/**
+ * Fault injection for the safety tests: `throw` fails the write, `exit` kills
+ * the process on the spot (a crash with the journal in-progress), `pause`
+ * sleeps so a test can break NetworkManager meanwhile.
+ */
+export interface Fault {
+  at: number;
+  kind: 'throw' | 'exit' | 'pause';
+  ms?: number;
 }
 
 function asError(err: unknown): ReconcileError {
@@ -78,9 +89,13 @@ class Transaction {
     this.journal.write(this.state);
   }
 
-  private beforeWrite(): void {
+  private async beforeWrite(): Promise<void> {
     this.writes++;
-    if (this.opts.faultAt === this.writes) throw new ReconcileError('INJECTED_FAULT', `fault injected before write ${this.writes} (NMTEAM_INJECT_FAULT)`);
+    const f = this.opts.fault;
+    if (f?.at !== this.writes) return;
+    if (f.kind === 'exit') process.exit(70);
+    if (f.kind === 'pause') await sleep(f.ms ?? 1000);
+    else throw new ReconcileError('INJECTED_FAULT', `fault injected before write ${this.writes} (NMTEAM_INJECT_FAULT)`);
   }
 
   private get flags(): NmWriteOptions {
@@ -90,7 +105,7 @@ class Transaction {
   async run(step: Step): Promise<StepResult> {
     switch (step.op) {
       case 'create-connection': {
-        this.beforeWrite();
+        await this.beforeWrite();
         // Our own UUID, journaled before the write: a crash right after AddConnection2 is still undoable.
         const uuid = randomUUID();
         this.record({ op: 'created', uuid });
@@ -106,16 +121,16 @@ class Transaction {
         if (!isOwned(fresh.settings)) {
           throw new ReconcileError('STALE_PLAN', `profile ${step.uuid} lost its nmteam marker since the plan was made; not touching it`);
         }
-        this.beforeWrite();
-        this.record({ op: 'updated', uuid: step.uuid, prior: fresh.settings });
+        await this.beforeWrite();
+        this.record({ op: 'updated', uuid: step.uuid, prior: fresh.settings, signatures: fresh.signatures });
         await this.nm.updateConnection(step.path, mergeOwned(fresh.settings, step.settings, step.kind), this.flags);
         if (step.kind === 'team') this.teamPaths.set(step.team, step.path);
         return { step, outcome: 'updated', path: step.path };
       }
       case 'delete-connection': {
         const fresh = await this.nm.readConnection(step.path);
-        this.beforeWrite();
-        this.record({ op: 'deleted', uuid: step.uuid, prior: fresh.settings });
+        await this.beforeWrite();
+        this.record({ op: 'deleted', uuid: step.uuid, prior: fresh.settings, signatures: fresh.signatures });
         await this.nm.deleteConnection(step.path);
         return { step, outcome: 'deleted', path: step.path };
       }
@@ -186,7 +201,8 @@ export async function applyPlan(plan: Plan, nm: NmPort, opts: ApplyOptions = {})
   if (!error && opts.replan) error = await verify(opts.replan).then(() => undefined, asError);
   if (error) {
     const undo = await undoJournal(nm, state);
-    journal.remove();
+    // An incomplete undo (NetworkManager gone, say) keeps the journal: the next run finishes it.
+    if (undo.errors.length === 0) journal.remove();
     return { ...base, results, rolledBack: true, rollbackErrors: undo.errors, restored: undo.restored, changed: false, ok: false, error };
   }
   if (opts.commit === false && state.checkpoint) {
@@ -199,7 +215,7 @@ export async function applyPlan(plan: Plan, nm: NmPort, opts: ApplyOptions = {})
     const destroyed = await nm.destroyCheckpoint(state.checkpoint).then(() => undefined, asError);
     if (destroyed) {
       const undo = await undoJournal(nm, state);
-      journal.remove();
+      if (undo.errors.length === 0) journal.remove();
       return { ...base, results, rolledBack: true, rollbackErrors: undo.errors, restored: undo.restored, changed: false, ok: false, error: destroyed };
     }
   }

@@ -32,11 +32,12 @@ export async function undoJournal(nm: NmPort, state: JournalState): Promise<{ er
         continue;
       }
       const prior = entry.prior!;
+      const write = { ...flags, signatures: entry.signatures };
       if (!path) {
-        await nm.addConnection(prior, flags); // same UUID: the profile comes back as it was
+        await nm.addConnection(prior, write); // same UUID: the profile comes back as it was
         restored++;
       } else if (!isDeepStrictEqual((await nm.readConnection(path)).settings, prior)) {
-        await nm.updateConnection(path, prior, flags);
+        await nm.updateConnection(path, prior, write);
         restored++;
       }
     } catch (err) {

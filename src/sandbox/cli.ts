@@ -24,8 +24,8 @@ export function cliPath(): string {
 }
 
 /** Run `node dist/cli.js ...args` with the sandbox's bus in the environment; never through a shell. */
-export async function runNmteam(sb: Sandbox, args: string[], opts: { input?: string; cwd?: string } = {}): Promise<RunResult> {
+export async function runNmteam(sb: Sandbox, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   const cli = cliPath();
   if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
-  return run(process.execPath, [cli, ...args], { env: sb.env, input: opts.input, cwd: opts.cwd });
+  return run(process.execPath, [cli, ...args], { env: { ...sb.env, ...opts.env }, input: opts.input, cwd: opts.cwd });
 }

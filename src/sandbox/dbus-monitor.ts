@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import type { Sandbox } from './sandbox';
 import { run, sleep } from './proc';
 
-export interface ObservedCall { member: string; interface: string; path: string }
+export interface ObservedCall { member: string; interface: string; path: string; /** the caller's unique bus name, e.g. :1.42 */ sender: string }
 export interface CallMonitor {
   /** method calls to NM seen so far, in bus order */
   calls(): ObservedCall[];
@@ -67,7 +67,7 @@ export async function monitorCalls(sb: Sandbox): Promise<CallMonitor> {
       if (f[0] !== 'mc' || f.length < 8) continue;
       const path = f[5]!;
       if (path.startsWith(MARKER_BASE + '/')) { markers.add(path); continue; }
-      seen.push({ path, interface: f[6] === '<none>' ? '' : f[6]!, member: f[7]! });
+      seen.push({ path, interface: f[6] === '<none>' ? '' : f[6]!, member: f[7]!, sender: f[3]! });
     }
   });
 

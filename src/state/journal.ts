@@ -15,6 +15,8 @@ export interface JournalEntry {
   uuid: string;
   /** The whole profile before the write (updated/deleted). */
   prior?: NmSettings;
+  /** D-Bus signatures of `prior`, so another process can write it back. */
+  signatures?: Record<string, string>;
 }
 
 export interface JournalState {

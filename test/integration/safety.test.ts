@@ -1,0 +1,203 @@
+/**
+ * Transactional apply against a real NetworkManager: a fault at every write
+ * position, nmteam dying mid-apply, NetworkManager dying mid-apply,
+ * --no-commit with commit and rollback, and the lock.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runNmteam } from '../../src/sandbox/cli';
+import { monitorCalls } from '../../src/sandbox/dbus-monitor';
+import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+
+let sb: Sandbox;
+let tmp: string;
+
+beforeAll(async () => {
+  sb = await startSandbox({ devices: ['eth0', 'eth1', 'eth2', 'eth3', 'eth4', 'eth5'] });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-safety-'));
+});
+afterAll(async () => {
+  await sb?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const team = (name: string, runner: string, members: string[], primary?: string) => `  - type: team
+    name: ${name}
+    bonding_options: '{"runner": {"name": "${runner}"}}'
+    members:
+${members.map((m) => `      - {type: interface, name: ${m}${m === primary ? ', primary: true' : ''}}`).join('\n')}
+`;
+// BEFORE → AFTER: team0 loses eth2 and moves its primary, team1 goes, team2 comes, team0's runner changes.
+const BEFORE = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1', 'eth2'], 'eth0')}${team('team1', 'roundrobin', ['eth3'])}`;
+const AFTER = `network_config:\n${team('team0', 'loadbalance', ['eth0', 'eth1'], 'eth1')}${team('team2', 'broadcast', ['eth4', 'eth5'])}`;
+
+function file(name: string, text: string): string {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+async function reset(): Promise<void> {
+  const list = await sb.nmcli(['-t', '-f', 'UUID,TYPE', 'connection', 'show']);
+  const uuids = list.stdout.split('\n').filter((l) => l && !l.endsWith(':loopback')).map((l) => l.split(':')[0]!);
+  if (uuids.length) await sb.nmcli(['connection', 'delete', ...uuids]);
+  fs.rmSync(path.join(sb.dir, 'nmteam-state'), { recursive: true, force: true });
+}
+
+/** Every profile's settings as nmcli prints them, keyed by UUID: the D-Bus side of "identical". */
+async function nmState(): Promise<Record<string, string>> {
+  const list = await sb.nmcli(['-t', '-f', 'UUID', 'connection', 'show']);
+  const out: Record<string, string> = {};
+  for (const uuid of list.stdout.split('\n').filter(Boolean)) {
+    // timestamp changes when NM activates a profile; nothing here activates, so it is compared too.
+    out[uuid] = (await sb.nmcli(['--escape', 'no', '-t', 'connection', 'show', uuid])).stdout;
+  }
+  return out;
+}
+
+/** How many profiles name each interface: after recovery, never more than one. */
+async function ownedProfilesPerInterface(): Promise<Record<string, number>> {
+  const list = await sb.nmcli(['-t', '-f', 'UUID', 'connection', 'show']);
+  const counts: Record<string, number> = {};
+  for (const uuid of list.stdout.split('\n').filter(Boolean)) {
+    const ifname = (await sb.nmcli(['-g', 'connection.interface-name', 'connection', 'show', uuid])).stdout.trim();
+    if (ifname) counts[ifname] = (counts[ifname] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('a fault at every write position leaves NetworkManager exactly as it was', () => {
+  let writes = 0;
+  beforeAll(async () => {
+    await reset();
+    expect((await runNmteam(sb, ['apply', file('before.yaml', BEFORE), '--no-activate'])).code).toBe(0);
+    const plan = JSON.parse((await runNmteam(sb, ['plan', file('after.yaml', AFTER), '--no-activate', '-o', 'json'])).stdout).plan;
+    writes = plan.steps.length;
+  });
+
+  it('the plan has creations, updates and deletions', () => {
+    expect(writes).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(Array.from({ length: 9 }, (_, i) => i + 1))('fault before write %i', async (n) => {
+    if (n > writes) return expect(n).toBeGreaterThan(writes); // plans shorter than 9 writes stop here
+    const keyfiles = await sb.keyfiles();
+    const settings = await nmState();
+    const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate'], { env: { NMTEAM_INJECT_FAULT: String(n) } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`fault injected before write ${n}`));
+    expect(r.stdout).toMatch(/Rolled back: NetworkManager is as it was before this run/);
+    expect(await sb.keyfiles()).toEqual(keyfiles);
+    expect(await nmState()).toEqual(settings);
+  });
+
+  it('and without a fault the same apply converges', async () => {
+    const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '--detailed-exit-codes']);
+    expect(r.code).toBe(2);
+    expect((await runNmteam(sb, ['plan', path.join(tmp, 'after.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
+  });
+});
+
+describe('interrupted runs', () => {
+  beforeEach(async () => {
+    await reset();
+    expect((await runNmteam(sb, ['apply', file('before.yaml', BEFORE), '--no-activate'])).code).toBe(0);
+  });
+
+  it('nmteam killed mid-apply, then NetworkManager restarted: the next apply converges with no duplicate profile', async () => {
+    const crashed = await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate'], { env: { NMTEAM_INJECT_FAULT: '5:exit' } });
+    expect(crashed.code).toBe(70);
+    await sb.restartNm();
+    const next = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate']);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(/an interrupted run \(pid \d+, .*\) was rolled back/);
+    expect((await runNmteam(sb, ['plan', path.join(tmp, 'after.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
+    for (const [ifname, n] of Object.entries(await ownedProfilesPerInterface())) expect([ifname, n]).toEqual([ifname, 1]);
+  });
+
+  it('NetworkManager killed mid-apply: the run fails (no hang, no exit 0), and after a restart the next apply converges', async () => {
+    const run = runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--timeout', '10'], { env: { NMTEAM_INJECT_FAULT: '4:pause=1500' } });
+    await new Promise((r) => setTimeout(r, 700));
+    await sb.killNm('SIGKILL');
+    const r = await run;
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/FAILED/);
+    await sb.startNm();
+    const next = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate']);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(/an interrupted run .* was rolled back; 3 profile\(s\) restored/);
+    expect((await runNmteam(sb, ['plan', path.join(tmp, 'after.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
+    for (const [ifname, n] of Object.entries(await ownedProfilesPerInterface())) expect([ifname, n]).toEqual([ifname, 1]);
+  });
+});
+
+describe('--no-commit, commit and rollback', () => {
+  beforeEach(async () => {
+    await reset();
+    expect((await runNmteam(sb, ['apply', file('before.yaml', BEFORE), '--no-activate'])).code).toBe(0);
+  });
+
+  it('rollback undoes a pending change; a new apply is refused while one is pending', async () => {
+    const before = await sb.keyfiles();
+    const r = await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Checkpoint \/org\/freedesktop\/NetworkManager\/Checkpoint\/\d+ is pending/);
+    const refused = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/awaits 'nmteam commit' or 'nmteam rollback'/);
+    const rb = await runNmteam(sb, ['rollback']);
+    expect(rb.code).toBe(0);
+    expect(await sb.keyfiles()).toEqual(before);
+  });
+
+  it('commit keeps it; then there is nothing left to commit', async () => {
+    await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit']);
+    expect((await runNmteam(sb, ['commit'])).code).toBe(0);
+    expect((await runNmteam(sb, ['plan', path.join(tmp, 'after.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
+    const again = await runNmteam(sb, ['commit']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/nothing to commit/);
+  });
+
+  it('a pending change whose checkpoint times out is finished by the next run', async () => {
+    const before = await sb.keyfiles();
+    await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit', '--timeout', '1']);
+    await new Promise((r) => setTimeout(r, 2500));
+    const next = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate', '--detailed-exit-codes']);
+    expect(next.stderr).toMatch(/timed out and was rolled back/);
+    expect(next.code).toBe(0); // the rollback restored BEFORE, which is what this apply asks for
+    expect(await sb.keyfiles()).toEqual(before);
+  });
+});
+
+describe('the lock', () => {
+  beforeEach(reset);
+
+  it('two applies started together never interleave their writes', async () => {
+    const mon = await monitorCalls(sb);
+    const [a, b] = await Promise.all([
+      runNmteam(sb, ['apply', file('a.yaml', `network_config:\n${team('teama', 'activebackup', ['eth0', 'eth1', 'eth2'])}`), '--no-activate', '--wait-lock', '30']),
+      runNmteam(sb, ['apply', file('b.yaml', `network_config:\n${team('teamb', 'roundrobin', ['eth3', 'eth4', 'eth5'])}`), '--no-activate', '--wait-lock', '30']),
+    ]);
+    await mon.stop();
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const senders = mon.writes().map((w) => w.sender);
+    expect(senders.length).toBeGreaterThanOrEqual(2 * 4);
+    // One block of writes per process: the sender changes exactly once.
+    const switches = senders.filter((s, i) => i > 0 && s !== senders[i - 1]).length;
+    expect(switches).toBe(1);
+    // Both files describe the whole owned state, so the second run replaced the first's team.
+    expect(a.stderr + b.stderr).toMatch(/waiting for another nmteam run \(pid \d+\)/);
+  });
+
+  it('without --wait-lock the second run fails at once with a clear message', async () => {
+    const f = file('slow.yaml', `network_config:\n${team('teama', 'activebackup', ['eth0', 'eth1'])}`);
+    const slow = runNmteam(sb, ['apply', f, '--no-activate'], { env: { NMTEAM_INJECT_FAULT: '1:pause=1500' } });
+    await new Promise((r) => setTimeout(r, 600));
+    const second = await runNmteam(sb, ['apply', f, '--no-activate']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/another nmteam run \(pid \d+\) is changing NetworkManager/);
+    expect((await slow).code).toBe(0);
+  });
+});
