@@ -64,7 +64,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-activate', 'write profiles without activating the teams')
     .option('--no-verify', 'skip re-reading NetworkManager after the apply')
     .option('--no-commit', "leave the checkpoint pending: 'nmteam commit' keeps the change, 'nmteam rollback' or the timeout undoes it")
-    .option('--memory-only', 'write profiles in memory only (gone when NetworkManager restarts)')
+    .option('--memory-only', 'write profiles in memory only (no keyfile; gone at reboot)')
     .option('--timeout <seconds>', 'checkpoint rollback timeout, and the bound on waiting for activations', seconds, 60)
     .action((file: string, o: ApplyOpts) => run(cmdApply(file, o, io)));
 

@@ -56,7 +56,7 @@ export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
     if (spec && errors.length === 0) return { ok: true, spec };
   } catch (e) {
     const why = e instanceof RangeError ? 'the document is too deeply nested' : `unexpected failure: ${String(e)}`;
-    errors.push(new ReconcileError('SPEC_INVALID', why, undefined, undefined, opts.file, { cause: e }));
+    errors.push(new ReconcileError('SPEC_INVALID', why, undefined, { line: 1, col: 1 }, opts.file, { cause: e }));
   }
   return { ok: false, errors: sortErrors(errors) };
 }
@@ -71,6 +71,9 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
   const lines = new LineCounter();
   // merge: os-net-config reads with PyYAML, which honours `<<` merge keys.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  // The yaml library turns stack exhaustion on absurd nesting into ordinary errors: say what it means, once.
+  const tooDeep = doc.errors.find((e) => /Maximum call stack size exceeded/.test(e.message));
+  if (tooDeep) return fail('YAML_SYNTAX', 'the document is nested too deeply', lines.linePos(tooDeep.pos[0]));
   for (const e of doc.errors) fail('YAML_SYNTAX', e.message, lines.linePos(e.pos[0]));
   if (doc.errors.length > 0) return undefined;
   let root: unknown;

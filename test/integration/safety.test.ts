@@ -201,3 +201,19 @@ describe('the lock', () => {
     expect((await slow).code).toBe(0);
   });
 });
+
+describe('--memory-only', () => {
+  beforeEach(reset);
+
+  // NetworkManager keeps in-memory profiles under /run/NetworkManager, so they survive its own restart
+  // and are gone at reboot (when /run is emptied): the keyfile directory never sees them.
+  it('writes no persistent keyfile: the profiles live under /run/NetworkManager only', async () => {
+    const r = await runNmteam(sb, ['apply', file('mem.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate', '--memory-only']);
+    expect(r.code).toBe(0);
+    expect(await sb.keyfiles()).toEqual({});
+    const files = Object.fromEntries((await sb.nmcli(['-t', '-f', 'NAME,FILENAME', 'connection', 'show'])).stdout.split('\n').filter(Boolean).map((l) => l.split(':')));
+    for (const id of ['team0', 'team-slave-eth0', 'team-slave-eth1']) expect(files[id]).toMatch(/^\/run\/NetworkManager\/system-connections\//);
+    // Where a profile is stored is not part of the desired state: a normal apply changes nothing.
+    expect((await runNmteam(sb, ['apply', path.join(tmp, 'mem.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Safety rules that are easy to break by accident: nmteam never runs a shell
+ * (or any child process outside the test sandbox and the demo), and never
+ * prints its environment.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { main } from '../../src/cli';
+
+const SRC = path.resolve(__dirname, '../../src');
+
+function files(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+describe('hygiene', () => {
+  const all = files(SRC);
+
+  it('only the sandbox and the demo start processes, and never through a shell', () => {
+    const spawning = all.filter((f) => /from 'node:child_process'|require\('(node:)?child_process'\)/.test(fs.readFileSync(f, 'utf8')));
+    expect(spawning.map((f) => path.relative(SRC, f)).every((f) => f.startsWith('sandbox/') || f === 'demo.ts')).toBe(true);
+    for (const f of all) {
+      const text = fs.readFileSync(f, 'utf8');
+      expect([f, /shell:\s*true|\bexecSync\(|[^.\w]exec\(|\bexecFile(Sync)?\(.*shell/.test(text)]).toEqual([f, false]);
+    }
+  });
+
+  it('the sandbox passes data to its shell script as arguments, never inside the script text', () => {
+    const text = fs.readFileSync(path.join(SRC, 'sandbox/config.ts'), 'utf8');
+    const literal = /HOLDER_SCRIPT = `([^`]*)`/.exec(text)?.[1];
+    expect(literal).toBeDefined();
+    expect(literal).not.toContain('${'); // no template interpolation into the script
+  });
+
+  it('prints no environment values, whatever fails', async () => {
+    const secret = 'nmteam-probe-7f3a9c';
+    const saved = { ...process.env };
+    process.env.NMTEAM_PROBE_SECRET = secret;
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = 'unix:path=/nonexistent/bus';
+    try {
+      const out: string[] = [];
+      const io = { out: (s: string) => void out.push(s), err: (s: string) => void out.push(s) };
+      await main(['show'], io);
+      await main(['apply', '/nonexistent.yaml'], io);
+      await main(['plan', path.resolve(__dirname, '../../examples/activebackup.yaml')], io);
+      expect(out.join('')).not.toContain(secret);
+      expect(out.join('')).not.toMatch(/NMTEAM_PROBE_SECRET|PATH=|HOME=/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
