@@ -176,9 +176,11 @@ describe('the lock', () => {
 
   it('two applies started together never interleave their writes', async () => {
     const mon = await monitorCalls(sb);
+    // Each run pauses before its second write while holding the lock, so the two surely overlap in time.
+    const env = { NMTEAM_INJECT_FAULT: '2:pause=700' };
     const [a, b] = await Promise.all([
-      runNmteam(sb, ['apply', file('a.yaml', `network_config:\n${team('teama', 'activebackup', ['eth0', 'eth1', 'eth2'])}`), '--no-activate', '--wait-lock', '30']),
-      runNmteam(sb, ['apply', file('b.yaml', `network_config:\n${team('teamb', 'roundrobin', ['eth3', 'eth4', 'eth5'])}`), '--no-activate', '--wait-lock', '30']),
+      runNmteam(sb, ['apply', file('a.yaml', `network_config:\n${team('teama', 'activebackup', ['eth0', 'eth1', 'eth2'])}`), '--no-activate', '--wait-lock', '30'], { env }),
+      runNmteam(sb, ['apply', file('b.yaml', `network_config:\n${team('teamb', 'roundrobin', ['eth3', 'eth4', 'eth5'])}`), '--no-activate', '--wait-lock', '30'], { env }),
     ]);
     await mon.stop();
     expect([a.code, b.code]).toEqual([0, 0]);

@@ -58,7 +58,7 @@ describe('NetworkManager sandbox', () => {
     // nmcli 1.42 uses AddConnection (to disk); the D-Bus client may use AddConnection2.
     const writes = mon.writes().map((c) => c.member);
     expect(writes).toEqual(['AddConnection']);
-    expect(mon.writes()[0]).toEqual({ member: 'AddConnection', interface: 'org.freedesktop.NetworkManager.Settings', path: '/org/freedesktop/NetworkManager/Settings' });
+    expect(mon.writes()[0]).toEqual({ member: 'AddConnection', interface: 'org.freedesktop.NetworkManager.Settings', path: '/org/freedesktop/NetworkManager/Settings', sender: expect.stringMatching(/^:1\.\d+$/) });
 
     const before = mon.calls().length;
     expect((await sb.nmcli(['-t', 'con', 'show'])).stdout).toContain('t0:');
