@@ -91,6 +91,7 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<
     commit: o.commit,
     memoryOnly: o.memoryOnly === true,
     journal,
+    onNotice: (m) => io.err(`nmteam: ${m}\n`),
     ...(o.verify ? { replan: () => planFromSystem(nm, spec, { activate: false }) } : {}),
     ...(fault ? { fault } : {}),
   });

@@ -13,6 +13,8 @@ const SETTINGS_FLAG_BLOCK_AUTOCONNECT = 0x20;
 
 /** Rollback also deletes profiles added after the checkpoint. */
 const CHECKPOINT_DELETE_NEW_CONNECTIONS = 0x2;
+/** Coexist with a checkpoint someone else holds over the same devices. */
+const CHECKPOINT_ALLOW_OVERLAPPING = 0x8;
 
 const AC_STATE_ACTIVATED = 2;
 const AC_STATE_DEACTIVATED = 4;
@@ -145,13 +147,13 @@ export class NmClient implements NmPort {
     }
   }
 
-  async createCheckpoint(devices: string[], rollbackTimeoutS: number): Promise<string> {
+  async createCheckpoint(devices: string[], rollbackTimeoutS: number, opts?: { allowOverlapping?: boolean }): Promise<string> {
     const [path] = await this.nm.call({
       path: NM_PATH,
       iface: IFACE.manager,
       member: 'CheckpointCreate',
       signature: 'aouu',
-      body: [devices, Math.ceil(rollbackTimeoutS), CHECKPOINT_DELETE_NEW_CONNECTIONS],
+      body: [devices, Math.ceil(rollbackTimeoutS), CHECKPOINT_DELETE_NEW_CONNECTIONS | (opts?.allowOverlapping ? CHECKPOINT_ALLOW_OVERLAPPING : 0)],
     });
     return String(path);
   }
@@ -167,6 +169,36 @@ export class NmClient implements NmPort {
 
   async listCheckpoints(): Promise<string[]> {
     return ((await this.nm.getProperty(NM_PATH, IFACE.manager, 'Checkpoints')) as string[]).map(String);
+  }
+
+  /**
+   * Device.Reapply of the saved profile `uuid` on its active `device`, without deactivating it.
+   * Empty settings mean "the settings-connection as saved now" (what `nmcli device reapply` sends);
+   * the version id from GetAppliedConnection makes NetworkManager refuse if the device was changed
+   * in between. false (nothing done) when `uuid` is not the profile applied there, the device is not
+   * active, or NetworkManager cannot reapply the difference (IncompatibleConnection): activate instead.
+   */
+  async reapplyConnection(device: string, uuid: string): Promise<boolean> {
+    const refused = (err: unknown): boolean => {
+      const name = ((err as { cause?: { type?: unknown } }).cause?.type ?? '') as string;
+      return /\.(NotActive|IncompatibleConnection|VersionIdMismatch)$/.test(String(name));
+    };
+    let applied: Record<string, Record<string, Variant>>;
+    let version: bigint;
+    try {
+      [applied, version] = (await this.nm.call({ path: device, iface: IFACE.device, member: 'GetAppliedConnection', signature: 'u', body: [0] })) as [typeof applied, bigint];
+    } catch (err) {
+      if (refused(err)) return false;
+      throw err;
+    }
+    if (applied.connection?.uuid?.value !== uuid) return false;
+    try {
+      await this.nm.call({ path: device, iface: IFACE.device, member: 'Reapply', signature: 'a{sa{sv}}tu', body: [{}, version, 0] });
+      return true;
+    } catch (err) {
+      if (refused(err)) return false;
+      throw err;
+    }
   }
 
   async activateConnection(path: string, timeoutMs = 30_000): Promise<NmActivationResult> {

@@ -36,7 +36,9 @@ export function translateDbusError(err: unknown, what: string): ReconcileError {
   if (err instanceof ReconcileError) return err;
   if (err instanceof DBusError) {
     const text = err.text || err.message;
-    return new ReconcileError(codeForDbusError(err.type), `${what}: ${text} (${err.type})`, undefined, undefined, undefined, { cause: err });
+    // NM 1.42 says InvalidArguments for "device 'eth1' is already included in checkpoint ..."
+    const code = /already included in checkpoint/.test(text) ? 'NM_CHECKPOINT_BUSY' : codeForDbusError(err.type);
+    return new ReconcileError(code, `${what}: ${text} (${err.type})`, undefined, undefined, undefined, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ReconcileError('NM_UNAVAILABLE', `${what}: ${message}`, undefined, undefined, undefined, { cause: err });

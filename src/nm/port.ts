@@ -28,7 +28,7 @@ export interface NmPort {
    * CheckpointCreate over these device paths (empty: every realized device),
    * rolled back by NetworkManager itself after `rollbackTimeoutS` unless destroyed.
    */
-  createCheckpoint(devices: string[], rollbackTimeoutS: number): Promise<string>;
+  createCheckpoint(devices: string[], rollbackTimeoutS: number, opts?: { allowOverlapping?: boolean }): Promise<string>;
   destroyCheckpoint(path: string): Promise<void>;
   /** CheckpointRollback: device path → NM_ROLLBACK_RESULT (0 ok). */
   rollbackCheckpoint(path: string): Promise<Record<string, number>>;
@@ -36,6 +36,12 @@ export interface NmPort {
   listCheckpoints(): Promise<string[]>;
   /** ActivateConnection and wait (bounded) until it settles. */
   activateConnection(path: string, timeoutMs?: number): Promise<NmActivationResult>;
+  /**
+   * Device.Reapply of the saved profile `uuid` on its active `device` (object path): false when that
+   * profile is not the one applied there or NetworkManager cannot reapply the change. Optional: without
+   * it the executor activates instead.
+   */
+  reapplyConnection?(device: string, uuid: string): Promise<boolean>;
   /** NetworkManager's signals (`nmteam watch`); optional: ports without it are only polled on demand. */
   events?(): Observable<NmEvent>;
   close(): void;

@@ -6,6 +6,7 @@ import { type JournalEntry, type JournalState, type JournalStore, MemoryJournal 
 import { ReconcileError } from './errors';
 import type { Plan, Step } from './plan';
 import { undoJournal } from './undo';
+import { settlePorts } from '../runtime/settle';
 
 /**
  * The executor: runs a Plan as one transaction. Before the first write it
@@ -15,7 +16,7 @@ import { undoJournal } from './undo';
  * activation or verification rolls back both.
  */
 
-export type Outcome = 'created' | 'updated' | 'deleted' | 'activated' | 'failed' | 'not-run';
+export type Outcome = 'created' | 'updated' | 'deleted' | 'activated' | 'reapplied' | 'failed' | 'not-run';
 
 export interface StepResult {
   step: Step;
@@ -23,6 +24,8 @@ export interface StepResult {
   /** Object path of the profile written. */
   path?: string;
   error?: ReconcileError;
+  /** After an activation: each member's final device state (`activated`, ...). */
+  ports?: Record<string, string>;
 }
 
 export interface ApplyOptions extends NmWriteOptions {
@@ -36,6 +39,8 @@ export interface ApplyOptions extends NmWriteOptions {
   replan?: () => Promise<Plan>;
   /** Where the journal lives (the state directory for the CLI). Default: memory. */
   journal?: JournalStore;
+  /** Told about things worth a line on stderr that are not failures. */
+  onNotice?: (message: string) => void;
   /** Test hook: act right before the Nth profile write (1-based). */
   fault?: Fault;
 }
@@ -75,6 +80,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 class Transaction {
   readonly teamPaths = new Map<string, string>();
+  /** Slave profile paths by member, for port-only activations of profiles created in this run. */
+  readonly portPaths = new Map<string, string>();
   private writes = 0;
 
   constructor(
@@ -112,6 +119,7 @@ class Transaction {
         const settings = { ...step.settings, connection: { ...step.settings.connection, uuid } };
         const path = await this.nm.addConnection(settings, this.flags);
         if (step.kind === 'team') this.teamPaths.set(step.team, path);
+        else this.portPaths.set(step.ifname, path);
         return { step, outcome: 'created', path };
       }
       case 'update-connection': {
@@ -135,11 +143,22 @@ class Transaction {
         return { step, outcome: 'deleted', path: step.path };
       }
       case 'activate': {
-        const path = this.teamPaths.get(step.team) ?? step.path;
-        if (!path) throw new ReconcileError('NM_NOT_FOUND', `no profile to activate for team ${step.team}`);
-        const r = await this.nm.activateConnection(path, (this.opts.timeoutS ?? 60) * 1000);
-        if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${step.team} did not activate: ${r.reason ?? 'unknown reason'}`);
-        return { step, outcome: 'activated', path };
+        const what = step.port ? `port ${step.port} of team ${step.team}` : `team ${step.team}`;
+        const path = step.port ? (this.portPaths.get(step.port) ?? step.path) : (this.teamPaths.get(step.team) ?? step.path);
+        if (!path) throw new ReconcileError('NM_NOT_FOUND', `no profile to activate for ${what}`);
+        const timeoutMs = (this.opts.timeoutS ?? 60) * 1000;
+        const r = await this.nm.activateConnection(path, timeoutMs);
+        if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `${what} did not activate: ${r.reason ?? 'unknown reason'}`);
+        // The team is up; its members attach after it (autoconnect-slaves): wait for them, and fail if one cannot.
+        const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), { timeoutMs: Math.min(timeoutMs, 30_000) });
+        return { step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}) };
+      }
+      case 'reapply': {
+        const device = (await this.nm.readDevices()).find((d) => d.iface === step.team && d.real !== false);
+        if (device && (await this.nm.reapplyConnection?.(device.path, step.uuid))) return { step, outcome: 'reapplied', path: step.path };
+        // Another profile is applied there, the team went down, or NetworkManager cannot reapply this change.
+        this.opts.onNotice?.(`team ${step.team}: cannot reapply its profile on the live device; activating it instead`);
+        return this.run({ op: 'activate', team: step.team, reason: step.reason, path: step.path });
       }
     }
   }
@@ -147,8 +166,23 @@ class Transaction {
 
 /** Device paths to checkpoint: the realized devices of the teams and members the plan touches. */
 async function checkpointDevices(nm: NmPort, plan: Plan): Promise<string[]> {
-  const names = new Set(plan.steps.flatMap((s) => (s.op === 'activate' ? [s.team] : [s.team, s.ifname])));
+  const names = new Set(plan.steps.flatMap((s) => (s.op === 'activate' ? [s.team, ...(s.ports ?? []), ...(s.port ? [s.port] : [])] : [s.team, s.ifname])));
   return (await nm.readDevices()).filter((d) => d.real !== false && names.has(d.iface)).map((d) => d.path);
+}
+
+/**
+ * A device already in another checkpoint (another tool's, or one a crashed run
+ * left without a journal) is not a reason to fail: take an overlapping one.
+ */
+async function takeCheckpoint(nm: NmPort, plan: Plan, opts: ApplyOptions): Promise<string> {
+  const devices = await checkpointDevices(nm, plan);
+  try {
+    return await nm.createCheckpoint(devices, opts.timeoutS ?? 60);
+  } catch (err) {
+    if (!(err instanceof ReconcileError && err.code === 'NM_CHECKPOINT_BUSY')) throw err;
+    opts.onNotice?.(`${err.message}; taking an overlapping checkpoint`);
+    return nm.createCheckpoint(devices, opts.timeoutS ?? 60, { allowOverlapping: true });
+  }
 }
 
 /** Re-plan until nothing is left to do (NetworkManager applies some changes asynchronously). */
@@ -177,7 +211,7 @@ export async function applyPlan(plan: Plan, nm: NmPort, opts: ApplyOptions = {})
   const state: JournalState = { version: 1, pid: process.pid, startedAt: new Date().toISOString(), state: 'in-progress', memoryOnly: opts.memoryOnly === true, entries: [] };
   journal.write(state);
   if (opts.checkpoint !== false) {
-    state.checkpoint = await nm.createCheckpoint(await checkpointDevices(nm, plan), opts.timeoutS ?? 60).catch((err: unknown) => {
+    state.checkpoint = await takeCheckpoint(nm, plan, opts).catch((err: unknown) => {
       journal.remove();
       throw err;
     });

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'NM_INVALID_SETTINGS' // NetworkManager rejected a profile
   | 'NM_NOT_FOUND' // object vanished (deleted between read and write)
   | 'NM_ACTIVATION_FAILED'
+  | 'NM_CHECKPOINT_BUSY' // a device is already in another checkpoint (another tool's, or a crashed run's)
   | 'NM_ERROR' // any other D-Bus error
   | 'STALE_PLAN' // a saved plan no longer matches NetworkManager
   | 'PENDING_COMMIT' // an apply --no-commit awaits `nmteam commit` or `nmteam rollback`

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { runNmteam } from '../../src/sandbox/cli';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { run } from '../../src/sandbox/proc';
 
 let sb: Sandbox;
 let tmp: string;
@@ -217,5 +218,21 @@ describe('--memory-only', () => {
     for (const id of ['team0', 'team-slave-eth0', 'team-slave-eth1']) expect(files[id]).toMatch(/^\/run\/NetworkManager\/system-connections\//);
     // Where a profile is stored is not part of the desired state: a normal apply changes nothing.
     expect((await runNmteam(sb, ['apply', path.join(tmp, 'mem.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
+  });
+});
+
+describe('a checkpoint someone else left over our devices', () => {
+  beforeEach(reset);
+
+  it('is reported and overlapped, not a hard failure', async () => {
+    const dev = await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.GetDeviceByIpIface', 'string:eth0'], { env: sb.env });
+    const devPath = /object path "([^"]+)"/.exec(dev.stdout)![1]!;
+    const cp = await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.CheckpointCreate', `array:objpath:${devPath}`, 'uint32:300', 'uint32:0'], { env: sb.env });
+    expect(cp.code).toBe(0);
+    const r = await runNmteam(sb, ['apply', file('cp.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/already included in checkpoint .*; taking an overlapping checkpoint/);
+    const foreign = /object path "([^"]+)"/.exec(cp.stdout)![1]!;
+    await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.CheckpointDestroy', `objpath:${foreign}`], { env: sb.env });
   });
 });
