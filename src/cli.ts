@@ -4,6 +4,7 @@ import { type ApplyOpts, cmdApply, cmdPlan, type PlanOpts } from './commands/app
 import { type Io, seconds } from './commands/common';
 import { cmdShow, type ShowOpts } from './commands/show';
 import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
+import { registerWatch } from './commands/watch-cli';
 import { EXIT } from './exit-codes';
 import { isInputError, ReconcileError, ReconcileErrors } from './reconcile/errors';
 import { formatErrors } from './spec/parse';
@@ -72,9 +73,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('show')
     .argument('[name...]', 'team interface names (default: all)')
     .description('print the teams nmteam owns as desired-state YAML (feed it back to apply: no change)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addOption(new Option('-o, --output <format>', 'output format (default yaml; table = the --state table)').choices(['yaml', 'json', 'table']))
     .option('--all', 'include teams nmteam does not own')
-    .action((names: string[], o: ShowOpts) => run(cmdShow(names, o, io)));
+    .option('--state', "add each team's runtime state (teamd's runner, active port, port links and counters) under 'runtime:'; not accepted by apply")
+    .action((names: string[], o: ShowOpts) => run(cmdShow(names, { ...o, tty: process.stdout.isTTY === true }, io)));
 
   waitLock(program.command('commit'))
     .description('keep the change of a pending apply --no-commit (destroy its checkpoint)')
@@ -84,6 +86,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('undo a pending apply --no-commit, or the leftovers of an interrupted run')
     .action((o: TxnOpts) => run(cmdRollback(o, io)));
 
+  registerWatch(program, io, run);
   return program;
 }
 

@@ -7,7 +7,7 @@ import type { Spec } from '../reconcile/types';
 import { EXIT } from '../exit-codes';
 import { JournalStore } from '../state/journal';
 import { type Io, readSpec, withLock, withNm } from './common';
-import { recoverInterrupted } from './transaction';
+import { recoverInterrupted } from '../state/recover';
 
 export interface PlanOpts {
   output: string;
@@ -83,7 +83,7 @@ export function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Fault | u
 
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<number> {
   const journal = new JournalStore();
-  await recoverInterrupted(nm, journal, io);
+  await recoverInterrupted(nm, journal, (m) => io.err(`nmteam: ${m}\n`));
   const plan = await planFromSystem(nm, spec, { activate: o.activate });
   const fault = faultFromEnv();
   const result = await applyPlan(plan, nm, {

@@ -1,18 +1,45 @@
+import { stringify } from 'yaml';
 import { EXIT } from '../exit-codes';
 import { observedTeams } from '../reconcile/observe';
+import { renderRuntimeTable } from '../runtime/table';
+import { TeamdReader } from '../runtime/teamd';
 import { emitSpec, teamEntry } from '../spec/emit';
 import { type Io, withNm } from './common';
 
 export interface ShowOpts {
-  output: string;
+  /** yaml (default), json, or table (implies --state; the default for --state on a TTY). */
+  output?: string;
   all?: boolean;
+  /**
+   * Add each team's runtime state under `runtime:` (teamd's runner, active port, port links and
+   * counters). Off by default: the desired-state schema has no `runtime` key (parseSpec rejects it
+   * as UNKNOWN_KEY), so plain `show | apply -` stays a no-op while typos in files are still caught.
+   */
+  state?: boolean;
+  /** stdout is a terminal (cli.ts): --state then prints the table unless -o says otherwise. */
+  tty?: boolean;
 }
 
-/** `nmteam show`: the owned teams (or all with --all) as desired-state YAML or JSON. */
+/** `nmteam show`: the owned teams (or all with --all) as desired-state YAML or JSON, with --state their runtime state. */
 export async function cmdShow(names: string[], o: ShowOpts, io: Io): Promise<number> {
-  return withNm(async (nm) => {
-    const teams = observedTeams(await (await nm.get()).readConnections(), { names, all: o.all === true });
-    io.out(o.output === 'json' ? JSON.stringify({ network_config: teams.map(teamEntry) }, null, 2) + '\n' : emitSpec(teams));
+  return withNm(async (lazy) => {
+    const nm = await lazy.get();
+    const teams = observedTeams(await nm.readConnections(), { names, all: o.all === true });
+    const state = o.state === true || o.output === 'table';
+    const output = o.output ?? (state && o.tty ? 'table' : 'yaml');
+    if (!state) {
+      io.out(output === 'json' ? JSON.stringify({ network_config: teams.map(teamEntry) }, null, 2) + '\n' : emitSpec(teams));
+    } else {
+      const reader = new TeamdReader();
+      try {
+        const runtime = await reader.read(teams.map((t) => t.name), await nm.readDevices());
+        const doc = { network_config: teams.map((t) => ({ ...teamEntry(t), runtime: runtime[t.name] })) };
+        if (output === 'table') io.out(renderRuntimeTable(runtime));
+        else io.out(output === 'json' ? JSON.stringify(doc, null, 2) + '\n' : stringify(doc, { lineWidth: 0 }));
+      } finally {
+        reader.close();
+      }
+    }
     const found = new Set(teams.map((t) => t.name));
     const missing = names.filter((n) => !found.has(n));
     if (missing.length === 0) return EXIT.ok;

@@ -1,4 +1,3 @@
-import { type Command, Option } from 'commander';
 import { defer, EMPTY, filter, from, lastValueFrom, map, merge, mergeMap, Observable, of, share, take, tap, timer } from 'rxjs';
 import { EXIT } from '../exit-codes';
 import type { NmEvent } from '../nm/events';
@@ -14,7 +13,7 @@ import { fileChanges } from '../watch/file-events';
 import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
 import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
 import { keysForEvent, TeamIndex } from '../watch/team-index';
-import { type Io, seconds } from './common';
+import type { Io } from './common';
 
 /**
  * `nmteam watch FILE`: keep NetworkManager matching FILE. Reconciles every
@@ -78,7 +77,8 @@ async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Pro
   index.update(await nm.readConnections(), spec);
   let ok = true;
   for (const team of teamNames(spec, index)) {
-    const p: Processed<string, TeamReport> = await reconcileTeam(nm, spec, team, { activate: o.activate, timeoutS: o.timeout }).then(
+    const onNotice = (m: string): void => log.event('recovered', `nmteam: ${m}`, { message: m });
+    const p: Processed<string, TeamReport> = await reconcileTeam(nm, spec, team, { activate: o.activate, timeoutS: o.timeout, onNotice }).then(
       (result) => ({ key: team, result, requeue: { kind: 'forget' } }),
       (error: unknown) => ({ key: team, error, requeue: { kind: 'stop' } }),
     );
@@ -88,61 +88,91 @@ async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Pro
   return ok ? EXIT.ok : EXIT.failure;
 }
 
-/** The long-running loop; resolves after SIGTERM/SIGINT once the run in flight finished. */
-async function runLoop(nm: NmPort, file: string, first: Spec, o: WatchOpts, log: WatchLog): Promise<number> {
-  const t = { ...WATCH_DEFAULTS, ...o };
-  let spec = first;
-  const index = new TeamIndex();
-  const queue = new WorkQueue<string>(o.backoff ?? DEFAULT_BACKOFF);
-  const signals$ = (o.signals ?? processSignals()).pipe(share());
-  const stop$ = signals$.pipe(
-    filter((s) => s === 'SIGTERM' || s === 'SIGINT'),
-    take(1),
-    tap((s) => log.event('stop', `nmteam: ${s}: finishing the reconcile in flight, then exiting`, { signal: s })),
-  );
+/** The long-running loop's state: the desired state in force, the path index, the queue. */
+class WatchSession {
+  private spec: Spec;
+  private readonly index = new TeamIndex();
+  private readonly queue: WorkQueue<string>;
+  private readonly signals$: Observable<NodeJS.Signals>;
 
-  const reload = async (force: boolean): Promise<KeyRequest[]> => {
-    const res = await loadDesired(nm, file, o.mapping);
-    if (!res.ok) return reportInvalid(log, file, res.errors, true), [];
-    if (!force && specKey(res.spec) === specKey(spec)) return [];
-    spec = res.spec;
-    log.event('reload', `nmteam: desired state reloaded: ${spec.teams.length} team(s)`, { file, teams: spec.teams.map((x) => x.name) });
+  constructor(
+    private readonly nm: NmPort,
+    private readonly file: string,
+    first: Spec,
+    private readonly o: WatchOpts,
+    private readonly log: WatchLog,
+  ) {
+    this.spec = first;
+    this.queue = new WorkQueue<string>(o.backoff ?? DEFAULT_BACKOFF);
+    this.signals$ = (o.signals ?? processSignals()).pipe(share());
+  }
+
+  /** Resolves after SIGTERM/SIGINT, once the run in flight has finished. */
+  async run(): Promise<number> {
+    const { spec, o } = this;
+    this.log.event('start', `nmteam: watching ${this.file}: ${spec.teams.length} team(s)${o.activate ? '' : ', --no-activate'}`, { file: this.file, teams: spec.teams.map((x) => x.name), activate: o.activate });
+    const loop$ = watchLoop({
+      requests$: merge(of<KeyRequest>({ key: ALL }), this.nmRequests(), this.fileRequests()),
+      stop$: this.signals$.pipe(
+        filter((s) => s === 'SIGTERM' || s === 'SIGINT'),
+        take(1),
+        tap((s) => this.log.event('stop', `nmteam: ${s}: finishing the reconcile in flight, then exiting`, { signal: s })),
+      ),
+      expand: (key) => (key === ALL ? teamNames(this.spec, this.index) : [key]),
+      work: (team) => defer(() => this.reconcile(team)),
+      queue: this.queue,
+      quietMs: o.quietMs ?? WATCH_DEFAULTS.quietMs,
+      maxWaitMs: o.maxWaitMs ?? WATCH_DEFAULTS.maxWaitMs,
+    });
+    await lastValueFrom(loop$.pipe(tap((p) => this.log.reconcile(p))), { defaultValue: undefined });
+    return EXIT.ok;
+  }
+
+  private reconcile(team: string): Promise<TeamReport> {
+    return reconcileTeam(this.nm, this.spec, team, {
+      activate: this.o.activate,
+      timeoutS: this.o.timeout,
+      onNotice: (m) => this.log.event('recovered', `nmteam: ${m}`, { message: m }),
+      // A profile that moved to another team (a hand-edited master) needs that team reconciled too.
+      onObserved: (observed) => this.index.update(observed, this.spec).forEach((moved) => this.queue.add(moved)),
+    });
+  }
+
+  /** NetworkManager's signals → keys. */
+  private nmRequests(): Observable<KeyRequest> {
+    const settleMs = this.o.settleMs ?? WATCH_DEFAULTS.settleMs;
+    const onEvent = (ev: NmEvent): Observable<KeyRequest> => {
+      if (ev.type === 'nm-lost' || ev.type === 'nm-appeared') this.index.clear();
+      if (ev.type === 'nm-lost') this.log.event('nm-lost', 'nmteam: NetworkManager left the bus; waiting for it', {});
+      if (ev.type === 'nm-appeared') this.log.event('nm-appeared', 'nmteam: NetworkManager is back; reconciling everything', {});
+      const keys = from(keysForEvent(ev, this.index, this.spec, { activate: this.o.activate }));
+      // NetworkManager takes its bus name before it exports its settings: reading too early fails (and retries).
+      return ev.type === 'nm-appeared' ? timer(settleMs).pipe(mergeMap(() => keys)) : keys;
+    };
+    return (this.nm.events?.() ?? EMPTY).pipe(mergeMap(onEvent));
+  }
+
+  /** Desired-file changes and SIGHUP → reload → every team, backoff reset. One reload at a time. */
+  private fileRequests(): Observable<KeyRequest> {
+    const onError = (err: unknown): void => this.log.event('file-watch-error', `nmteam: cannot watch ${this.file}: ${String(err)}; retrying`, { error: String(err) });
+    return merge(
+      fileChanges(this.file, { onError }).pipe(map(() => false)),
+      this.signals$.pipe(filter((s) => s === 'SIGHUP'), map(() => true)),
+    ).pipe(mergeMap((force) => from(this.reload(force)).pipe(mergeMap((keys) => keys)), 1));
+  }
+
+  /** An invalid file is reported and changes nothing; an unchanged one (a touch) too, unless forced by SIGHUP. */
+  private async reload(force: boolean): Promise<KeyRequest[]> {
+    const res = await loadDesired(this.nm, this.file, this.o.mapping);
+    if (!res.ok) {
+      reportInvalid(this.log, this.file, res.errors, true);
+      return [];
+    }
+    if (!force && specKey(res.spec) === specKey(this.spec)) return [];
+    this.spec = res.spec;
+    this.log.event('reload', `nmteam: desired state reloaded: ${this.spec.teams.length} team(s)`, { file: this.file, teams: this.spec.teams.map((x) => x.name) });
     return [{ key: ALL, reset: true }];
-  };
-  const reload$ = merge(
-    fileChanges(file, { onError: (err) => log.event('file-watch-error', `nmteam: cannot watch ${file}: ${String(err)}; retrying`, { error: String(err) }) }).pipe(map(() => false)),
-    signals$.pipe(filter((s) => s === 'SIGHUP'), map(() => true)),
-  ).pipe(mergeMap((force) => from(reload(force)).pipe(mergeMap((keys) => keys)), 1));
-
-  const onNmEvent = (ev: NmEvent): Observable<KeyRequest> => {
-    if (ev.type === 'nm-lost') log.event('nm-lost', 'nmteam: NetworkManager left the bus; waiting for it', {});
-    if (ev.type === 'nm-appeared') log.event('nm-appeared', 'nmteam: NetworkManager is back; reconciling everything', {});
-    const keys = from(keysForEvent(ev, index, spec, { activate: o.activate }));
-    // A starting NetworkManager may not have loaded every profile yet: reading it too early would recreate them.
-    return ev.type === 'nm-appeared' ? timer(t.settleMs).pipe(mergeMap(() => keys)) : keys;
-  };
-  const events$ = (nm.events?.() ?? EMPTY).pipe(mergeMap(onNmEvent));
-
-  const work = (team: string) =>
-    defer(() =>
-      reconcileTeam(nm, spec, team, {
-        activate: o.activate,
-        timeoutS: o.timeout,
-        onObserved: (observed) => index.update(observed, spec).forEach((moved) => queue.add(moved)),
-      }),
-    );
-  log.event('start', `nmteam: watching ${file}: ${spec.teams.length} team(s)${o.activate ? '' : ', --no-activate'}`, { file, teams: spec.teams.map((x) => x.name), activate: o.activate });
-  const loop$ = watchLoop({
-    requests$: merge(of<KeyRequest>({ key: ALL }), events$, reload$),
-    stop$,
-    expand: (key) => (key === ALL ? teamNames(spec, index) : [key]),
-    work,
-    queue,
-    quietMs: t.quietMs,
-    maxWaitMs: t.maxWaitMs,
-  });
-  await lastValueFrom(loop$.pipe(tap((p) => log.reconcile(p))), { defaultValue: undefined });
-  return EXIT.ok;
+  }
 }
 
 /**
@@ -160,7 +190,7 @@ export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<numb
       reportInvalid(log, file, first.errors, false);
       return EXIT.invalidInput;
     }
-    return o.once ? await runOnce(nm, first.spec, o, log) : await runLoop(nm, file, first.spec, o, log);
+    return o.once ? await runOnce(nm, first.spec, o, log) : await new WatchSession(nm, file, first.spec, o, log).run();
   } finally {
     if (!o.nm) nm.close();
   }
@@ -172,15 +202,3 @@ export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<numb
  * @example
  *   nmteam watch /etc/nmteam/teams.yaml [--once] [--no-activate] [--log-format json]
  */
-export function registerWatch(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
-  return program
-    .command('watch')
-    .argument('<file>', 'desired-state YAML; re-read when it changes and on SIGHUP')
-    .description('keep NetworkManager matching the desired state: correct drift as it happens')
-    .option('--once', 'reconcile every team once and exit (for cron)')
-    .option('--no-activate', 'never (re)activate teams; only keep their profiles right')
-    .addOption(new Option('--log-format <format>', 'one line per reconcile, as text or JSON').choices(['text', 'json']).default('text'))
-    .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)')
-    .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
-    .action((file: string, opts: WatchOpts) => run(runWatch(file, opts, io)));
-}

@@ -2,7 +2,7 @@ import type { Message, Variant } from 'dbus-next';
 import { ReconcileError } from '../reconcile/errors';
 import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
-import { type NmEvent, nmEvents } from './events';
+import type { NmEvent } from './events';
 import type { NmPort } from './port';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
 import { SignatureRegistry, settingsFromDbus, settingsToDbus, unwrapProps } from './variant';
@@ -215,7 +215,8 @@ export class NmClient implements NmPort {
 
   /** NetworkManager's signals on this client's bus connection (see events.ts). */
   events(): Observable<NmEvent> {
-    return nmEvents(this.nm);
+    // Loaded on use: rxjs is only needed by `watch`, and plan/apply/show start faster without it.
+    return (require('./events') as typeof import('./events')).nmEvents(this.nm);
   }
 
   close(): void {

@@ -23,6 +23,14 @@ export const IFACE = {
 
 export const DEFAULT_CALL_TIMEOUT_MS = 25_000;
 
+/**
+ * Calls in flight on one connection. dbus-daemon refuses more than 128 pending
+ * replies per connection (max_replies_per_connection, the system bus default):
+ * an unbounded Promise.all over 500 profiles fails with LimitsExceeded. NM
+ * answers one request at a time anyway; a few in flight hide the round trip.
+ */
+export const MAX_CALLS_IN_FLIGHT = 32;
+
 export interface DbusCall {
   path: string;
   iface: string;
@@ -33,6 +41,8 @@ export interface DbusCall {
 
 export class NmBus {
   private broken: ReconcileError | undefined;
+  private inFlight = 0;
+  private readonly queued: (() => void)[] = [];
   /** Rejects when the connection fails, so calls in flight fail at once instead of hanging. */
   private readonly lost: Promise<never>;
 
@@ -59,6 +69,19 @@ export class NmBus {
 
   async call(c: DbusCall, timeoutMs = this.timeoutMs): Promise<unknown[]> {
     if (this.broken) throw this.broken;
+    if (this.inFlight >= MAX_CALLS_IN_FLIGHT) await new Promise<void>((r) => this.queued.push(r)); // the slot is handed over
+    else this.inFlight++;
+    try {
+      if (this.broken) throw this.broken;
+      return await this.send(c, timeoutMs);
+    } finally {
+      const next = this.queued.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
+
+  private async send(c: DbusCall, timeoutMs: number): Promise<unknown[]> {
     const msg = new dbus.Message({
       destination: NM_BUS_NAME,
       path: c.path,

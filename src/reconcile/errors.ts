@@ -91,7 +91,7 @@ export function isInputError(code: ErrorCode): boolean {
 
 /** Transient conditions worth another try (watch backoff, verify retries). */
 export function isRetryable(code: ErrorCode): boolean {
-  return code === 'NM_TIMEOUT' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH' || code === 'LOCKED';
+  return code === 'NM_TIMEOUT' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH' || code === 'LOCKED' || code === 'PENDING_COMMIT';
 }
 
 /** A bundle of collected errors, thrown where a caller wants one exception. */

@@ -48,8 +48,26 @@ export interface ActivateStep extends StepBase {
   op: 'activate';
   /** The team profile's object path when it exists before the apply; else the executor uses the one it created. */
   path?: string;
+  /** The members that must attach once the team is up: the executor waits for them and reports each one's state. */
+  ports?: string[];
+  /**
+   * Activate only this member's slave profile (`path` is then that profile's): the team is active and
+   * its own profile did not change, so only the changed ports are (re)attached; the team does not bounce.
+   */
+  port?: string;
 }
-export type Step = CreateStep | UpdateStep | DeleteStep | ActivateStep;
+/**
+ * Device.Reapply of the team's saved profile on its active device: only IP settings or the MTU changed,
+ * so the link does not bounce (same ifindex, ports stay attached).
+ */
+export interface ReapplyStep extends ProfileStepBase {
+  op: 'reapply';
+  kind: 'team';
+  /** The team profile; the executor activates it instead if NetworkManager has another profile applied. */
+  path: string;
+  uuid: string;
+}
+export type Step = CreateStep | UpdateStep | DeleteStep | ActivateStep | ReapplyStep;
 
 export interface Plan {
   /** Hash of the normalized observed state the plan was computed from. */
@@ -66,6 +84,41 @@ export interface PlanOptions {
   activate?: boolean;
   /** Only plan for these teams (watch reconciles one team at a time). Default: all. */
   teams?: string[];
+  /**
+   * Teams whose device is active now. A changed active team is reapplied or has only its changed ports
+   * (re)activated when that is enough (see activationSteps); inactive or unknown teams are activated.
+   */
+  active?: Iterable<string>;
+}
+
+/** Team profile paths that Device.Reapply can change on a live team without bouncing it. */
+const REAPPLYABLE = /^\/(ipv4|ipv6|mtu)(\/|$)/;
+
+/**
+ * Pure: how to bring one team whose profiles were written to its desired state.
+ * - inactive team (or any change to its connection/team settings): activate the team, wait for its members;
+ * - active team, only IP settings or the MTU of the team profile changed: reapply;
+ * - active team, team profile unchanged, only slave profiles written: activate just those ports.
+ */
+function activationSteps(team: string, written: (CreateStep | UpdateStep)[], diff: Diff, active: Set<string>): Step[] {
+  const teamProfile = diff.profiles.find((p) => p.kind === 'team' && p.team === team)?.current;
+  const path = teamProfile?.path;
+  const ports = diff.profiles.filter((p) => p.kind === 'port' && p.team === team && p.desired).map((p) => p.ifname);
+  const full: Step = { op: 'activate', team, reason: 'its profiles changed', ...(path ? { path } : {}), ports };
+  if (!active.has(team) || !path) return [full];
+  const teamWrites = written.filter((s) => s.kind === 'team');
+  const portWrites = written.filter((s) => s.kind === 'port');
+  const [t] = teamWrites;
+  if (teamWrites.length === 1 && portWrites.length === 0 && t?.op === 'update-connection' && t.patch.every((o) => REAPPLYABLE.test(o.path))) {
+    return [{ op: 'reapply', team, kind: 'team', ifname: t.ifname, id: t.id, reason: 'only IP settings or the MTU changed on the active team', path, uuid: t.uuid }];
+  }
+  if (teamWrites.length === 0 && portWrites.length > 0) {
+    return portWrites.map((s) => ({
+      op: 'activate', team, port: s.ifname, reason: 'its slave profile changed; the team stays up',
+      ...(s.op === 'update-connection' ? { path: s.path } : {}),
+    }));
+  }
+  return [full];
 }
 
 function profileStep(m: MergedProfile): Step | undefined {
@@ -87,7 +140,7 @@ function profileStep(m: MergedProfile): Step | undefined {
 }
 
 const ORDER: Record<string, number> = { 'delete-connection:port': 0, 'delete-connection:team': 1, 'team': 2, 'port': 3 };
-const rank = (s: Step): number => (s.op === 'activate' ? 4 : (ORDER[`${s.op}:${s.kind}`] ?? ORDER[s.kind])!);
+const rank = (s: Step): number => (s.op === 'activate' || s.op === 'reapply' ? 4 : (ORDER[`${s.op}:${s.kind}`] ?? ORDER[s.kind])!);
 
 /**
  * Pure: Diff → ordered steps. Slave profiles are deleted before their team;
@@ -102,10 +155,11 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
   steps.sort((a, b) => rank(a) - rank(b));
   if (opts.activate !== false) {
     // A deleted slave profile detaches its port by itself; only written profiles need the team (re)activated.
-    const changed = new Set(steps.filter((s) => s.op === 'create-connection' || s.op === 'update-connection').map((s) => s.team));
+    const written = steps.filter((s): s is CreateStep | UpdateStep => s.op === 'create-connection' || s.op === 'update-connection');
+    const active = new Set(opts.active ?? []);
     for (const team of desiredTeams) {
-      const path = diff.profiles.find((p) => p.kind === 'team' && p.team === team)?.current?.path;
-      if (changed.has(team)) steps.push({ op: 'activate', team, reason: 'its profiles changed', ...(path ? { path } : {}) });
+      const mine = written.filter((s) => s.team === team);
+      if (mine.length > 0) steps.push(...activationSteps(team, mine, diff, active));
     }
   }
   return { basedOn: hashObserved(observed), steps, conflicts: diff.conflicts, skipped, teams: desiredTeams };
@@ -125,6 +179,6 @@ export function hashObserved(observed: NmConnection[]): string {
 
 export function countChanges(plan: Plan): Record<'create' | 'update' | 'delete' | 'activate', number> {
   const n = { create: 0, update: 0, delete: 0, activate: 0 };
-  for (const s of plan.steps) n[s.op === 'activate' ? 'activate' : (s.op.split('-')[0] as 'create' | 'update' | 'delete')]++;
+  for (const s of plan.steps) n[s.op === 'activate' || s.op === 'reapply' ? 'activate' : (s.op.split('-')[0] as 'create' | 'update' | 'delete')]++;
   return n;
 }

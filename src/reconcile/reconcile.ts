@@ -14,13 +14,24 @@ import type { Spec } from './types';
  */
 export async function planFromSystem(nm: NmPort, spec: Spec, opts: PlanOptions = {}): Promise<Plan> {
   const observed = await nm.readConnections();
+  // Which teams are up decides between activate, reapply and port-only activation.
+  const active = opts.active ?? (opts.activate === false ? [] : await activeTeams(nm));
   return planSteps(
     diffTeams(spec, observed),
     observed,
     spec.skipped,
     spec.teams.map((t) => t.name),
-    opts,
+    { ...opts, active },
   );
+}
+
+const NM_DEVICE_TYPE_TEAM = 15;
+const NM_DEVICE_STATE_ACTIVATED = 100;
+
+/** Interface names of the team devices NetworkManager has activated. */
+export async function activeTeams(nm: NmPort): Promise<string[]> {
+  const devices = await nm.readDevices();
+  return devices.filter((d) => d.deviceType === NM_DEVICE_TYPE_TEAM && d.state === NM_DEVICE_STATE_ACTIVATED).map((d) => d.iface);
 }
 
 /**

@@ -40,7 +40,9 @@ function renderStep(s: Step): string[] {
     case 'delete-connection':
       return [`${s.team}: delete ${what(s)}: ${s.reason}`];
     case 'activate':
-      return [`${s.team}: activate (${s.reason})`];
+      return [`${s.team}: activate${s.port ? ` port ${s.port}` : ''} (${s.reason})`];
+    case 'reapply':
+      return [`${s.team}: reapply (${s.reason})`];
   }
 }
 

@@ -127,7 +127,7 @@ describe('interrupted runs', () => {
     await sb.startNm();
     const next = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate']);
     expect(next.code).toBe(0);
-    expect(next.stderr).toMatch(/an interrupted run .* was rolled back; 3 profile\(s\) restored/);
+    expect(next.stderr).toMatch(/an interrupted run .* was rolled back; \d+ profile\(s\) restored/); // how many depends on when NM died
     expect((await runNmteam(sb, ['plan', path.join(tmp, 'after.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
     for (const [ifname, n] of Object.entries(await ownedProfilesPerInterface())) expect([ifname, n]).toEqual([ifname, 1]);
   });

@@ -1,0 +1,20 @@
+import { type Command, Option } from 'commander';
+import { type Io, seconds } from './common';
+import type { WatchOpts } from './watch';
+
+/** The `watch` subcommand's options; the command itself is loaded on use. */
+export function registerWatch(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
+  return program
+    .command('watch')
+    .argument('<file>', 'desired-state YAML; re-read when it changes and on SIGHUP')
+    .description('keep NetworkManager matching the desired state: correct drift as it happens')
+    .option('--once', 'reconcile every team once and exit (for cron)')
+    .option('--no-activate', 'never (re)activate teams; only keep their profiles right')
+    .addOption(new Option('--log-format <format>', 'one line per reconcile, as text or JSON').choices(['text', 'json']).default('text'))
+    .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)')
+    .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
+    .action((file: string, opts: WatchOpts) =>
+      // rxjs and the watch machinery load only for `watch`: plan/apply/show start faster without them.
+      run(Promise.resolve().then(() => (require('./watch') as typeof import('./watch')).runWatch(file, opts, io))),
+    );
+}

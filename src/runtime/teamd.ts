@@ -1,0 +1,175 @@
+/**
+ * Runtime state of active teams, for `nmteam show --state`: what teamd is
+ * actually running (runner, active port, each port's link and link-watch state
+ * with its down counter) plus NetworkManager's device state of each port and the
+ * kernel's packet counters.
+ *
+ * teamd answers on its own D-Bus service `org.libteam.teamd.<team>` (NetworkManager
+ * starts it with -D), method `StateDump` → JSON. When the service is not on the
+ * bus, `teamdctl <team> state dump` (teamd's unix socket) is asked instead: run
+ * with an argv array, never through a shell, and only for a valid interface name.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as dbus from 'dbus-next';
+import type { NmDevice } from '../nm/types';
+import { stateName } from './settle';
+
+export interface PortRuntime {
+  /** Kernel link (carrier) as teamd sees it. */
+  link: 'up' | 'down';
+  /** teamd's link watchers' verdict (what the runner acts on). */
+  link_watch?: 'up' | 'down';
+  /** How often the link watchers saw the port go down. */
+  down_count?: number;
+  speed?: number;
+  duplex?: string;
+  /** NetworkManager's state of the port device (`activated`, ...). */
+  device_state?: string;
+  rx_packets?: number;
+  tx_packets?: number;
+}
+
+export interface TeamRuntime {
+  /** NetworkManager's state of the team device. */
+  state: string;
+  /** The runner teamd runs, and the kernel team mode under it (lacp runs on loadbalance). */
+  runner?: string;
+  kernel_mode?: string;
+  /** activebackup: the port carrying traffic now. */
+  active_port?: string;
+  ifindex?: number;
+  ports?: Record<string, PortRuntime>;
+  /** Why teamd's state could not be read. */
+  error?: string;
+}
+
+const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
+const TEAMD_PATH = '/org/libteam/teamd';
+const TEAMD_IFACE = 'org.libteam.teamd';
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+
+/** teamd's StateDump JSON → TeamRuntime (pure). */
+export function runtimeFromDump(dump: Json, nmState: string, portDevices: Map<string, NmDevice> = new Map(), counters: (p: string) => { rx?: number; tx?: number } = () => ({})): TeamRuntime {
+  const setup = obj(dump.setup);
+  const runner = obj(dump.runner);
+  const ports: Record<string, PortRuntime> = {};
+  for (const [name, raw] of Object.entries(obj(dump.ports)).sort(([a], [b]) => a.localeCompare(b))) {
+    const link = obj(obj(raw).link);
+    const watches = obj(obj(raw).link_watches);
+    const list = Object.values(obj(watches.list)).map(obj);
+    const c = counters(name);
+    const dev = portDevices.get(name);
+    ports[name] = {
+      link: link.up === true ? 'up' : 'down',
+      ...(typeof watches.up === 'boolean' ? { link_watch: watches.up ? 'up' : 'down' } : {}),
+      ...(list.length ? { down_count: list.reduce((n, w) => n + (typeof w.down_count === 'number' ? w.down_count : 0), 0) } : {}),
+      ...(typeof link.speed === 'number' ? { speed: link.speed } : {}),
+      ...(typeof link.duplex === 'string' ? { duplex: link.duplex } : {}),
+      ...(dev ? { device_state: stateName(dev.state) } : {}),
+      ...(c.rx !== undefined ? { rx_packets: c.rx } : {}),
+      ...(c.tx !== undefined ? { tx_packets: c.tx } : {}),
+    };
+  }
+  const ifindex = obj(obj(dump.team_device).ifinfo).ifindex;
+  return {
+    state: nmState,
+    ...(typeof setup.runner_name === 'string' ? { runner: setup.runner_name } : {}),
+    ...(typeof setup.kernel_team_mode_name === 'string' ? { kernel_mode: setup.kernel_team_mode_name } : {}),
+    ...(typeof runner.active_port === 'string' && runner.active_port ? { active_port: runner.active_port } : {}),
+    ...(typeof ifindex === 'number' ? { ifindex } : {}),
+    ports,
+  };
+}
+
+function sysCounter(port: string, name: string): number | undefined {
+  if (!IFNAME.test(port) || port === '.' || port === '..') return undefined;
+  try {
+    return Number(fs.readFileSync(`/sys/class/net/${port}/statistics/${name}`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads teamd's state over D-Bus, with teamdctl as the fallback. Create once, `close()` at the end. */
+export class TeamdReader {
+  private bus: dbus.MessageBus | undefined;
+
+  constructor(private readonly timeoutMs = 5_000) {}
+
+  private async viaDbus(team: string): Promise<Json> {
+    this.bus ??= dbus.systemBus();
+    this.bus.on('error', () => undefined);
+    const msg = new dbus.Message({ destination: `${TEAMD_IFACE}.${team}`, path: TEAMD_PATH, interface: TEAMD_IFACE, member: 'StateDump' });
+    const reply = await withTimeout(this.bus.call(msg), this.timeoutMs, `teamd ${team} StateDump`);
+    return JSON.parse(String(reply?.body?.[0] ?? '{}')) as Json;
+  }
+
+  private viaTeamdctl(team: string): Promise<Json> {
+    return new Promise((resolve, reject) => {
+      execFile('teamdctl', [team, 'state', 'dump'], { timeout: this.timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+        if (err) return reject(new Error(`teamdctl ${team} state dump: ${String(stderr).trim() || err.message}`));
+        try {
+          resolve(JSON.parse(stdout) as Json);
+        } catch (e) {
+          reject(new Error(`teamdctl ${team} state dump: not JSON: ${String(e)}`));
+        }
+      });
+    });
+  }
+
+  /** teamd's StateDump for `team`. */
+  async dump(team: string): Promise<Json> {
+    if (!IFNAME.test(team) || team.startsWith('-')) throw new Error(`invalid team name ${JSON.stringify(team)}`);
+    try {
+      return await this.viaDbus(team);
+    } catch (first) {
+      return this.viaTeamdctl(team).catch((second: unknown) => {
+        throw new Error(`${first instanceof Error ? first.message : String(first)}; ${second instanceof Error ? second.message : String(second)}`);
+      });
+    }
+  }
+
+  /**
+   * Runtime state of each named team: teamd's view for active ones, only NetworkManager's device state for the rest.
+   *
+   * @example
+   *   await reader.read(['team0'], await nm.readDevices())
+   *   // { team0: { state: 'activated', runner: 'activebackup', active_port: 'eth0', ports: { eth0: { link: 'up', ... } } } }
+   */
+  async read(teams: string[], devices: NmDevice[]): Promise<Record<string, TeamRuntime>> {
+    const byName = new Map(devices.filter((d) => d.real !== false).map((d) => [d.iface, d]));
+    const out: Record<string, TeamRuntime> = {};
+    for (const team of teams) {
+      const dev = byName.get(team);
+      const state = dev ? stateName(dev.state) : 'absent';
+      if (dev?.state !== 100) {
+        out[team] = { state };
+        continue;
+      }
+      try {
+        out[team] = runtimeFromDump(await this.dump(team), state, byName, (p) => ({ rx: sysCounter(p, 'rx_packets'), tx: sysCounter(p, 'tx_packets') }));
+      } catch (err) {
+        out[team] = { state, error: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    return out;
+  }
+
+  close(): void {
+    this.bus?.disconnect();
+    this.bus = undefined;
+  }
+}

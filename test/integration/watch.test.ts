@@ -1,0 +1,277 @@
+/**
+ * `nmteam watch` against a real NetworkManager: drift is corrected (each
+ * time from drift to corrected state is measured and printed, never
+ * asserted), a storm of edits makes a bounded number of reconciles, the
+ * watcher's own writes do not feed back, and it survives an NM restart.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NmClient } from '../../src/nm/client';
+import type { NmConnection } from '../../src/nm/types';
+import { cliPath, repoRoot } from '../../src/sandbox/cli';
+import { monitorCalls } from '../../src/sandbox/dbus-monitor';
+import { sleep } from '../../src/sandbox/proc';
+import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+
+jest.setTimeout(60_000);
+
+const SPEC = `network_config:
+  - type: team
+    name: team0
+    bonding_options: '{"runner": {"name": "activebackup"}}'
+    addresses: [{ip_netmask: 192.0.2.10/24}]
+    members:
+      - {type: interface, name: eth0, primary: true}
+      - {type: interface, name: eth1}
+      - {type: interface, name: eth2}
+`;
+const WITH_ETH3 = SPEC + '      - {type: interface, name: eth3}\n';
+
+type Line = { event: string; team?: string; result?: string; changed?: string[]; conflicts?: string[]; withheld?: string[]; [k: string]: unknown };
+
+/** The watcher as a child process: `nmteam watch` once the CLI has it, else runWatch through a two-line entry. */
+class Watcher {
+  readonly lines: Line[] = [];
+  private readonly child: ChildProcess;
+  private exit: Promise<number>;
+  stderr = '';
+
+  constructor(sb: Sandbox, file: string, extra: string[] = []) {
+    const args = cliHasWatch()
+      ? [cliPath(), 'watch', file, '--no-activate', '--log-format', 'json', ...extra]
+      : ['-e', ENTRY, file, ...extra];
+    this.child = spawn('setpriv', ['--pdeathsig', 'TERM', process.execPath, ...args], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    this.child.stdout!.on('data', (b: Buffer) => {
+      buf += b.toString();
+      const parts = buf.split('\n');
+      buf = parts.pop() ?? '';
+      for (const p of parts) if (p.trim()) this.lines.push(JSON.parse(p) as Line);
+    });
+    this.child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
+    this.exit = new Promise((resolve) => this.child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? os.constants.signals[sig] : 0))));
+  }
+
+  reconciles(from = 0): Line[] {
+    return this.lines.slice(from).filter((l) => l.event === 'reconcile');
+  }
+
+  async waitFor(what: string, pred: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await pred())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; watcher log:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\n${this.stderr}`);
+      await sleep(25);
+    }
+  }
+
+  /** Until no log line came for `ms`. */
+  async quiet(ms = 1000): Promise<void> {
+    let n = -1;
+    let since = Date.now();
+    await this.waitFor('quiet', () => {
+      if (this.lines.length !== n) [n, since] = [this.lines.length, Date.now()];
+      return Date.now() - since >= ms;
+    }, 30_000);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.child.kill(sig);
+  }
+
+  exited(): Promise<number> {
+    return this.exit;
+  }
+}
+
+// Before the lead wires `watch` into cli.ts, run the command body directly.
+const ENTRY = `const { runWatch } = require(${JSON.stringify(path.join(repoRoot(), 'dist', 'commands', 'watch.js'))});
+const [file, ...flags] = process.argv.slice(1);
+runWatch(file, { activate: false, once: flags.includes('--once'), logFormat: 'json', timeout: 10 }, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) })
+  .then((code) => { process.exitCode = code; }, (err) => { console.error(err); process.exitCode = 1; });`;
+let hasWatch: boolean | undefined;
+function cliHasWatch(): boolean {
+  return (hasWatch ??= /^\s+watch\b/m.test(spawnSync(process.execPath, [cliPath(), '--help'], { encoding: 'utf8' }).stdout));
+}
+
+let sb: Sandbox;
+let nm: NmClient;
+let tmp: string;
+let file: string;
+let watcher: Watcher;
+let legacyKeyfile: [string, string];
+const timings: string[] = [];
+
+beforeAll(async () => {
+  sb = await startSandbox({ devices: ['eth0', 'eth1', 'eth2', 'eth3'] });
+  process.env.DBUS_SYSTEM_BUS_ADDRESS = sb.busAddress;
+  nm = await NmClient.connect(10_000);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-watch-'));
+  file = path.join(tmp, 'teams.yaml');
+  fs.writeFileSync(file, SPEC);
+  // Profiles nmteam does not own: never touched, whatever happens.
+  await sb.nmcli(['connection', 'add', 'type', 'team', 'con-name', 'legacy', 'ifname', 'team7', 'connection.autoconnect', 'no']);
+});
+afterAll(async () => {
+  if (watcher) watcher.signal('SIGKILL');
+  nm?.close();
+  await sb?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+  if (timings.length) console.log(`watch: drift → corrected\n  ${timings.join('\n  ')}`);
+});
+
+/** Replace the desired file the way editors and config management do: write a temp file, rename it over. */
+function renameOver(text: string): void {
+  const t = path.join(tmp, `.teams.yaml.${process.pid}.tmp`);
+  fs.writeFileSync(t, text);
+  fs.renameSync(t, file);
+}
+
+const byId = async (id: string): Promise<NmConnection | undefined> => (await nm.readConnections()).find((c) => c.settings.connection?.id === id);
+const owned = (c: NmConnection | undefined): boolean => c?.settings.user?.data !== undefined && 'nmteam.managed' in (c.settings.user.data as object);
+const teamConfig = async (id: string, section = 'team'): Promise<unknown> => JSON.parse(String((await byId(id))?.settings[section]?.config ?? 'null'));
+
+/** Make a drift, then wait (polling, generous deadline) until `fixed`; record how long it took. */
+async function measure(what: string, drift: () => Promise<unknown>, fixed: () => Promise<boolean>): Promise<void> {
+  const t0 = Date.now();
+  await drift();
+  await watcher.waitFor(what, fixed);
+  timings.push(`${what}: ${Date.now() - t0} ms`);
+  await watcher.quiet();
+}
+
+async function nmcli(args: string[]): Promise<void> {
+  const r = await sb.nmcli(args);
+  if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
+}
+
+it('creates the desired team at start, then goes quiet', async () => {
+  const before = await sb.keyfiles();
+  watcher = new Watcher(sb, file);
+  await measure('initial apply (watch start → team0 and 3 slave profiles)', async () => undefined, async () => owned(await byId('team-slave-eth2')) && owned(await byId('team0')));
+  const ids = (await nm.readConnections()).filter((c) => c.settings.connection?.type !== 'loopback').map((c) => c.settings.connection?.id).sort();
+  expect(ids).toEqual(['legacy', 'team-slave-eth0', 'team-slave-eth1', 'team-slave-eth2', 'team0']);
+  legacyKeyfile = Object.entries(before).find(([, t]) => t.includes('id=legacy'))!;
+  expect((await sb.keyfiles())[legacyKeyfile[0]]).toBe(legacyKeyfile[1]);
+});
+
+it('corrects a hand edit of the team profile', async () => {
+  await measure('nmcli edit of team0 team.config', () => nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"broadcast"}}']),
+    async () => JSON.stringify(await teamConfig('team0')).includes('activebackup'));
+  expect(await teamConfig('team0')).toEqual({ runner: { name: 'activebackup' } });
+});
+
+it('corrects a hand edit of a slave profile', async () => {
+  await measure('nmcli edit of team-slave-eth1 team-port.config', () => nmcli(['connection', 'modify', 'team-slave-eth1', 'team-port.config', '{"prio":50}']),
+    async () => JSON.stringify(await teamConfig('team-slave-eth1', 'team-port')) === '{}');
+});
+
+it('recreates a deleted slave profile', async () => {
+  await measure('nmcli delete of team-slave-eth2', () => nmcli(['connection', 'delete', 'team-slave-eth2']), async () => owned(await byId('team-slave-eth2')));
+});
+
+it('reports, and does not fight, a profile whose ownership marker was removed', async () => {
+  const c = (await byId('team-slave-eth2'))!;
+  const from = watcher.lines.length;
+  const data = { ...(c.settings.user!.data as Record<string, string>) };
+  delete data['nmteam.managed'];
+  const mon = await monitorCalls(sb);
+  await nm.updateConnection(c.path, { ...c.settings, user: { data } }); // nmcli 1.42 cannot edit user.data
+  await watcher.waitFor('a conflict report', () => watcher.reconciles(from).some((l) => (l.conflicts ?? []).some((x) => x.includes('team-slave-eth2'))));
+  await watcher.quiet();
+  expect((await mon.stop()).filter((x) => x.member !== 'GetSettings' && x.member !== 'ListConnections').map((x) => x.member)).toEqual(['Update2']); // ours only
+  const eth2 = (await nm.readConnections()).filter((x) => x.settings.connection?.['interface-name'] === 'eth2');
+  expect(eth2.map((x) => [x.settings.connection?.id, owned(x)])).toEqual([['team-slave-eth2', false]]);
+  expect(watcher.reconciles(from).every((l) => (l.changed ?? []).length === 0)).toBe(true);
+  // The operator lets go of it: deleting the taken-over profile brings nmteam's back.
+  await measure('taken-over profile deleted → nmteam recreates its own', () => nmcli(['connection', 'delete', 'uuid', String(c.settings.connection?.uuid)]),
+    async () => owned(await byId('team-slave-eth2')));
+});
+
+it('follows a new desired file (atomic rename-over): member added, then removed', async () => {
+  await measure('desired file renamed over: eth3 added', async () => renameOver(WITH_ETH3), async () => owned(await byId('team-slave-eth3')));
+  await measure('desired file rewritten in place: eth3 removed', async () => fs.writeFileSync(file, SPEC), async () => (await byId('team-slave-eth3')) === undefined);
+});
+
+it('reports an invalid desired file and keeps the last good one in force', async () => {
+  const from = watcher.lines.length;
+  renameOver(SPEC.replace('activebackup', 'activebakup'));
+  await watcher.waitFor('invalid-spec report', () => watcher.lines.slice(from).some((l) => l.event === 'invalid-spec'));
+  await measure('hand edit while the desired file is invalid', () => nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"roundrobin"}}']),
+    async () => JSON.stringify(await teamConfig('team0')).includes('activebackup'));
+  expect(owned(await byId('team-slave-eth2'))).toBe(true);
+  renameOver(SPEC);
+  await watcher.quiet();
+});
+
+it('a storm of 200 edits makes a bounded number of reconciles and ends correct', async () => {
+  const ids = ['team-slave-eth0', 'team-slave-eth1', 'team-slave-eth2'];
+  const conns = await Promise.all(ids.map(async (id) => (await byId(id))!));
+  const mon = await monitorCalls(sb);
+  const from = watcher.lines.length;
+  const t0 = Date.now();
+  for (let i = 0; i < 200; i++) {
+    const c = conns[i % conns.length]!;
+    await nm.updateConnection(c.path, { ...c.settings, 'team-port': { config: JSON.stringify({ prio: i + 1 }) } });
+    // Pauses shorter than the debounce: the storm never goes quiet, so the max-wait path is exercised too.
+    if (i % 10 === 9) await sleep(100);
+  }
+  const stormMs = Date.now() - t0;
+  await watcher.waitFor('the storm corrected', async () => {
+    const cfg = await Promise.all(ids.map((id) => teamConfig(id, 'team-port')));
+    return JSON.stringify(cfg) === JSON.stringify([{ prio: 100 }, {}, {}]);
+  });
+  timings.push(`storm of 200 Update2 over ${stormMs} ms: corrected ${Date.now() - t0 - stormMs} ms after the last edit`);
+  await watcher.quiet(1500);
+  const runs = watcher.reconciles(from);
+  const calls = await mon.stop();
+  const storm = calls.find((c) => c.member === 'Update2')!.sender; // the first write is the storm's
+  expect(calls.filter((c) => c.sender === storm && c.member === 'Update2')).toHaveLength(200);
+  const ours = mon.writes().filter((c) => c.sender !== storm).map((c) => c.member);
+  timings.push(`storm: ${runs.length} reconciles, ${ours.filter((m) => m === 'Update2').length} Update2 by nmteam (${ours.length} writes with checkpoints)`);
+  expect(runs.length).toBeLessThan(30);
+  expect(runs[runs.length - 1]!.result).toBe('in-sync');
+});
+
+it('after convergence: 5 s of silence with zero writes', async () => {
+  const mon = await monitorCalls(sb);
+  const from = watcher.lines.length;
+  await sleep(5000);
+  expect(mon.writes()).toEqual([]);
+  await mon.stop();
+  expect(watcher.lines.slice(from)).toEqual([]);
+});
+
+it('survives a NetworkManager restart and corrects drift made after it', async () => {
+  const from = watcher.lines.length;
+  await sb.restartNm();
+  await watcher.waitFor('nm-appeared', () => watcher.lines.slice(from).some((l) => l.event === 'nm-appeared'));
+  await watcher.quiet();
+  await measure('hand edit after an NM restart', () => nmcli(['connection', 'modify', 'team-slave-eth1', 'team-port.config', '{"prio":7}']),
+    async () => JSON.stringify(await teamConfig('team-slave-eth1', 'team-port')) === '{}');
+  const ports = (await nm.readConnections()).filter((c) => owned(c)).map((c) => c.settings.connection?.id).sort();
+  expect(ports).toEqual(['team-slave-eth0', 'team-slave-eth1', 'team-slave-eth2', 'team0']);
+});
+
+it('SIGHUP re-reads the file; SIGTERM exits 0', async () => {
+  const from = watcher.lines.length;
+  watcher.signal('SIGHUP');
+  await watcher.waitFor('reload', () => watcher.lines.slice(from).some((l) => l.event === 'reload'));
+  await watcher.quiet();
+  watcher.signal('SIGTERM');
+  expect(await watcher.exited()).toBe(0);
+  expect(watcher.lines.some((l) => l.event === 'stop')).toBe(true);
+});
+
+it('--once corrects and exits', async () => {
+  await nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"broadcast"}}']);
+  const once = new Watcher(sb, file, ['--once']);
+  expect(await once.exited()).toBe(0);
+  expect(await teamConfig('team0')).toEqual({ runner: { name: 'activebackup' } });
+  expect(once.reconciles().map((l) => [l.team, l.result])).toEqual([['team0', 'corrected']]);
+});
+
+it('never touched the profile it does not own, through all of the above', async () => {
+  expect((await sb.keyfiles())[legacyKeyfile[0]]).toBe(legacyKeyfile[1]);
+});

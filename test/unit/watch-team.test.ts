@@ -1,0 +1,175 @@
+import { toNmEvent } from '../../src/nm/events';
+import type { NmConnection, NmDevice } from '../../src/nm/types';
+import { applyPlan } from '../../src/reconcile/apply';
+import { diffTeams } from '../../src/reconcile/diff';
+import { type Plan, planSteps } from '../../src/reconcile/plan';
+import type { Spec } from '../../src/reconcile/types';
+import { activationNeed, holdConflicts, reconcileTeam } from '../../src/watch/reconcile-team';
+import { keysForEvent, TeamIndex } from '../../src/watch/team-index';
+import { FakeNm } from '../support/fake-nm';
+import { spec, team } from '../support/builders';
+
+/** The watch worker and its pure decisions, on FakeNm (no D-Bus, no clock). */
+
+const desired = spec(team('team0', ['eth0', 'eth1']));
+
+async function seeded(s: Spec = desired): Promise<FakeNm> {
+  const nm = new FakeNm();
+  const observed = await nm.readConnections();
+  await applyPlan(planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { activate: false }), nm);
+  nm.resetCounters();
+  return nm;
+}
+
+const pathOf = async (nm: FakeNm, id: string): Promise<string> =>
+  (await nm.readConnections()).find((c) => c.settings.connection?.id === id)!.path;
+
+function planFor(s: Spec, observed: NmConnection[], activate = false): Plan {
+  return planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { teams: ['team0'], activate });
+}
+
+const device = (iface: string, state: number): NmDevice => ({ path: `/dev/${iface}`, iface, deviceType: 15, state });
+
+describe('activationNeed (reactivate a managed team that went down)', () => {
+  it.each<[string, string, NmDevice[]]>([
+    ['active', 'none', [device('team0', 100)]],
+    ['disconnected', 'activate', [device('team0', 30)]],
+    ['failed', 'activate', [device('team0', 120)]],
+    ['deactivating', 'activate', [device('team0', 110)]],
+    ['activating', 'recheck', [device('team0', 70)]],
+    ['missing (unrealized)', 'activate', []],
+  ])('team device %s → %s', async (_what, op, devices) => {
+    const observed = await (await seeded()).readConnections();
+    expect(activationNeed(desired.teams[0], planFor(desired, observed), observed, devices).op).toBe(op);
+  });
+
+  it('says why, and names the team profile', async () => {
+    const nm = await seeded();
+    const observed = await nm.readConnections();
+    expect(activationNeed(desired.teams[0], planFor(desired, observed), observed, [device('team0', 30)])).toEqual({
+      op: 'activate',
+      path: await pathOf(nm, 'team0'),
+      why: 'team0 is down (device state 30)',
+    });
+  });
+
+  it('not when the apply just activated it, the team is not desired, has onboot: false, or its profile is not ours', async () => {
+    const nm = await seeded();
+    const observed = await nm.readConnections();
+    const activating = { ...planFor(desired, observed), steps: [{ op: 'activate' as const, team: 'team0', reason: 'its profiles changed' }] };
+    expect(activationNeed(desired.teams[0], activating, observed, []).op).toBe('none');
+    expect(activationNeed(undefined, planFor(desired, observed), observed, []).op).toBe('none');
+    expect(activationNeed(team('team0', ['eth0', 'eth1'], { autoconnect: false }), planFor(desired, observed), observed, []).op).toBe('none');
+    const taken = observed.map((c) => (c.settings.connection?.id === 'team0' ? { ...c, settings: { ...c.settings, user: { data: {} } } } : c));
+    expect(activationNeed(desired.teams[0], planFor(desired, taken), taken, []).op).toBe('none');
+  });
+});
+
+describe('reconcileTeam', () => {
+  it('corrects a hand edit, then finds nothing to do and writes nothing', async () => {
+    const nm = await seeded();
+    const eth1 = await pathOf(nm, 'team-slave-eth1');
+    nm.profiles.get(eth1)!['team-port'] = { config: '{"prio":5}' };
+    const first = await reconcileTeam(nm, desired, 'team0', { activate: false });
+    expect(first).toMatchObject({ ok: true, changed: ["updated 'team-slave-eth1'"], conflicts: [], withheld: [] });
+    expect(first.drift).toHaveLength(1);
+    nm.resetCounters();
+    const second = await reconcileTeam(nm, desired, 'team0', { activate: false });
+    expect(second).toMatchObject({ ok: true, drift: [], changed: [] });
+    expect(nm.calls).toEqual([]);
+  });
+
+  it('reports a profile whose ownership marker was removed, and does not create a competing one', async () => {
+    const nm = await seeded();
+    const teamPath = await pathOf(nm, 'team0');
+    nm.profiles.get(teamPath)!.user = { data: { 'other.tool': 'x' } };
+    const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
+    expect(r.conflicts).toEqual(["profile 'team0' is not owned by nmteam but is also for the team; left alone"]);
+    expect(r.withheld).toEqual(["create team profile 'team0' (team0): no team profile for team0"]);
+    expect(r.ok).toBe(true);
+    expect(nm.calls).toEqual([]); // no write, and no activation of a profile that is no longer ours
+  });
+
+  it('reactivates a team that is down, unless --no-activate', async () => {
+    const nm = await seeded();
+    expect((await reconcileTeam(nm, desired, 'team0', { activate: false })).changed).toEqual([]);
+    expect(nm.calls).toEqual([]);
+    const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
+    expect(r).toMatchObject({ ok: true, changed: ['activated team0'], drift: ['team0 is down (no device)'] });
+    expect(nm.calls).toEqual(['ActivateConnection']);
+  });
+
+  it('a failed reactivation is a failed run (backoff), not a thrown error', async () => {
+    const nm = await seeded();
+    nm.activation = { ok: false, reason: 'Operation not supported' };
+    const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
+    expect(r.ok).toBe(false);
+    expect(r.errors.map((e) => e.code)).toEqual(['NM_ACTIVATION_FAILED']);
+  });
+});
+
+describe('holdConflicts', () => {
+  it('keeps every step when nothing is in the way', async () => {
+    const nm = new FakeNm();
+    const plan = planFor(desired, await nm.readConnections(), true);
+    expect(holdConflicts(plan, 'team0')).toEqual({ plan, withheld: [] });
+  });
+});
+
+describe('TeamIndex and keysForEvent', () => {
+  const opts = { activate: false };
+
+  it('maps a profile path to its team; unknown paths to every team', async () => {
+    const nm = await seeded();
+    const index = new TeamIndex();
+    index.update(await nm.readConnections(), desired);
+    const eth0 = await pathOf(nm, 'team-slave-eth0');
+    expect(keysForEvent({ type: 'connection-updated', path: eth0 }, index, desired, opts)).toEqual([{ key: 'team0' }]);
+    expect(keysForEvent({ type: 'connection-removed', path: eth0 }, index, desired, opts)).toEqual([{ key: 'team0' }]);
+    expect(keysForEvent({ type: 'connection-added', path: '/x/99' }, index, desired, opts)).toEqual([{ key: '*' }]);
+    expect(index.ownedTeams()).toEqual(['team0']);
+    index.clear();
+    expect(keysForEvent({ type: 'connection-updated', path: eth0 }, index, desired, opts)).toEqual([{ key: '*' }]);
+  });
+
+  it('device and activation events count only when watch activates teams', () => {
+    const index = new TeamIndex();
+    const dev = { type: 'device-state' as const, path: '/d/1', iface: 'team0', state: 30, oldState: 100, reason: 39 };
+    expect(keysForEvent(dev, index, desired, { activate: false })).toEqual([]);
+    expect(keysForEvent(dev, index, desired, { activate: true })).toEqual([{ key: 'team0' }]);
+    expect(keysForEvent({ ...dev, iface: 'eth9' }, index, desired, { activate: true })).toEqual([]);
+    const ac = { type: 'active-state' as const, path: '/a/1', state: 4, reason: 2 };
+    expect(keysForEvent(ac, index, desired, { activate: true })).toEqual([{ key: '*' }]);
+    expect(keysForEvent({ ...ac, state: 1 }, index, desired, { activate: true })).toEqual([]);
+  });
+
+  it('a restarted NetworkManager resets every backoff and reconciles everything', () => {
+    expect(keysForEvent({ type: 'nm-appeared' }, new TeamIndex(), desired, opts)).toEqual([{ key: '*', reset: true }]);
+    expect(keysForEvent({ type: 'nm-lost' }, new TeamIndex(), desired, opts)).toEqual([]);
+  });
+
+  it('reports the team a profile moved to', async () => {
+    const nm = await seeded(spec(team('team0', ['eth0']), team('team1', ['eth1'])));
+    const index = new TeamIndex();
+    const s = spec(team('team0', ['eth0']), team('team1', ['eth1']));
+    expect(index.update(await nm.readConnections(), s)).toEqual([]);
+    nm.profiles.get(await pathOf(nm, 'team-slave-eth1'))!.connection!.master = 'team0';
+    expect(index.update(await nm.readConnections(), s)).toEqual(['team0']);
+  });
+});
+
+describe('toNmEvent', () => {
+  const S = 'org.freedesktop.NetworkManager.Settings';
+  it.each([
+    [{ interface: S, member: 'NewConnection', path: '/s', body: ['/s/3'] }, { type: 'connection-added', path: '/s/3' }],
+    [{ interface: S, member: 'ConnectionRemoved', path: '/s', body: ['/s/3'] }, { type: 'connection-removed', path: '/s/3' }],
+    [{ interface: `${S}.Connection`, member: 'Updated', path: '/s/3', body: [] }, { type: 'connection-updated', path: '/s/3' }],
+    [{ interface: 'org.freedesktop.NetworkManager.Device', member: 'StateChanged', path: '/d/1', body: [30, 100, 39] }, { type: 'device-state', path: '/d/1', state: 30, oldState: 100, reason: 39 }],
+    [{ interface: 'org.freedesktop.DBus', member: 'NameOwnerChanged', path: '/', body: ['org.freedesktop.NetworkManager', ':1.4', ''] }, { type: 'nm-lost' }],
+    [{ interface: 'org.freedesktop.DBus', member: 'NameOwnerChanged', path: '/', body: ['org.freedesktop.NetworkManager', '', ':1.9'] }, { type: 'nm-appeared' }],
+    [{ interface: 'org.freedesktop.DBus', member: 'NameOwnerChanged', path: '/', body: ['org.example.Other', '', ':1.9'] }, undefined],
+    [{ interface: 'org.freedesktop.DBus.Properties', member: 'PropertiesChanged', path: '/d/1', body: [] }, undefined],
+  ])('%j', (msg, ev) => {
+    expect(toNmEvent(msg)).toEqual(ev);
+  });
+});
