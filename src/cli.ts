@@ -4,6 +4,7 @@ import { type ApplyOpts, cmdApply, cmdPlan, type PlanOpts } from './commands/app
 import { type Io, seconds } from './commands/common';
 import { cmdShow, type ShowOpts } from './commands/show';
 import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
+import { registerConvert } from './commands/convert-cli';
 import { registerWatch } from './commands/watch-cli';
 import { EXIT } from './exit-codes';
 import { isInputError, ReconcileError, ReconcileErrors } from './reconcile/errors';
@@ -87,6 +88,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action((o: TxnOpts) => run(cmdRollback(o, io)));
 
   registerWatch(program, io, run);
+  registerConvert(program, io, run);
   return program;
 }
 

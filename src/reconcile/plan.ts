@@ -25,6 +25,8 @@ interface ProfileStepBase extends StepBase {
   ifname: string;
   /** connection.id */
   id: string;
+  /** What the profile is, for messages, when not nmteam's own team/slave profile (e.g. a bond being replaced). */
+  noun?: string;
 }
 export interface CreateStep extends ProfileStepBase {
   op: 'create-connection';
@@ -91,8 +93,12 @@ export interface PlanOptions {
   active?: Iterable<string>;
 }
 
-/** Team profile paths that Device.Reapply can change on a live team without bouncing it. */
-const REAPPLYABLE = /^\/(ipv4|ipv6|mtu)(\/|$)/;
+/**
+ * Patch operations Device.Reapply can make on a live team without bouncing it: any IP setting, and an
+ * MTU that changes from one value to another. Adding or removing the MTU adds or removes the profile's
+ * whole `802-3-ethernet` setting, which NetworkManager 1.42 refuses to reapply.
+ */
+const reapplyable = (o: Operation): boolean => /^\/(ipv4|ipv6)(\/|$)/.test(o.path) || (o.path === '/mtu' && o.op === 'replace');
 
 /**
  * Pure: how to bring one team whose profiles were written to its desired state.
@@ -109,7 +115,7 @@ function activationSteps(team: string, written: (CreateStep | UpdateStep)[], dif
   const teamWrites = written.filter((s) => s.kind === 'team');
   const portWrites = written.filter((s) => s.kind === 'port');
   const [t] = teamWrites;
-  if (teamWrites.length === 1 && portWrites.length === 0 && t?.op === 'update-connection' && t.patch.every((o) => REAPPLYABLE.test(o.path))) {
+  if (teamWrites.length === 1 && portWrites.length === 0 && t?.op === 'update-connection' && t.patch.every(reapplyable)) {
     return [{ op: 'reapply', team, kind: 'team', ifname: t.ifname, id: t.id, reason: 'only IP settings or the MTU changed on the active team', path, uuid: t.uuid }];
   }
   if (teamWrites.length === 0 && portWrites.length > 0) {

@@ -28,7 +28,7 @@ function renderOp(op: Operation): string {
 }
 
 function what(s: Exclude<Step, { op: 'activate' }>): string {
-  return `${s.kind === 'team' ? 'team profile' : 'slave profile'} '${s.id}' (${s.ifname})`;
+  return `${s.noun ?? (s.kind === 'team' ? 'team profile' : 'slave profile')} '${s.id}' (${s.ifname})`;
 }
 
 function renderStep(s: Step): string[] {

@@ -51,3 +51,22 @@ describe('cli without NetworkManager', () => {
     expect(t.err.join('')).toMatch(/unknown option '--bogus'/);
   });
 });
+
+describe('cli convert', () => {
+  it('converts the linux_bond entries of an os-net-config file and leaves the rest byte for byte', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-cli-convert-'));
+    const f = path.join(dir, 'onc.yaml');
+    const other = '  - type: interface   # untouched\n    name: em3\n';
+    fs.writeFileSync(f, `# mine\nnetwork_config:\n  - type: linux_bond\n    name: bond1\n    bonding_options: "mode=active-backup miimon=100"\n    members:\n      - {type: interface, name: em1, primary: true}\n      - {type: interface, name: em2}\n${other}`);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['convert', f], { out: (s) => void out.push(s), err: (s) => void err.push(s) });
+    expect([code, err.join('')]).toEqual([0, expect.any(String)]); // warnings, if any, go to stderr
+    const text = out.join('');
+    expect(text).toContain('  - type: team\n    name: bond1\n');
+    expect(text).toContain(`'{"runner":{"name":"activebackup"},"link_watch":{"name":"ethtool"}}'`);
+    expect(text.startsWith('# mine\nnetwork_config:\n')).toBe(true);
+    expect(text.endsWith(other)).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

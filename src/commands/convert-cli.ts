@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { NmClient } from '../nm/client';
+import { type Io, seconds } from './common';
+
+interface ConvertOpts {
+  fromIfcfg?: string;
+  fromNm?: boolean | string[];
+  toBond?: boolean;
+  strict?: boolean;
+  output?: string;
+  apply?: boolean;
+  dryRun?: boolean;
+  activate: boolean;
+  detailedExitCodes?: boolean;
+  timeout: number;
+  waitLock: number;
+}
+
+/** The `convert` subcommand's options; the conversion code loads on use. */
+export function registerConvert(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
+  return program
+    .command('convert')
+    .argument('[file]', "os-net-config file whose linux_bond entries become team entries ('-' for stdin)")
+    .description('convert bonds to teams (--to-bond: teams to bonds) from an os-net-config file, ifcfg files or NetworkManager')
+    .option('--from-ifcfg <dir>', 'read RHEL ifcfg-* and route-* files from this directory')
+    .option('--from-nm [bond...]', 'read NetworkManager bond profiles: all, or these interface names, connection ids or UUIDs')
+    .option('--to-bond', 'the reverse: team entries, team ifcfg files or team profiles become linux_bond entries')
+    .option('--strict', 'treat every warning (an option with no exact equivalent) as an error')
+    .option('-o, --output <file>', 'write the converted YAML to this file instead of stdout')
+    .option('--apply', 'with --from-nm: replace the bond profiles with nmteam-owned team profiles in one transaction')
+    .option('--dry-run', 'with --from-nm: print the plan --apply would run and write nothing')
+    .option('--no-activate', 'with --apply: write the profiles without activating the teams')
+    .option('--detailed-exit-codes', 'with --apply: exit 2 when changes were made')
+    .option('--timeout <seconds>', 'with --apply: checkpoint rollback timeout and activation bound', seconds, 60)
+    .option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0)
+    .action((file: string | undefined, o: ConvertOpts) =>
+      run(
+        Promise.resolve().then(() =>
+          (require('../convert/command') as typeof import('../convert/command')).runConvert(
+            {
+              file,
+              fromIfcfg: o.fromIfcfg,
+              fromNm: o.fromNm,
+              toBond: o.toBond,
+              strict: o.strict,
+              output: o.output,
+              apply: o.apply,
+              dryRun: o.dryRun,
+              noActivate: o.activate === false,
+              detailedExitCodes: o.detailedExitCodes,
+              timeout: o.timeout,
+              waitLock: o.waitLock,
+            },
+            io,
+            () => NmClient.connect(),
+          ),
+        ),
+      ),
+    );
+}

@@ -1,0 +1,198 @@
+/**
+ * `nmteam convert`: bonds → teams (and back) from an os-net-config file, an
+ * ifcfg directory or NetworkManager itself. Returns the exit code; prints
+ * only through `io`. The CLI (src/cli.ts) parses argv and calls runConvert.
+ *
+ * @example
+ *   nmteam convert net.yaml -o net-team.yaml
+ *   nmteam convert --from-ifcfg /etc/sysconfig/network-scripts
+ *   nmteam convert --from-nm bond0 --apply --no-activate
+ */
+import { writeFile } from 'node:fs/promises';
+import { faultFromEnv, renderResult } from '../commands/apply';
+import { withLock } from '../commands/common';
+import { recoverInterrupted } from '../state/recover';
+import { EXIT } from '../exit-codes';
+import type { NmPort } from '../nm/port';
+import type { NmConnection } from '../nm/types';
+import { applyPlan } from '../reconcile/apply';
+import { ReconcileError, isInputError } from '../reconcile/errors';
+import { observedTeams } from '../reconcile/observe';
+import { renderPlan } from '../reconcile/render';
+import { emitSpec } from '../spec/emit';
+import { JournalStore } from '../state/journal';
+import { bondEntry, emitBondSpec } from './emit-bond';
+import { convertFromNm, planBondToTeam, type NmConversion } from './from-nm';
+import { convertIfcfg } from './ifcfg';
+import { Issues, formatIssue, type ConvertIssue } from './issues';
+import { convertOsNetConfig } from './onc';
+import { readIfcfgDir, readText } from './read';
+
+
+export interface ConvertArgs {
+  /** os-net-config file ('-' = stdin). */
+  file?: string;
+  fromIfcfg?: string;
+  /** true = every bond profile; a list = those bonds (interface name, connection id or UUID). */
+  fromNm?: boolean | string[];
+  toBond?: boolean;
+  strict?: boolean;
+  /** Write the converted YAML here instead of stdout. */
+  output?: string;
+  apply?: boolean;
+  dryRun?: boolean;
+  noActivate?: boolean;
+  /** With --apply: exit 2 when profiles were changed. */
+  detailedExitCodes?: boolean;
+  /** With --apply: checkpoint rollback timeout and activation bound, seconds (default 60). */
+  timeout?: number;
+  /** With --apply: seconds to wait for another nmteam run's lock (default 0: fail at once). */
+  waitLock?: number;
+}
+
+export interface ConvertIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+export async function runConvert(args: ConvertArgs, io: ConvertIo, connect: () => Promise<NmPort>): Promise<number> {
+  const usage = checkArgs(args);
+  if (usage) {
+    io.err(`nmteam convert: ${usage}\n`);
+    return EXIT.failure;
+  }
+  try {
+    if (args.fromNm !== undefined && args.fromNm !== false) return await fromNm(args, io, connect);
+    const { text, issues } = args.file !== undefined ? await fromFile(args.file, args) : await fromIfcfg(args.fromIfcfg!, args);
+    return await finish(text, issues, args, io);
+  } catch (err) {
+    return reportThrown(err, io);
+  }
+}
+
+function checkArgs(a: ConvertArgs): string | undefined {
+  const nm = a.fromNm !== undefined && a.fromNm !== false;
+  const sources = [a.file !== undefined, a.fromIfcfg !== undefined, nm].filter(Boolean).length;
+  if (sources !== 1) return 'give exactly one source: FILE, --from-ifcfg DIR or --from-nm [BOND...]';
+  if ((a.apply || a.dryRun) && !nm) return '--apply and --dry-run work with --from-nm only';
+  if (a.apply && a.dryRun) return '--apply and --dry-run exclude each other';
+  if ((a.apply || a.dryRun) && a.toBond) return '--apply and --dry-run with --to-bond are not supported yet; convert to YAML and create the bond profiles with nmcli';
+  if (a.output !== undefined && (a.apply || a.dryRun)) return '--output writes converted YAML; it does not go with --apply or --dry-run';
+  return undefined;
+}
+
+async function fromFile(file: string, a: ConvertArgs): Promise<{ text: string; issues: ConvertIssue[] }> {
+  const name = file === '-' ? '<stdin>' : file;
+  const r = convertOsNetConfig(await readText(file), { strict: a.strict, toBond: a.toBond, file: name });
+  if (r.converted.length === 0 && r.issues.every((i) => i.severity !== 'error')) {
+    return { text: r.text, issues: [...r.issues, note(`${name}: no ${a.toBond ? 'team' : 'linux_bond'} entry to convert`)] };
+  }
+  return r;
+}
+
+async function fromIfcfg(dir: string, a: ConvertArgs): Promise<{ text: string; issues: ConvertIssue[] }> {
+  const r = convertIfcfg(await readIfcfgDir(dir), { strict: a.strict, toBond: a.toBond });
+  return { text: r.yaml, issues: r.issues };
+}
+
+function note(message: string): ConvertIssue {
+  return { code: 'NOTHING_TO_CONVERT', severity: 'note', message };
+}
+
+/** Prints the issues, then the YAML (to stdout or -o) unless there were errors. */
+async function finish(text: string, issues: readonly ConvertIssue[], a: ConvertArgs, io: ConvertIo): Promise<number> {
+  if (!printIssues(issues, io, a.strict)) return EXIT.invalidInput;
+  if (a.output !== undefined) await writeFile(a.output, text);
+  else io.out(text);
+  return EXIT.ok;
+}
+
+/** Writes every issue to stderr; false when any is an error (then nothing else is written). */
+function printIssues(issues: readonly ConvertIssue[], io: ConvertIo, strict?: boolean): boolean {
+  for (const i of issues) io.err(`${formatIssue(i)}\n`);
+  const errors = issues.filter((i) => i.severity === 'error').length;
+  if (errors > 0) io.err(`nmteam: ${errors} error(s); nothing was converted${strict ? ' (--strict counts warnings as errors)' : ''}\n`);
+  return errors === 0;
+}
+
+async function fromNm(a: ConvertArgs, io: ConvertIo, connect: () => Promise<NmPort>): Promise<number> {
+  const nm = await connect();
+  try {
+    if (a.apply) return await withLock(a.waitLock ?? 0, io, () => applyConversion(nm, a, io));
+    const conns = await nm.readConnections();
+    if (a.toBond) return await teamsToBond(conns, names(a), a, io);
+    const conv = convertNm(conns, a, io);
+    if (typeof conv === 'number') return conv;
+    if (!a.dryRun) return await finish(emitSpec(conv.teams), [], a, io);
+    io.out(renderPlan(planBondToTeam(conns, conv.groups, { activate: !a.noActivate })));
+    return EXIT.ok;
+  } finally {
+    nm.close();
+  }
+}
+
+const names = (a: ConvertArgs): string[] => (Array.isArray(a.fromNm) ? a.fromNm : []);
+
+/** Converts and prints the issues; an exit code when the conversion cannot go on. */
+function convertNm(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): NmConversion | number {
+  const conv = convertFromNm(conns, names(a), { strict: a.strict });
+  const issues = new Issues(a.strict);
+  issues.addAll(conv.issues);
+  const teams = new Set(observedTeams(conns, { all: true }).map((t) => t.name));
+  for (const n of conv.unmatched) {
+    if (teams.has(n)) issues.list.push(note(`${n}: already a team, nothing to convert`));
+    else issues.add('SOURCE_INVALID', `no bond profile named ${n}`);
+  }
+  if (conv.groups.length === 0 && conv.unmatched.length === 0) issues.list.push(note('no bond profiles to convert'));
+  if (printIssues(issues.list, io, a.strict)) return conv;
+  return conv.unmatched.some((n) => !teams.has(n)) ? EXIT.failure : EXIT.invalidInput;
+}
+
+/** --apply: one transaction under the lock, like `nmteam apply` (checkpoint, journal, verification). */
+async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo): Promise<number> {
+  const journal = new JournalStore();
+  await recoverInterrupted(nm, journal, (m) => io.err(`nmteam: ${m}\n`));
+  const conns = await nm.readConnections(); // read under the lock: nobody changes them meanwhile
+  const conv = convertNm(conns, a, io);
+  if (typeof conv === 'number') return conv;
+  const plan = planBondToTeam(conns, conv.groups, { activate: !a.noActivate });
+  io.out(renderPlan(plan));
+  const timeoutS = a.timeout ?? 60;
+  const fault = faultFromEnv();
+  const result = await applyPlan(plan, nm, {
+    timeoutS,
+    journal,
+    onNotice: (m) => io.err(`nmteam: ${m}\n`),
+    replan: async () => planBondToTeam(await nm.readConnections(), conv.groups, { activate: false }),
+    ...(fault ? { fault } : {}),
+  });
+  if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
+  if (!result.ok) return EXIT.failure;
+  return result.changed && a.detailedExitCodes ? EXIT.changed : EXIT.ok;
+}
+
+/** Team profiles (owned or not) → linux_bond entries. */
+async function teamsToBond(conns: NmConnection[], names: string[], a: ConvertArgs, io: ConvertIo): Promise<number> {
+  const teams = observedTeams(conns, { names, all: true });
+  const issues = new Issues(a.strict);
+  const found = new Set(teams.map((t) => t.name));
+  for (const n of names.filter((x) => !found.has(x))) issues.add('SOURCE_INVALID', `no team profile named ${n}`);
+  const entries = teams.map((t) => bondEntry(t, issues)).filter((e) => e !== undefined);
+  if (teams.length === 0 && names.length === 0) issues.list.push(note('no team profiles to convert'));
+  // An unknown name is a failure (as for `show`), not bad input.
+  if (names.some((x) => !found.has(x))) {
+    printIssues(issues.list, io, a.strict);
+    return EXIT.failure;
+  }
+  return finish(emitBondSpec(entries), issues.list, a, io);
+}
+
+function reportThrown(err: unknown, io: ConvertIo): number {
+  if (err instanceof ReconcileError) {
+    io.err(`nmteam: ${err.format()}\n`);
+    return isInputError(err.code) ? EXIT.invalidInput : EXIT.failure;
+  }
+  const e = err as NodeJS.ErrnoException;
+  io.err(`nmteam: ${e?.code ? `${e.code}: ` : ''}${e instanceof Error ? e.message : String(err)}\n`);
+  return EXIT.failure;
+}

@@ -1,0 +1,161 @@
+/**
+ * RHEL ifcfg files → desired-state YAML. Bond masters (TYPE=Bond,
+ * BONDING_MASTER=yes or BONDING_OPTS) and their slaves (MASTER=, SLAVE=yes)
+ * become team entries; with `toBond`, team masters (DEVICETYPE=Team,
+ * TEAM_CONFIG) and their ports (TEAM_MASTER=, TEAM_PORT_CONFIG) become
+ * linux_bond entries. Pure: the caller reads the directory (read.ts).
+ *
+ * @example
+ *   convertIfcfg({ 'ifcfg-bond0': 'DEVICE=bond0\nTYPE=Bond\nBONDING_OPTS="mode=1 miimon=100"\n',
+ *                  'ifcfg-eth0': 'DEVICE=eth0\nMASTER=bond0\nSLAVE=yes\n' }).yaml
+ *   // network_config: [{type: team, name: bond0, bonding_options: '{"runner":...}', members: [...]}]
+ */
+import type { Team, TeamdJson } from '../reconcile/types';
+import { emitSpec } from '../spec/emit';
+import { bondToTeam } from './bond-to-team';
+import { bondEntry, emitBondSpec } from './emit-bond';
+import { IP_VARS, ifcfgIp, ifcfgRoutes } from './ifcfg-ip';
+import { isIfcfgName, isYes, parseIfcfg } from './ifcfg-parse';
+import { Issues, type ConvertIssue } from './issues';
+
+export interface IfcfgOptions {
+  strict?: boolean;
+  toBond?: boolean;
+}
+
+export interface IfcfgResult {
+  /** The converted masters in nmteam's model (bond → team direction, or the teams read for toBond). */
+  teams: Team[];
+  yaml: string;
+  issues: ConvertIssue[];
+}
+
+interface Device {
+  file: string;
+  name: string;
+  vars: Record<string, string>;
+}
+
+/** Read by the mapping itself, or harmless to drop (identity, initscripts/NM bookkeeping). */
+const MASTER_VARS = /^(DEVICE|NAME|UUID|TYPE|DEVICETYPE|ONBOOT|MTU|MACADDR|BONDING_MASTER|BONDING_OPTS|TEAM_CONFIG|NM_CONTROLLED|USERCTL|PROXY_METHOD|BROWSER_ONLY|IPV4_FAILURE_FATAL|IPV6_FAILURE_FATAL|IPV6_ADDR_GEN_MODE|PEERDNS|IPV6_PEERDNS)$/;
+const PORT_VARS = /^(DEVICE|NAME|UUID|TYPE|DEVICETYPE|ONBOOT|MTU|HWADDR|MASTER|MASTER_UUID|SLAVE|TEAM_MASTER|TEAM_PORT_CONFIG|BOOTPROTO|NM_CONTROLLED|USERCTL)$/;
+
+/** Converts the ifcfg files of one directory (file name → text). */
+export function convertIfcfg(files: Readonly<Record<string, string>>, opts: IfcfgOptions = {}): IfcfgResult {
+  const issues = new Issues(opts.strict);
+  const devices: Device[] = [];
+  for (const file of Object.keys(files).filter(isIfcfgName).sort()) {
+    const parsed = parseIfcfg(files[file]!, file);
+    issues.addAll(parsed.issues);
+    devices.push({ file, name: parsed.vars.DEVICE ?? file.slice('ifcfg-'.length), vars: parsed.vars });
+  }
+  const isMaster = opts.toBond ? isTeamMaster : isBondMaster;
+  const teams: Team[] = [];
+  const masters = devices.filter(isMaster);
+  for (const master of masters) {
+    const ports = devices.filter((d) => portOf(d, master, !!opts.toBond)).sort((a, b) => a.name.localeCompare(b.name));
+    const team = opts.toBond ? readTeam(master, ports, issues) : readBond(master, ports, issues);
+    if (!team) continue;
+    team.ipv4.routes = routes(files, master, issues, 'route');
+    team.ipv6.routes = routes(files, master, issues, 'route6');
+    for (const [ip, any] of [[team.ipv4, '0.0.0.0/0'], [team.ipv6, '::/0']] as const) {
+      // A plain default route is what NetworkManager (and the desired state) call the gateway.
+      const dflt = ip.routes.findIndex((r) => r.destination === any && r.metric === undefined && r.nextHop);
+      if (dflt >= 0 && !ip.gateway) ip.gateway = ip.routes.splice(dflt, 1)[0]!.nextHop;
+    }
+    if (!opts.toBond) schemaLimits(team, master.file, issues);
+    teams.push(team);
+  }
+  if (masters.length === 0) issues.add('SOURCE_INVALID', `no ${opts.toBond ? 'team (DEVICETYPE=Team)' : 'bond (TYPE=Bond)'} ifcfg file found`);
+  const bonds = opts.toBond ? teams.map((t) => bondEntry(t, issues)).filter((e) => e !== undefined) : [];
+  const yaml = opts.toBond ? emitBondSpec(bonds) : emitSpec(teams);
+  return { teams, yaml, issues: issues.list };
+}
+
+function isBondMaster(d: Device): boolean {
+  return /^bond$/i.test(d.vars.TYPE ?? '') || isYes(d.vars.BONDING_MASTER) || d.vars.BONDING_OPTS !== undefined;
+}
+
+function isTeamMaster(d: Device): boolean {
+  return d.vars.DEVICETYPE === 'Team';
+}
+
+function portOf(d: Device, master: Device, team: boolean): boolean {
+  if (d === master) return false;
+  if (team) return d.vars.TEAM_MASTER === master.name || (!!master.vars.UUID && d.vars.TEAM_MASTER_UUID === master.vars.UUID);
+  const byName = d.vars.MASTER === master.name || (!!master.vars.UUID && (d.vars.MASTER === master.vars.UUID || d.vars.MASTER_UUID === master.vars.UUID));
+  return byName && (d.vars.SLAVE === undefined || isYes(d.vars.SLAVE));
+}
+
+function baseTeam(master: Device, ports: Device[], issues: Issues): Team {
+  const { ipv4, ipv6 } = ifcfgIp(master.vars, issues, master.file);
+  const autoconnect = master.vars.ONBOOT === undefined || isYes(master.vars.ONBOOT);
+  const team: Team = { name: master.name, config: {}, ports: [], ipv4, ipv6, autoconnect, path: master.file };
+  const mtu = Number(master.vars.MTU);
+  if (master.vars.MTU !== undefined && Number.isInteger(mtu) && mtu > 0) team.mtu = mtu;
+  for (const [k, v] of Object.entries(master.vars)) {
+    if (!MASTER_VARS.test(k) && !IP_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${k}=${v} has no place in a team entry`, { option: k, file: master.file });
+  }
+  for (const p of ports) {
+    for (const [k, v] of Object.entries(p.vars)) {
+      if (!PORT_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${k}=${v} has no place in a member entry`, { option: k, file: p.file });
+    }
+    if (p.vars.BOOTPROTO && !/^(none|static)?$/i.test(p.vars.BOOTPROTO)) issues.add('NOT_CARRIED', `a port gets no IP configuration (BOOTPROTO=${p.vars.BOOTPROTO})`, { option: 'BOOTPROTO', file: p.file });
+    const onboot = p.vars.ONBOOT === undefined || isYes(p.vars.ONBOOT);
+    if (onboot !== autoconnect) issues.add('APPROXIMATED', `ONBOOT differs from ${master.file}'s; members follow the team's`, { option: 'ONBOOT', file: p.file });
+  }
+  return team;
+}
+
+function portMtu(p: Device): { mtu?: number } {
+  const mtu = Number(p.vars.MTU);
+  return p.vars.MTU !== undefined && Number.isInteger(mtu) && mtu > 0 ? { mtu } : {};
+}
+
+function readBond(master: Device, ports: Device[], issues: Issues): Team | undefined {
+  const team = baseTeam(master, ports, issues);
+  const r = bondToTeam(master.vars.BONDING_OPTS ?? '', { ports: ports.map((p) => p.name), strict: issues.strict });
+  issues.addAll(r.issues, { file: master.file, path: 'BONDING_OPTS' });
+  if (r.errors.length > 0) return undefined;
+  team.config = { ...r.config };
+  if (master.vars.MACADDR) team.config.hwaddr = master.vars.MACADDR;
+  team.ports = ports.map((p) => ({ name: p.name, config: r.ports[p.name] ?? {}, ...portMtu(p) }));
+  return team;
+}
+
+function readTeam(master: Device, ports: Device[], issues: Issues): Team | undefined {
+  const team = baseTeam(master, ports, issues);
+  const json = (text: string | undefined, file: string, key: string): TeamdJson | undefined => {
+    try {
+      const v: unknown = JSON.parse(text ?? '{}');
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as TeamdJson;
+    } catch { /* reported below */ }
+    issues.add('SOURCE_INVALID', `${key} is not a JSON object`, { option: key, file });
+    return undefined;
+  };
+  const config = json(master.vars.TEAM_CONFIG, master.file, 'TEAM_CONFIG');
+  if (!config) return undefined;
+  const inline = (config.ports ?? {}) as Record<string, TeamdJson>;
+  delete config.ports;
+  delete config.device;
+  team.config = config;
+  if (master.vars.MACADDR && config.hwaddr === undefined) config.hwaddr = master.vars.MACADDR;
+  team.ports = ports.map((p) => ({ name: p.name, config: { ...(inline[p.name] ?? {}), ...(json(p.vars.TEAM_PORT_CONFIG, p.file, 'TEAM_PORT_CONFIG') ?? {}) }, ...portMtu(p) }));
+  return team;
+}
+
+function routes(files: Readonly<Record<string, string>>, master: Device, issues: Issues, kind: 'route' | 'route6'): Team['ipv4']['routes'] {
+  const file = `${kind}-${master.name}`;
+  const text = files[file];
+  if (text === undefined) return [];
+  const kv = /^\s*ADDRESS\d+=/m.test(text) ? parseIfcfg(text, file).vars : undefined;
+  return ifcfgRoutes(text, kv, issues, file, kind === 'route6');
+}
+
+/** IP forms the desired-state schema has no words for (it is os-net-config's: use_dhcpv6, one defroute). */
+function schemaLimits(team: Team, file: string, issues: Issues): void {
+  if (team.ipv6.method === 'dhcp') issues.add('APPROXIMATED', 'DHCPV6C=yes without autoconf: the desired state knows only use_dhcpv6 (SLAAC and DHCPv6)', { option: 'DHCPV6C', file });
+  if (team.ipv6.method === 'disabled') issues.add('APPROXIMATED', 'IPV6_DISABLED=yes: the desired state leaves IPv6 alone (ignore) when it has no IPv6 settings', { option: 'IPV6_DISABLED', file });
+  const v6on = team.ipv6.method !== 'ignore' && team.ipv6.method !== 'disabled';
+  if (v6on && team.ipv4.neverDefault !== team.ipv6.neverDefault) issues.add('APPROXIMATED', 'DEFROUTE and IPV6_DEFROUTE differ: the desired state has one defroute for both', { option: 'DEFROUTE', file });
+}

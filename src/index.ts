@@ -1,0 +1,30 @@
+/**
+ * nmteam's library API: the pure core (parse → diff → plan → render), the
+ * NetworkManager client, the transactional executor and the converters.
+ *
+ * @example
+ *   import { parseSpec, NmClient, planFromSystem, applyPlan, renderPlan } from 'nmteam'
+ *   const parsed = parseSpec(text, { file: 'teams.yaml' })
+ *   if (!parsed.ok) throw new Error(formatErrors(parsed.errors))
+ *   const nm = await NmClient.connect()
+ *   const plan = await planFromSystem(nm, parsed.spec)
+ *   process.stdout.write(renderPlan(plan))
+ */
+export * from './reconcile/types';
+export { ReconcileError, ReconcileErrors, isInputError, isRetryable, type ErrorCode, type SourceLoc } from './reconcile/errors';
+export { diffTeams, type Diff, type MergedProfile, type Conflict } from './reconcile/diff';
+export { planSteps, countChanges, hashObserved, type Plan, type Step, type PlanOptions } from './reconcile/plan';
+export { renderPlan } from './reconcile/render';
+export { profileView } from './reconcile/normalize';
+export { observedTeams } from './reconcile/observe';
+export { planFromSystem, reconcileOnce } from './reconcile/reconcile';
+export { applyPlan, type ApplyOptions, type ApplyResult, type StepResult } from './reconcile/apply';
+export { undoJournal } from './reconcile/undo';
+export { parseSpec, formatErrors, loadSpec, type ParseResult } from './spec';
+export { emitSpec, teamEntry } from './spec/emit';
+export { validateTeamConfig, validatePortConfig, normalizeTeamConfig, normalizePortConfig, canonicalJson } from './teamd';
+export { NmClient } from './nm/client';
+export type { NmPort } from './nm/port';
+export type { NmConnection, NmSettings, NmDevice } from './nm/types';
+export { EXIT } from './exit-codes';
+export * as convert from './convert';

@@ -1,0 +1,155 @@
+/**
+ * `convert --from-nm` against a real NetworkManager: a bond made with nmcli
+ * becomes desired-state YAML; --apply replaces it with owned team profiles
+ * in one transaction; a second run changes nothing; a failed write leaves
+ * the bond's keyfiles byte for byte as they were. Through runConvert with a
+ * real NmClient (the CLI wiring is cli.ts's).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../src/cli';
+import { runConvert, type ConvertArgs } from '../../src/convert/command';
+import { NmClient } from '../../src/nm/client';
+import { monitorCalls } from '../../src/sandbox/dbus-monitor';
+import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { parseSpec } from '../../src/spec/parse';
+
+let sb: Sandbox;
+let tmp: string;
+const saved = { bus: process.env.DBUS_SYSTEM_BUS_ADDRESS, state: process.env.NMTEAM_STATE_DIR, fault: process.env.NMTEAM_INJECT_FAULT };
+
+beforeAll(async () => {
+  sb = await startSandbox({ devices: ['eth0', 'eth1', 'eth2'] });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-convert-'));
+  process.env.DBUS_SYSTEM_BUS_ADDRESS = sb.busAddress;
+  process.env.NMTEAM_STATE_DIR = path.join(tmp, 'state');
+});
+afterAll(async () => {
+  for (const [k, v] of [['DBUS_SYSTEM_BUS_ADDRESS', saved.bus], ['NMTEAM_STATE_DIR', saved.state], ['NMTEAM_INJECT_FAULT', saved.fault]] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await sb?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function nmcli(args: string[]): Promise<string> {
+  const r = await sb.nmcli(args);
+  if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+async function reset(): Promise<void> {
+  const list = await sb.nmcli(['-t', '-f', 'UUID,TYPE', 'connection', 'show']);
+  const uuids = list.stdout.split('\n').filter((l) => l && !l.endsWith(':loopback')).map((l) => l.split(':')[0]!);
+  if (uuids.length) await nmcli(['connection', 'delete', ...uuids]);
+}
+
+/** The bond of the issue: active-backup, MII monitoring, a primary, a static address, MTU and cloned MAC. */
+async function makeBond(): Promise<void> {
+  await nmcli(['con', 'add', 'type', 'bond', 'con-name', 'bond0', 'ifname', 'bond0',
+    'bond.options', 'mode=active-backup,miimon=100,updelay=200,primary=eth0',
+    'ipv4.method', 'manual', 'ipv4.addresses', '192.0.2.5/24', 'ipv4.gateway', '192.0.2.1', 'ipv6.method', 'ignore',
+    'ethernet.mtu', '9000', 'ethernet.cloned-mac-address', '02:00:00:00:00:05', 'connection.autoconnect', 'no']);
+  for (const [i, dev] of ['eth0', 'eth1'].entries()) {
+    await nmcli(['con', 'add', 'type', 'ethernet', 'con-name', `bond0-p${i}`, 'ifname', dev, 'master', 'bond0', 'slave-type', 'bond', 'connection.autoconnect', 'no']);
+  }
+}
+
+async function convert(args: ConvertArgs): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runConvert(args, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, () => NmClient.connect());
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+const field = (id: string, f: string): Promise<string> => nmcli(['--escape', 'no', '-g', f, 'connection', 'show', id]);
+
+beforeEach(async () => {
+  delete process.env.NMTEAM_INJECT_FAULT;
+  await reset();
+  await makeBond();
+});
+
+describe('convert --from-nm', () => {
+  it('prints desired-state YAML that parseSpec accepts, keeping IP, MTU, MAC, autoconnect and members', async () => {
+    const r = await convert({ fromNm: true });
+    expect(r.code).toBe(0);
+    const parsed = parseSpec(r.out);
+    if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.format()).join('\n'));
+    const [team] = parsed.spec.teams;
+    expect(team!.name).toBe('bond0');
+    expect(team!.config).toEqual({ runner: { name: 'activebackup' }, link_watch: { name: 'ethtool', delay_up: 200 }, hwaddr: '02:00:00:00:00:05' });
+    expect(team!.ports.map((p) => [p.name, p.config])).toEqual([['eth0', { prio: 100 }], ['eth1', {}]]);
+    expect(team!.ipv4).toMatchObject({ method: 'manual', addresses: ['192.0.2.5/24'], gateway: '192.0.2.1' });
+    expect(team!.mtu).toBe(9000);
+    expect(team!.autoconnect).toBe(false);
+  });
+
+  it('--dry-run prints the plan and writes nothing', async () => {
+    const mon = await monitorCalls(sb);
+    const r = await convert({ fromNm: ['bond0'], dryRun: true, noActivate: true });
+    expect(await mon.stop()).toBeDefined();
+    expect(r.code).toBe(0);
+    expect(mon.writes()).toEqual([]);
+    expect(r.out).toMatch(/bond0: create team profile 'bond0'/);
+    expect(r.out).toMatch(/bond0: delete bond profile 'bond0' \(bond0\): bond profile replaced by team bond0/);
+  });
+
+  it('--apply replaces the bond with owned team profiles; a second run changes nothing', async () => {
+    const first = await convert({ fromNm: ['bond0'], apply: true, noActivate: true });
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    const list = await nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show']);
+    expect(list.split('\n').sort()).toEqual(['bond0:team', 'lo:loopback', 'team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet']);
+    expect(JSON.parse(await field('bond0', 'team.config'))).toEqual({
+      runner: { name: 'activebackup' }, link_watch: { name: 'ethtool', delay_up: 200 }, hwaddr: '02:00:00:00:00:05',
+    });
+    const keyfiles = Object.values(await sb.keyfiles());
+    expect(keyfiles).toHaveLength(3); // the bond's three are gone
+    for (const text of keyfiles) expect(text).toMatch(/^nmteam\.managed=yes$/m);
+    expect(await field('bond0', 'ipv4.addresses')).toBe('192.0.2.5/24');
+    expect(await field('bond0', '802-3-ethernet.mtu')).toBe('9000');
+    expect(await field('bond0', 'connection.autoconnect')).toBe('no');
+    expect(JSON.parse(await field('team-slave-eth0', 'team-port.config'))).toEqual({ prio: 100 });
+    expect(await field('team-slave-eth1', 'connection.master')).toBe('bond0');
+
+    for (const args of [{ fromNm: ['bond0'] }, { fromNm: true }] as ConvertArgs[]) {
+      const mon = await monitorCalls(sb);
+      const again = await convert({ ...args, apply: true, noActivate: true });
+      await mon.stop();
+      expect(again.code).toBe(0);
+      expect(mon.writes()).toEqual([]);
+      expect(again.err).toMatch(/already a team|no bond profiles to convert/);
+    }
+  });
+
+  // Writes: create team, port eth0, port eth1, delete slave eth0, delete slave eth1, delete bond.
+  it.each([2, 4, 6])('a failure before write %i rolls everything back: the bond keyfiles are as they were', async (n) => {
+    const before = await sb.keyfiles();
+    process.env.NMTEAM_INJECT_FAULT = String(n);
+    const r = await convert({ fromNm: ['bond0'], apply: true, noActivate: true });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/Rolled back/);
+    expect(await sb.keyfiles()).toEqual(before);
+  });
+
+  it('a team that cannot activate (no team driver here) rolls the conversion back', async () => {
+    const before = await sb.keyfiles();
+    const r = await convert({ fromNm: ['bond0'], apply: true, timeout: 20 });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAILED activate[\s\S]*Rolled back/);
+    expect(await sb.keyfiles()).toEqual(before);
+  });
+
+  it('leaves other teams nmteam owns alone', async () => {
+    const spec = path.join(tmp, 'other.yaml');
+    fs.writeFileSync(spec, "network_config:\n  - {type: team, name: team9, members: [{type: interface, name: eth2}]}\n");
+    expect(await main(['apply', spec, '--no-activate'], { out: () => undefined, err: () => undefined })).toBe(0);
+    const r = await convert({ fromNm: true, apply: true, noActivate: true });
+    expect(r.code).toBe(0);
+    expect(await field('team9', 'connection.type')).toBe('team');
+    expect(await field('team-slave-eth2', 'connection.master')).toBe('team9');
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * RHEL ifcfg directories → desired-state YAML (and team ifcfg → linux_bond
+ * entries): golden files per case directory, YAML that parseSpec accepts,
+ * and the shell quoting rules of ifcfg files.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { convertIfcfg } from '../../src/convert/ifcfg';
+import { isIfcfgName, parseIfcfg, unquote } from '../../src/convert/ifcfg-parse';
+import { readIfcfgDir } from '../../src/convert/read';
+import { parseSpec } from '../../src/spec/parse';
+
+const DIR = path.resolve(__dirname, '../fixtures/convert/ifcfg');
+
+// case directory, toBond, expected [file, code, option] issues
+const CASES: Array<[string, boolean, Array<[string | undefined, string, string | undefined]>]> = [
+  ['rhel7-lacp', false, [['ifcfg-bond0', 'NOT_CARRIED', 'ZONE']]],
+  ['rhel7-activebackup', false, [['ifcfg-em2', 'NOT_CARRIED', 'ETHTOOL_OPTS'], ['ifcfg-bond1', 'NO_TEAM_EQUIVALENT', 'all_slaves_active']]],
+  ['rhel8-team', true, []],
+];
+
+describe.each(CASES)('%s', (name, toBond, expected) => {
+  let files: Record<string, string>;
+  beforeAll(async () => {
+    files = await readIfcfgDir(path.join(DIR, name));
+  });
+
+  it('reads only live ifcfg and route files', () => {
+    expect(Object.keys(files).every((f) => isIfcfgName(f) || f.startsWith('route'))).toBe(true);
+    expect(Object.keys(files)).not.toContain('ifcfg-eth1.bak');
+  });
+
+  it('converts to the golden YAML, reporting what it cannot carry', () => {
+    const r = convertIfcfg(files, { toBond });
+    expect(r.yaml).toBe(fs.readFileSync(path.join(DIR, name, 'expected.yaml'), 'utf8'));
+    expect(r.issues.map((i) => [i.file, i.code, i.option])).toEqual(expected);
+  });
+
+  if (!toBond) {
+    it('gives a desired state nmteam accepts', () => {
+      const r = convertIfcfg(files);
+      const spec = parseSpec(r.yaml);
+      if (!spec.ok) throw new Error(spec.errors.map((e) => e.format()).join('\n'));
+      expect(spec.spec.teams.map((t) => [t.name, t.ipv4, t.ipv6])).toEqual(r.teams.map((t) => [t.name, t.ipv4, t.ipv6]));
+    });
+  }
+});
+
+describe('what the converted teams hold', () => {
+  it('IP settings, MTU, MAC and members of the LACP bond', async () => {
+    const [team] = convertIfcfg(await readIfcfgDir(path.join(DIR, 'rhel7-lacp'))).teams;
+    expect(team).toMatchObject({
+      name: 'bond0', mtu: 9000, autoconnect: true,
+      config: { runner: { name: 'lacp', tx_hash: ['l3', 'l4'], fast_rate: true }, link_watch: { name: 'ethtool' }, hwaddr: '02:00:00:00:00:20' },
+      ipv4: { method: 'manual', addresses: ['192.0.2.20/24', '198.51.100.20/25'], gateway: '192.0.2.1', dns: ['192.0.2.53'], dnsSearch: ['example.com', 'lab.example.com'],
+        routes: [{ destination: '10.0.0.0/8', nextHop: '192.0.2.254', metric: 10 }] },
+      ipv6: { method: 'manual', addresses: ['2001:db8::20/64'], gateway: '2001:db8::1', dns: ['2001:db8::53'] },
+    });
+    expect(team!.ports).toEqual([{ name: 'eth0', config: {} }, { name: 'eth1', config: {}, mtu: 9000 }]);
+  });
+
+  it('slaves found by the master UUID, primary and sticky from the options', async () => {
+    const [team] = convertIfcfg(await readIfcfgDir(path.join(DIR, 'rhel7-activebackup'))).teams;
+    expect(team!.autoconnect).toBe(false);
+    expect(team!.ipv4.method).toBe('auto');
+    expect(team!.ports).toEqual([{ name: 'em1', config: { sticky: true } }, { name: 'em2', config: { prio: 100 } }]);
+  });
+
+  it('reports a directory without bonds, and with --strict fails on warnings', () => {
+    expect(convertIfcfg({ 'ifcfg-eth0': 'DEVICE=eth0\nBOOTPROTO=dhcp\n' }).issues.map((i) => i.code)).toEqual(['SOURCE_INVALID']);
+    const strict = convertIfcfg({ 'ifcfg-bond0': 'DEVICE=bond0\nTYPE=Bond\nBONDING_OPTS="mode=1 use_carrier=0"\n' }, { strict: true });
+    expect(strict.issues.map((i) => [i.severity, i.option])).toEqual([['error', 'use_carrier']]);
+  });
+
+  it('reads a real directory, skipping backups and non-files', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-ifcfg-'));
+    try {
+      for (const f of ['ifcfg-bond0', 'ifcfg-bond0~', 'ifcfg-lo', 'ifcfg-x.rpmsave', 'route-bond0', 'README']) fs.writeFileSync(path.join(dir, f), 'DEVICE=x\n');
+      fs.mkdirSync(path.join(dir, 'ifcfg-dir'));
+      expect(Object.keys(await readIfcfgDir(dir))).toEqual(['ifcfg-bond0', 'route-bond0']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ifcfg quoting', () => {
+  it.each([
+    ['plain', 'plain'], ['"double quoted"', 'double quoted'], ["'single $quoted'", 'single $quoted'], ['"a \\"b\\" \\\\ \\$c \\x"', 'a "b" \\ $c \\x'],
+    ["$'tab\\there\\x41'", 'tab\there\x41'], ['a"b c"\'d\'', 'ab cd'], ['esc\\ aped', 'esc aped'], ['value # comment', 'value'], ['""', ''],
+    ['"mode=1 miimon=100"   # trailing', 'mode=1 miimon=100'],
+  ])('%s → %j', (raw, value) => {
+    expect(unquote(raw)).toEqual({ value });
+  });
+
+  it.each([['"open'], ["'open"], ["$'open"], ['two words']])('%s is refused', (raw) => {
+    expect('error' in unquote(raw)).toBe(true);
+  });
+
+  it('skips comments and blank lines, reports junk lines with their line number, and lets the last assignment win', () => {
+    const r = parseIfcfg('# c\n\n  DEVICE=a\nexport X=1\nBONDING_OPTS="open\nDEVICE=b\r\n', 'ifcfg-a');
+    expect(r.vars).toEqual({ DEVICE: 'b' });
+    expect(r.issues.map((i) => [i.code, i.loc?.line, i.file])).toEqual([['SOURCE_INVALID', 4, 'ifcfg-a'], ['SOURCE_INVALID', 5, 'ifcfg-a']]);
+  });
+});
