@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { runNmteam } from '../../src/sandbox/cli';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { ACTIVEBACKUP_SPEC, resetSandbox } from '../support/nm-state';
 
 const EXAMPLES = path.resolve(__dirname, '../../examples');
 let sb: Sandbox;
@@ -28,14 +29,7 @@ function writeSpec(name: string, text: string): string {
   return f;
 }
 
-/** Remove every profile (owned or not) so each test starts from an empty NetworkManager. */
-async function reset(): Promise<void> {
-  const r = await sb.nmcli(['-t', '-f', 'UUID', 'connection', 'show']);
-  const uuids = r.stdout.split('\n').filter(Boolean);
-  const list = await sb.nmcli(['-t', '-f', 'UUID,TYPE', 'connection', 'show']);
-  const deletable = uuids.filter((u) => !list.stdout.includes(`${u}:loopback`));
-  if (deletable.length) await sb.nmcli(['connection', 'delete', ...deletable]);
-}
+const reset = (): Promise<void> => resetSandbox(sb);
 
 /** Run nmteam with the call monitor on; returns the writes NetworkManager received. */
 async function counted(args: string[], input?: string) {
@@ -55,16 +49,7 @@ async function nmField(id: string, field: string): Promise<string> {
   return r.stdout.trim();
 }
 
-const ACTIVEBACKUP = `network_config:
-  - type: team
-    name: team0
-    bonding_options: '{"runner": {"name": "activebackup"}}'
-    addresses: [{ip_netmask: 192.0.2.10/24}]
-    members:
-      - {type: interface, name: eth0, primary: true}
-      - {type: interface, name: eth1}
-      - {type: interface, name: eth2}
-`;
+const ACTIVEBACKUP = ACTIVEBACKUP_SPEC;
 
 describe('every example applies, reads back, and re-applies with zero writes', () => {
   const examples = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') && !f.endsWith('.mapping.yaml'));

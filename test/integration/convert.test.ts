@@ -14,6 +14,7 @@ import { NmClient } from '../../src/nm/client';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { parseSpec } from '../../src/spec/parse';
+import { resetSandbox } from '../support/nm-state';
 
 let sb: Sandbox;
 let tmp: string;
@@ -40,11 +41,7 @@ async function nmcli(args: string[]): Promise<string> {
   return r.stdout.trim();
 }
 
-async function reset(): Promise<void> {
-  const list = await sb.nmcli(['-t', '-f', 'UUID,TYPE', 'connection', 'show']);
-  const uuids = list.stdout.split('\n').filter((l) => l && !l.endsWith(':loopback')).map((l) => l.split(':')[0]!);
-  if (uuids.length) await nmcli(['connection', 'delete', ...uuids]);
-}
+const reset = (): Promise<void> => resetSandbox(sb);
 
 /** The bond of the issue: active-backup, MII monitoring, a primary, a static address, MTU and cloned MAC. */
 async function makeBond(): Promise<void> {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { runNmteam } from '../../src/sandbox/cli';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { resetSandbox } from '../support/nm-state';
 import { run } from '../../src/sandbox/proc';
 
 let sb: Sandbox;
@@ -39,12 +40,7 @@ function file(name: string, text: string): string {
   return f;
 }
 
-async function reset(): Promise<void> {
-  const list = await sb.nmcli(['-t', '-f', 'UUID,TYPE', 'connection', 'show']);
-  const uuids = list.stdout.split('\n').filter((l) => l && !l.endsWith(':loopback')).map((l) => l.split(':')[0]!);
-  if (uuids.length) await sb.nmcli(['connection', 'delete', ...uuids]);
-  fs.rmSync(path.join(sb.dir, 'nmteam-state'), { recursive: true, force: true });
-}
+const reset = (): Promise<void> => resetSandbox(sb);
 
 /** Every profile's settings as nmcli prints them, keyed by UUID: the D-Bus side of "identical". */
 async function nmState(): Promise<Record<string, string>> {

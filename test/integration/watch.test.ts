@@ -14,19 +14,11 @@ import { cliPath, repoRoot } from '../../src/sandbox/cli';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { sleep } from '../../src/sandbox/proc';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { ACTIVEBACKUP_SPEC } from '../support/nm-state';
 
 jest.setTimeout(60_000);
 
-const SPEC = `network_config:
-  - type: team
-    name: team0
-    bonding_options: '{"runner": {"name": "activebackup"}}'
-    addresses: [{ip_netmask: 192.0.2.10/24}]
-    members:
-      - {type: interface, name: eth0, primary: true}
-      - {type: interface, name: eth1}
-      - {type: interface, name: eth2}
-`;
+const SPEC = ACTIVEBACKUP_SPEC;
 const WITH_ETH3 = SPEC + '      - {type: interface, name: eth3}\n';
 
 type Line = { event: string; team?: string; result?: string; changed?: string[]; conflicts?: string[]; withheld?: string[]; [k: string]: unknown };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatErrors, parseSpec, type ParseResult } from '../../src/spec/parse';
 import type { Spec, Team } from '../../src/reconcile/types';
+import { errs, team } from '../support/spec-doc';
 
 const FIX = join(__dirname, '../fixtures/spec');
 const fixture = (name: string): string => readFileSync(join(FIX, name), 'utf8');
@@ -11,22 +12,7 @@ function ok(res: ParseResult): Spec {
   return res.spec;
 }
 
-function errs(res: ParseResult): { code: string; path?: string; line?: number; col?: number; message: string }[] {
-  if (res.ok) throw new Error('expected errors');
-  return res.errors.map((e) => ({ code: e.code, path: e.path, line: e.loc?.line, col: e.loc?.col, message: e.message }));
-}
 
-/** A one-team document: extra team keys go on line 4 onward; members follow `members:`. */
-function team(extra: string[] = [], members = ['{type: interface, name: em1}', '{type: interface, name: em2}'], name = 'team0'): string {
-  return [
-    'network_config:',
-    '  - type: team',
-    `    name: ${name}`,
-    ...extra.map((l) => `    ${l}`),
-    '    members:',
-    ...members.map((m) => `      - ${m}`),
-  ].join('\n') + '\n';
-}
 
 const first = (text: string, nics?: Record<string, string>): Team => ok(parseSpec(text, { nics })).teams[0];
 
