@@ -1,27 +1,34 @@
 #!/usr/bin/env node
-// Reads jest's --json output. Fails when any integration test file did not run,
-// or ran with skipped/pending tests, so a silently skipped real-NetworkManager
-// suite can never pass CI. Prints the plain closing line CI reads.
+// Reads jest's --json outputs. Fails when any integration or VM test file did
+// not run, or ran with skipped/pending tests, so a silently skipped suite against
+// the real NetworkManager or the real team driver can never pass CI. Prints the
+// plain closing line CI reads.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
-const r = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const root = path.resolve(__dirname, '..');
+const runs = process.argv.slice(2).filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+const results = runs.flatMap((r) => r.testResults);
+const byFile = new Map(results.map((t) => [t.name, t]));
 const problems = [];
-const integrationDir = path.join(root, 'test', 'integration');
-const expected = fs.readdirSync(integrationDir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(integrationDir, f));
-const byFile = new Map(r.testResults.map((t) => [t.name, t]));
-for (const f of expected) {
-  const t = byFile.get(f);
-  if (!t) problems.push(`integration suite did not run: ${path.relative(root, f)}`);
-  else {
+if (runs.length < process.argv.length - 2) problems.push('a jest run wrote no results');
+for (const dir of ['integration', 'vm']) {
+  const abs = path.join(root, 'test', dir);
+  for (const f of fs.readdirSync(abs).filter((n) => n.endsWith('.test.ts')).map((n) => path.join(abs, n))) {
+    const rel = path.relative(root, f);
+    const t = byFile.get(f);
+    if (!t) {
+      problems.push(`${dir} suite did not run: ${rel}`);
+      continue;
+    }
     const skipped = t.assertionResults.filter((a) => a.status !== 'passed' && a.status !== 'failed');
-    if (skipped.length) problems.push(`${path.relative(root, f)}: ${skipped.length} integration test(s) skipped`);
-    if (!t.assertionResults.some((a) => a.status === 'passed')) problems.push(`${path.relative(root, f)}: no integration test passed`);
+    if (skipped.length) problems.push(`${rel}: ${skipped.length} test(s) skipped`);
+    if (!t.assertionResults.some((a) => a.status === 'passed')) problems.push(`${rel}: no test passed`);
   }
 }
-const skipped = r.numPendingTests + r.numTodoTests;
+const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
+const failed = sum('numFailedTests') + runs.reduce((n, r) => n + r.numRuntimeErrorTestSuites, 0);
 for (const p of problems) console.error(`check-results: ${p}`);
-console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-process.exit(problems.length || r.numFailedTests || !r.success ? 1 : 0);
+console.log(`${sum('numPassedTests')} passed, ${failed} failed, ${sum('numPendingTests') + sum('numTodoTests')} skipped`);
+process.exit(problems.length || failed || runs.some((r) => !r.success) ? 1 : 0);

@@ -1,5 +1,5 @@
 import type { NmPort } from '../nm/port';
-import { applyPlan, type ApplyResult, type Fault } from '../reconcile/apply';
+import { applyPlan, type ApplyResult, type Fault, WRITE_BATCH } from '../reconcile/apply';
 import { countChanges, type Plan } from '../reconcile/plan';
 import { planFromSystem } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
@@ -28,7 +28,10 @@ export interface ApplyOpts extends PlanOpts {
 function planJson(plan: Plan, result?: ApplyResult): string {
   const body: Record<string, unknown> = { plan, changes: countChanges(plan) };
   if (result) {
-    body.results = result.results.map((r) => ({ op: r.step.op, team: r.step.team, outcome: r.outcome, path: r.path, error: r.error?.toJSON() }));
+    body.results = result.results.map((r) => ({
+      op: r.step.op, team: r.step.team, ...(r.step.op === 'activate' && r.step.port ? { port: r.step.port } : {}),
+      outcome: r.outcome, path: r.path, ...(r.ports ? { ports: r.ports } : {}), error: r.error?.toJSON(),
+    }));
     body.ok = result.ok;
     body.rolledBack = result.rolledBack;
     if (result.error) body.error = result.error.toJSON();
@@ -54,7 +57,11 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
     );
     return lines.join('\n') + '\n';
   }
-  lines.push(`Applied: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('activated')} activated.`);
+  for (const x of r.results) {
+    if (x.ports) lines.push(`${x.step.team}: ${Object.entries(x.ports).map(([p, st]) => `${p} ${st}`).join(', ')}`);
+  }
+  const reapplied = count('reapplied') ? `, ${count('reapplied')} reapplied` : '';
+  lines.push(`Applied: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('activated')} activated${reapplied}.`);
   if (r.pendingCheckpoint) {
     lines.push(`Checkpoint ${r.pendingCheckpoint} is pending: run 'nmteam commit' within ${timeoutS} s to keep the change, or 'nmteam rollback' to undo it; otherwise it is rolled back.`);
   }
@@ -91,6 +98,7 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<
     commit: o.commit,
     memoryOnly: o.memoryOnly === true,
     journal,
+    writeBatch: WRITE_BATCH,
     onNotice: (m) => io.err(`nmteam: ${m}\n`),
     ...(o.verify ? { replan: () => planFromSystem(nm, spec, { activate: false }) } : {}),
     ...(fault ? { fault } : {}),

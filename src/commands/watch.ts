@@ -12,6 +12,7 @@ import { formatErrors } from '../spec/parse';
 import { fileChanges } from '../watch/file-events';
 import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
 import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
+import { SnapshotNm } from '../watch/snapshot';
 import { keysForEvent, TeamIndex } from '../watch/team-index';
 import type { Io } from './common';
 
@@ -94,14 +95,17 @@ class WatchSession {
   private readonly index = new TeamIndex();
   private readonly queue: WorkQueue<string>;
   private readonly signals$: Observable<NodeJS.Signals>;
+  /** Teams reconciled one after another share one read until NetworkManager says something changed. */
+  private readonly nm: SnapshotNm;
 
   constructor(
-    private readonly nm: NmPort,
+    nm: NmPort,
     private readonly file: string,
     first: Spec,
     private readonly o: WatchOpts,
     private readonly log: WatchLog,
   ) {
+    this.nm = new SnapshotNm(nm);
     this.spec = first;
     this.queue = new WorkQueue<string>(o.backoff ?? DEFAULT_BACKOFF);
     this.signals$ = (o.signals ?? processSignals()).pipe(share());
@@ -142,6 +146,7 @@ class WatchSession {
   private nmRequests(): Observable<KeyRequest> {
     const settleMs = this.o.settleMs ?? WATCH_DEFAULTS.settleMs;
     const onEvent = (ev: NmEvent): Observable<KeyRequest> => {
+      this.nm.invalidate();
       if (ev.type === 'nm-lost' || ev.type === 'nm-appeared') this.index.clear();
       if (ev.type === 'nm-lost') this.log.event('nm-lost', 'nmteam: NetworkManager left the bus; waiting for it', {});
       if (ev.type === 'nm-appeared') this.log.event('nm-appeared', 'nmteam: NetworkManager is back; reconciling everything', {});

@@ -95,6 +95,7 @@ export class NmClient implements NmPort {
       paths.map(async (path) => {
         const p = unwrapProps(await this.nm.getAllProperties(path, IFACE.device));
         const udi = String(p.Udi ?? '');
+        const physical = udi.startsWith('/sys/devices/') && !udi.startsWith('/sys/devices/virtual/');
         return {
           path,
           iface: String(p.Interface),
@@ -102,8 +103,9 @@ export class NmClient implements NmPort {
           state: Number(p.State),
           real: p.Real !== false,
           hwAddress: typeof p.HwAddress === 'string' ? p.HwAddress : undefined,
-          carrier: await this.nm.getProperty(path, `${IFACE.device}.Wired`, 'Carrier').then(Boolean, () => undefined),
-          physical: udi.startsWith('/sys/devices/') && !udi.startsWith('/sys/devices/virtual/'),
+          // Carrier matters only for numbering physical NICs (nicN): no extra round trip per virtual device.
+          carrier: physical ? await this.nm.getProperty(path, `${IFACE.device}.Wired`, 'Carrier').then(Boolean, () => undefined) : undefined,
+          physical,
         };
       }),
     );
@@ -172,34 +174,48 @@ export class NmClient implements NmPort {
   }
 
   /**
-   * Device.Reapply of the saved profile `uuid` on its active `device`, without deactivating it.
-   * Empty settings mean "the settings-connection as saved now" (what `nmcli device reapply` sends);
-   * the version id from GetAppliedConnection makes NetworkManager refuse if the device was changed
-   * in between. false (nothing done) when `uuid` is not the profile applied there, the device is not
-   * active, or NetworkManager cannot reapply the difference (IncompatibleConnection): activate instead.
+   * Device.Reapply on the active `device` of the IP settings and MTU of its saved profile `profile`
+   * (object path, UUID `uuid`), without deactivating it. What is sent is the applied connection from
+   * GetAppliedConnection with only `ipv4`, `ipv6` and `802-3-ethernet.mtu` taken from the saved
+   * profile: sending empty settings (reapply the profile as saved) makes NetworkManager 1.42 compare
+   * every setting and refuse over unrelated ones (an empty `802-3-ethernet` section on the profile:
+   * "Can't reapply changes to '802-3-ethernet.generate-mac-address-mask'"). The version id makes it
+   * refuse if the device changed in between. Not ok (nothing done, with the reason) when `uuid` is not
+   * applied there, the device is not active, or NetworkManager cannot reapply the difference.
    */
-  async reapplyConnection(device: string, uuid: string): Promise<boolean> {
-    const refused = (err: unknown): boolean => {
-      const name = ((err as { cause?: { type?: unknown } }).cause?.type ?? '') as string;
-      return /\.(NotActive|IncompatibleConnection|VersionIdMismatch)$/.test(String(name));
+  async reapplyConnection(device: string, profile: string, uuid: string): Promise<{ ok: boolean; reason?: string }> {
+    const refused = (err: unknown): string | undefined => {
+      const name = String((err as { cause?: { type?: unknown } }).cause?.type ?? '');
+      return /\.(NotActive|IncompatibleConnection|VersionIdMismatch)$/.test(name) ? (err as Error).message : undefined;
     };
-    let applied: Record<string, Record<string, Variant>>;
-    let version: bigint;
+    type Raw = Record<string, Record<string, Variant>>;
     try {
-      [applied, version] = (await this.nm.call({ path: device, iface: IFACE.device, member: 'GetAppliedConnection', signature: 'u', body: [0] })) as [typeof applied, bigint];
+      const [applied, version] = (await this.nm.call({ path: device, iface: IFACE.device, member: 'GetAppliedConnection', signature: 'u', body: [0] })) as [Raw, bigint];
+      const current = applied.connection?.uuid?.value;
+      if (current !== uuid) return { ok: false, reason: `profile ${String(current)} is applied there, not ${uuid}` };
+      const [saved] = (await this.nm.call({ path: profile, iface: IFACE.connection, member: 'GetSettings' })) as [Raw];
+      const next: Raw = { ...applied };
+      for (const name of ['ipv4', 'ipv6'] as const) {
+        if (saved[name]) next[name] = saved[name];
+        else delete next[name];
+      }
+      const mtu = saved['802-3-ethernet']?.mtu;
+      if (mtu) next['802-3-ethernet'] = { ...(applied['802-3-ethernet'] ?? {}), mtu };
+      else if (next['802-3-ethernet']) {
+        const { mtu: _dropped, ...rest } = next['802-3-ethernet'];
+        void _dropped;
+        next['802-3-ethernet'] = rest;
+      }
+      await this.nm.call({ path: device, iface: IFACE.device, member: 'Reapply', signature: 'a{sa{sv}}tu', body: [next, version, 0] });
+      return { ok: true };
     } catch (err) {
-      if (refused(err)) return false;
-      throw err;
-    }
-    if (applied.connection?.uuid?.value !== uuid) return false;
-    try {
-      await this.nm.call({ path: device, iface: IFACE.device, member: 'Reapply', signature: 'a{sa{sv}}tu', body: [{}, version, 0] });
-      return true;
-    } catch (err) {
-      if (refused(err)) return false;
+      const reason = refused(err);
+      if (reason) return { ok: false, reason };
       throw err;
     }
   }
+
+
 
   async activateConnection(path: string, timeoutMs = 30_000): Promise<NmActivationResult> {
     await this.ensureAcMatch();

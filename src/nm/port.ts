@@ -37,11 +37,11 @@ export interface NmPort {
   /** ActivateConnection and wait (bounded) until it settles. */
   activateConnection(path: string, timeoutMs?: number): Promise<NmActivationResult>;
   /**
-   * Device.Reapply of the saved profile `uuid` on its active `device` (object path): false when that
-   * profile is not the one applied there or NetworkManager cannot reapply the change. Optional: without
-   * it the executor activates instead.
+   * Device.Reapply of the IP settings and MTU of the saved profile (`profile` path, `uuid`) on its active
+   * `device` (object path): not ok, with the reason, when that profile is not the one applied there or
+   * NetworkManager cannot reapply the change. Optional: without it the executor activates instead.
    */
-  reapplyConnection?(device: string, uuid: string): Promise<boolean>;
+  reapplyConnection?(device: string, profile: string, uuid: string): Promise<{ ok: boolean; reason?: string }>;
   /** NetworkManager's signals (`nmteam watch`); optional: ports without it are only polled on demand. */
   events?(): Observable<NmEvent>;
   close(): void;

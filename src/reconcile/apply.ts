@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NmPort } from '../nm/port';
 import { isOwned, mergeOwned } from '../nm/settings/team';
-import type { NmWriteOptions } from '../nm/types';
+import type { NmConnection, NmWriteOptions } from '../nm/types';
 import { type JournalEntry, type JournalState, type JournalStore, MemoryJournal } from '../state/journal';
 import { ReconcileError } from './errors';
 import type { Plan, Step } from './plan';
@@ -41,6 +41,12 @@ export interface ApplyOptions extends NmWriteOptions {
   journal?: JournalStore;
   /** Told about things worth a line on stderr that are not failures. */
   onNotice?: (message: string) => void;
+  /**
+   * Send up to this many profile writes of one kind together (pipelined), their
+   * journal entries made durable in one journal write first. Default 1: one at
+   * a time. The CLI uses WRITE_BATCH.
+   */
+  writeBatch?: number;
   /** Test hook: act right before the Nth profile write (1-based). */
   fault?: Fault;
 }
@@ -79,27 +85,31 @@ function asError(err: unknown): ReconcileError {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Profile writes of one kind (slave profile deletions, team deletions, team
- * profiles, slave profiles) go out together, this many at most. NetworkManager
- * still handles them one at a time, in order; pipelined on one connection they
- * save a round trip each, and NetworkManager's follow-up work per write
- * coalesces (at 100 teams it spends about 4× less CPU per AddConnection2).
- * The batch's journal entries share one journal write (one fsync) before any
- * of its writes is sent. Measured in bench/RESULTS.md.
+ * The CLI's writeBatch. Profile writes of one kind (slave profile deletions,
+ * team deletions, team profiles, slave profiles) go out together, this many at
+ * most. NetworkManager still handles them one at a time, in order; pipelined
+ * on one connection they save a round trip each, and NetworkManager's
+ * follow-up work per write coalesces (at 100 teams it spends about 4× less CPU
+ * per AddConnection2). The batch's journal entries share one journal write
+ * (one fsync) before any of its writes is sent. Measured in bench/RESULTS.md.
  */
-const WRITE_BATCH = 32;
+export const WRITE_BATCH = 32;
 
 /** A step of a batch that had not written yet when another step of the run failed. */
 class NotRun extends Error {}
 
-/** Consecutive profile writes of one kind, WRITE_BATCH at most; every other step on its own. */
-function batches(steps: Step[]): Step[][] {
+/**
+ * Consecutive profile writes of one kind, `size` at most; every other step on
+ * its own, and so is `cut`: an injected fault then fires after the writes
+ * before it and before any after it, as in a one-at-a-time run.
+ */
+function batches(steps: Step[], size: number, cut?: Step): Step[][] {
   const key = (s: Step): string | undefined =>
     s.op === 'create-connection' || s.op === 'update-connection' ? s.kind : s.op === 'delete-connection' ? `delete:${s.kind}` : undefined;
   const out: Step[][] = [];
   for (const s of steps) {
     const last = out[out.length - 1];
-    if (last && key(s) !== undefined && key(last[0]!) === key(s) && last.length < WRITE_BATCH) last.push(s);
+    if (last && key(s) !== undefined && key(last[0]!) === key(s) && last.length < size && s !== cut && last[0] !== cut) last.push(s);
     else out.push([s]);
   }
   return out;
@@ -113,6 +123,8 @@ class Transaction {
   private flushing: Promise<void> | undefined;
   /** A step failed: steps of the same batch that have not written yet stop (NotRun). */
   failed = false;
+  /** Fresh reads of a batch's profiles, made together before its writes. */
+  private readonly prefetched = new Map<Step, NmConnection>();
 
   constructor(
     private readonly nm: NmPort,
@@ -150,6 +162,23 @@ class Transaction {
     else throw new ReconcileError('INJECTED_FAULT', `fault injected before write ${this.writes} (NMTEAM_INJECT_FAULT)`);
   }
 
+  /**
+   * Read a batch's profiles together (pipelined), so that its steps then record
+   * and write in plan order without waiting on each other.
+   */
+  async prefetch(batch: Step[]): Promise<void> {
+    this.prefetched.clear();
+    if (batch.length < 2) return;
+    await Promise.all(
+      batch.map(async (s) => {
+        if (s.op !== 'update-connection' && s.op !== 'delete-connection') return;
+        // A failed read is left to run(), which reads again and fails that step in order.
+        const fresh = await this.nm.readConnection(s.path).catch(() => undefined);
+        if (fresh) this.prefetched.set(s, fresh);
+      }),
+    );
+  }
+
   private get flags(): NmWriteOptions {
     return { memoryOnly: this.opts.memoryOnly, blockAutoconnect: true };
   }
@@ -170,7 +199,7 @@ class Transaction {
       case 'update-connection': {
         // Re-read right before writing: Update2 replaces the whole profile, and an edit made since
         // the plan was computed must survive in the properties nmteam does not own.
-        const fresh = await this.nm.readConnection(step.path);
+        const fresh = this.prefetched.get(step) ?? (await this.nm.readConnection(step.path));
         if (!isOwned(fresh.settings)) {
           throw new ReconcileError('STALE_PLAN', `profile ${step.uuid} lost its nmteam marker since the plan was made; not touching it`);
         }
@@ -181,7 +210,7 @@ class Transaction {
         return { step, outcome: 'updated', path: step.path };
       }
       case 'delete-connection': {
-        const fresh = await this.nm.readConnection(step.path);
+        const fresh = this.prefetched.get(step) ?? (await this.nm.readConnection(step.path));
         await this.beforeWrite();
         await this.record({ op: 'deleted', uuid: step.uuid, prior: fresh.settings, signatures: fresh.signatures });
         await this.nm.deleteConnection(step.path);
@@ -200,9 +229,10 @@ class Transaction {
       }
       case 'reapply': {
         const device = (await this.nm.readDevices()).find((d) => d.iface === step.team && d.real !== false);
-        if (device && (await this.nm.reapplyConnection?.(device.path, step.uuid))) return { step, outcome: 'reapplied', path: step.path };
+        const r = device && this.nm.reapplyConnection ? await this.nm.reapplyConnection(device.path, step.path, step.uuid) : { ok: false, reason: 'no live device' };
+        if (r.ok) return { step, outcome: 'reapplied', path: step.path };
         // Another profile is applied there, the team went down, or NetworkManager cannot reapply this change.
-        this.opts.onNotice?.(`team ${step.team}: cannot reapply its profile on the live device; activating it instead`);
+        this.opts.onNotice?.(`team ${step.team}: cannot reapply its profile on the live device (${r.reason ?? 'unknown reason'}); activating it instead`);
         return this.run({ op: 'activate', team: step.team, reason: step.reason, path: step.path });
       }
     }
@@ -265,11 +295,13 @@ export async function applyPlan(plan: Plan, nm: NmPort, opts: ApplyOptions = {})
   const tx = new Transaction(nm, opts, journal, state);
   const results: StepResult[] = [];
   let error: ReconcileError | undefined;
-  for (const batch of batches(plan.steps)) {
+  const writing = plan.steps.filter((s) => s.op === 'create-connection' || s.op === 'update-connection' || s.op === 'delete-connection');
+  for (const batch of batches(plan.steps, Math.max(1, opts.writeBatch ?? 1), opts.fault && writing[opts.fault.at - 1])) {
     if (error) {
       results.push(...batch.map((step): StepResult => ({ step, outcome: 'not-run' })));
       continue;
     }
+    await tx.prefetch(batch);
     const settled = await Promise.allSettled(
       batch.map((step) =>
         tx.run(step).catch((err: unknown) => {

@@ -5,11 +5,9 @@
  * kernel's packet counters.
  *
  * teamd answers on its own D-Bus service `org.libteam.teamd.<team>` (NetworkManager
- * starts it with -D), method `StateDump` → JSON. When the service is not on the
- * bus, `teamdctl <team> state dump` (teamd's unix socket) is asked instead: run
- * with an argv array, never through a shell, and only for a valid interface name.
+ * starts it with -D), method `StateDump` → JSON: the same call `teamdctl TEAM state
+ * dump` makes. No child process is started (nmteam runs none, see test/unit/hygiene).
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as dbus from 'dbus-next';
 import type { NmDevice } from '../nm/types';
@@ -103,43 +101,26 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
-/** Reads teamd's state over D-Bus, with teamdctl as the fallback. Create once, `close()` at the end. */
+/** Reads teamd's state over D-Bus. Create once, `close()` at the end. */
 export class TeamdReader {
   private bus: dbus.MessageBus | undefined;
 
   constructor(private readonly timeoutMs = 5_000) {}
 
   private async viaDbus(team: string): Promise<Json> {
-    this.bus ??= dbus.systemBus();
-    this.bus.on('error', () => undefined);
+    if (!this.bus) {
+      this.bus = dbus.systemBus();
+      this.bus.on('error', () => undefined); // a failed connection fails the call below instead of crashing
+    }
     const msg = new dbus.Message({ destination: `${TEAMD_IFACE}.${team}`, path: TEAMD_PATH, interface: TEAMD_IFACE, member: 'StateDump' });
     const reply = await withTimeout(this.bus.call(msg), this.timeoutMs, `teamd ${team} StateDump`);
     return JSON.parse(String(reply?.body?.[0] ?? '{}')) as Json;
   }
 
-  private viaTeamdctl(team: string): Promise<Json> {
-    return new Promise((resolve, reject) => {
-      execFile('teamdctl', [team, 'state', 'dump'], { timeout: this.timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-        if (err) return reject(new Error(`teamdctl ${team} state dump: ${String(stderr).trim() || err.message}`));
-        try {
-          resolve(JSON.parse(stdout) as Json);
-        } catch (e) {
-          reject(new Error(`teamdctl ${team} state dump: not JSON: ${String(e)}`));
-        }
-      });
-    });
-  }
-
   /** teamd's StateDump for `team`. */
   async dump(team: string): Promise<Json> {
     if (!IFNAME.test(team) || team.startsWith('-')) throw new Error(`invalid team name ${JSON.stringify(team)}`);
-    try {
-      return await this.viaDbus(team);
-    } catch (first) {
-      return this.viaTeamdctl(team).catch((second: unknown) => {
-        throw new Error(`${first instanceof Error ? first.message : String(first)}; ${second instanceof Error ? second.message : String(second)}`);
-      });
-    }
+    return this.viaDbus(team);
   }
 
   /**

@@ -45,8 +45,10 @@ export class FakeNm implements NmPort {
     if (!s) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
     return { path, settings: structuredClone(s) };
   }
+  /** Devices as a test sets them; none by default. */
+  devices: NmDevice[] = [];
   async readDevices(): Promise<NmDevice[]> {
-    return [];
+    return structuredClone(this.devices);
   }
   async addConnection(settings: NmSettings): Promise<string> {
     this.write('AddConnection2');

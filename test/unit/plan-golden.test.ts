@@ -1,15 +1,16 @@
 /**
  * Golden diff/plan cases (nmstate's gen_diff style): each directory under
  * test/fixtures/plan holds current.yaml (profiles as NetworkManager returns
- * them), desired.yaml (a desired-state document) and plan.yaml (the steps
- * expected, with the field-level patch where one is given).
+ * them), desired.yaml (a desired-state document), plan.yaml (the steps
+ * expected, with the field-level patch where one is given) and, optionally,
+ * options.yaml (planner inputs such as the teams that are active).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import type { NmConnection } from '../../src/nm/types';
 import { diffTeams } from '../../src/reconcile/diff';
-import { planSteps } from '../../src/reconcile/plan';
+import { type PlanOptions, planSteps } from '../../src/reconcile/plan';
 import { parseSpec } from '../../src/spec/parse';
 
 const DIR = path.join(__dirname, '../fixtures/plan');
@@ -30,11 +31,13 @@ describe.each(cases)('%s', (name) => {
   const current = read('current.yaml') as NmConnection[];
   const parsed = parseSpec(fs.readFileSync(path.join(DIR, name, 'desired.yaml'), 'utf8'), { file: 'desired.yaml' });
   const expected = read('plan.yaml') as Expected;
+  // options.yaml (optional): planner inputs beyond the two states, e.g. `active: [team0]`.
+  const options = (fs.existsSync(path.join(DIR, name, 'options.yaml')) ? read('options.yaml') : {}) as PlanOptions;
 
   it('parses', () => expect(parsed.ok).toBe(true));
   if (!parsed.ok) return;
   const spec = parsed.spec;
-  const plan = planSteps(diffTeams(spec, current), current, spec.skipped, spec.teams.map((t) => t.name));
+  const plan = planSteps(diffTeams(spec, current), current, spec.skipped, spec.teams.map((t) => t.name), options);
 
   it('plans the expected steps', () => {
     expect(plan.steps.map((s, i) => pick(s, expected.steps[i] ?? { op: undefined }))).toEqual(expected.steps);

@@ -1,0 +1,437 @@
+/**
+ * `npm run bench`: nmteam against a sandbox NetworkManager, next to an nmcli
+ * script and the AddConnection2 lower bound, in one run. See the README section "Benchmark".
+ *
+ * Every nmteam number is the real CLI (`node dist/cli.js`, Node start-up
+ * included). Each scenario runs once more than `reps` with the D-Bus call
+ * monitor on (calls and writes are counted there; that warm-up run is not
+ * timed), then `reps` times unobserved; a cold apply always starts from no
+ * team profiles at all.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as dbus from 'dbus-next';
+import { NmClient } from '../src/nm/client';
+import { IFACE, NM_BUS_NAME, NM_SETTINGS_PATH, NmBus } from '../src/nm/dbus';
+import { SignatureRegistry, settingsToDbus } from '../src/nm/variant';
+import { cliPath } from '../src/sandbox/cli';
+import { type ObservedCall, WRITE_MEMBERS, monitorCalls } from '../src/sandbox/dbus-monitor';
+import { type Sandbox, startSandbox } from '../src/sandbox/sandbox';
+import { type ChildRun, type CpuSample, Runner, cpuDelta, cpuSample, median, quiesce } from './measure';
+import { addMemberNics } from './nics';
+import { measureSynthetic, type SyntheticRow } from './synthetic';
+import { measureWatch, type WatchResult } from './watch';
+import { desiredProfiles, nmcliScript, portNames, specOf, specYaml, withUuids } from './workload';
+
+export interface BenchOptions {
+  /** Team counts, 4 members each. Default 10, 50, 100. */
+  teams: number[];
+  /** Timed repetitions per scenario (median reported). Default 3. */
+  reps: number;
+  /** Repetitions of the nmcli script (slow: one process per profile). Default 1. */
+  nmcliReps: number;
+  /** Profile counts for the in-process plan/diff timing. Default 100, 1000, 5000. */
+  synthetic: number[];
+  /** The nmteam CLI to measure. Default: this checkout's dist/cli.js. */
+  cli?: string;
+  /** Progress lines (stderr for the CLI). */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = { teams: [10, 50, 100], reps: 3, nmcliReps: 1, synthetic: [100, 1000, 5000] };
+
+export type Scenario =
+  | 'cold-apply'
+  | 'cold-apply-no-verify'
+  | 'noop-apply'
+  | 'one-field-change'
+  | 'plan-cold'
+  | 'plan-noop'
+  | 'show'
+  | 'nmcli-script'
+  | 'lower-bound-sequential'
+  | 'lower-bound-pipelined';
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  samples: number[];
+}
+
+export interface Row {
+  scenario: Scenario;
+  teams: number;
+  profiles: number;
+  /** Wall time, ms (nmteam and nmcli: whole processes, start-up included). */
+  ms: Stat;
+  /** NetworkManager's CPU time during the run, ms (median). */
+  nmCpuMs: number;
+  /** dbus-daemon's CPU time during the run, ms (median). */
+  busCpuMs: number;
+  /** The measured process's own CPU time, ms (median; nmteam only). */
+  clientCpuMs?: number;
+  /** Peak RSS of the nmteam process, MiB (max over the runs). */
+  peakRssMb?: number;
+  /** Method calls to NetworkManager in one run, and those that write. */
+  calls?: number;
+  writes?: number;
+  callsByMember?: Record<string, number>;
+  note?: string;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export interface BenchResult {
+  date: string;
+  machine: { nproc: number; cpu: string; memGiB: number; kernel: string; node: string; networkManager: string; loadAvg1m: { start: number; end: number } };
+  options: Omit<BenchOptions, 'log'>;
+  startup: { versionMs: Stat; versionRssMb: number; nodeBareMs: Stat };
+  sandboxes: { teams: number; nmDevices: number; setupMs: number }[];
+  rows: Row[];
+  synthetic: SyntheticRow[];
+  watch: WatchResult;
+  targets: Target[];
+}
+
+const stat = (samples: number[]): Stat => ({ median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples });
+
+function byMember(calls: ObservedCall[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of calls) out[c.member] = (out[c.member] ?? 0) + 1;
+  return out;
+}
+
+/** The sandbox bus daemon's PID, from the sandbox's own record (for its CPU time). */
+function busPid(sb: Sandbox): number | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(sb.dir, 'pids'), 'utf8')) as { procs: { bus?: { pid: number } } }).procs.bus?.pid;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Sample {
+  ms: number;
+  nmCpuMs: number;
+  busCpuMs: number;
+  run?: ChildRun;
+}
+
+/** One sandbox with 4N member NICs, and what the scenarios need around it. */
+class Bed {
+  readonly profiles: number;
+  private constructor(
+    readonly teams: number,
+    readonly sb: Sandbox,
+    readonly client: NmClient,
+    readonly runner: Runner,
+    readonly cli: string,
+    readonly files: { spec: string; changed: string; nmcli: string },
+  ) {
+    this.profiles = teams * 5;
+  }
+
+  static async start(teams: number, runner: Runner, cli: string): Promise<{ bed: Bed; nmDevices: number; setupMs: number; stop: () => Promise<void> }> {
+    const sb = await startSandbox({ devices: [] });
+    const stops: (() => Promise<void> | void)[] = [() => sb.stop()];
+    const stop = async (): Promise<void> => {
+      for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined);
+    };
+    try {
+      // NmBus and NmClient reach the bus through DBUS_SYSTEM_BUS_ADDRESS (dbus-next honours only that).
+      const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+      process.env.DBUS_SYSTEM_BUS_ADDRESS = sb.busAddress;
+      stops.push(() => {
+        if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+        else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+      });
+      const bus = NmBus.connect();
+      stops.push(() => bus.disconnect());
+      const nics = await addMemberNics(sb, portNames(teams), runner, bus);
+      stops.unshift(() => nics.stop()); // runs last, once NetworkManager is gone: no device-removal storm
+      const client = await NmClient.connect();
+      stops.push(() => client.close());
+      const spec = specOf(teams);
+      const files = {
+        spec: runner.file(`teams-${teams}.yaml`, specYaml(teams)),
+        changed: runner.file(`teams-${teams}-primary.yaml`, specYaml(teams, 1)),
+        nmcli: runner.file(`nmcli-${teams}.sh`, nmcliScript(spec)),
+      };
+      await quiesce(sb.nmPid(), { timeoutMs: 30_000 });
+      return { bed: new Bed(teams, sb, client, runner, cli, files), nmDevices: nics.nmDevices, setupMs: nics.setupMs, stop };
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  }
+
+  /** Delete every team and team-slave profile, whoever made it, and let NetworkManager settle. */
+  async reset(): Promise<void> {
+    const conns = await this.client.readConnections();
+    const ours = conns.filter((c) => c.settings.connection?.type === 'team' || c.settings.connection?.['slave-type'] === 'team');
+    await Promise.all(ours.map((c) => this.client.deleteConnection(c.path)));
+    await this.settle();
+  }
+
+  async settle(): Promise<void> {
+    await quiesce(this.sb.nmPid());
+  }
+
+  /** Time `fn` with NetworkManager's and the bus's CPU time around it. */
+  async sample(fn: () => Promise<ChildRun | void>): Promise<Sample> {
+    await this.settle();
+    const nmPid = this.sb.nmPid();
+    const bus = busPid(this.sb);
+    const cpu0: [CpuSample | undefined, CpuSample | undefined] = [cpuSample(nmPid), bus ? cpuSample(bus) : undefined];
+    const t0 = performance.now();
+    const run = (await fn()) ?? undefined;
+    const ms = run ? run.ms : performance.now() - t0;
+    const nmCpuMs = cpuDelta(cpu0[0], cpuSample(nmPid)) ?? NaN;
+    const busCpuMs = bus ? (cpuDelta(cpu0[1], cpuSample(bus)) ?? NaN) : NaN;
+    return { ms, nmCpuMs, busCpuMs, ...(run ? { run } : {}) };
+  }
+
+  /** The nmteam CLI; fails the benchmark on an unexpected exit code. */
+  async nmteam(args: string[], expect = 0): Promise<ChildRun> {
+    const r = await this.runner.node(this.cli, args, this.sb.env);
+    if (r.code !== expect) throw new Error(`nmteam ${args.join(' ')} exited ${r.code} (expected ${expect}):\n${r.stderr}${r.stdout.slice(-2000)}`);
+    return r;
+  }
+
+  /** Run `fn` with the D-Bus call monitor on. */
+  async counted<T>(fn: () => Promise<T>): Promise<{ value: T; calls: ObservedCall[] }> {
+    const mon = await monitorCalls(this.sb);
+    try {
+      const value = await fn();
+      return { value, calls: await mon.stop() };
+    } finally {
+      await mon.stop();
+    }
+  }
+}
+
+function row(bed: Bed, scenario: Scenario, samples: Sample[], calls?: ObservedCall[], note?: string): Row {
+  const rss = samples.map((s) => s.run?.maxRssKb).filter((x): x is number => x !== undefined);
+  const client = samples.map((s) => s.run?.cpuMs).filter((x): x is number => x !== undefined);
+  return {
+    scenario,
+    teams: bed.teams,
+    profiles: bed.profiles,
+    ms: stat(samples.map((s) => s.ms)),
+    nmCpuMs: median(samples.map((s) => s.nmCpuMs)),
+    busCpuMs: median(samples.map((s) => s.busCpuMs)),
+    ...(client.length ? { clientCpuMs: median(client) } : {}),
+    ...(rss.length ? { peakRssMb: Math.max(...rss) / 1024 } : {}),
+    ...(calls ? { calls: calls.length, writes: calls.filter((c) => WRITE_MEMBERS.has(c.member)).length, callsByMember: byMember(calls) } : {}),
+    ...(note ? { note } : {}),
+  };
+}
+
+/** A scenario: `before` (untimed) then `run` (timed); the first round is the counted warm-up. */
+async function scenario(bed: Bed, reps: number, name: Scenario, run: () => Promise<ChildRun | void>, before?: () => Promise<void>, note?: string): Promise<Row> {
+  await before?.();
+  const { calls } = await bed.counted(run);
+  const samples: Sample[] = [];
+  for (let i = 0; i < reps; i++) {
+    await before?.();
+    samples.push(await bed.sample(run));
+  }
+  return row(bed, name, samples, calls, note);
+}
+
+/** Baseline (b): AddConnection2 for every profile over one dbus-next connection, settings prebuilt. */
+async function lowerBound(bed: Bed, reps: number, depth: number): Promise<Row> {
+  const reg = new SignatureRegistry();
+  const spec = specOf(bed.teams);
+  const bus = dbus.systemBus();
+  bus.on('error', () => undefined);
+  const add = (body: unknown) =>
+    bus.call(new dbus.Message({ destination: NM_BUS_NAME, path: NM_SETTINGS_PATH, interface: IFACE.settings, member: 'AddConnection2', signature: 'a{sa{sv}}ua{sv}', body: [body, 0x1 | 0x20, {}] }));
+  const samples: Sample[] = [];
+  try {
+    for (let i = 0; i < reps; i++) {
+      await bed.reset();
+      // Same profiles and flags as nmteam's (to disk, block autoconnect), each with its own UUID.
+      const bodies = withUuids(desiredProfiles(spec)).map((s) => settingsToDbus(s, reg));
+      samples.push(
+        await bed.sample(async () => {
+          let next = 0;
+          await Promise.all(
+            Array.from({ length: depth }, async () => {
+              while (next < bodies.length) await add(bodies[next++]);
+            }),
+          );
+        }),
+      );
+    }
+  } finally {
+    bus.disconnect();
+  }
+  const scenarioName = depth === 1 ? 'lower-bound-sequential' : 'lower-bound-pipelined';
+  return row(bed, scenarioName, samples, undefined, depth === 1 ? 'one call at a time' : `${depth} calls in flight`);
+}
+
+/** Baseline (a): the nmcli script, one `nmcli connection add` process per profile. */
+async function nmcliBaseline(bed: Bed, reps: number): Promise<Row> {
+  const samples: Sample[] = [];
+  let calls: ObservedCall[] | undefined;
+  for (let i = 0; i < reps; i++) {
+    await bed.reset();
+    const run = async () => {
+      const r = await bed.runner.run('sh', [bed.files.nmcli], bed.sb.env);
+      if (r.code !== 0) throw new Error(`the nmcli script failed (${r.code}): ${r.stderr}`);
+      return r;
+    };
+    // Too slow to repeat just for counting: the first run is counted and timed (the monitor's cost is small next to 5N nmcli starts).
+    if (i === 0) {
+      const c = await bed.counted(() => bed.sample(run));
+      calls = c.calls;
+      samples.push(c.value);
+    } else samples.push(await bed.sample(run));
+  }
+  return row(bed, 'nmcli-script', samples, calls, 'monitor on in run 1');
+}
+
+async function benchTeams(teams: number, o: BenchOptions, runner: Runner, result: BenchResult): Promise<void> {
+  const log = o.log ?? (() => undefined);
+  log(`[${teams} teams] starting a sandbox with ${teams * 4} member NICs`);
+  const { bed, nmDevices, setupMs, stop } = await Bed.start(teams, runner, o.cli ?? cliPath());
+  try {
+    result.sandboxes.push({ teams, nmDevices, setupMs });
+    if (!result.machine.networkManager) result.machine.networkManager = await bed.client.version();
+    log(`[${teams} teams] NetworkManager lists ${nmDevices} devices (${(setupMs / 1000).toFixed(1)} s to create and register them)`);
+    const { spec, changed } = bed.files;
+    const rows = result.rows;
+    const apply = (file: string) => () => bed.nmteam(['apply', file, '--no-activate']);
+
+    log(`[${teams} teams] cold apply`);
+    rows.push(await scenario(bed, o.reps, 'cold-apply', apply(spec), () => bed.reset()));
+    // What the verification (a full re-read and re-plan after the writes) costs.
+    rows.push(await scenario(bed, o.reps, 'cold-apply-no-verify', () => bed.nmteam(['apply', spec, '--no-activate', '--no-verify']), () => bed.reset(), '--no-verify'));
+    log(`[${teams} teams] no-op apply`);
+    rows.push(await scenario(bed, o.reps, 'noop-apply', apply(spec)));
+    log(`[${teams} teams] one-field change`);
+    rows.push(await scenario(bed, o.reps, 'one-field-change', apply(changed), async () => void (await apply(spec)()), 'primary of t0 moved'));
+    await apply(spec)();
+    log(`[${teams} teams] plan and show`);
+    rows.push(await scenario(bed, o.reps, 'plan-noop', () => bed.nmteam(['plan', spec, '--no-activate'])));
+    rows.push(await scenario(bed, o.reps, 'show', () => bed.nmteam(['show'])));
+    await bed.reset();
+    rows.push(await scenario(bed, o.reps, 'plan-cold', () => bed.nmteam(['plan', spec, '--no-activate'])));
+
+    log(`[${teams} teams] lower bound: AddConnection2 loop, sequential and pipelined`);
+    rows.push(await lowerBound(bed, o.reps, 1));
+    rows.push(await lowerBound(bed, o.reps, 32));
+    if (o.nmcliReps > 0) {
+      log(`[${teams} teams] nmcli script (${teams * 5} nmcli processes)`);
+      rows.push(await nmcliBaseline(bed, o.nmcliReps));
+    }
+    if (teams === Math.max(...o.teams)) {
+      log(`[${teams} teams] watch`);
+      await bed.reset();
+      await apply(spec)();
+      result.watch = await measureWatch({ sb: bed.sb, client: bed.client, runner, cli: bed.cli, spec, teams, reps: Math.max(o.reps, 5) });
+    }
+  } finally {
+    await stop();
+  }
+}
+
+/** Node start-up: `nmteam --version` against a bare `node -e 0`. */
+async function startup(runner: Runner, cli: string, n: number): Promise<BenchResult['startup']> {
+  const version: ChildRun[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < n; i++) {
+    version.push(await runner.node(cli, ['--version'], process.env));
+    bare.push((await runner.run(process.execPath, ['-e', '0'], process.env)).ms);
+  }
+  return {
+    versionMs: stat(version.map((r) => r.ms)),
+    versionRssMb: Math.max(...version.map((r) => r.maxRssKb ?? 0)) / 1024,
+    nodeBareMs: stat(bare),
+  };
+}
+
+export async function runBench(opts: Partial<BenchOptions> = {}): Promise<BenchResult> {
+  const o: BenchOptions = { ...DEFAULT_OPTIONS, ...opts };
+  const cli = path.resolve(o.cli ?? cliPath());
+  if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
+  const runner = new Runner();
+  const result: BenchResult = {
+    date: new Date().toISOString(),
+    machine: {
+      nproc: os.availableParallelism(),
+      cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+      memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      kernel: os.release(),
+      node: process.version,
+      networkManager: '',
+      loadAvg1m: { start: os.loadavg()[0]!, end: NaN },
+    },
+    options: { teams: o.teams, reps: o.reps, nmcliReps: o.nmcliReps, synthetic: o.synthetic, cli },
+    startup: { versionMs: stat([]), versionRssMb: 0, nodeBareMs: stat([]) },
+    sandboxes: [],
+    rows: [],
+    synthetic: [],
+    watch: { available: false, note: 'not measured' },
+    targets: [],
+  };
+  try {
+    o.log?.('start-up: nmteam --version');
+    result.startup = await startup(runner, cli, Math.max(o.reps, 10));
+    o.log?.('plan/diff in process on synthetic profile sets');
+    result.synthetic = measureSynthetic(o.synthetic);
+    for (const teams of o.teams) await benchTeams(teams, { ...o, cli }, runner, result);
+    result.targets = targets(result);
+    result.machine.loadAvg1m.end = os.loadavg()[0]!;
+    return result;
+  } finally {
+    runner.cleanup();
+  }
+}
+
+const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+/** The issue's targets, for the largest team count measured. Reported, never asserted. */
+export function targets(r: BenchResult): Target[] {
+  const n = Math.max(...r.options.teams);
+  const get = (s: Scenario): Row | undefined => r.rows.find((x) => x.scenario === s && x.teams === n);
+  const cold = get('cold-apply');
+  const lb = get('lower-bound-pipelined');
+  const nmcli = get('nmcli-script');
+  const noop = get('noop-apply');
+  const change = get('one-field-change');
+  const out: Target[] = [];
+  const add = (name: string, target: string, measured: string | undefined, met: boolean | undefined): void => {
+    out.push({ name, target, measured: measured ?? 'n/a', met: measured === undefined || met === undefined ? null : met });
+  };
+  add(`cold apply ${n}×4 vs AddConnection2 lower bound`, '≤ 1.3×', cold && lb ? `${(cold.ms.median / lb.ms.median).toFixed(2)}× (${fmt(cold.ms.median)} vs ${fmt(lb.ms.median)})` : undefined, cold && lb ? cold.ms.median <= 1.3 * lb.ms.median : undefined);
+  add(`cold apply ${n}×4 vs nmcli script`, '≥ 10× faster', cold && nmcli ? `${(nmcli.ms.median / cold.ms.median).toFixed(1)}× (${fmt(nmcli.ms.median)} vs ${fmt(cold.ms.median)})` : undefined, cold && nmcli ? nmcli.ms.median >= 10 * cold.ms.median : undefined);
+  add(`no-op apply ${n}×4`, '< 0.5 s end to end, 0 writes', noop ? `${fmt(noop.ms.median)}, ${noop.writes ?? '?'} writes` : undefined, noop ? noop.ms.median < 500 && noop.writes === 0 : undefined);
+  const profileWrites = change ? Object.entries(change.callsByMember ?? {}).filter(([m]) => WRITE_MEMBERS.has(m) && !m.startsWith('Checkpoint')).reduce((s, [, k]) => s + k, 0) : undefined;
+  add(
+    `one-field change in the ${n}-team file`,
+    '1–2 writes, ≤ 1.5× the no-op run',
+    change && noop ? `${profileWrites} profile writes (+${(change.writes ?? 0) - (profileWrites ?? 0)} checkpoint), ${fmt(change.ms.median)} = ${(change.ms.median / noop.ms.median).toFixed(2)}× no-op` : undefined,
+    change && noop && profileWrites !== undefined ? profileWrites >= 1 && profileWrites <= 2 && change.ms.median <= 1.5 * noop.ms.median : undefined,
+  );
+  const syn = r.synthetic.filter((s) => s.case === 'noop');
+  const [small, large] = [syn[0], syn.find((s) => s.profiles >= 10 * (syn[0]?.profiles ?? Infinity))];
+  add(
+    'plan/diff growth (in process)',
+    'linear in profiles',
+    small && large ? `${small.profiles}→${large.profiles} profiles: ×${(large.ms / small.ms).toFixed(1)} time for ×${large.profiles / small.profiles} profiles` : undefined,
+    small && large ? large.ms / small.ms <= 1.5 * (large.profiles / small.profiles) : undefined,
+  );
+  const w = r.watch;
+  add('watch reaction', 'median < 100 ms', w.available && w.reactionMs ? `${fmt(w.reactionMs.median)}` : undefined, w.available && w.reactionMs ? w.reactionMs.median < 100 : undefined);
+  add(`watch peak RSS with ${n} teams`, '< 100 MB', w.available && w.peakRssMb !== undefined ? `${w.peakRssMb.toFixed(0)} MiB` : undefined, w.available && w.peakRssMb !== undefined ? w.peakRssMb < 100 : undefined);
+  return out;
+}

@@ -1,0 +1,76 @@
+import { settlePorts } from '../../src/runtime/settle';
+import { renderRuntimeTable } from '../../src/runtime/table';
+import { runtimeFromDump } from '../../src/runtime/teamd';
+import type { NmDevice } from '../../src/nm/types';
+import { FakeNm } from '../support/fake-nm';
+
+/** The shape `teamdctl team0 state dump` (teamd's StateDump over D-Bus) returns, trimmed. */
+const DUMP = {
+  ports: {
+    eth1: {
+      ifinfo: { ifindex: 4, ifname: 'eth1' },
+      link: { duplex: 'full', speed: 10000, up: true },
+      link_watches: { list: { link_watch_0: { delay_down: 0, delay_up: 0, down_count: 0, name: 'ethtool', up: true } }, up: true },
+    },
+    eth0: {
+      ifinfo: { ifindex: 3, ifname: 'eth0' },
+      link: { duplex: 'full', speed: 10000, up: false },
+      link_watches: { list: { link_watch_0: { down_count: 1, name: 'ethtool', up: false }, link_watch_1: { down_count: 2, name: 'arp_ping', up: false } }, up: false },
+    },
+  },
+  runner: { active_port: 'eth1' },
+  setup: { kernel_team_mode_name: 'activebackup', runner_name: 'activebackup', pid: 42 },
+  team_device: { ifinfo: { ifindex: 6, ifname: 'team0' } },
+};
+
+const dev = (iface: string, state: number): NmDevice => ({ path: `/d/${iface}`, iface, deviceType: 1, state, real: true });
+
+describe('runtime state', () => {
+  it('reads the runner, active port, and each port’s link, watch verdict and summed down count', () => {
+    const r = runtimeFromDump(DUMP, 'activated', new Map([['eth0', dev('eth0', 100)]]), (p) => (p === 'eth1' ? { rx: 7, tx: 12 } : {}));
+    expect(r).toEqual({
+      state: 'activated',
+      runner: 'activebackup',
+      kernel_mode: 'activebackup',
+      active_port: 'eth1',
+      ifindex: 6,
+      ports: {
+        eth0: { link: 'down', link_watch: 'down', down_count: 3, speed: 10000, duplex: 'full', device_state: 'activated' },
+        eth1: { link: 'up', link_watch: 'up', down_count: 0, speed: 10000, duplex: 'full', rx_packets: 7, tx_packets: 12 },
+      },
+    });
+    expect(Object.keys(r.ports!)).toEqual(['eth0', 'eth1']); // sorted
+  });
+
+  it('tolerates a dump with missing parts', () => {
+    expect(runtimeFromDump({}, 'activated')).toEqual({ state: 'activated', ports: {} });
+  });
+
+  it('renders one table line per port, the team’s columns on the first', () => {
+    const table = renderRuntimeTable({ team0: runtimeFromDump(DUMP, 'activated') });
+    const lines = table.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^TEAM\s+STATE\s+RUNNER\s+ACTIVE\s+PORT\s+LINK/);
+    expect(lines[1]).toMatch(/^team0\s+activated\s+activebackup\s+eth1\s+eth0\s+down\s+down\s+3\b/);
+    expect(lines[2]).toMatch(/^\s+eth1\s+up\s+up\s+0\b/);
+    expect(lines).toHaveLength(3);
+  });
+});
+
+describe('settlePorts', () => {
+  it('resolves with each port’s final state once all are activated', async () => {
+    const nm = new FakeNm();
+    nm.devices = [dev('team0', 100), dev('eth0', 100), dev('eth1', 100)];
+    await expect(settlePorts(nm, 'team0', ['eth0', 'eth1'], { timeoutMs: 1000 })).resolves.toEqual({ eth0: 'activated', eth1: 'activated' });
+  });
+  it('fails the activation for a member without a device, or one that failed', async () => {
+    const nm = new FakeNm();
+    nm.devices = [dev('team0', 100), dev('eth0', 120)];
+    await expect(settlePorts(nm, 'team0', ['eth0'], { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'NM_ACTIVATION_FAILED', message: expect.stringMatching(/eth0 \(failed\) failed to attach/) });
+    await expect(settlePorts(nm, 'team0', ['eth7'], { timeoutMs: 1000 })).rejects.toMatchObject({ message: expect.stringMatching(/eth7 \(missing\): no such device/) });
+  });
+  it('gives up after its timeout on a port that never attaches', async () => {
+    const nm = new FakeNm();
+    nm.devices = [dev('team0', 100), dev('eth0', 50)];
+    await expect(settlePorts(nm, 'team0', ['eth0'], { timeoutMs: 100, everyMs: 20 })).rejects.toMatchObject({ message: expect.stringMatching(/eth0 \(config\) did not attach within 0 s/) });
+  });
+});

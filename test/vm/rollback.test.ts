@@ -1,0 +1,60 @@
+/**
+ * Rollback on the real team driver in a VM: a working active team passes traffic to a peer
+ * namespace; an apply whose activation fails for a real reason (a member with no device) is
+ * rolled back - profiles from the journal, devices by NetworkManager's checkpoint - to the
+ * working team, which passes traffic again.
+ */
+import type { VmRun } from '../../src/vm/run';
+import { check, runScenario, vmAvailability } from '../../src/vm/suite';
+
+const vm = vmAvailability();
+if (!vm.run) process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);
+const describeVm = vm.run ? describe : describe.skip;
+
+interface ApplyOut {
+  ok: boolean;
+  rolledBack: boolean;
+  error?: { code: string; message: string };
+  results: { op: string; team: string; outcome: string }[];
+}
+
+describeVm('rollback to the working team on the real team driver (VM)', () => {
+  let r: VmRun;
+
+  beforeAll(async () => {
+    r = await runScenario('rollback.sh');
+  }, 900_000);
+
+  it('the scenario ran to the end', () => {
+    expect(r.code).toBe(0);
+  });
+
+  it('the working team passes traffic to the peer', () => {
+    expect((check(r, 'apply', 'good').out as ApplyOut).ok).toBe(true);
+    expect(check(r, 'ping', 'before').ok).toBe(true);
+    expect(check(r, 'state', 'before').runner).toBe('activebackup');
+  });
+
+  it('a change whose activation fails (a member with no device) is rolled back', () => {
+    const bad = check(r, 'apply', 'bad');
+    const out = bad.out as ApplyOut;
+    expect(bad.code).toBe(1);
+    expect(out.ok).toBe(false);
+    expect(out.rolledBack).toBe(true);
+    expect(out.error).toMatchObject({ code: 'NM_ACTIVATION_FAILED' });
+    expect(out.error?.message).toMatch(/eth7.*no such device/);
+    expect(out.results.find((x) => x.op === 'activate')?.outcome).toBe('failed');
+  });
+
+  it('afterwards the previous team is active again with its runner and ports, and passes traffic', () => {
+    const after = check(r, 'state', 'after');
+    expect(after).toMatchObject({ runner: 'activebackup', team: '100', eth0: '100', eth1: '100' });
+    // The bad change did reach the kernel (the team ran loadbalance), and the rollback re-activated the old profile.
+    expect(after.con_path).not.toBe(check(r, 'state', 'before').con_path);
+    const modes = [...r.file('dmesg.log').matchAll(/team0: Mode changed to "(\w+)"/g)].map((m) => m[1]);
+    expect(modes.slice(-3)).toEqual(['activebackup', 'loadbalance', 'activebackup']);
+    expect(String(after.profiles)).not.toMatch(/team-slave-eth7/);
+    expect(check(r, 'ping', 'after').ok).toBe(true);
+    expect((check(r, 'plan', 'good-after').out as { plan: { steps: unknown[] } }).plan.steps).toEqual([]);
+  });
+});

@@ -1,0 +1,54 @@
+# Scenario: a working active team passes traffic to a peer namespace; a change whose activation fails
+# for a real reason (a member that does not exist) is rolled back (journal + NetworkManager checkpoint
+# over the team's devices) to the working team, which passes traffic again.
+. "$(dirname "$0")/lib.sh"
+
+mkveth eth0
+mkveth eth1
+# The peer: a namespace with both veth ends in a bridge, 192.0.2.2.
+ip netns add peer
+ip link set eth0p netns peer
+ip link set eth1p netns peer
+ip netns exec peer sh -c 'ip link add br0 type bridge && ip link set eth0p master br0 && ip link set eth1p master br0 &&
+  ip link set eth0p up && ip link set eth1p up && ip link set br0 up && ip addr add 192.0.2.2/24 dev br0 && ip link set lo up'
+ping_peer() { busybox ping -c 2 -W 2 192.0.2.2 >/dev/null 2>&1; }
+
+cat > "$WORK/good.yaml" <<'YAML'
+network_config:
+  - type: team
+    name: team0
+    bonding_options: '{"runner": {"name": "activebackup"}}'
+    addresses: [{ip_netmask: 192.0.2.1/24}]
+    members:
+      - {type: interface, name: eth0, primary: true}
+      - {type: interface, name: eth1}
+YAML
+# Runner change (the team must be re-activated) plus a member whose device does not exist.
+cat > "$WORK/bad.yaml" <<'YAML'
+network_config:
+  - type: team
+    name: team0
+    bonding_options: '{"runner": {"name": "loadbalance"}}'
+    addresses: [{ip_netmask: 192.0.2.1/24}]
+    members:
+      - {type: interface, name: eth0, primary: true}
+      - {type: interface, name: eth1}
+      - {type: interface, name: eth7}
+YAML
+emit apply "label=\"good\"" "out=$(json_of nmteam apply "$WORK/good.yaml" -o json)"
+wait_for 15 port_is_active team0 eth0
+wait_for 20 ping_peer; emit ping "label=\"before\"" "ok=$(ping_peer && echo true || echo false)"
+emit state "label=\"before\"" "runner=$(str "$(teamdctl team0 state item get setup.runner_name)")" "ifindex=$(ifindex team0)" "con_path=$(str "$(con_path team0)")"
+
+t=$(now)
+nmteam apply "$WORK/bad.yaml" -o json > "$WORK/bad.json" 2> "$WORK/bad.err"; rc=$?
+emit apply "label=\"bad\"" "code=$rc" "out=$(tr -d '\n' < "$WORK/bad.json")" "stderr=$(str "$(cat "$WORK/bad.err")")" "seconds=$(awk -v a="$t" -v b="$(now)" 'BEGIN{print b-a}')"
+
+wait_for 30 is_activated team0
+wait_for 20 port_is_active team0 eth0
+wait_for 20 ping_peer; emit ping "label=\"after\"" "ok=$(ping_peer && echo true || echo false)"
+emit state "label=\"after\"" "runner=$(str "$(teamdctl team0 state item get setup.runner_name)")" "ifindex=$(ifindex team0)" "con_path=$(str "$(con_path team0)")" \
+  "team=$(str "$(dev_state team0)")" "eth0=$(str "$(dev_state eth0)")" "eth1=$(str "$(dev_state eth1)")" \
+  "profiles=$(str "$(nmcli -t -f NAME connection show | sort | tr '\n' ' ')")"
+emit plan "label=\"good-after\"" "out=$(json_of nmteam plan "$WORK/good.yaml" -o json)"
+ls /run/nmteam > "$OUT/state-dir.txt" 2>&1
