@@ -6,5 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --omit=optional >&2
+  # npm install with the committed lockfile installs exactly its versions (`npm ci` would too, but npm 11
+  # rejects a lockfile without every platform's optional binaries, which npm 11 itself does not record).
+  # --no-save: never rewrite package.json or the lockfile. Optional deps (dbus-next's native usocket) are not needed.
+  npm install --no-save --no-audit --no-fund --omit=optional >&2
 fi
