@@ -77,3 +77,14 @@ describe('profiles', () => {
     expect(profileView(asNmReturns, 'team')).not.toEqual(profileView(written, 'team'));
   });
 });
+
+describe('mergeOwned and the wired setting', () => {
+  it('adds no empty 802-3-ethernet section to a team profile without an MTU', () => {
+    const t = team('team0', ['eth0']);
+    const current = { connection: { id: 'team0', uuid: 'u', type: 'team', 'interface-name': 'team0' }, team: { config: '{}' } };
+    expect(mergeOwned(current, teamSettings(t), 'team')).not.toHaveProperty('802-3-ethernet');
+    expect(mergeOwned(current, teamSettings({ ...t, mtu: 9000 }), 'team')['802-3-ethernet']).toEqual({ mtu: 9000 });
+    // A removed MTU leaves the section the profile already had, without the MTU.
+    expect(mergeOwned({ ...current, '802-3-ethernet': { mtu: 9000, 'cloned-mac-address': 'x' } }, teamSettings(t), 'team')['802-3-ethernet']).toEqual({ 'cloned-mac-address': 'x' });
+  });
+});

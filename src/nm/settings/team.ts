@@ -72,7 +72,9 @@ export function mergeOwned(current: NmSettings, desired: NmSettings, kind: Profi
     Object.assign(sec, desired[name] ?? {});
   };
   replaceProps('connection', OWNED_CONNECTION_PROPS);
-  replaceProps('802-3-ethernet', ['mtu']);
+  // No empty 802-3-ethernet section on a team profile that had none: NetworkManager would then see
+  // wired defaults (generate-mac-address-mask, ...) differ from the applied connection and refuse a Reapply.
+  if (out['802-3-ethernet'] || desired['802-3-ethernet']) replaceProps('802-3-ethernet', ['mtu']);
   if (kind === 'team') {
     out.team = { ...(desired.team ?? {}) };
     replaceProps('ipv4', OWNED_IP_PROPS);
