@@ -30,29 +30,9 @@ done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 echo "ensure-deps: missing tools: ${missing[*]}" >&2
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "ensure-deps: not running as root; install them with:" >&2
-  echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${PACKAGES[*]}" >&2
-  exit 1
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-deps: apt-get not found; this script supports Debian/Ubuntu only. Install: ${PACKAGES[*]}" >&2
-  exit 1
-fi
-
-echo "ensure-deps: installing ${PACKAGES[*]}" >&2
-apt-get update -qq
-# Installing network-manager must not start a host NetworkManager (in CI
-# containers there is no init anyway; policy-rc.d makes it explicit).
-# Only add a policy-rc.d if none exists, and remove only the one we added.
-policy=/usr/sbin/policy-rc.d
-added_policy=0
-if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && added_policy=1
-fi
-trap 'if [ "$added_policy" -eq 1 ]; then rm -f "$policy"; fi' EXIT
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >&2
+# shellcheck source=scripts/apt-install.sh
+. "$(dirname "$0")/apt-install.sh"
+apt_install ensure-deps "${PACKAGES[@]}"
 
 still=()
 for tool in "${missing[@]}"; do

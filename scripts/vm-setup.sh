@@ -29,18 +29,9 @@ if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
-echo "vm-setup: installing ${missing[*]}" >&2
-if [ "$(id -u)" -ne 0 ]; then
-  echo "vm-setup: not running as root; install them with:" >&2
-  echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}" >&2
-  exit 1
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "vm-setup: apt-get not found; this script supports Debian/Ubuntu only. Install: ${missing[*]}" >&2
-  exit 1
-fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# shellcheck source=scripts/apt-install.sh
+. scripts/apt-install.sh
+apt_install vm-setup "${missing[@]}"
 
 for tool in qemu-system-x86_64 cpio xz /bin/busybox; do
   command -v "$tool" >/dev/null 2>&1 || { echo "vm-setup: still missing after install: $tool" >&2; exit 1; }
