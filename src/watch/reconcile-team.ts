@@ -58,6 +58,7 @@ export interface ReconcileTeamOptions {
 
 const DEVICE_STATE_ACTIVATED = 100;
 const DEVICE_STATE_PREPARE = 40;
+const DEVICE_STATE_DEACTIVATING = 110;
 
 function planTeam(spec: Spec, observed: NmConnection[], team: string, activate: boolean): Plan {
   return planSteps(diffTeams(spec, observed), observed, spec.skipped, spec.teams.map((t) => t.name), { teams: [team], activate });
@@ -80,7 +81,7 @@ export function holdConflicts(plan: Plan, team: string): { plan: Plan; withheld:
   return { plan: { ...plan, steps }, withheld };
 }
 
-export type ActivationNeed = { op: 'none' } | { op: 'activate'; path: string; why: string } | { op: 'recheck' };
+export type ActivationNeed = { op: 'none' } | { op: 'activate'; path: string; why: string } | { op: 'recheck'; afterMs?: number };
 
 /**
  * Pure: should watch bring `team` up? Only a desired team with autoconnect,
@@ -99,6 +100,9 @@ export function activationNeed(desired: Team | undefined, plan: Plan, observed: 
   const dev = devices.find((d) => d.iface === desired.name);
   if (dev?.state === DEVICE_STATE_ACTIVATED) return { op: 'none' };
   if (dev && dev.state >= DEVICE_STATE_PREPARE && dev.state < DEVICE_STATE_ACTIVATED) return { op: 'recheck' };
+  // Activating a team while it is still deactivating is refused by NetworkManager ("Authorization request
+  // cancelled", seen in the VM); look again once it is down (its state change also queues the team).
+  if (dev?.state === DEVICE_STATE_DEACTIVATING) return { op: 'recheck', afterMs: 1000 };
   return { op: 'activate', path: profile.path, why: `${desired.name} is down (${dev ? `device state ${dev.state}` : 'no device'})` };
 }
 
@@ -160,7 +164,7 @@ async function reactivate(nm: NmPort, spec: Spec, team: string, plan: Plan, obse
     case 'none':
       return;
     case 'recheck':
-      report.requeueAfterMs = opts.activatingRecheckMs ?? 10_000;
+      report.requeueAfterMs = need.afterMs ?? opts.activatingRecheckMs ?? 10_000;
       return;
     case 'activate': {
       report.drift.push(need.why);

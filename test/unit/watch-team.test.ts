@@ -35,7 +35,7 @@ describe('activationNeed (reactivate a managed team that went down)', () => {
     ['active', 'none', [device('team0', 100)]],
     ['disconnected', 'activate', [device('team0', 30)]],
     ['failed', 'activate', [device('team0', 120)]],
-    ['deactivating', 'activate', [device('team0', 110)]],
+    ['deactivating (NM would refuse an activation now)', 'recheck', [device('team0', 110)]],
     ['activating', 'recheck', [device('team0', 70)]],
     ['missing (unrealized)', 'activate', []],
   ])('team device %s → %s', async (_what, op, devices) => {
