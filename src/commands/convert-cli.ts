@@ -1,20 +1,10 @@
 import type { Command } from 'commander';
+import type { ConvertArgs } from '../convert/command';
 import { NmClient } from '../nm/client';
 import { type Io, seconds } from './common';
 
-interface ConvertOpts {
-  fromIfcfg?: string;
-  fromNm?: boolean | string[];
-  toBond?: boolean;
-  strict?: boolean;
-  output?: string;
-  apply?: boolean;
-  dryRun?: boolean;
-  activate: boolean;
-  detailedExitCodes?: boolean;
-  timeout: number;
-  waitLock: number;
-}
+/** commander's view of the options: `--no-activate` arrives as `activate: false`. */
+type ConvertOpts = Omit<ConvertArgs, 'file' | 'noActivate'> & { activate: boolean };
 
 /** The `convert` subcommand's options; the conversion code loads on use. */
 export function registerConvert(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
@@ -37,20 +27,7 @@ export function registerConvert(program: Command, io: Io, run: (p: Promise<numbe
       run(
         Promise.resolve().then(() =>
           (require('../convert/command') as typeof import('../convert/command')).runConvert(
-            {
-              file,
-              fromIfcfg: o.fromIfcfg,
-              fromNm: o.fromNm,
-              toBond: o.toBond,
-              strict: o.strict,
-              output: o.output,
-              apply: o.apply,
-              dryRun: o.dryRun,
-              noActivate: o.activate === false,
-              detailedExitCodes: o.detailedExitCodes,
-              timeout: o.timeout,
-              waitLock: o.waitLock,
-            },
+            { ...o, file, noActivate: o.activate === false },
             io,
             () => NmClient.connect(),
           ),
