@@ -150,3 +150,16 @@ describe('convert --from-nm', () => {
     expect(await field('team-slave-eth2', 'connection.master')).toBe('team9');
   });
 });
+
+describe('nmteam convert through the CLI', () => {
+  it('--from-nm BOND --apply --no-activate --detailed-exit-codes replaces the bond, then finds nothing left', async () => {
+    const io = (sink: string[]) => ({ out: (s: string) => void sink.push(s), err: (s: string) => void sink.push(s) });
+    const first: string[] = [];
+    expect(await main(['convert', '--from-nm', 'bond0', '--apply', '--no-activate', '--detailed-exit-codes'], io(first))).toBe(2);
+    expect(first.join('')).toMatch(/bond0: delete bond profile 'bond0' \(bond0\)/);
+    expect(await field('bond0', 'connection.type')).toBe('team');
+    const again: string[] = [];
+    expect(await main(['convert', '--from-nm', '--dry-run'], io(again))).toBe(0);
+    expect(again.join('')).toMatch(/no bond profiles to convert/);
+  });
+});
