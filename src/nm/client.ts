@@ -89,6 +89,22 @@ export class NmClient implements NmPort {
     return { path, settings, signatures: this.reg.signaturesOf(settings) };
   }
 
+  async realDevicePaths(names: string[]): Promise<string[]> {
+    const found = await Promise.all(
+      names.map(async (name) => {
+        try {
+          const [path] = await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDeviceByIpIface', signature: 's', body: [name] });
+          // An unrealized device (a team profile's placeholder) cannot be checkpointed.
+          return (await this.nm.getProperty(String(path), IFACE.device, 'Real')) === false ? undefined : String(path);
+        } catch (err) {
+          if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined; // no such device
+          throw err;
+        }
+      }),
+    );
+    return found.filter((p): p is string => p !== undefined);
+  }
+
   async readDevices(): Promise<NmDevice[]> {
     const [paths] = (await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDevices' })) as [string[]];
     return Promise.all(

@@ -12,6 +12,11 @@ export interface NmPort {
   /** Every profile NetworkManager knows, with its settings. */
   readConnections(): Promise<NmConnection[]>;
   readDevices(): Promise<NmDevice[]>;
+  /**
+   * Object paths of the realized devices with these interface names (GetDeviceByIpIface), for when
+   * a few names are wanted on a host with many devices. Optional: callers fall back to readDevices.
+   */
+  realDevicePaths?(names: string[]): Promise<string[]>;
   /** AddConnection2; returns the new object path. */
   addConnection(settings: NmSettings, opts?: NmWriteOptions): Promise<string>;
   /**

@@ -240,8 +240,13 @@ class Transaction {
 }
 
 /** Device paths to checkpoint: the realized devices of the teams and members the plan touches. */
+/** Up to this many interface names are looked up one by one; more, and one full device read is cheaper. */
+const DEVICE_LOOKUP_MAX = 16;
+
 async function checkpointDevices(nm: NmPort, plan: Plan): Promise<string[]> {
   const names = new Set(plan.steps.flatMap((s) => (s.op === 'activate' ? [s.team, ...(s.ports ?? []), ...(s.port ? [s.port] : [])] : [s.team, s.ifname])));
+  // A few names: look them up (2 calls each) rather than read every device on the host (bench: ~0.2 s at 400).
+  if (nm.realDevicePaths && names.size <= DEVICE_LOOKUP_MAX) return nm.realDevicePaths([...names]);
   return (await nm.readDevices()).filter((d) => d.real !== false && names.has(d.iface)).map((d) => d.path);
 }
 
