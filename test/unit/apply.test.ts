@@ -133,3 +133,26 @@ describe('applyPlan', () => {
     expect(await byUuid(nm)).toEqual(before);
   });
 });
+
+describe('the checkpoint covers the realized devices the plan touches', () => {
+  const dev = (iface: string, real = true) => ({ path: `/d/${iface}`, iface, deviceType: 1, state: 30, real });
+
+  it('found by name for a small plan, by one full device read for a large one', async () => {
+    for (const [members, byName] of [[['eth0', 'eth1'], true], [Array.from({ length: 20 }, (_, i) => `eth${i}`), false]] as const) {
+      const nm = new FakeNm();
+      nm.devices = [dev('team0', false), ...members.map((m) => dev(m)), dev('other')];
+      const lookups: string[][] = [];
+      const withLookup = Object.assign(Object.create(nm) as FakeNm, {
+        realDevicePaths: async (names: string[]) => {
+          lookups.push(names);
+          return nm.devices.filter((d) => d.real && names.includes(d.iface)).map((d) => d.path);
+        },
+      });
+      const created = jest.spyOn(nm, 'createCheckpoint');
+      await applyPlan(await planFor(nm, spec(team('team0', [...members]))), withLookup);
+      expect(lookups.length).toBe(byName ? 1 : 0);
+      // Never the unrealized team placeholder, never a device outside the plan.
+      expect((created.mock.calls[0]![0] as string[]).sort()).toEqual(members.map((m) => `/d/${m}`).sort());
+    }
+  });
+});
