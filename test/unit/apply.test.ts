@@ -152,7 +152,7 @@ describe('the checkpoint covers the realized devices the plan touches', () => {
       await applyPlan(await planFor(nm, spec(team('team0', [...members]))), withLookup);
       expect(lookups.length).toBe(byName ? 1 : 0);
       // Never the unrealized team placeholder, never a device outside the plan.
-      expect((created.mock.calls[0]![0] as string[]).sort()).toEqual(members.map((m) => `/d/${m}`).sort());
+      expect(((created.mock.calls[0] as unknown[])[0] as string[]).sort()).toEqual(members.map((m) => `/d/${m}`).sort());
     }
   });
 });
