@@ -1,4 +1,5 @@
-import { canonicalIp, ipFromSettings, type Family } from '../nm/settings/ip';
+import { ipFromSettings, type Family } from '../nm/settings/ip';
+import { canonicalIpText } from '../util/ip';
 import { type ProfileKind, parseTeamdJson } from '../nm/settings/team';
 import type { NmSettings } from '../nm/types';
 import { NM_OWNER_KEY } from '../nm/types';
@@ -18,16 +19,16 @@ function ipView(family: Family, s: Record<string, unknown> | undefined): Profile
   const ip = ipFromSettings(family, s);
   const view: ProfileView = { method: ip.method };
   if (ip.addresses.length) view.addresses = ip.addresses.map((a) => canonicalCidr(a));
-  if (ip.gateway) view.gateway = canonicalIp(ip.gateway);
+  if (ip.gateway) view.gateway = canonicalIpText(ip.gateway);
   if (ip.routes.length) {
     view.routes = ip.routes.map((r) => {
       const route: ProfileView = { destination: canonicalCidr(r.destination) };
-      if (r.nextHop) route.next_hop = canonicalIp(r.nextHop);
+      if (r.nextHop) route.next_hop = canonicalIpText(r.nextHop);
       if (r.metric !== undefined) route.metric = r.metric;
       return route;
     });
   }
-  if (ip.dns.length) view.dns = ip.dns.map(canonicalIp);
+  if (ip.dns.length) view.dns = ip.dns.map(canonicalIpText);
   if (ip.dnsSearch.length) view.dns_search = ip.dnsSearch;
   if (ip.neverDefault) view.never_default = true;
   return view;
@@ -35,7 +36,7 @@ function ipView(family: Family, s: Record<string, unknown> | undefined): Profile
 
 function canonicalCidr(cidr: string): string {
   const [a, p] = cidr.split('/');
-  return `${canonicalIp(a!)}/${p}`;
+  return `${canonicalIpText(a!)}/${p}`;
 }
 
 /** teamd JSON as NM holds it → comparable form; unparsable text stays text so it differs. */

@@ -14,6 +14,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { IpFamilyConfig, Route } from '../reconcile/types';
+import { canonicalIpText } from '../util/ip';
 import { formatPath, type Seg } from './locate';
 import {
   ADDRESS_KEYS, ROUTE_KEYS, UNSUPPORTED_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
@@ -22,12 +23,12 @@ import {
 
 export type Family = 4 | 6;
 
-/** `2001:0DB8:0:0::1` → `2001:db8::1` (RFC 5952, via the WHATWG URL host serializer); IPv4 unchanged. */
+/** The address's family and canonical text (see canonicalIpText); undefined when it is not an address. */
 export function canonicalIp(ip: string): { family: Family; ip: string } | undefined {
   if (isIPv4(ip)) return { family: 4, ip };
   // Zone ids (`fe80::1%eth0`) are valid for net.isIPv6 but mean nothing in a profile.
   if (!isIPv6(ip) || ip.includes('%')) return undefined;
-  return { family: 6, ip: new URL(`http://[${ip}]/`).hostname.slice(1, -1) };
+  return { family: 6, ip: canonicalIpText(ip) };
 }
 
 /** `A/P` with a valid address and prefix, canonicalized; undefined if malformed. */

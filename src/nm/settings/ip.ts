@@ -1,4 +1,5 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { canonicalIpText } from '../../util/ip';
 import type { IpFamilyConfig, Route } from '../../reconcile/types';
 
 /**
@@ -52,11 +53,11 @@ export function ipv6ToBytes(ip: string): number[] {
   return words.flatMap((w) => [(w >> 8) & 0xff, w & 0xff]);
 }
 
-/** 16 bytes → canonical (RFC 5952) text, via Node's own URL normalisation. */
+/** 16 bytes → canonical (RFC 5952) text. */
 export function bytesToIpv6(bytes: number[]): string {
   const words: string[] = [];
   for (let i = 0; i < 16; i += 2) words.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  return new URL(`http://[${words.join(':')}]`).hostname.slice(1, -1);
+  return canonicalIpText(words.join(':'));
 }
 
 function splitCidr(cidr: string): { address: string; prefix: number } {
@@ -105,7 +106,3 @@ export function ipFromSettings(family: Family, s: Dict | undefined): IpFamilyCon
   };
 }
 
-/** For the view: a canonical address text (IPv6 compressed), unchanged when not an IP. */
-export function canonicalIp(ip: string): string {
-  return isIPv6(ip) ? bytesToIpv6(ipv6ToBytes(ip)) : ip;
-}
