@@ -32,6 +32,8 @@ export const DEFAULT_CALL_TIMEOUT_MS = 25_000;
 export const MAX_CALLS_IN_FLIGHT = 32;
 
 export interface DbusCall {
+  /** The service called; NetworkManager unless given (teamd's is org.libteam.teamd.TEAM). */
+  destination?: string;
   path: string;
   iface: string;
   member: string;
@@ -83,7 +85,7 @@ export class NmBus {
 
   private async send(c: DbusCall, timeoutMs: number): Promise<unknown[]> {
     const msg = new dbus.Message({
-      destination: NM_BUS_NAME,
+      destination: c.destination ?? NM_BUS_NAME,
       path: c.path,
       interface: c.iface,
       member: c.member,

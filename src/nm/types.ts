@@ -60,3 +60,12 @@ export const NM_OWNER_KEY = 'nmteam.managed';
 export const NM_TYPE_TEAM = 'team';
 export const NM_TYPE_ETHERNET = '802-3-ethernet';
 export const NM_SLAVE_TYPE_TEAM = 'team';
+
+/** NM_DEVICE_STATE values nmteam decides on. */
+export const NM_DEVICE_STATE = { prepare: 40, activated: 100, deactivating: 110, failed: 120 } as const;
+
+/** NM_DEVICE_STATE names, for reports. */
+export const NM_DEVICE_STATE_NAMES: Record<number, string> = {
+  0: 'unknown', 10: 'unmanaged', 20: 'unavailable', 30: 'disconnected', 40: 'prepare', 50: 'config', 60: 'need-auth',
+  70: 'ip-config', 80: 'ip-check', 90: 'secondaries', 100: 'activated', 110: 'deactivating', 120: 'failed',
+};

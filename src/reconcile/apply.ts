@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NmPort } from '../nm/port';
 import { isOwned, mergeOwned } from '../nm/settings/team';
 import type { NmConnection, NmWriteOptions } from '../nm/types';
@@ -82,7 +83,6 @@ function asError(err: unknown): ReconcileError {
   return err instanceof ReconcileError ? err : new ReconcileError('NM_ERROR', String(err), undefined, undefined, undefined, { cause: err });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The CLI's writeBatch. Profile writes of one kind (slave profile deletions,

@@ -1,5 +1,6 @@
 import type { NmPort } from '../nm/port';
-import type { NmDevice } from '../nm/types';
+import { type NmDevice, NM_DEVICE_STATE, NM_DEVICE_STATE_NAMES } from '../nm/types';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReconcileError } from '../reconcile/errors';
 
 /**
@@ -9,16 +10,9 @@ import { ReconcileError } from '../reconcile/errors';
  * the transaction rolls back to the working team.
  */
 
-/** NM_DEVICE_STATE names, for reports. */
-export const DEVICE_STATES: Record<number, string> = {
-  0: 'unknown', 10: 'unmanaged', 20: 'unavailable', 30: 'disconnected', 40: 'prepare', 50: 'config', 60: 'need-auth',
-  70: 'ip-config', 80: 'ip-check', 90: 'secondaries', 100: 'activated', 110: 'deactivating', 120: 'failed',
-};
-export const stateName = (n: number): string => DEVICE_STATES[n] ?? `state ${n}`;
+export const stateName = (n: number): string => NM_DEVICE_STATE_NAMES[n] ?? `state ${n}`;
 
-const ACTIVATED = 100;
-const FAILED = 120;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const { activated: ACTIVATED, failed: FAILED } = NM_DEVICE_STATE;
 
 export interface SettleOptions {
   /** Give up after this long, ms. */

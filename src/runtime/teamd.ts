@@ -9,8 +9,8 @@
  * dump` makes. No child process is started (nmteam runs none, see test/unit/hygiene).
  */
 import * as fs from 'node:fs';
-import * as dbus from 'dbus-next';
-import type { NmDevice } from '../nm/types';
+import { NmBus } from '../nm/dbus';
+import { type NmDevice, NM_DEVICE_STATE } from '../nm/types';
 import { stateName } from './settle';
 
 export interface PortRuntime {
@@ -91,30 +91,17 @@ function sysCounter(port: string, name: string): number | undefined {
   }
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([p, t]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Reads teamd's state over D-Bus. Create once, `close()` at the end. */
 export class TeamdReader {
-  private bus: dbus.MessageBus | undefined;
+  private bus: NmBus | undefined;
 
   constructor(private readonly timeoutMs = 5_000) {}
 
+  /** Over the same facade as NetworkManager's calls: the same timeout, lost-bus and error handling. */
   private async viaDbus(team: string): Promise<Json> {
-    if (!this.bus) {
-      this.bus = dbus.systemBus();
-      this.bus.on('error', () => undefined); // a failed connection fails the call below instead of crashing
-    }
-    const msg = new dbus.Message({ destination: `${TEAMD_IFACE}.${team}`, path: TEAMD_PATH, interface: TEAMD_IFACE, member: 'StateDump' });
-    const reply = await withTimeout(this.bus.call(msg), this.timeoutMs, `teamd ${team} StateDump`);
-    return JSON.parse(String(reply?.body?.[0] ?? '{}')) as Json;
+    this.bus ??= NmBus.connect(this.timeoutMs);
+    const [state] = await this.bus.call({ destination: `${TEAMD_IFACE}.${team}`, path: TEAMD_PATH, iface: TEAMD_IFACE, member: 'StateDump' });
+    return JSON.parse(String(state ?? '{}')) as Json;
   }
 
   /** teamd's StateDump for `team`. */
@@ -136,7 +123,7 @@ export class TeamdReader {
     for (const team of teams) {
       const dev = byName.get(team);
       const state = dev ? stateName(dev.state) : 'absent';
-      if (dev?.state !== 100) {
+      if (dev?.state !== NM_DEVICE_STATE.activated) {
         out[team] = { state };
         continue;
       }

@@ -1,6 +1,6 @@
 import type { NmPort } from '../nm/port';
 import { ifaceName, isOwned, isTeamProfile } from '../nm/settings/team';
-import type { NmConnection, NmDevice } from '../nm/types';
+import { type NmConnection, type NmDevice, NM_DEVICE_STATE } from '../nm/types';
 import { applyPlan, type ApplyResult } from '../reconcile/apply';
 import { diffTeams } from '../reconcile/diff';
 import type { ErrorCode, ReconcileError } from '../reconcile/errors';
@@ -56,9 +56,7 @@ export interface ReconcileTeamOptions {
   onNotice?: (message: string) => void;
 }
 
-const DEVICE_STATE_ACTIVATED = 100;
-const DEVICE_STATE_PREPARE = 40;
-const DEVICE_STATE_DEACTIVATING = 110;
+const { activated: DEVICE_STATE_ACTIVATED, prepare: DEVICE_STATE_PREPARE, deactivating: DEVICE_STATE_DEACTIVATING } = NM_DEVICE_STATE;
 
 function planTeam(spec: Spec, observed: NmConnection[], team: string, activate: boolean): Plan {
   return planSteps(diffTeams(spec, observed), observed, spec.skipped, spec.teams.map((t) => t.name), { teams: [team], activate });
