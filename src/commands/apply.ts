@@ -1,5 +1,5 @@
 import type { NmPort } from '../nm/port';
-import { applyPlan, type ApplyResult, type Fault, WRITE_BATCH } from '../reconcile/apply';
+import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH } from '../reconcile/apply';
 import { countChanges, type Plan } from '../reconcile/plan';
 import { planFromSystem } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
@@ -82,31 +82,50 @@ export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number
  * Test hook (see docs/errors.md): NMTEAM_INJECT_FAULT=N fails right before the
  * Nth profile write; N:exit kills the process there, N:pause=MS sleeps there.
  */
-export function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Fault | undefined {
+function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Fault | undefined {
   const m = /^(\d+)(?::(exit|pause)(?:=(\d+))?)?$/.exec(value ?? '');
   if (!m || Number(m[1]) < 1) return undefined;
   return { at: Number(m[1]), kind: (m[2] as Fault['kind'] | undefined) ?? 'throw', ...(m[3] ? { ms: Number(m[3]) } : {}) };
 }
 
-async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<number> {
+/**
+ * The parts every CLI transaction shares (apply, convert --apply): the journal
+ * in the state directory, after finishing whatever an interrupted run left.
+ */
+export async function cliJournal(nm: NmPort, io: Io): Promise<JournalStore> {
   const journal = new JournalStore();
   await recoverInterrupted(nm, journal, (m) => io.err(`nmteam: ${m}\n`));
-  const plan = await planFromSystem(nm, spec, { activate: o.activate });
+  return journal;
+}
+
+/** applyPlan's options as the CLI runs it: batched writes, notices on stderr, the fault hook. */
+export function cliApplyOptions(journal: JournalStore, io: Io, o: ApplyOptions): ApplyOptions {
   const fault = faultFromEnv();
-  const result = await applyPlan(plan, nm, {
-    timeoutS: o.timeout,
-    commit: o.commit,
-    memoryOnly: o.memoryOnly === true,
-    journal,
-    writeBatch: WRITE_BATCH,
-    onNotice: (m) => io.err(`nmteam: ${m}\n`),
-    ...(o.verify ? { replan: () => planFromSystem(nm, spec, { activate: false }) } : {}),
-    ...(fault ? { fault } : {}),
-  });
+  return { ...o, journal, writeBatch: WRITE_BATCH, onNotice: (m) => io.err(`nmteam: ${m}\n`), ...(fault ? { fault } : {}) };
+}
+
+/** 1 on failure; with --detailed-exit-codes, 2 when something changed. */
+export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean): number {
+  if (!result.ok) return EXIT.failure;
+  return result.changed && detailedExitCodes ? EXIT.changed : EXIT.ok;
+}
+
+async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<number> {
+  const journal = await cliJournal(nm, io);
+  const plan = await planFromSystem(nm, spec, { activate: o.activate });
+  const result = await applyPlan(
+    plan,
+    nm,
+    cliApplyOptions(journal, io, {
+      timeoutS: o.timeout,
+      commit: o.commit,
+      memoryOnly: o.memoryOnly === true,
+      ...(o.verify ? { replan: () => planFromSystem(nm, spec, { activate: false }) } : {}),
+    }),
+  );
   if (o.output === 'json') io.out(planJson(plan, result));
   else io.out(renderPlan(plan) + (plan.steps.length ? renderResult(result, o.timeout) : ''));
-  if (!result.ok) return EXIT.failure;
-  return result.changed && o.detailedExitCodes ? EXIT.changed : EXIT.ok;
+  return applyExitCode(result, o.detailedExitCodes);
 }
 
 /** `nmteam apply`: one transaction under the lock. */

@@ -9,9 +9,8 @@
  *   nmteam convert --from-nm bond0 --apply --no-activate
  */
 import { writeFile } from 'node:fs/promises';
-import { faultFromEnv, renderResult } from '../commands/apply';
+import { applyExitCode, cliApplyOptions, cliJournal, renderResult } from '../commands/apply';
 import { withLock } from '../commands/common';
-import { recoverInterrupted } from '../state/recover';
 import { EXIT } from '../exit-codes';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
@@ -20,7 +19,6 @@ import { ReconcileError, isInputError } from '../reconcile/errors';
 import { observedTeams } from '../reconcile/observe';
 import { renderPlan } from '../reconcile/render';
 import { emitSpec } from '../spec/emit';
-import { JournalStore } from '../state/journal';
 import { bondEntry, emitBondSpec } from './emit-bond';
 import { convertFromNm, planBondToTeam, type NmConversion } from './from-nm';
 import { convertIfcfg } from './ifcfg';
@@ -150,25 +148,23 @@ function convertNm(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): NmConv
 
 /** --apply: one transaction under the lock, like `nmteam apply` (checkpoint, journal, verification). */
 async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo): Promise<number> {
-  const journal = new JournalStore();
-  await recoverInterrupted(nm, journal, (m) => io.err(`nmteam: ${m}\n`));
+  const journal = await cliJournal(nm, io);
   const conns = await nm.readConnections(); // read under the lock: nobody changes them meanwhile
   const conv = convertNm(conns, a, io);
   if (typeof conv === 'number') return conv;
   const plan = planBondToTeam(conns, conv.groups, { activate: !a.noActivate });
   io.out(renderPlan(plan));
   const timeoutS = a.timeout ?? 60;
-  const fault = faultFromEnv();
-  const result = await applyPlan(plan, nm, {
-    timeoutS,
-    journal,
-    onNotice: (m) => io.err(`nmteam: ${m}\n`),
-    replan: async () => planBondToTeam(await nm.readConnections(), conv.groups, { activate: false }),
-    ...(fault ? { fault } : {}),
-  });
+  const result = await applyPlan(
+    plan,
+    nm,
+    cliApplyOptions(journal, io, {
+      timeoutS,
+      replan: async () => planBondToTeam(await nm.readConnections(), conv.groups, { activate: false }),
+    }),
+  );
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
-  if (!result.ok) return EXIT.failure;
-  return result.changed && a.detailedExitCodes ? EXIT.changed : EXIT.ok;
+  return applyExitCode(result, a.detailedExitCodes);
 }
 
 /** Team profiles (owned or not) → linux_bond entries. */
