@@ -2,8 +2,7 @@ import { compare, type Operation } from 'fast-json-patch';
 import {
   ifaceName,
   isOwned,
-  isTeamProfile,
-  isTeamSlaveProfile,
+  profileKind,
   portSettings,
   type ProfileKind,
   teamSettings,
@@ -46,18 +45,13 @@ export interface Diff {
 
 const key = (kind: ProfileKind, ifname: string): string => `${kind}:${ifname}`;
 
-function kindOf(s: NmSettings): ProfileKind | undefined {
-  if (isTeamProfile(s)) return 'team';
-  if (isTeamSlaveProfile(s)) return 'port';
-  return undefined;
-}
 
 /** Owned team and slave profiles by kind:ifname; later duplicates (a crashed run's leftovers) go to `extra`. */
 function indexOwned(observed: NmConnection[]): { byKey: Map<string, NmConnection>; extra: NmConnection[] } {
   const byKey = new Map<string, NmConnection>();
   const extra: NmConnection[] = [];
   for (const c of observed) {
-    const kind = kindOf(c.settings);
+    const kind = profileKind(c.settings);
     const ifname = ifaceName(c.settings);
     if (!kind || !ifname || !isOwned(c.settings)) continue;
     if (byKey.has(key(kind, ifname))) extra.push(c);
@@ -119,12 +113,12 @@ export function diffTeams(spec: Spec, observed: NmConnection[]): Diff {
     }
   }
   const gone = (c: NmConnection, reason: string): MergedProfile => {
-    const kind = kindOf(c.settings)!;
+    const kind = profileKind(c.settings)!;
     const team = kind === 'team' ? ifaceName(c.settings)! : String(c.settings.connection?.master ?? '');
     return { ...merge(team, kind, ifaceName(c.settings)!, undefined, c), deleteReason: reason };
   };
   for (const c of byKey.values()) {
-    const what = kindOf(c.settings) === 'team' ? 'team' : 'member';
+    const what = profileKind(c.settings) === 'team' ? 'team' : 'member';
     profiles.push(gone(c, `${what} no longer in the desired state`));
   }
   for (const c of extra) profiles.push(gone(c, 'duplicate of another owned profile for the same interface'));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Operation } from 'fast-json-patch';
-import type { ProfileKind } from '../nm/settings/team';
+import { type ProfileKind, profileKind } from '../nm/settings/team';
 import type { NmConnection, NmSettings } from '../nm/types';
 import { canonicalJson } from '../teamd';
 import type { Conflict, Diff, MergedProfile } from './diff';
@@ -175,7 +175,7 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
 export function hashObserved(observed: NmConnection[]): string {
   const entries = observed
     .map((c) => {
-      const kind = c.settings.connection?.type === 'team' ? 'team' : c.settings.connection?.['slave-type'] === 'team' ? 'port' : undefined;
+      const kind = profileKind(c.settings);
       return kind ? [c.settings.connection?.uuid, profileView(c.settings, kind)] : undefined;
     })
     .filter((e) => e !== undefined)

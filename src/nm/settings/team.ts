@@ -101,6 +101,13 @@ export function isTeamSlaveProfile(s: NmSettings): boolean {
   return s.connection?.['slave-type'] === NM_SLAVE_TYPE_TEAM;
 }
 
+/** A team profile, a team slave profile, or neither. */
+export function profileKind(s: NmSettings): ProfileKind | undefined {
+  if (isTeamProfile(s)) return 'team';
+  if (isTeamSlaveProfile(s)) return 'port';
+  return undefined;
+}
+
 export function ifaceName(s: NmSettings): string | undefined {
   const n = s.connection?.['interface-name'];
   return typeof n === 'string' && n !== '' ? n : undefined;
