@@ -95,7 +95,7 @@ class WatchSession {
   private readonly index = new TeamIndex();
   private readonly queue: WorkQueue<string>;
   private readonly signals$: Observable<NodeJS.Signals>;
-  /** Teams reconciled one after another share one read until NetworkManager says something changed. */
+  /** NetworkManager's profiles, read once and then kept current from its signals (see SnapshotNm). */
   private readonly nm: SnapshotNm;
 
   constructor(
@@ -116,7 +116,8 @@ class WatchSession {
     const { spec, o } = this;
     this.log.event('start', `nmteam: watching ${this.file}: ${spec.teams.length} team(s)${o.activate ? '' : ', --no-activate'}`, { file: this.file, teams: spec.teams.map((x) => x.name), activate: o.activate });
     const loop$ = watchLoop({
-      requests$: merge(of<KeyRequest>({ key: ALL }), this.nmRequests(), this.fileRequests()),
+      // NM's signals first: their match rules go out before the first run's full read does.
+      requests$: merge(this.nmRequests(), this.fileRequests(), of<KeyRequest>({ key: ALL })),
       stop$: this.signals$.pipe(
         filter((s) => s === 'SIGTERM' || s === 'SIGINT'),
         take(1),
@@ -146,7 +147,7 @@ class WatchSession {
   private nmRequests(): Observable<KeyRequest> {
     const settleMs = this.o.settleMs ?? WATCH_DEFAULTS.settleMs;
     const onEvent = (ev: NmEvent): Observable<KeyRequest> => {
-      this.nm.invalidate();
+      this.nm.note(ev);
       if (ev.type === 'nm-lost' || ev.type === 'nm-appeared') this.index.clear();
       if (ev.type === 'nm-lost') this.log.event('nm-lost', 'nmteam: NetworkManager left the bus; waiting for it', {});
       if (ev.type === 'nm-appeared') this.log.event('nm-appeared', 'nmteam: NetworkManager is back; reconciling everything', {});

@@ -91,36 +91,43 @@ function findConflicts(spec: Spec, observed: NmConnection[]): Conflict[] {
 
 /**
  * Pure: (desired spec, observed profiles) → one MergedProfile for every
- * profile that is desired or owned. Profiles nmteam does not own never appear,
+ * profile that is desired or owned (of the teams in `only`, when given). Profiles nmteam does not own never appear,
  * except as conflicts.
  *
  * @example
  *   const { profiles } = diffTeams(spec, await nm.readConnections())
  *   profiles.filter((p) => p.patch.length > 0) // what apply would write
  */
-export function diffTeams(spec: Spec, observed: NmConnection[]): Diff {
+export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlySet<string>): Diff {
   const { byKey, extra } = indexOwned(observed);
-  const profiles: MergedProfile[] = [];
+  const all: MergedProfile[] = [];
+  // `only`: compare just these teams' profiles (watch runs one team at a time); the indexing above
+  // stays global, so which profile belongs where is decided exactly as for the whole spec.
+  const profiles = { push: (p: MergedProfile | undefined): void => void (p && all.push(p)) };
+  const wanted = (team: string): boolean => !only || only.has(team);
+  const mergeIf = (team: string, kind: ProfileKind, ifname: string, desired: () => NmSettings, current?: NmConnection): MergedProfile | undefined =>
+    wanted(team) ? merge(team, kind, ifname, desired(), current) : undefined;
   const take = (kind: ProfileKind, ifname: string): NmConnection | undefined => {
     const c = byKey.get(key(kind, ifname));
     byKey.delete(key(kind, ifname));
     return c;
   };
-  for (const team of spec.teams) profiles.push(merge(team.name, 'team', team.name, teamSettings(team), take('team', team.name)));
+  for (const team of spec.teams) profiles.push(mergeIf(team.name, 'team', team.name, () => teamSettings(team), take('team', team.name)));
   for (const team of spec.teams) {
     for (const port of team.ports) {
-      profiles.push(merge(team.name, 'port', port.name, portSettings(team, port), take('port', port.name)));
+      profiles.push(mergeIf(team.name, 'port', port.name, () => portSettings(team, port), take('port', port.name)));
     }
   }
-  const gone = (c: NmConnection, reason: string): MergedProfile => {
+  const gone = (c: NmConnection, reason: string): MergedProfile | undefined => {
     const kind = profileKind(c.settings)!;
     const team = kind === 'team' ? ifaceName(c.settings)! : String(c.settings.connection?.master ?? '');
-    return { ...merge(team, kind, ifaceName(c.settings)!, undefined, c), deleteReason: reason };
+    return wanted(team) ? { ...merge(team, kind, ifaceName(c.settings)!, undefined, c), deleteReason: reason } : undefined;
   };
   for (const c of byKey.values()) {
     const what = profileKind(c.settings) === 'team' ? 'team' : 'member';
     profiles.push(gone(c, `${what} no longer in the desired state`));
   }
   for (const c of extra) profiles.push(gone(c, 'duplicate of another owned profile for the same interface'));
-  return { profiles, conflicts: findConflicts(spec, observed) };
+  const conflicts = findConflicts(spec, observed);
+  return { profiles: all, conflicts: only ? conflicts.filter((c) => only.has(c.team)) : conflicts };
 }

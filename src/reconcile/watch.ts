@@ -52,30 +52,50 @@ export interface RunOutcome {
 }
 
 /**
- * Debounce per key with a ceiling: a key is emitted once no request for it
- * came for `quietMs`, or at the latest `maxWaitMs` after its first pending
- * request, so a continuous storm still gets reconciled now and then. `reset`
+ * Debounce per key with a ceiling, and a leading edge: a request for a key
+ * that was quiet for `quietMs` is emitted at once (a lone drift is corrected
+ * without waiting); requests that follow within `quietMs` of an emission
+ * are held until no request for the key came for `quietMs`, or at the
+ * latest `maxWaitMs` after the first held one, so a continuous storm still
+ * gets reconciled now and then and never more often than that. `reset`
  * flags of coalesced requests are or-ed.
  *
+ * The held emission matters: the run started by the leading edge may have
+ * read before the rest of the burst happened.
+ *
  * @example
- *   // quietMs 3, maxWaitMs 10:   a-a-a-------   →   -------(a)---
+ *   // quietMs 3, maxWaitMs 10:   a-a-a-------   →   a-------(a)---
  */
 export function coalesceKeys(quietMs: number, maxWaitMs: number, scheduler: SchedulerLike = asyncScheduler): MonoTypeOperatorFunction<KeyRequest> {
   return (source) =>
     new Observable<KeyRequest>((subscriber) => {
       const pending = new Map<string, { reset: boolean; quiet?: Subscription; max: Subscription }>();
+      /** When each key was last emitted (scheduler time); dropped once it is quietMs old. */
+      const lastEmit = new Map<string, number>();
+      const emit = (key: string, reset: boolean): void => {
+        lastEmit.set(key, scheduler.now());
+        subscriber.next(reset ? { key, reset: true } : { key });
+      };
       const flush = (key: string): void => {
         const p = pending.get(key);
         if (!p) return;
         pending.delete(key);
         p.quiet?.unsubscribe();
         p.max.unsubscribe();
-        subscriber.next(p.reset ? { key, reset: true } : { key });
+        emit(key, p.reset);
       };
       const sub = source.subscribe({
         next: ({ key, reset }) => {
           let p = pending.get(key);
-          if (!p) pending.set(key, (p = { reset: false, max: scheduler.schedule(() => flush(key), maxWaitMs) }));
+          if (!p) {
+            const last = lastEmit.get(key);
+            if (last === undefined || scheduler.now() - last >= quietMs) {
+              lastEmit.delete(key);
+              emit(key, reset === true);
+              return;
+            }
+            pending.set(key, (p = { reset: false, max: scheduler.schedule(() => flush(key), maxWaitMs) }));
+          }
           p.reset ||= reset === true;
           p.quiet?.unsubscribe();
           p.quiet = scheduler.schedule(() => flush(key), quietMs);

@@ -59,7 +59,7 @@ export interface ReconcileTeamOptions {
 const { activated: DEVICE_STATE_ACTIVATED, prepare: DEVICE_STATE_PREPARE, deactivating: DEVICE_STATE_DEACTIVATING } = NM_DEVICE_STATE;
 
 function planTeam(spec: Spec, observed: NmConnection[], team: string, activate: boolean): Plan {
-  return planSteps(diffTeams(spec, observed), observed, spec.skipped, spec.teams.map((t) => t.name), { teams: [team], activate });
+  return planSteps(diffTeams(spec, observed, new Set([team])), observed, spec.skipped, spec.teams.map((t) => t.name), { teams: [team], activate });
 }
 
 /**

@@ -154,9 +154,18 @@ it('corrects a hand edit of the team profile', async () => {
   expect(await teamConfig('team0')).toEqual({ runner: { name: 'activebackup' } });
 });
 
-it('corrects a hand edit of a slave profile', async () => {
+it('corrects a hand edit of a slave profile, reading only that profile again', async () => {
+  const edited = (await byId('team-slave-eth1'))!.path;
+  const mon = await monitorCalls(sb);
   await measure('nmcli edit of team-slave-eth1 team-port.config', () => nmcli(['connection', 'modify', 'team-slave-eth1', 'team-port.config', '{"prio":50}']),
     async () => JSON.stringify(await teamConfig('team-slave-eth1', 'team-port')) === '{}');
+  const calls = await mon.stop();
+  // nmcli writes first, then watch corrects: the last Update2 is watch's.
+  const watch = calls.filter((c) => c.member === 'Update2').at(-1)!.sender;
+  const reads = calls.filter((c) => c.sender === watch && (c.member === 'ListConnections' || c.member === 'GetSettings'));
+  // Watch keeps its copy of the profiles current from NetworkManager's signals: no full re-read.
+  expect(reads.length).toBeGreaterThan(0);
+  expect(reads.every((c) => c.member === 'GetSettings' && c.path === edited)).toBe(true);
 });
 
 it('recreates a deleted slave profile', async () => {

@@ -48,6 +48,16 @@ describe.each(cases)('%s', (name) => {
   it('is JSON-safe data', () => {
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });
+  it('plans each team alike from a diff of only that team (as watch does)', () => {
+    const teams = new Set([...spec.teams.map((t) => t.name), ...plan.steps.map((s) => s.team), ...plan.conflicts.map((c) => c.team)]);
+    for (const team of teams) {
+      const o = { ...options, teams: [team] };
+      const whole = planSteps(diffTeams(spec, current), current, spec.skipped, spec.teams.map((t) => t.name), o);
+      const alone = planSteps(diffTeams(spec, current, new Set([team])), current, spec.skipped, spec.teams.map((t) => t.name), o);
+      expect({ team, steps: alone.steps }).toEqual({ team, steps: whole.steps });
+      expect(alone.conflicts).toEqual(whole.conflicts.filter((c) => c.team === team));
+    }
+  });
   it('plans nothing once applied (the diff of the desired state against itself is empty)', () => {
     const selfDiff = diffTeams(spec, []).profiles.filter((p) => p.desired).map((p, i) => ({ path: `/p/${i}`, settings: p.desired! }));
     expect(planSteps(diffTeams(spec, selfDiff), selfDiff, [], []).steps).toEqual([]);

@@ -15,30 +15,36 @@ const ok: RunOutcome = { ok: true };
 const failed: RunOutcome = { ok: false };
 
 describe('coalesceKeys', () => {
-  it('emits a key once its burst has been quiet for quietMs', () => {
+  it('emits a request for a quiet key at once (the leading edge)', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      expectObservable(hot('--a-------', req).pipe(coalesceKeys(3, 100))).toBe('--a-------', req);
+    });
+  });
+
+  it('holds the rest of a burst until it has been quiet for quietMs', () => {
     scheduler().run(({ hot, expectObservable }) => {
       const src = hot('a-a-a------b-----', req);
-      expectObservable(src.pipe(coalesceKeys(3, 100))).toBe('-------a------b--', req);
+      expectObservable(src.pipe(coalesceKeys(3, 100))).toBe('a------a---b-----', req);
     });
   });
 
   it('keys are debounced independently', () => {
     scheduler().run(({ hot, expectObservable }) => {
       const src = hot('ab-a------', req);
-      expectObservable(src.pipe(coalesceKeys(3, 100))).toBe('----b-a---', req);
+      expectObservable(src.pipe(coalesceKeys(4, 100))).toBe('ab-----a--', req);
     });
   });
 
   it('a storm that never goes quiet still gets through every maxWaitMs', () => {
     scheduler().run(({ hot, expectObservable }) => {
       const src = hot('aaaaaaaaaaaaaaaaaaaaaaaa---', req); // 24 requests, 1 ms apart
-      expectObservable(src.pipe(coalesceKeys(3, 10))).toBe('----------a----------a----a', req);
+      expectObservable(src.pipe(coalesceKeys(3, 10))).toBe('a----------a----------a---a', req);
     });
   });
 
   it('ors the reset flags it coalesces', () => {
     scheduler().run(({ hot, expectObservable }) => {
-      expectObservable(hot('a-r-a', req).pipe(coalesceKeys(2, 100))).toBe('------r', req);
+      expectObservable(hot('a-r-a', req).pipe(coalesceKeys(3, 100))).toBe('a------r', req);
     });
   });
 });
@@ -82,66 +88,66 @@ function loop(
 }
 
 describe('watchLoop', () => {
-  it('a burst of events makes one run', () => {
+  it('a burst of events makes two runs: one at once, one once it went quiet', () => {
     scheduler().run((h) => {
-      // requests at 0,1,2; quiet 1 → enqueued at 3; the run takes 3 → ends at 6.
-      h.expectObservable(loop(h, 'aaa-------', '', { a: ['---(o|)'] })).toBe('------a---');
+      // request 0 runs at once: 0..3; 1 and 2 are held until 5 (quiet 3), then run 5..8.
+      h.expectObservable(loop(h, 'aaa-------', '', { a: ['---(o|)'] }, { quietMs: 3 })).toBe('---a----a-');
     });
   });
 
   it('events during a run make exactly one more run afterwards (dirty requeue)', () => {
     scheduler().run((h) => {
-      // run 1: 1..6; events at 2 and 4 reach the queue at 3 and 5 (dirty); run 2: 6..11; nothing more.
-      h.expectObservable(loop(h, 'a-a-a---------------', '', { a: ['-----(o|)'] })).toBe('------a----a--------');
+      // run 1: 0..5; events at 2 and 4 reach the queue at once (dirty); run 2: 5..10; nothing more.
+      h.expectObservable(loop(h, 'a-a-a---------------', '', { a: ['-----(o|)'] })).toBe('-----a----a---------');
     });
   });
 
   it('never runs the same key twice at once, but other keys meanwhile', () => {
     scheduler().run((h) => {
       const l = loop(h, 'ab-a----------', '', { a: ['----(o|)'], b: ['-(o|)'] });
-      // a: 1..5; b, queued at 2, waits for the single worker (concurrency 1, the default): 5..6;
-      // the a that arrived at 4 (dirty) runs after it: 6..10.
-      h.expectObservable(l).toBe('-----ab---a---');
+      // a: 0..4; b, queued at 1, waits for the single worker (concurrency 1, the default): 4..5;
+      // the a that arrived at 3 (dirty) runs after it: 5..9.
+      h.expectObservable(l).toBe('----ab---a----');
     });
   });
 
   it('failures back off exponentially and bounded, then recover', () => {
     scheduler().run((h) => {
-      // run at 1 fails at 2 → retry after 4 (6) fails at 7 → after 8 (15) fails at 16 → after 8, the cap (24) succeeds at 25.
+      // run at 0 fails at 1 → retry after 4 (5) fails at 6 → after 8 (14) fails at 15 → after 8, the cap (23) succeeds at 24.
       const l = loop(h, 'a', '', { a: ['-(f|)', '-(f|)', '-(f|)', '-(o|)'] });
-      h.expectObservable(l).toBe('--A----A--------A--------a');
+      h.expectObservable(l).toBe('-A----A--------A--------a');
     });
   });
 
   it('events during a backoff fold into the retry instead of running at once', () => {
     scheduler().run((h) => {
-      // fails at 2, retry due at 6; the event queued at 4 does not start a run before then.
+      // fails at 1, retry due at 5; the event queued at 3 does not start a run before then.
       const l = loop(h, 'a--a', '', { a: ['-(f|)', '-(o|)'] });
-      h.expectObservable(l).toBe('--A----a');
+      h.expectObservable(l).toBe('-A----a');
     });
   });
 
   it('a reset request (new desired state) drops the backoff', () => {
     scheduler().run((h) => {
       const l = loop(h, 'a---r', '', { a: ['-(f|)', '-(o|)'] }, { backoff: { baseMs: 50, maxMs: 50 } });
-      // fails at 2 with a 50 ms backoff; the reset queued at 5 runs at once: 5..6.
-      h.expectObservable(l).toBe('--A---a');
+      // fails at 1 with a 50 ms backoff; the reset queued at 4 runs at once: 4..5.
+      h.expectObservable(l).toBe('-A---a');
     });
   });
 
   it('requeueAfter runs the key again without an event', () => {
     scheduler().run((h) => {
       const l = loop(h, 'a', '', { a: ['-(w|)', '-(o|)'] });
-      // 1..2 asks for another look after 8 → 10..11.
-      h.expectObservable(l).toBe('--a--------a');
+      // 0..1 asks for another look after 8 → 9..10.
+      h.expectObservable(l).toBe('-a--------a');
     });
   });
 
   it('stop lets the run in flight finish, starts nothing new, then completes', () => {
     scheduler().run((h) => {
       const l = loop(h, 'a-b-a', '---s', { a: ['-----(o|)'], b: ['-(o|)'] });
-      // a runs 1..6; b (queued at 3) and the later a are never started.
-      h.expectObservable(l).toBe('------(a|)');
+      // a runs 0..5; b (queued at 2) and the later a are never started.
+      h.expectObservable(l).toBe('-----(a|)');
     });
   });
 });
