@@ -3,6 +3,7 @@ import { EXIT } from '../exit-codes';
 import type { NmEvent } from '../nm/events';
 import { NmClient } from '../nm/client';
 import type { NmPort } from '../nm/port';
+import type { NmConnection } from '../nm/types';
 import type { ReconcileError } from '../reconcile/errors';
 import { type BackoffOptions, DEFAULT_BACKOFF, type Processed, WorkQueue } from '../reconcile/queue';
 import type { Spec } from '../reconcile/types';
@@ -139,8 +140,16 @@ class WatchSession {
       timeoutS: this.o.timeout,
       onNotice: (m) => this.log.event('recovered', `nmteam: ${m}`, { message: m }),
       // A profile that moved to another team (a hand-edited master) needs that team reconciled too.
-      onObserved: (observed) => this.index.update(observed, this.spec).forEach((moved) => this.queue.add(moved)),
+      onObserved: (observed) => this.learn(observed),
     });
+  }
+
+  /** The same list as last time (SnapshotNm hands out one list until a profile changes): nothing new to learn. */
+  private learnt: { observed: NmConnection[]; spec: Spec } | undefined;
+  private learn(observed: NmConnection[]): void {
+    if (this.learnt?.observed === observed && this.learnt.spec === this.spec) return;
+    this.learnt = { observed, spec: this.spec };
+    this.index.update(observed, this.spec).forEach((moved) => this.queue.add(moved));
   }
 
   /** NetworkManager's signals → keys. */

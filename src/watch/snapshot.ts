@@ -24,6 +24,8 @@ import { ReconcileError } from '../reconcile/errors';
 export class SnapshotNm implements NmPort {
   /** Path → profile, in NetworkManager's order; undefined until the first full read. */
   private profiles: Map<string, NmConnection> | undefined;
+  /** The list handed out, reused until a profile changes (callers can tell "nothing changed" by identity). */
+  private list: readonly NmConnection[] | undefined;
   /** Paths announced (or written by us) since they were last read. */
   private readonly dirty = new Set<string>();
   /** Bumped by invalidate(): a read that started before it must not fill the copy. */
@@ -45,6 +47,7 @@ export class SnapshotNm implements NmPort {
   /** Forget everything: the next read is a full one. */
   invalidate(): void {
     this.profiles = undefined;
+    this.list = undefined;
     this.dirty.clear();
     this.generation++;
   }
@@ -87,7 +90,7 @@ export class SnapshotNm implements NmPort {
       }
     }
     // Shared, not copied: the profiles are frozen (a copy per team and run was most of watch's memory churn).
-    return [...(this.profiles ?? (await this.fullRead())).values()];
+    return (this.list ??= Object.freeze([...(this.profiles ?? (await this.fullRead())).values()])) as NmConnection[];
   }
 
   private async sync(): Promise<Map<string, NmConnection>> {
@@ -107,6 +110,7 @@ export class SnapshotNm implements NmPort {
         ),
       );
       if (generation !== this.generation) return this.fullRead();
+      this.list = undefined;
       paths.forEach((path, i) => {
         const c = fresh[i];
         if (c) profiles.set(path, deepFreeze(c));
@@ -125,7 +129,10 @@ export class SnapshotNm implements NmPort {
     this.dirty.clear();
     const all = await this.nm.readConnections();
     const profiles = new Map(all.map((c) => [c.path, deepFreeze(c)]));
-    if (generation === this.generation) this.profiles = profiles;
+    if (generation === this.generation) {
+      this.profiles = profiles;
+      this.list = undefined;
+    }
     return profiles;
   }
 

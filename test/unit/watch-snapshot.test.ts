@@ -24,6 +24,15 @@ describe('SnapshotNm (profiles read once, then kept current from signals)', () =
     expect(await ids(nm)).toEqual(['a', 'b']);
   });
 
+  it('hands out the same list until a profile changes', async () => {
+    const { fake, nm } = setUp();
+    const first = await nm.readConnections();
+    expect(await nm.readConnections()).toBe(first);
+    nm.note({ type: 'connection-updated', path: [...fake.profiles.keys()][0]! });
+    expect(await nm.readConnections()).not.toBe(first);
+    expect(() => first.push(first[0]!)).toThrow(TypeError);
+  });
+
   it('reads again only the profile a signal names', async () => {
     const { fake, nm, full, single } = setUp();
     await nm.readConnections();
