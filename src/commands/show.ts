@@ -1,9 +1,9 @@
-import { stringify } from 'yaml';
 import { EXIT } from '../exit-codes';
 import { observedTeams } from '../reconcile/observe';
 import { renderRuntimeTable } from '../runtime/table';
 import { TeamdReader } from '../runtime/teamd';
 import { emitSpec, teamEntry } from '../spec/emit';
+import { yaml } from '../util/lazy-yaml';
 import { type Io, withNm } from './common';
 
 export interface ShowOpts {
@@ -35,7 +35,7 @@ export async function cmdShow(names: string[], o: ShowOpts, io: Io): Promise<num
         const runtime = await reader.read(teams.map((t) => t.name), await nm.readDevices());
         const doc = { network_config: teams.map((t) => ({ ...teamEntry(t), runtime: runtime[t.name] })) };
         if (output === 'table') io.out(renderRuntimeTable(runtime));
-        else io.out(output === 'json' ? JSON.stringify(doc, null, 2) + '\n' : stringify(doc, { lineWidth: 0 }));
+        else io.out(output === 'json' ? JSON.stringify(doc, null, 2) + '\n' : yaml().stringify(doc, { lineWidth: 0 }));
       } finally {
         reader.close();
       }

@@ -1,5 +1,5 @@
-import { stringify } from 'yaml';
 import { canonicalJson } from '../teamd';
+import { yaml } from '../util/lazy-yaml';
 import type { IpFamilyConfig, Team, TeamdJson } from '../reconcile/types';
 
 /**
@@ -61,5 +61,5 @@ export function teamEntry(team: Team): SpecEntry {
 }
 
 export function emitSpec(teams: Team[]): string {
-  return stringify({ network_config: teams.map(teamEntry) }, { lineWidth: 0 });
+  return yaml().stringify({ network_config: teams.map(teamEntry) }, { lineWidth: 0 });
 }

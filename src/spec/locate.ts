@@ -6,8 +6,9 @@
  * walks the yaml node tree along that path to find the line and column, so
  * the validators never have to carry nodes around.
  */
-import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node } from 'yaml';
+import type { Document, LineCounter, Node, Scalar } from 'yaml';
 import type { SourceLoc } from '../reconcile/errors';
+import { yaml } from '../util/lazy-yaml';
 
 /** One step of a document path: a mapping key or a sequence index. */
 export type Seg = string | number;
@@ -56,7 +57,7 @@ export class Locator {
    */
   locInString(path: readonly Seg[], index: number): SourceLoc {
     const node = this.node(path);
-    if (!isScalar(node) || !node.range) return this.loc(path);
+    if (!yaml().isScalar(node) || !node.range) return this.loc(path);
     const [start, end] = node.range;
     const raw = this.text.slice(start, end);
     const rel = raw.includes('\n') ? 0 : sourceIndex(raw, node.type, index);
@@ -94,10 +95,11 @@ export class Locator {
   }
 
   private deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.doc) : node;
+    return yaml().isAlias(node) ? node.resolve(this.doc) : node;
   }
 
   private child(node: unknown, seg: Seg): { key?: unknown; value: unknown } | undefined {
+    const { isMap, isScalar, isSeq } = yaml();
     if (isSeq(node) && typeof seg === 'number') {
       return seg < node.items.length ? { value: node.items[seg] } : undefined;
     }
@@ -126,8 +128,8 @@ function rangeStart(node: unknown): number | undefined {
 
 /** Offset in the raw scalar source of character `index` of its value. */
 function sourceIndex(raw: string, type: Scalar['type'], index: number): number {
-  if (type === Scalar.QUOTE_SINGLE) return walk(raw, index, (i) => (raw.startsWith("''", i) ? 2 : 1));
-  if (type === Scalar.QUOTE_DOUBLE) return walk(raw, index, (i) => (raw[i] === '\\' ? escapeLength(raw[i + 1]) : 1));
+  if (type === 'QUOTE_SINGLE') return walk(raw, index, (i) => (raw.startsWith("''", i) ? 2 : 1));
+  if (type === 'QUOTE_DOUBLE') return walk(raw, index, (i) => (raw[i] === '\\' ? escapeLength(raw[i + 1]) : 1));
   return index;
 }
 

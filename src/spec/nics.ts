@@ -8,8 +8,8 @@
  * (objects.mapped_nics). Everything here is I/O-free so the loader decides
  * when to ask NetworkManager for devices.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { ReconcileError } from '../reconcile/errors';
+import { yaml } from '../util/lazy-yaml';
 import { Locator, formatPath, type Seg } from './locate';
 import { MAPPING_FILE_KEYS, checkKeys, describe, ifnameProblem, isObj, type Reporter } from './schema';
 
@@ -48,6 +48,7 @@ export function parseNicMapping(
 ): { ok: true; map: Record<string, string> } | { ok: false; errors: ReconcileError[] } {
   const errors: ReconcileError[] = [];
   try {
+    const { LineCounter, parseDocument } = yaml();
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
     for (const e of doc.errors) {

@@ -2,9 +2,10 @@
  * Desired-state text → Spec. Pure: no I/O, never throws, collects every
  * problem of every entry before returning.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { ReconcileError, type SourceLoc } from '../reconcile/errors';
+import { yaml } from '../util/lazy-yaml';
 import type { SkippedEntry, Spec, Team } from '../reconcile/types';
+import { DECLINE, fastLoad } from './fast-yaml';
 import { Locator, formatPath, type Seg } from './locate';
 import { checkRules, type TeamRef } from './rules';
 import { TEAM_TYPES, checkKeys, describe, isObj, suggest, type Reporter } from './schema';
@@ -15,6 +16,11 @@ export interface ParseOptions {
   file?: string;
   /** Alias → interface name (see nics.ts buildNicMap); members named `nicN` resolve through it. */
   nics?: Record<string, string>;
+  /**
+   * Internal, for tests: false skips the js-yaml fast path (fast-yaml.ts) and
+   * always reads with `yaml`. The result is the same either way.
+   */
+  fastPath?: boolean;
 }
 
 export type ParseResult = { ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] };
@@ -50,15 +56,38 @@ const ONC_TYPES = [
  * `parseSpec(text, { file: 'net.yaml', nics: { nic2: 'em2', nic3: 'em3' } })`
  */
 export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
+  const source = String(text);
+  const fast = opts.fastPath === false ? undefined : parseFast(source, opts);
+  if (fast) return { ok: true, spec: fast };
   const errors: ReconcileError[] = [];
   try {
-    const spec = parseInto(String(text), opts, errors);
+    const spec = parseInto(source, opts, errors);
     if (spec && errors.length === 0) return { ok: true, spec };
   } catch (e) {
     const why = e instanceof RangeError ? 'the document is too deeply nested' : `unexpected failure: ${String(e)}`;
     errors.push(new ReconcileError('SPEC_INVALID', why, undefined, { line: 1, col: 1 }, opts.file, { cause: e }));
   }
   return { ok: false, errors: sortErrors(errors) };
+}
+
+/**
+ * A valid document read with js-yaml, or undefined: the fast path declined
+ * the text, or validation reported a problem (the first report abandons it),
+ * or something threw. The full path then reads the text again and says
+ * everything, located, exactly as it always has.
+ */
+function parseFast(text: string, opts: ParseOptions): Spec | undefined {
+  if (text.length > MAX_SPEC_CHARS) return undefined;
+  const root = fastLoad(text);
+  if (root === DECLINE) return undefined;
+  const abandon = (): never => {
+    throw new Error('abandoned');
+  };
+  try {
+    return readEntries({ report: abandon, locInString: abandon }, root, opts);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): Spec | undefined {
@@ -68,6 +97,8 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
     return undefined;
   };
   if (text.length > MAX_SPEC_CHARS) return fail('SPEC_INVALID', `the document is larger than ${MAX_SPEC_CHARS} characters`);
+  // Only now is `yaml` loaded: the fast path declined, or the document has problems to locate.
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   // merge: os-net-config reads with PyYAML, which honours `<<` merge keys.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });

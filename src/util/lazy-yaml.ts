@@ -1,0 +1,9 @@
+import type * as Yaml from 'yaml';
+
+/**
+ * The `yaml` library, loaded on first use. It takes ~15 ms to load, and
+ * plan/apply on a valid file never need it (spec/fast-yaml.ts reads those),
+ * so nothing on that path may import it eagerly: import its types with
+ * `import type` and its values through this.
+ */
+export const yaml = (): typeof Yaml => require('yaml') as typeof Yaml;
