@@ -240,8 +240,8 @@ class Transaction {
         return { step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}) };
       }
       case 'reapply': {
-        const device = (await this.nm.readDevices()).find((d) => d.iface === step.team && d.real !== false);
-        const r = device && this.nm.reapplyConnection ? await this.nm.reapplyConnection(device.path, step.path, step.uuid) : { ok: false, reason: 'no live device' };
+        const [device] = await this.nm.realDevicePaths([step.team]); // one name: no read of every device
+        const r = device && this.nm.reapplyConnection ? await this.nm.reapplyConnection(device, step.path, step.uuid) : { ok: false, reason: 'no live device' };
         if (r.ok) return { step, outcome: 'reapplied', path: step.path };
         // Another profile is applied there, the team went down, or NetworkManager cannot reapply this change.
         this.opts.onNotice?.(`team ${step.team}: cannot reapply its profile on the live device (${r.reason ?? 'unknown reason'}); activating it instead`);
