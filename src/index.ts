@@ -17,8 +17,8 @@ export { planSteps, countChanges, hashObserved, type Plan, type Step, type PlanO
 export { renderPlan } from './reconcile/render';
 export { profileView } from './reconcile/normalize';
 export { observedTeams } from './reconcile/observe';
-export { planFromSystem, reconcileOnce } from './reconcile/reconcile';
-export { applyPlan, type ApplyOptions, type ApplyResult, type StepResult } from './reconcile/apply';
+export { planFromSystem, planSpec, observeAndPlan, verifySpec, reconcileOnce } from './reconcile/reconcile';
+export { applyPlan, type ApplyOptions, type ApplyResult, type StepResult, type Verification } from './reconcile/apply';
 export { undoJournal } from './reconcile/undo';
 export { parseSpec, formatErrors, loadSpec, type ParseResult } from './spec';
 export { emitSpec, teamEntry } from './spec/emit';

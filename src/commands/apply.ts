@@ -1,7 +1,7 @@
 import type { NmPort } from '../nm/port';
 import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH } from '../reconcile/apply';
 import { countChanges, type Plan } from '../reconcile/plan';
-import { planFromSystem } from '../reconcile/reconcile';
+import { observeAndPlan, planFromSystem, verifySpec } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
 import type { Spec } from '../reconcile/types';
 import { EXIT } from '../exit-codes';
@@ -112,7 +112,7 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
 
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<number> {
   const journal = await cliJournal(nm, io);
-  const plan = await planFromSystem(nm, spec, { activate: o.activate });
+  const { plan, observed } = await observeAndPlan(nm, spec, { activate: o.activate });
   const result = await applyPlan(
     plan,
     nm,
@@ -120,7 +120,7 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<
       timeoutS: o.timeout,
       commit: o.commit,
       memoryOnly: o.memoryOnly === true,
-      ...(o.verify ? { replan: () => planFromSystem(nm, spec, { activate: false }) } : {}),
+      ...(o.verify ? { verify: verifySpec(spec, observed) } : {}),
     }),
   );
   if (o.output === 'json') io.out(planJson(plan, result));

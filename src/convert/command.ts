@@ -160,7 +160,7 @@ async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo): Promi
     nm,
     cliApplyOptions(journal, io, {
       timeoutS,
-      replan: async () => planBondToTeam(await nm.readConnections(), conv.groups, { activate: false }),
+      verify: { observed: conns, replan: (now) => planBondToTeam(now, conv.groups, { activate: false }) },
     }),
   );
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));

@@ -13,10 +13,10 @@ export interface NmPort {
   readConnections(): Promise<NmConnection[]>;
   readDevices(): Promise<NmDevice[]>;
   /**
-   * Object paths of the realized devices with these interface names (GetDeviceByIpIface), for when
-   * a few names are wanted on a host with many devices. Optional: callers fall back to readDevices.
+   * Object paths of the realized devices with these interface names (GetDeviceByIpIface); a name with
+   * no device, or only an unrealized one, has none. Costs per name, not per device on the host.
    */
-  realDevicePaths?(names: string[]): Promise<string[]>;
+  realDevicePaths(names: string[]): Promise<string[]>;
   /** AddConnection2; returns the new object path. */
   addConnection(settings: NmSettings, opts?: NmWriteOptions): Promise<string>;
   /**
@@ -30,7 +30,7 @@ export interface NmPort {
   /** Settings.GetConnectionByUuid; undefined when no profile has that UUID. */
   findConnection(uuid: string): Promise<string | undefined>;
   /**
-   * CheckpointCreate over these device paths (empty: every realized device),
+   * CheckpointCreate over these device paths (empty: every realized device, which nmteam never asks for),
    * rolled back by NetworkManager itself after `rollbackTimeoutS` unless destroyed.
    */
   createCheckpoint(devices: string[], rollbackTimeoutS: number, opts?: { allowOverlapping?: boolean }): Promise<string>;

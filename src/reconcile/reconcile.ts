@@ -1,28 +1,48 @@
 import type { NmPort } from '../nm/port';
-import { type ApplyOptions, type ApplyResult, applyPlan } from './apply';
+import type { NmConnection } from '../nm/types';
+import { type ApplyOptions, type ApplyResult, type Verification, applyPlan } from './apply';
 import { diffTeams } from './diff';
 import { type Plan, type PlanOptions, planSteps } from './plan';
 import type { Spec } from './types';
 
+/** Pure: the plan that brings these profiles to `spec`. */
+export function planSpec(spec: Spec, observed: NmConnection[], opts: PlanOptions = {}): Plan {
+  return planSteps(diffTeams(spec, observed), observed, spec.skipped, spec.teams.map((t) => t.name), opts);
+}
+
 /**
- * Read NetworkManager, then plan. The pure part, planSteps(diffTeams(...)),
- * works without NetworkManager on any list of profiles.
+ * Read NetworkManager, then plan; with the profiles read, which applyPlan's
+ * verification starts from (see verifySpec).
+ */
+export async function observeAndPlan(nm: NmPort, spec: Spec, opts: PlanOptions = {}): Promise<{ plan: Plan; observed: NmConnection[] }> {
+  const observed = await nm.readConnections();
+  // Which teams are up decides between activate, reapply and port-only activation.
+  const active = opts.active ?? (opts.activate === false ? [] : await activeTeams(nm));
+  return { plan: planSpec(spec, observed, { ...opts, active }), observed };
+}
+
+/**
+ * Read NetworkManager, then plan. The pure part, planSpec, works without
+ * NetworkManager on any list of profiles.
  *
  * @example
  *   const plan = await planFromSystem(nm, spec)
  *   process.stdout.write(renderPlan(plan))
  */
 export async function planFromSystem(nm: NmPort, spec: Spec, opts: PlanOptions = {}): Promise<Plan> {
-  const observed = await nm.readConnections();
-  // Which teams are up decides between activate, reapply and port-only activation.
-  const active = opts.active ?? (opts.activate === false ? [] : await activeTeams(nm));
-  return planSteps(
-    diffTeams(spec, observed),
-    observed,
-    spec.skipped,
-    spec.teams.map((t) => t.name),
-    { ...opts, active },
-  );
+  return (await observeAndPlan(nm, spec, opts)).plan;
+}
+
+/**
+ * applyPlan's verification for `spec` (only `teams`, when given): planned again
+ * over `observed` with the profiles the apply wrote read back, nothing is left.
+ *
+ * @example
+ *   const { plan, observed } = await observeAndPlan(nm, spec)
+ *   await applyPlan(plan, nm, { verify: verifySpec(spec, observed) })
+ */
+export function verifySpec(spec: Spec, observed: NmConnection[], teams?: string[]): Verification {
+  return { observed, replan: (now) => planSpec(spec, now, { activate: false, ...(teams ? { teams } : {}) }) };
 }
 
 const NM_DEVICE_TYPE_TEAM = 15;
@@ -35,18 +55,19 @@ export async function activeTeams(nm: NmPort): Promise<string[]> {
 }
 
 /**
- * One level-based reconcile: re-read NetworkManager, plan, apply. The unit of
- * work for `apply` and for each key `watch` dequeues.
+ * One level-based reconcile: re-read NetworkManager, plan, apply; with
+ * `verify`, check the result as `nmteam apply` does.
  *
  * @example
- *   const { plan, result } = await reconcileOnce(nm, spec, { teams: ['team0'] })
+ *   const { plan, result } = await reconcileOnce(nm, spec, { teams: ['team0'], verify: true })
  */
 export async function reconcileOnce(
   nm: NmPort,
   spec: Spec,
-  opts: PlanOptions & ApplyOptions = {},
+  opts: PlanOptions & Omit<ApplyOptions, 'verify'> & { verify?: boolean } = {},
 ): Promise<{ plan: Plan; result: ApplyResult }> {
-  const plan = await planFromSystem(nm, spec, opts);
-  const result = await applyPlan(plan, nm, opts);
+  const { verify, ...rest } = opts;
+  const { plan, observed } = await observeAndPlan(nm, spec, rest);
+  const result = await applyPlan(plan, nm, { ...rest, ...(verify ? { verify: verifySpec(spec, observed, opts.teams) } : {}) });
   return { plan, result };
 }

@@ -232,3 +232,33 @@ describe('a checkpoint someone else left over our devices', () => {
     await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.CheckpointDestroy', `objpath:${foreign}`], { env: sb.env });
   });
 });
+
+/** One D-Bus call to NetworkManager through dbus-send; the object paths in its reply. */
+async function nmPaths(object: string, method: string, ...args: string[]): Promise<string[]> {
+  const r = await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', object, method, ...args], { env: sb.env });
+  expect(r.code).toBe(0);
+  return [...r.stdout.matchAll(/object path "([^"]+)"/g)].map((m) => m[1]!);
+}
+
+describe('a plan that only creates profiles', () => {
+  beforeEach(reset);
+
+  // Creating a profile changes no device (autoconnect is blocked), so the checkpoint covers one device of the
+  // plan only: what undoes the run without nmteam is CHECKPOINT_DELETE_NEW_CONNECTIONS, which must reach the
+  // profiles of every interface, not only of the checkpointed device.
+  it('is checkpointed over one member; if nmteam dies, the expired checkpoint deletes every profile it created', async () => {
+    const yaml = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}${team('team2', 'broadcast', ['eth4', 'eth5'])}`;
+    // Writes: team0, team2, then the slave profiles of eth0, eth1, eth4, eth5; die before the 6th.
+    const r = await runNmteam(sb, ['apply', file('create.yaml', yaml), '--no-activate', '--timeout', '3'], { env: { NMTEAM_INJECT_FAULT: '6:exit' } });
+    expect(r.code).toBe(70);
+    const [eth0] = await nmPaths('/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.GetDeviceByIpIface', 'string:eth0');
+    const [checkpoint, ...others] = await nmPaths('/org/freedesktop/NetworkManager', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.NetworkManager', 'string:Checkpoints');
+    expect(others).toEqual([]);
+    expect(await nmPaths(checkpoint!, 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.NetworkManager.Checkpoint', 'string:Devices')).toEqual([eth0]);
+    const ids = async (): Promise<string[]> => (await sb.nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show'])).stdout.split('\n').filter((l) => l && !l.endsWith(':loopback')).sort();
+    expect(await ids()).toEqual(['team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet', 'team-slave-eth4:802-3-ethernet', 'team0:team', 'team2:team']);
+    const deadline = Date.now() + 10_000;
+    while ((await ids()).length > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+    expect(await ids()).toEqual([]);
+  });
+});

@@ -10,6 +10,10 @@ export class FakeNm implements NmPort {
   readonly profiles = new Map<string, NmSettings>();
   readonly calls: string[] = [];
   failWriteAt: number | undefined;
+  /** Object paths read one by one (readConnection), in order. */
+  readonly reads: string[] = [];
+  /** What NetworkManager makes of a profile it is given (AddConnection2/Update2); default: stores it as given. */
+  normalize: (settings: NmSettings) => NmSettings = (s) => s;
   activation: NmActivationResult = { ok: true, state: 2 };
   private next = 1;
   private writes = 0;
@@ -21,6 +25,8 @@ export class FakeNm implements NmPort {
   /** Forget the calls so far; failWriteAt then counts from here. */
   resetCounters(): void {
     this.calls.length = 0;
+    this.reads.length = 0;
+    this.checkpointDevices.length = 0;
     this.writes = 0;
   }
 
@@ -41,6 +47,7 @@ export class FakeNm implements NmPort {
     return [...this.profiles].map(([path, settings]) => ({ path, settings: structuredClone(settings) }));
   }
   async readConnection(path: string): Promise<NmConnection> {
+    this.reads.push(path);
     const s = this.profiles.get(path);
     if (!s) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
     return { path, settings: structuredClone(s) };
@@ -50,10 +57,13 @@ export class FakeNm implements NmPort {
   async readDevices(): Promise<NmDevice[]> {
     return structuredClone(this.devices);
   }
+  async realDevicePaths(names: string[]): Promise<string[]> {
+    return this.devices.filter((d) => d.real !== false && names.includes(d.iface)).map((d) => d.path);
+  }
   async addConnection(settings: NmSettings): Promise<string> {
     this.write('AddConnection2');
     const path = this.newPath();
-    const s = structuredClone(settings);
+    const s = this.normalize(structuredClone(settings));
     s.connection = { uuid: `uuid-${path.split('/').pop()}`, ...s.connection };
     this.profiles.set(path, s);
     return path;
@@ -61,7 +71,7 @@ export class FakeNm implements NmPort {
   async updateConnection(path: string, settings: NmSettings): Promise<void> {
     this.write('Update2');
     if (!this.profiles.has(path)) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
-    this.profiles.set(path, structuredClone(settings));
+    this.profiles.set(path, this.normalize(structuredClone(settings)));
   }
   async deleteConnection(path: string): Promise<void> {
     this.write('Delete');
@@ -72,8 +82,13 @@ export class FakeNm implements NmPort {
   }
   /** Checkpoints are recorded only: NM's rollback would not restore these inactive profiles anyway. */
   readonly checkpoints: string[] = [];
-  async createCheckpoint(): Promise<string> {
+  /** The device paths of each CheckpointCreate. */
+  readonly checkpointDevices: string[][] = [];
+  async createCheckpoint(devices: string[]): Promise<string> {
     this.calls.push('CheckpointCreate');
+    // NetworkManager would checkpoint every device: nmteam must never ask for that.
+    if (devices.length === 0) throw new Error('CheckpointCreate with no devices (= every device)');
+    this.checkpointDevices.push([...devices]);
     const path = `/org/freedesktop/NetworkManager/Checkpoint/${this.checkpoints.length + 1}`;
     this.checkpoints.push(path);
     return path;

@@ -3,6 +3,7 @@ import { undoJournal } from '../../src/reconcile/undo';
 import { MemoryJournal } from '../../src/state/journal';
 import { diffTeams } from '../../src/reconcile/diff';
 import { planSteps } from '../../src/reconcile/plan';
+import { verifySpec } from '../../src/reconcile/reconcile';
 import type { Spec } from '../../src/reconcile/types';
 import { FakeNm } from '../support/fake-nm';
 import { spec, team } from '../support/builders';
@@ -17,8 +18,14 @@ async function byUuid(nm: FakeNm) {
   return Object.fromEntries((await nm.readConnections()).map((c) => [c.settings.connection?.uuid, c.settings]));
 }
 
+const dev = (iface: string, real = true) => ({ path: `/d/${iface}`, iface, deviceType: 1, state: 30, real });
+
+/** The member NICs, and the seeded teams' devices as if they were up. */
+const NICS = ['eth0', 'eth1', 'eth2', 'eth3', 'eth4', 'eth5'];
+
 async function seeded(): Promise<FakeNm> {
   const nm = new FakeNm();
+  nm.devices = [...NICS.map((n) => dev(n)), dev('team0'), dev('team1')];
   await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1', 'eth2']), team('team1', ['eth3']))), nm);
   nm.resetCounters();
   return nm;
@@ -79,7 +86,7 @@ describe('applyPlan', () => {
     const nm = await seeded();
     const before = await byUuid(nm);
     const plan = await planFor(nm, target);
-    const res = await applyPlan(plan, nm, { replan: async () => plan });
+    const res = await applyPlan(plan, nm, { verify: { observed: await nm.readConnections(), replan: () => plan } });
     expect(res.error?.code).toBe('VERIFY_MISMATCH');
     expect(res.rolledBack).toBe(true);
     expect(await byUuid(nm)).toEqual(before);
@@ -87,7 +94,8 @@ describe('applyPlan', () => {
 
   it('passes verification when the re-plan is empty, and destroys its checkpoint', async () => {
     const nm = await seeded();
-    const res = await applyPlan(await planFor(nm, target), nm, { replan: () => planFor(nm, target) });
+    const observed = await nm.readConnections();
+    const res = await applyPlan(await planFor(nm, target), nm, { verify: verifySpec(target, observed) });
     expect(res.ok).toBe(true);
     expect(nm.calls.filter((c) => c.startsWith('Checkpoint'))).toEqual(['CheckpointCreate', 'CheckpointDestroy']);
     expect(nm.checkpoints).toEqual([]);
@@ -134,25 +142,91 @@ describe('applyPlan', () => {
   });
 });
 
-describe('the checkpoint covers the realized devices the plan touches', () => {
-  const dev = (iface: string, real = true) => ({ path: `/d/${iface}`, iface, deviceType: 1, state: 30, real });
+describe('verification reads back what the run wrote, nothing else', () => {
+  it('re-reads only the written profiles (no full read) and passes', async () => {
+    const nm = await seeded();
+    const observed = await nm.readConnections();
+    const plan = await planFor(nm, target);
+    nm.resetCounters();
+    const full = jest.spyOn(nm, 'readConnections');
+    const res = await applyPlan(plan, nm, { verify: verifySpec(target, observed) });
+    expect(res.ok).toBe(true);
+    expect(full).not.toHaveBeenCalled();
+    const written = res.results.map((r) => r.path!);
+    expect(written).toHaveLength(8);
+    // Before the writes: each updated or deleted profile, read fresh; after them: every written one, once.
+    const before = res.results.filter((r) => r.outcome !== 'created').map((r) => r.path);
+    expect(nm.reads).toEqual([...before, ...written]);
+  });
 
-  it('found by name for a small plan, by one full device read for a large one', async () => {
-    for (const [members, byName] of [[['eth0', 'eth1'], true], [Array.from({ length: 20 }, (_, i) => `eth${i}`), false]] as const) {
-      const nm = new FakeNm();
-      nm.devices = [dev('team0', false), ...members.map((m) => dev(m)), dev('other')];
-      const lookups: string[][] = [];
-      const withLookup = Object.assign(Object.create(nm) as FakeNm, {
-        realDevicePaths: async (names: string[]) => {
-          lookups.push(names);
-          return nm.devices.filter((d) => d.real && names.includes(d.iface)).map((d) => d.path);
-        },
-      });
-      const created = jest.spyOn(nm, 'createCheckpoint');
-      await applyPlan(await planFor(nm, spec(team('team0', [...members]))), withLookup);
-      expect(lookups.length).toBe(byName ? 1 : 0);
-      // Never the unrealized team placeholder, never a device outside the plan.
-      expect(((created.mock.calls[0] as unknown[])[0] as string[]).sort()).toEqual(members.map((m) => `/d/${m}`).sort());
-    }
+  it('catches a profile NetworkManager normalized differently: VERIFY_MISMATCH, rolled back', async () => {
+    const nm = await seeded();
+    const before = await byUuid(nm);
+    const observed = await nm.readConnections();
+    const plan = await planFor(nm, target);
+    // NetworkManager keeps eth4's slave profile, but without its team-port config.
+    nm.normalize = (s) => (s.connection?.['interface-name'] === 'eth4' ? { ...s, 'team-port': {} } : s);
+    const res = await applyPlan(plan, nm, { verify: verifySpec(target, observed) });
+    expect(res.error?.code).toBe('VERIFY_MISMATCH');
+    expect(res.error?.message).toMatch(/team2: update-connection eth4/);
+    expect(res.rolledBack).toBe(true);
+    expect(await byUuid(nm)).toEqual(before);
+  });
+
+  it('catches a deleted profile that is still there', async () => {
+    const nm = await seeded();
+    const observed = await nm.readConnections();
+    const plan = await planFor(nm, target);
+    const stays = Object.assign(Object.create(nm) as FakeNm, { deleteConnection: async () => undefined });
+    const res = await applyPlan(plan, stays, { verify: verifySpec(target, observed) });
+    expect(res.error?.code).toBe('VERIFY_MISMATCH');
+    expect(res.error?.message).toMatch(/team1: delete-connection team1/);
+    expect(res.rolledBack).toBe(true);
+  });
+});
+
+describe('the checkpoint covers the devices whose runtime the plan can change', () => {
+  it('updated, deleted and activated interfaces; not the created ones, nor unrealized devices', async () => {
+    const nm = await seeded();
+    nm.devices.push(dev('team2', false));
+    nm.activation = { ok: false, state: 4, reason: 'device-realize-failed' }; // rather than wait for members to attach
+    await applyPlan(await planFor(nm, target, true), nm);
+    // Deleted: eth2, eth3 and team1's profiles; updated: eth0, eth1; activated: team0 and team2 with their members.
+    expect(nm.checkpointDevices[0]!.sort()).toEqual(['/d/eth0', '/d/eth1', '/d/eth2', '/d/eth3', '/d/eth4', '/d/eth5', '/d/team0', '/d/team1']);
+    nm.resetCounters();
+    // The same plan without activation: eth4 and eth5 only get new profiles, their runtime does not change.
+    await applyPlan(await planFor(nm, target), nm);
+    expect(nm.checkpointDevices[0]!.sort()).toEqual(['/d/eth0', '/d/eth1', '/d/eth2', '/d/eth3', '/d/team1']);
+  });
+
+  it('a plan that only creates profiles still takes one, over one member of the plan', async () => {
+    const nm = new FakeNm();
+    nm.devices = [dev('eth0'), dev('eth1'), dev('other')];
+    const lookups = jest.spyOn(nm, 'realDevicePaths');
+    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1']))), nm);
+    expect(res.ok).toBe(true);
+    expect(nm.checkpointDevices).toEqual([['/d/eth0']]);
+    expect(lookups.mock.calls).toEqual([[['eth0']]]); // nothing to look up for the runtime; then names one at a time
+  });
+
+  it('anchors on the first member that is a real device', async () => {
+    const nm = new FakeNm();
+    nm.devices = [dev('team0', false), dev('eth1', false), dev('eth2')];
+    await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1', 'eth2']))), nm);
+    expect(nm.checkpointDevices).toEqual([['/d/eth2']]);
+  });
+
+  it('none of the plan is a device: no checkpoint (never one over every device), a notice, and the journal still undoes a failure', async () => {
+    const nm = new FakeNm();
+    nm.devices = [dev('other'), dev('team0', false)];
+    const notices: string[] = [];
+    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1']))), nm, { onNotice: (m) => notices.push(m) });
+    expect(res.ok).toBe(true);
+    expect(nm.calls).not.toContain('CheckpointCreate');
+    expect(notices).toEqual([expect.stringMatching(/none of the plan's interfaces is a device .* no checkpoint taken, the undo journal alone covers this run/)]);
+    const again = new FakeNm();
+    again.failWriteAt = 3;
+    const failed = await applyPlan(await planFor(again, spec(team('team0', ['eth0', 'eth1']))), again);
+    expect([failed.rolledBack, failed.rollbackErrors, again.profiles.size]).toEqual([true, [], 0]);
   });
 });

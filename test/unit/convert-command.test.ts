@@ -87,6 +87,7 @@ describe('runConvert', () => {
 
   it('--from-nm --apply replaces the bond in one transaction; the next run has nothing to do', async () => {
     const nm = new FakeNm(BOND);
+    nm.devices = ['bond0', 'eth0', 'eth1'].map((iface) => ({ path: `/d/${iface}`, iface, deviceType: 1, state: 100, real: true }));
     const r = await run({ fromNm: true, apply: true, noActivate: true, detailedExitCodes: true }, nm);
     expect(r.err).toBe('');
     expect(r.code).toBe(2);
