@@ -15,13 +15,13 @@ import * as dbus from 'dbus-next';
 import { NmClient } from '../src/nm/client';
 import { IFACE, NM_BUS_NAME, NM_SETTINGS_PATH, NmBus } from '../src/nm/dbus';
 import { SignatureRegistry, settingsToDbus } from '../src/nm/variant';
-import { cliPath } from '../src/sandbox/cli';
+import { cliPath, repoRoot } from '../src/sandbox/cli';
 import { type ObservedCall, WRITE_MEMBERS, monitorCalls } from '../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../src/sandbox/sandbox';
 import { type ChildRun, type CpuSample, Runner, cpuDelta, cpuSample, median, quiesce } from './measure';
 import { addMemberNics } from './nics';
 import { measureSynthetic, type SyntheticRow } from './synthetic';
-import { measureWatch, type WatchResult } from './watch';
+import { measureWatch, unitNodeOptions, type WatchResult } from './watch';
 import { desiredProfiles, nmcliScript, portNames, specOf, specYaml, withUuids } from './workload';
 
 export interface BenchOptions {
@@ -97,6 +97,8 @@ export interface BenchResult {
   rows: Row[];
   synthetic: SyntheticRow[];
   watch: WatchResult;
+  /** Watch again as examples/nmteam-watch.service runs it (its NODE_OPTIONS), when the unit sets any. */
+  watchUnit?: WatchResult;
   targets: Target[];
 }
 
@@ -337,7 +339,13 @@ async function benchTeams(teams: number, o: BenchOptions, runner: Runner, result
       log(`[${teams} teams] watch`);
       await bed.reset();
       await apply(spec)();
-      result.watch = await measureWatch({ sb: bed.sb, client: bed.client, runner, cli: bed.cli, spec, teams, reps: Math.max(o.reps, 5) });
+      const ctx = { sb: bed.sb, client: bed.client, runner, cli: bed.cli, spec, teams, reps: Math.max(o.reps, 5) };
+      result.watch = await measureWatch(ctx);
+      const nodeOptions = unitNodeOptions(fs.readFileSync(path.join(repoRoot(), 'examples', 'nmteam-watch.service'), 'utf8'));
+      if (nodeOptions) {
+        log(`[${teams} teams] watch as the systemd unit runs it (NODE_OPTIONS=${nodeOptions})`);
+        result.watchUnit = await measureWatch({ ...ctx, nodeOptions });
+      }
     }
   } finally {
     await stop();
@@ -432,6 +440,21 @@ export function targets(r: BenchResult): Target[] {
   );
   const w = r.watch;
   add('watch reaction', 'median < 100 ms', w.available && w.reactionMs ? `${fmt(w.reactionMs.median)}` : undefined, w.available && w.reactionMs ? w.reactionMs.median < 100 : undefined);
-  add(`watch peak RSS with ${n} teams`, '< 100 MB', w.available && w.peakRssMb !== undefined ? `${w.peakRssMb.toFixed(0)} MiB` : undefined, w.available && w.peakRssMb !== undefined ? w.peakRssMb < 100 : undefined);
+  // MB as the issue says (10^6 bytes; RSS is reported in MiB elsewhere). The daemon is measured as deployed
+  // (the systemd unit's NODE_OPTIONS) when the unit sets any, and plain as well.
+  const mb = (mib: number): number => (mib * 2 ** 20) / 1e6;
+  const u = r.watchUnit;
+  const deployed = u?.available && u.peakRssMb !== undefined ? u : w.available && w.peakRssMb !== undefined ? w : undefined;
+  const plain = w.available && w.peakRssMb !== undefined ? `${mb(w.peakRssMb).toFixed(0)} MB plain` : undefined;
+  add(
+    `watch peak RSS with ${n} teams`,
+    '< 100 MB',
+    deployed?.available && deployed.peakRssMb !== undefined
+      ? deployed === u
+        ? `${mb(deployed.peakRssMb).toFixed(0)} MB as the unit runs it (NODE_OPTIONS=${u.nodeOptions}); ${plain ?? 'plain n/a'}`
+        : (plain ?? 'n/a')
+      : undefined,
+    deployed?.available && deployed.peakRssMb !== undefined ? mb(deployed.peakRssMb) < 100 : undefined,
+  );
   return out;
 }

@@ -1,5 +1,6 @@
 /** The benchmark result as Markdown tables (printed by `npm run bench`, pasted into bench/RESULTS.md). */
 import type { BenchResult, Row } from './bench';
+import type { WatchResult } from './watch';
 
 const ms = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`);
 
@@ -62,12 +63,12 @@ export function renderResult(r: BenchResult): string {
     ),
   );
   out.push('');
-  const w = r.watch;
-  out.push(
+  const watchLine = (w: WatchResult, how: string): string =>
     w.available
-      ? `watch (${w.teams} teams): reaction median ${ms(w.reactionMs.median)} (${ms(w.reactionMs.min)}–${ms(w.reactionMs.max)}, ${w.reactionMs.samples.length} edits, ${w.missed} missed), of which the reconcile itself ${ms(w.reconcileMs)} (the rest: watch's debounce); first reconcile of all teams ${ms(w.startMs)}; peak RSS ${w.peakRssMb?.toFixed(0) ?? '?'} MiB`
-      : `watch: ${w.note}`,
-  );
+      ? `watch (${w.teams} teams, ${how}): reaction median ${ms(w.reactionMs.median)} (${ms(w.reactionMs.min)}–${ms(w.reactionMs.max)}, ${w.reactionMs.samples.length} edits, ${w.missed} missed), of which the reconcile itself ${ms(w.reconcileMs)}; first reconcile of all teams ${ms(w.startMs)}; peak RSS ${w.peakRssMb?.toFixed(0) ?? '?'} MiB`
+      : `watch: ${w.note}`;
+  out.push(watchLine(r.watch, '`node dist/cli.js watch`'));
+  if (r.watchUnit) out.push('', watchLine(r.watchUnit, `as examples/nmteam-watch.service runs it: NODE_OPTIONS=${r.watchUnit.available ? r.watchUnit.nodeOptions : '?'}`));
   out.push('');
   out.push('targets (issue 6; measured, not asserted):');
   out.push('');

@@ -27,6 +27,8 @@ export type WatchResult =
       /** Start until every team's first reconcile was logged, ms. */
       startMs: number;
       peakRssMb?: number;
+      /** NODE_OPTIONS the watch process ran with (the systemd unit's), when any. */
+      nodeOptions?: string;
       note?: string;
     };
 
@@ -40,6 +42,17 @@ export interface WatchContext {
   spec: string;
   teams: number;
   reps: number;
+  /** Run watch with these NODE_OPTIONS (as examples/nmteam-watch.service does). */
+  nodeOptions?: string;
+}
+
+/**
+ * The NODE_OPTIONS the shipped systemd unit gives watch (its `Environment=NODE_OPTIONS=…` line), so the
+ * benchmark measures the daemon as deployed; undefined when the unit sets none.
+ */
+export function unitNodeOptions(unitText: string): string | undefined {
+  const m = /^Environment="?NODE_OPTIONS=([^"\n]*)"?\s*$/m.exec(unitText);
+  return m?.[1]?.trim() || undefined;
 }
 
 const NOT_BUILT: WatchResult = { available: false, note: 'n/a (watch not built: the CLI has no watch command)' };
@@ -69,7 +82,8 @@ export async function measureWatch(ctx: WatchContext): Promise<WatchResult> {
   );
 
   const t0 = performance.now();
-  const child = spawn(process.execPath, [ctx.cli, 'watch', ctx.spec, '--no-activate', '--log-format', 'json'], { env: ctx.sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = ctx.nodeOptions ? { ...ctx.sb.env, NODE_OPTIONS: ctx.nodeOptions } : ctx.sb.env;
+  const child = spawn(process.execPath, [ctx.cli, 'watch', ctx.spec, '--no-activate', '--log-format', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -123,6 +137,7 @@ export async function measureWatch(ctx: WatchContext): Promise<WatchResult> {
       missed,
       startMs,
       ...(rss !== undefined ? { peakRssMb: rss / 1024 } : {}),
+      ...(ctx.nodeOptions ? { nodeOptions: ctx.nodeOptions } : {}),
     };
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');

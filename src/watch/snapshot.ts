@@ -35,11 +35,9 @@ export class SnapshotNm implements NmPort {
 
   readonly reapplyConnection?: NmPort['reapplyConnection'];
   readonly events?: NmPort['events'];
-  readonly realDevicePaths?: NmPort['realDevicePaths'];
 
   constructor(private readonly nm: NmPort) {
     // Optional port methods pass through only when present: callers test for them.
-    if (nm.realDevicePaths) this.realDevicePaths = nm.realDevicePaths.bind(nm);
     if (nm.reapplyConnection) this.reapplyConnection = nm.reapplyConnection.bind(nm);
     if (nm.events) this.events = nm.events.bind(nm);
   }

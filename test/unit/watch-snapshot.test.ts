@@ -120,14 +120,14 @@ describe('SnapshotNm (profiles read once, then kept current from signals)', () =
     expect(pb).toBeDefined();
   });
 
-  it('passes the optional port methods through (without realDevicePaths a checkpoint reads every device)', async () => {
+  it('passes device lookups and reapply through (without them a checkpoint would read every device)', async () => {
     const fake = Object.assign(new FakeNm(), {
       realDevicePaths: jest.fn(async (names: string[]) => names.map((n) => `/dev/${n}`)),
       reapplyConnection: jest.fn(async () => ({ ok: true })),
     });
     const nm = new SnapshotNm(fake);
-    expect(await nm.realDevicePaths?.(['p1'])).toEqual(['/dev/p1']);
+    expect(await nm.realDevicePaths(['p1'])).toEqual(['/dev/p1']);
     expect(await nm.reapplyConnection?.('/d', '/p', 'u')).toEqual({ ok: true });
-    expect(new SnapshotNm(new FakeNm()).realDevicePaths).toBeUndefined();
+    expect(fake.realDevicePaths).toHaveBeenCalledWith(['p1']);
   });
 });
