@@ -10,7 +10,8 @@ function ratio(r: Row, rows: Row[]): string {
   const cold = same('cold-apply');
   if ((r.scenario === 'cold-apply' || r.scenario === 'cold-apply-no-verify') && lb) {
     const seq = same('lower-bound-sequential');
-    return `${(r.ms.median / lb.ms.median).toFixed(2)}× LB` + (seq ? ` (${(r.ms.median / seq.ms.median).toFixed(2)}× sequential LB)` : '');
+    const paired = r.pairedRatio ? `${r.pairedRatio.median.toFixed(2)}× LB paired (${r.pairedRatio.min.toFixed(2)}–${r.pairedRatio.max.toFixed(2)}); ` : '';
+    return `${paired}${(r.ms.median / lb.ms.median).toFixed(2)}× LB median` + (seq ? ` (${(r.ms.median / seq.ms.median).toFixed(2)}× sequential LB)` : '');
   }
   if (r.scenario === 'nmcli-script' && cold) return `nmcli/nmteam ${(r.ms.median / cold.ms.median).toFixed(1)}×`;
   if (r.scenario === 'lower-bound-sequential' && lb) return `${(r.ms.median / lb.ms.median).toFixed(2)}× LB`;
