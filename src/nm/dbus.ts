@@ -45,28 +45,39 @@ export class NmBus {
   private broken: ReconcileError | undefined;
   private inFlight = 0;
   private readonly queued: (() => void)[] = [];
-  /** Rejects when the connection fails, so calls in flight fail at once instead of hanging. */
-  private readonly lost: Promise<never>;
+  /**
+   * Rejecters of the calls in flight: a failed connection fails them at once instead of leaving them hanging.
+   * (Not a Promise.race against one "connection lost" promise: every race leaves a reaction on that promise,
+   * which never settles while the connection is fine, so a long-running watch would keep one per call made.)
+   */
+  private readonly inFlightRejecters = new Set<(err: ReconcileError) => void>();
 
   private constructor(
     readonly bus: dbus.MessageBus,
     private readonly timeoutMs: number,
   ) {
-    this.lost = new Promise<never>((_, reject) => {
-      // Without a listener a bad socket crashes the process; remember the failure instead.
-      const fail = (err: unknown): void => {
-        this.broken ??= new ReconcileError('NM_UNAVAILABLE', `D-Bus connection failed: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, undefined, { cause: err });
-        reject(this.broken);
-      };
-      bus.on('error', fail);
-      (bus as unknown as { _connection?: NodeJS.EventEmitter })._connection?.on('end', () => fail(new Error('the bus closed the connection')));
-    });
-    this.lost.catch(() => undefined); // handled by whoever races it
+    // Without a listener a bad socket crashes the process; remember the failure instead.
+    const fail = (err: unknown): void => {
+      this.broken ??= new ReconcileError('NM_UNAVAILABLE', `D-Bus connection failed: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, undefined, { cause: err });
+      for (const reject of [...this.inFlightRejecters]) reject(this.broken);
+    };
+    bus.on('error', fail);
+    (bus as unknown as { _connection?: NodeJS.EventEmitter })._connection?.on('end', () => fail(new Error('the bus closed the connection')));
   }
 
   /** The system bus, or the one DBUS_SYSTEM_BUS_ADDRESS names (dbus-next honours it). */
   static connect(timeoutMs = DEFAULT_CALL_TIMEOUT_MS): NmBus {
     return new NmBus(dbus.systemBus(), timeoutMs);
+  }
+
+  /** Over a bus made elsewhere (tests: a fake with `call` and events). */
+  static over(bus: dbus.MessageBus, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): NmBus {
+    return new NmBus(bus, timeoutMs);
+  }
+
+  /** Calls sent and not yet answered (failed or timed out). */
+  get pendingCalls(): number {
+    return this.inFlightRejecters.size;
   }
 
   async call(c: DbusCall, timeoutMs = this.timeoutMs): Promise<unknown[]> {
@@ -83,7 +94,7 @@ export class NmBus {
     }
   }
 
-  private async send(c: DbusCall, timeoutMs: number): Promise<unknown[]> {
+  private send(c: DbusCall, timeoutMs: number): Promise<unknown[]> {
     const msg = new dbus.Message({
       destination: c.destination ?? NM_BUS_NAME,
       path: c.path,
@@ -91,21 +102,28 @@ export class NmBus {
       member: c.member,
       ...(c.signature ? { signature: c.signature, body: c.body ?? [] } : {}),
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ReconcileError('NM_TIMEOUT', `${c.iface}.${c.member} on ${c.path} did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
+    return new Promise<unknown[]>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.inFlightRejecters.delete(lost);
+      };
+      const lost = (err: ReconcileError): void => {
+        done();
+        reject(err);
+      };
+      const timer = setTimeout(() => lost(new ReconcileError('NM_TIMEOUT', `${c.iface}.${c.member} on ${c.path} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      this.inFlightRejecters.add(lost);
+      this.bus.call(msg).then(
+        (reply) => {
+          done();
+          resolve(reply?.body ?? []);
+        },
+        (err: unknown) => {
+          done();
+          reject(translateDbusError(err, `${c.member} ${c.path}`));
+        },
       );
     });
-    try {
-      const reply = await Promise.race([this.bus.call(msg), timeout, this.lost]);
-      return reply?.body ?? [];
-    } catch (err) {
-      throw translateDbusError(err, `${c.member} ${c.path}`);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async getProperty(path: string, iface: string, name: string): Promise<unknown> {

@@ -1,0 +1,61 @@
+import { EventEmitter } from 'node:events';
+import type * as dbus from 'dbus-next';
+import { NmBus } from '../../src/nm/dbus';
+
+/** A stand-in for dbus-next's MessageBus: calls are answered (or not) by the test. */
+class FakeBus extends EventEmitter {
+  readonly answers: { resolve: (m: { body: unknown[] }) => void; reject: (e: unknown) => void; msg: dbus.Message }[] = [];
+  call(msg: dbus.Message): Promise<{ body: unknown[] }> {
+    return new Promise((resolve, reject) => this.answers.push({ resolve, reject, msg }));
+  }
+}
+const setUp = (timeoutMs = 10_000) => {
+  const fake = new FakeBus();
+  return { fake, nm: NmBus.over(fake as unknown as dbus.MessageBus, timeoutMs) };
+};
+const get = { path: '/org/freedesktop/NetworkManager/Settings/1', iface: 'org.freedesktop.NetworkManager.Settings.Connection', member: 'GetSettings' };
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('NmBus', () => {
+  it('answers calls and keeps nothing of them afterwards (a long-running watch makes millions)', async () => {
+    const { fake, nm } = setUp();
+    for (let round = 0; round < 50; round++) {
+      const calls = Array.from({ length: 20 }, () => nm.call(get));
+      await tick();
+      fake.answers.splice(0).forEach((a, i) => a.resolve({ body: [i] }));
+      expect(await Promise.all(calls)).toEqual(Array.from({ length: 20 }, (_, i) => [i]));
+    }
+    expect(nm.pendingCalls).toBe(0);
+  });
+
+  it('fails every call in flight at once when the connection fails, and later calls too', async () => {
+    const { fake, nm } = setUp();
+    const inFlight = [nm.call(get), nm.call(get)];
+    await tick();
+    fake.emit('error', new Error('socket closed'));
+    for (const c of inFlight) await expect(c).rejects.toMatchObject({ code: 'NM_UNAVAILABLE' });
+    await expect(nm.call(get)).rejects.toMatchObject({ code: 'NM_UNAVAILABLE' });
+    expect(nm.pendingCalls).toBe(0);
+  });
+
+  it('times a call out, and a late answer changes nothing', async () => {
+    const { fake, nm } = setUp(20);
+    const c = nm.call(get);
+    await expect(c).rejects.toMatchObject({ code: 'NM_TIMEOUT' });
+    fake.answers[0]!.resolve({ body: ['late'] });
+    expect(nm.pendingCalls).toBe(0);
+  });
+
+  it('keeps at most 32 calls in flight (dbus-daemon refuses more than 128 pending replies)', async () => {
+    const { fake, nm } = setUp();
+    const calls = Array.from({ length: 40 }, () => nm.call(get));
+    await tick();
+    expect(fake.answers).toHaveLength(32);
+    fake.answers.splice(0).forEach((a) => a.resolve({ body: [] }));
+    await tick();
+    await tick();
+    expect(fake.answers).toHaveLength(8);
+    fake.answers.splice(0).forEach((a) => a.resolve({ body: [] }));
+    await Promise.all(calls);
+  });
+});
