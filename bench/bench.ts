@@ -290,26 +290,36 @@ function lowerBoundRow(bed: Bed, samples: Sample[], depth: number): Row {
 }
 
 /**
- * Cold apply and the pipelined lower bound, alternating run by run (counted warm-up of nmteam first), so that
- * their ratio compares runs made under the same load: on a shared machine the lower bound alone varies ±30 %
- * within minutes.
+ * Cold apply (with and without verification) and the pipelined lower bound, alternating run by run (counted
+ * warm-ups of nmteam first), so that their ratios compare runs made under the same load: on a shared machine
+ * the lower bound alone varies ±30 % within minutes.
  */
-async function coldVsLowerBound(bed: Bed, reps: number, apply: () => Promise<ChildRun>): Promise<Row[]> {
+async function coldVsLowerBound(bed: Bed, reps: number, apply: () => Promise<ChildRun>, applyNoVerify: () => Promise<ChildRun>): Promise<Row[]> {
   const lb = new LowerBound(bed);
   try {
     await bed.reset();
     const { calls } = await bed.counted(apply);
+    await bed.reset();
+    const { calls: callsNoVerify } = await bed.counted(applyNoVerify);
     const cold: Sample[] = [];
+    const noVerify: Sample[] = [];
     const pipelined: Sample[] = [];
     for (let i = 0; i < reps; i++) {
       await bed.reset();
       cold.push(await bed.sample(apply));
+      await bed.reset();
+      noVerify.push(await bed.sample(applyNoVerify));
       pipelined.push(await lb.sample(LB_DEPTH));
     }
     const sequential: Sample[] = [];
     for (let i = 0; i < reps; i++) sequential.push(await lb.sample(1));
-    const coldRow = { ...row(bed, 'cold-apply', cold, calls), pairedRatio: stat(cold.map((c, i) => c.ms / pipelined[i]!.ms)) };
-    return [coldRow, lowerBoundRow(bed, sequential, 1), lowerBoundRow(bed, pipelined, LB_DEPTH)];
+    const paired = (xs: Sample[]): Stat => stat(xs.map((c, i) => c.ms / pipelined[i]!.ms));
+    return [
+      { ...row(bed, 'cold-apply', cold, calls), pairedRatio: paired(cold) },
+      { ...row(bed, 'cold-apply-no-verify', noVerify, callsNoVerify, '--no-verify'), pairedRatio: paired(noVerify) },
+      lowerBoundRow(bed, sequential, 1),
+      lowerBoundRow(bed, pipelined, LB_DEPTH),
+    ];
   } finally {
     lb.close();
   }
@@ -348,11 +358,10 @@ async function benchTeams(teams: number, o: BenchOptions, runner: Runner, result
     const rows = result.rows;
     const apply = (file: string) => () => bed.nmteam(['apply', file, '--no-activate']);
 
-    log(`[${teams} teams] cold apply, alternating with the AddConnection2 lower bound (pipelined), then the sequential one`);
-    const [cold, ...lowerBounds] = await coldVsLowerBound(bed, o.reps, apply(spec));
-    rows.push(cold!);
-    // What the verification (a full re-read and re-plan after the writes) costs.
-    rows.push(await scenario(bed, o.reps, 'cold-apply-no-verify', () => bed.nmteam(['apply', spec, '--no-activate', '--no-verify']), () => bed.reset(), '--no-verify'));
+    log(`[${teams} teams] cold apply with and without verification, alternating with the AddConnection2 lower bound (pipelined), then the sequential one`);
+    // With --no-verify too: what the verification (reading back every profile written, re-planning) costs.
+    const [cold, noVerify, ...lowerBounds] = await coldVsLowerBound(bed, o.reps, apply(spec), () => bed.nmteam(['apply', spec, '--no-activate', '--no-verify']));
+    rows.push(cold!, noVerify!);
     log(`[${teams} teams] no-op apply`);
     rows.push(await scenario(bed, o.reps, 'noop-apply', apply(spec)));
     log(`[${teams} teams] one-field change`);
@@ -455,11 +464,13 @@ export function targets(r: BenchResult): Target[] {
     out.push({ name, target, measured: measured ?? 'n/a', met: measured === undefined || met === undefined ? null : met });
   };
   const paired = cold?.pairedRatio;
+  const noVerify = get('cold-apply-no-verify')?.pairedRatio;
   add(
     `cold apply ${n}×4 vs AddConnection2 lower bound`,
     '≤ 1.3×',
     cold && lb && paired
-      ? `${paired.median.toFixed(2)}× (median of ${paired.samples.length} alternating pairs, ${paired.min.toFixed(2)}–${paired.max.toFixed(2)}; medians ${fmt(cold.ms.median)} vs ${fmt(lb.ms.median)})`
+      ? `${paired.median.toFixed(2)}× (median of ${paired.samples.length} alternating pairs, ${paired.min.toFixed(2)}–${paired.max.toFixed(2)}; medians ${fmt(cold.ms.median)} vs ${fmt(lb.ms.median)})` +
+        (noVerify ? `; with --no-verify ${noVerify.median.toFixed(2)}×` : '')
       : undefined,
     cold && lb && paired ? paired.median <= 1.3 : undefined,
   );

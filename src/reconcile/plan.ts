@@ -84,6 +84,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Add an `activate` step for every team whose profiles change. Default true. */
   activate?: boolean;
+  /** Compute `basedOn`. false: leave it empty (a verification re-plan looks only at the steps). Default true. */
+  hash?: boolean;
   /** Only plan for these teams (watch reconciles one team at a time). Default: all. */
   teams?: string[];
   /**
@@ -171,7 +173,8 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
   // A plan for some teams rests only on their profiles (watch plans one team per run: hashing all of them
   // every run was a fifth of its CPU at 100 teams).
   const seen = only ? new Set([...diff.profiles.flatMap((p) => (p.current && only.has(p.team) ? [p.current.path] : [])), ...diff.conflicts.filter((c) => only.has(c.team)).map((c) => c.path)]) : undefined;
-  return { basedOn: hashObserved(seen ? observed.filter((c) => seen.has(c.path)) : observed), steps, conflicts: diff.conflicts, skipped, teams: desiredTeams };
+  const basedOn = opts.hash === false ? '' : hashObserved(seen ? observed.filter((c) => seen.has(c.path)) : observed);
+  return { basedOn, steps, conflicts: diff.conflicts, skipped, teams: desiredTeams };
 }
 
 /** Stable hash over the normalized views of the team-related profiles, for stale-plan checks. */

@@ -42,7 +42,7 @@ export async function planFromSystem(nm: NmPort, spec: Spec, opts: PlanOptions =
  *   await applyPlan(plan, nm, { verify: verifySpec(spec, observed) })
  */
 export function verifySpec(spec: Spec, observed: NmConnection[], teams?: string[]): Verification {
-  return { observed, replan: (now) => planSpec(spec, now, { activate: false, ...(teams ? { teams } : {}) }) };
+  return { observed, replan: (now) => planSpec(spec, now, { activate: false, hash: false, ...(teams ? { teams } : {}) }) };
 }
 
 const NM_DEVICE_TYPE_TEAM = 15;

@@ -35,4 +35,12 @@ describe('Plan.basedOn', () => {
     expect(plan(edit(a, 'eth1'), ['team0']).basedOn).not.toBe(plan(a, ['team0']).basedOn);
     expect(plan(a, ['team0']).basedOn).not.toBe(plan(a, ['team1']).basedOn);
   });
+
+  it('is left empty when not asked for (verification re-plans look only at the steps)', () => {
+    const a = applied();
+    const o = { hash: false };
+    const p = planSteps(diffTeams(desired, a), a, [], desired.teams.map((t) => t.name), o);
+    expect(p.basedOn).toBe('');
+    expect(p.steps).toEqual(plan(a).steps);
+  });
 });
