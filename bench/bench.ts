@@ -45,6 +45,7 @@ export type Scenario =
   | 'cold-apply'
   | 'cold-apply-no-verify'
   | 'noop-apply'
+  | 'noop-apply-activate'
   | 'one-field-change'
   | 'plan-cold'
   | 'plan-noop'
@@ -364,6 +365,8 @@ async function benchTeams(teams: number, o: BenchOptions, runner: Runner, result
     rows.push(cold!, noVerify!);
     log(`[${teams} teams] no-op apply`);
     rows.push(await scenario(bed, o.reps, 'noop-apply', apply(spec)));
+    // The default mode: planning also asks which of the teams are up (their devices, by name).
+    rows.push(await scenario(bed, o.reps, 'noop-apply-activate', () => bed.nmteam(['apply', spec]), undefined, 'without --no-activate'));
     log(`[${teams} teams] one-field change`);
     rows.push(await scenario(bed, o.reps, 'one-field-change', apply(changed), async () => void (await apply(spec)()), 'primary of t0 moved'));
     await apply(spec)();
@@ -475,7 +478,13 @@ export function targets(r: BenchResult): Target[] {
     cold && lb && paired ? paired.median <= 1.3 : undefined,
   );
   add(`cold apply ${n}×4 vs nmcli script`, '≥ 10× faster', cold && nmcli ? `${(nmcli.ms.median / cold.ms.median).toFixed(1)}× (${fmt(nmcli.ms.median)} vs ${fmt(cold.ms.median)})` : undefined, cold && nmcli ? nmcli.ms.median >= 10 * cold.ms.median : undefined);
-  add(`no-op apply ${n}×4`, '< 0.5 s end to end, 0 writes', noop ? `${fmt(noop.ms.median)}, ${noop.writes ?? '?'} writes` : undefined, noop ? noop.ms.median < 500 && noop.writes === 0 : undefined);
+  const noopActivate = get('noop-apply-activate');
+  add(
+    `no-op apply ${n}×4`,
+    '< 0.5 s end to end, 0 writes',
+    noop ? `${fmt(noop.ms.median)}, ${noop.writes ?? '?'} writes` + (noopActivate ? `; without --no-activate ${fmt(noopActivate.ms.median)}, ${noopActivate.writes ?? '?'} writes` : '') : undefined,
+    noop ? [noop, noopActivate].every((x) => !x || (x.ms.median < 500 && x.writes === 0)) : undefined,
+  );
   const profileWrites = change ? Object.entries(change.callsByMember ?? {}).filter(([m]) => WRITE_MEMBERS.has(m) && !m.startsWith('Checkpoint')).reduce((s, [, k]) => s + k, 0) : undefined;
   add(
     `one-field change in the ${n}-team file`,

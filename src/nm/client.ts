@@ -45,6 +45,12 @@ function writeFlags(opts?: NmWriteOptions): number {
 }
 
 /** NmPort over D-Bus. Create with `await NmClient.connect()`, end with `close()`. */
+/** A device that went away between its lookup and its read: as if never found. */
+const notFoundAsUndefined = (err: unknown): undefined => {
+  if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined;
+  throw err;
+};
+
 export class NmClient implements NmPort {
   private readonly reg = new SignatureRegistry();
   private readonly acWaiters = new Map<string, (state: number, reason: number) => void>();
@@ -89,42 +95,54 @@ export class NmClient implements NmPort {
     return { path, settings, signatures: this.reg.signaturesOf(settings) };
   }
 
+  /** GetDeviceByIpIface; undefined when no device has that name. */
+  private async deviceByName(name: string): Promise<string | undefined> {
+    try {
+      const [path] = await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDeviceByIpIface', signature: 's', body: [name] });
+      return String(path);
+    } catch (err) {
+      if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined; // no such device
+      throw err;
+    }
+  }
+
   async realDevicePaths(names: string[]): Promise<string[]> {
     const found = await Promise.all(
       names.map(async (name) => {
-        try {
-          const [path] = await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDeviceByIpIface', signature: 's', body: [name] });
-          // An unrealized device (a team profile's placeholder) cannot be checkpointed.
-          return (await this.nm.getProperty(String(path), IFACE.device, 'Real')) === false ? undefined : String(path);
-        } catch (err) {
-          if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined; // no such device
-          throw err;
-        }
+        const path = await this.deviceByName(name);
+        // An unrealized device (a team profile's placeholder) cannot be checkpointed.
+        return path && (await this.nm.getProperty(path, IFACE.device, 'Real')) !== false ? path : undefined;
       }),
     );
     return found.filter((p): p is string => p !== undefined);
   }
 
+  async readDevicesNamed(names: string[]): Promise<NmDevice[]> {
+    const paths = await Promise.all(names.map((n) => this.deviceByName(n)));
+    const devices = await Promise.all(paths.map((p) => (p ? this.readDevice(p).catch(notFoundAsUndefined) : undefined)));
+    return devices.filter((d): d is NmDevice => d !== undefined);
+  }
+
   async readDevices(): Promise<NmDevice[]> {
     const [paths] = (await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDevices' })) as [string[]];
-    return Promise.all(
-      paths.map(async (path) => {
-        const p = unwrapProps(await this.nm.getAllProperties(path, IFACE.device));
-        const udi = String(p.Udi ?? '');
-        const physical = udi.startsWith('/sys/devices/') && !udi.startsWith('/sys/devices/virtual/');
-        return {
-          path,
-          iface: String(p.Interface),
-          deviceType: Number(p.DeviceType),
-          state: Number(p.State),
-          real: p.Real !== false,
-          hwAddress: typeof p.HwAddress === 'string' ? p.HwAddress : undefined,
-          // Carrier matters only for numbering physical NICs (nicN): no extra round trip per virtual device.
-          carrier: physical ? await this.nm.getProperty(path, `${IFACE.device}.Wired`, 'Carrier').then(Boolean, () => undefined) : undefined,
-          physical,
-        };
-      }),
-    );
+    return Promise.all(paths.map((path) => this.readDevice(path)));
+  }
+
+  private async readDevice(path: string): Promise<NmDevice> {
+    const p = unwrapProps(await this.nm.getAllProperties(path, IFACE.device));
+    const udi = String(p.Udi ?? '');
+    const physical = udi.startsWith('/sys/devices/') && !udi.startsWith('/sys/devices/virtual/');
+    return {
+      path,
+      iface: String(p.Interface),
+      deviceType: Number(p.DeviceType),
+      state: Number(p.State),
+      real: p.Real !== false,
+      hwAddress: typeof p.HwAddress === 'string' ? p.HwAddress : undefined,
+      // Carrier matters only for numbering physical NICs (nicN): no extra round trip per virtual device.
+      carrier: physical ? await this.nm.getProperty(path, `${IFACE.device}.Wired`, 'Carrier').then(Boolean, () => undefined) : undefined,
+      physical,
+    };
   }
 
   async addConnection(settings: NmSettings, opts?: NmWriteOptions): Promise<string> {

@@ -13,6 +13,12 @@ export interface NmPort {
   readConnections(): Promise<NmConnection[]>;
   readDevices(): Promise<NmDevice[]>;
   /**
+   * The devices with these interface names (GetDeviceByIpIface each, then their properties): what
+   * planning, settling and watch need about a few teams without reading every device on the host.
+   * Names without a device are left out.
+   */
+  readDevicesNamed(names: string[]): Promise<NmDevice[]>;
+  /**
    * Object paths of the realized devices with these interface names (GetDeviceByIpIface); a name with
    * no device, or only an unrealized one, has none. Costs per name, not per device on the host.
    */

@@ -17,7 +17,7 @@ export function planSpec(spec: Spec, observed: NmConnection[], opts: PlanOptions
 export async function observeAndPlan(nm: NmPort, spec: Spec, opts: PlanOptions = {}): Promise<{ plan: Plan; observed: NmConnection[] }> {
   const observed = await nm.readConnections();
   // Which teams are up decides between activate, reapply and port-only activation.
-  const active = opts.active ?? (opts.activate === false ? [] : await activeTeams(nm));
+  const active = opts.active ?? (opts.activate === false ? [] : await activeTeams(nm, spec.teams.map((t) => t.name)));
   return { plan: planSpec(spec, observed, { ...opts, active }), observed };
 }
 
@@ -48,9 +48,9 @@ export function verifySpec(spec: Spec, observed: NmConnection[], teams?: string[
 const NM_DEVICE_TYPE_TEAM = 15;
 const NM_DEVICE_STATE_ACTIVATED = 100;
 
-/** Interface names of the team devices NetworkManager has activated. */
-export async function activeTeams(nm: NmPort): Promise<string[]> {
-  const devices = await nm.readDevices();
+/** Which of these teams NetworkManager has activated (their devices only: not every device on the host). */
+export async function activeTeams(nm: NmPort, teams: string[]): Promise<string[]> {
+  const devices = await nm.readDevicesNamed(teams);
   return devices.filter((d) => d.deviceType === NM_DEVICE_TYPE_TEAM && d.state === NM_DEVICE_STATE_ACTIVATED).map((d) => d.iface);
 }
 

@@ -32,7 +32,7 @@ export interface SettleOptions {
 export async function settlePorts(nm: NmPort, team: string, ports: string[], o: SettleOptions): Promise<Record<string, string>> {
   const deadline = Date.now() + o.timeoutMs;
   for (;;) {
-    const devices = await nm.readDevices();
+    const devices = await nm.readDevicesNamed([team, ...ports]);
     const byName = new Map<string, NmDevice>(devices.filter((d) => d.real !== false).map((d) => [d.iface, d]));
     if (!byName.has(team)) return {};
     const states = Object.fromEntries(ports.map((p) => [p, byName.has(p) ? stateName(byName.get(p)!.state) : 'missing']));

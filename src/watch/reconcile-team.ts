@@ -157,7 +157,7 @@ async function reconcileLocked(nm: NmPort, spec: Spec, team: string, opts: Recon
 }
 
 async function reactivate(nm: NmPort, spec: Spec, team: string, plan: Plan, observed: NmConnection[], report: TeamReport, opts: ReconcileTeamOptions): Promise<void> {
-  const need = activationNeed(spec.teams.find((t) => t.name === team), plan, observed, await nm.readDevices());
+  const need = activationNeed(spec.teams.find((t) => t.name === team), plan, observed, await nm.readDevicesNamed([team]));
   switch (need.op) {
     case 'none':
       return;

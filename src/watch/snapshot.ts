@@ -150,6 +150,7 @@ export class SnapshotNm implements NmPort {
 
   version = (): Promise<string> => this.nm.version();
   readDevices: NmPort['readDevices'] = () => this.nm.readDevices();
+  readDevicesNamed: NmPort['readDevicesNamed'] = (names) => this.nm.readDevicesNamed(names);
   realDevicePaths = (names: string[]): Promise<string[]> => this.nm.realDevicePaths(names);
   readConnection = (path: string): Promise<NmConnection> => this.nm.readConnection(path);
   findConnection = (uuid: string): Promise<string | undefined> => this.nm.findConnection(uuid);

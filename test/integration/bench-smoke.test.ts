@@ -14,7 +14,7 @@ it('npm run bench -- --teams 2 --reps 1 produces a complete result', async () =>
 
   const scenarios = r.rows.map((x) => x.scenario).sort();
   expect(scenarios).toEqual(
-    ['cold-apply', 'cold-apply-no-verify', 'noop-apply', 'one-field-change', 'plan-cold', 'plan-noop', 'show', 'nmcli-script', 'lower-bound-sequential', 'lower-bound-pipelined'].sort(),
+    ['cold-apply', 'cold-apply-no-verify', 'noop-apply', 'noop-apply-activate', 'one-field-change', 'plan-cold', 'plan-noop', 'show', 'nmcli-script', 'lower-bound-sequential', 'lower-bound-pipelined'].sort(),
   );
   for (const row of r.rows) {
     expect([row.scenario, row.teams, row.profiles]).toEqual([row.scenario, 2, 10]);
@@ -24,6 +24,8 @@ it('npm run bench -- --teams 2 --reps 1 produces a complete result', async () =>
   const get = (s: string) => r.rows.find((x) => x.scenario === s)!;
   expect(get('cold-apply').callsByMember?.AddConnection2).toBe(10);
   expect(get('noop-apply').writes).toBe(0);
+  expect(get('noop-apply-activate').writes).toBe(0);
+  expect(get('noop-apply-activate').callsByMember?.GetDevices).toBeUndefined(); // teams looked up by name
   expect(get('one-field-change').callsByMember?.Update2).toBe(2);
   expect(get('cold-apply').peakRssMb).toBeGreaterThan(0);
 

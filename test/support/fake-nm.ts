@@ -57,6 +57,10 @@ export class FakeNm implements NmPort {
   async readDevices(): Promise<NmDevice[]> {
     return structuredClone(this.devices);
   }
+  /** As GetDeviceByIpIface finds them: realized devices only. */
+  async readDevicesNamed(names: string[]): Promise<NmDevice[]> {
+    return structuredClone(this.devices.filter((d) => d.real !== false && names.includes(d.iface)));
+  }
   async realDevicePaths(names: string[]): Promise<string[]> {
     return this.devices.filter((d) => d.real !== false && names.includes(d.iface)).map((d) => d.path);
   }

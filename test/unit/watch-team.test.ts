@@ -99,6 +99,17 @@ describe('reconcileTeam', () => {
     expect(nm.calls).toEqual(['ActivateConnection']);
   });
 
+  it('looks only at its own team device (not every device on the host) to decide', async () => {
+    const nm = await seeded();
+    nm.devices = [{ path: '/d/team0', iface: 'team0', deviceType: 15, state: 100, real: true }];
+    const all = jest.spyOn(nm, 'readDevices');
+    const named = jest.spyOn(nm, 'readDevicesNamed');
+    const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
+    expect(r).toMatchObject({ ok: true, changed: [], drift: [] });
+    expect(all).not.toHaveBeenCalled();
+    expect(named.mock.calls).toEqual([[['team0']]]);
+  });
+
   it('a failed reactivation is a failed run (backoff), not a thrown error', async () => {
     const nm = await seeded();
     nm.activation = { ok: false, reason: 'Operation not supported' };
