@@ -1,5 +1,5 @@
 import type { Message, Variant } from 'dbus-next';
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError, undefinedIfNotFound } from '../reconcile/errors';
 import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
 import type { NmEvent } from './events';
@@ -45,12 +45,6 @@ function writeFlags(opts?: NmWriteOptions): number {
 }
 
 /** NmPort over D-Bus. Create with `await NmClient.connect()`, end with `close()`. */
-/** A device that went away between its lookup and its read: as if never found. */
-const notFoundAsUndefined = (err: unknown): undefined => {
-  if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined;
-  throw err;
-};
-
 export class NmClient implements NmPort {
   private readonly reg = new SignatureRegistry();
   private readonly acWaiters = new Map<string, (state: number, reason: number) => void>();
@@ -78,14 +72,7 @@ export class NmClient implements NmPort {
   async readConnections(): Promise<NmConnection[]> {
     const [paths] = (await this.nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'ListConnections' })) as [string[]];
     // Pipelined on one socket; a profile deleted meanwhile is simply skipped.
-    const read = await Promise.all(
-      paths.map((p) =>
-        this.readConnection(p).catch((err: unknown) => {
-          if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined;
-          throw err;
-        }),
-      ),
-    );
+    const read = await Promise.all(paths.map((p) => this.readConnection(p).catch(undefinedIfNotFound)));
     return read.filter((c): c is NmConnection => c !== undefined);
   }
 
@@ -97,13 +84,8 @@ export class NmClient implements NmPort {
 
   /** GetDeviceByIpIface; undefined when no device has that name. */
   private async deviceByName(name: string): Promise<string | undefined> {
-    try {
-      const [path] = await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDeviceByIpIface', signature: 's', body: [name] });
-      return String(path);
-    } catch (err) {
-      if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined; // no such device
-      throw err;
-    }
+    const reply = await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDeviceByIpIface', signature: 's', body: [name] }).catch(undefinedIfNotFound);
+    return reply ? String(reply[0]) : undefined;
   }
 
   async realDevicePaths(names: string[]): Promise<string[]> {
@@ -119,7 +101,7 @@ export class NmClient implements NmPort {
 
   async readDevicesNamed(names: string[]): Promise<NmDevice[]> {
     const paths = await Promise.all(names.map((n) => this.deviceByName(n)));
-    const devices = await Promise.all(paths.map((p) => (p ? this.readDevice(p).catch(notFoundAsUndefined) : undefined)));
+    const devices = await Promise.all(paths.map((p) => (p ? this.readDevice(p).catch(undefinedIfNotFound) : undefined)));
     return devices.filter((d): d is NmDevice => d !== undefined);
   }
 

@@ -4,7 +4,7 @@ import type { NmPort } from '../nm/port';
 import { isOwned, mergeOwned } from '../nm/settings/team';
 import type { NmConnection, NmWriteOptions } from '../nm/types';
 import { type JournalEntry, type JournalState, type JournalStore, MemoryJournal } from '../state/journal';
-import { ReconcileError } from './errors';
+import { ReconcileError, undefinedIfNotFound } from './errors';
 import type { ActivateStep, Plan, Step } from './plan';
 import { undoJournal } from './undo';
 import { settlePorts } from '../runtime/settle';
@@ -337,14 +337,7 @@ async function takeCheckpoint(nm: NmPort, plan: Plan, opts: ApplyOptions): Promi
 
 /** Fresh reads of these profiles; a profile that is gone is left out. */
 async function readBack(nm: NmPort, paths: string[]): Promise<NmConnection[]> {
-  const read = await Promise.all(
-    paths.map((p) =>
-      nm.readConnection(p).catch((err: unknown) => {
-        if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined;
-        throw err;
-      }),
-    ),
-  );
+  const read = await Promise.all(paths.map((p) => nm.readConnection(p).catch(undefinedIfNotFound)));
   return read.filter((c): c is NmConnection => c !== undefined);
 }
 

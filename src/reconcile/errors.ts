@@ -101,3 +101,15 @@ export class ReconcileErrors extends Error {
     super(errors.map((e) => e.format()).join('\n'));
   }
 }
+
+/**
+ * For reads where a vanished object is an answer (a profile deleted meanwhile, a device that is not there):
+ * NM_NOT_FOUND becomes undefined, anything else is rethrown.
+ *
+ * @example
+ *   const c = await nm.readConnection(path).catch(undefinedIfNotFound)   // NmConnection | undefined
+ */
+export function undefinedIfNotFound(err: unknown): undefined {
+  if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined;
+  throw err;
+}

@@ -1,7 +1,7 @@
 import type { NmEvent } from '../nm/events';
 import type { NmPort } from '../nm/port';
 import type { NmConnection, NmSettings, NmWriteOptions } from '../nm/types';
-import { ReconcileError } from '../reconcile/errors';
+import { undefinedIfNotFound } from '../reconcile/errors';
 
 /**
  * Watch's copy of NetworkManager's profiles, kept current by NM's own
@@ -99,14 +99,7 @@ export class SnapshotNm implements NmPort {
     this.lastRefreshReads = paths.length;
     const profiles = this.profiles;
     try {
-      const fresh = await Promise.all(
-        paths.map((path) =>
-          this.nm.readConnection(path).catch((err: unknown) => {
-            if (err instanceof ReconcileError && err.code === 'NM_NOT_FOUND') return undefined; // removed
-            throw err;
-          }),
-        ),
-      );
+      const fresh = await Promise.all(paths.map((path) => this.nm.readConnection(path).catch(undefinedIfNotFound))); // undefined: removed
       if (generation !== this.generation) return this.fullRead();
       this.list = undefined;
       paths.forEach((path, i) => {

@@ -10,7 +10,7 @@ export interface CorpusDoc {
 }
 
 /** mulberry32: tiny, seedable, good enough to pick mutations. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

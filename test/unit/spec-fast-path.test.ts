@@ -10,7 +10,7 @@ import { specYaml } from '../../bench/workload';
 import type { ReconcileError } from '../../src/reconcile/errors';
 import { DECLINE, fastLoad } from '../../src/spec/fast-yaml';
 import { parseSpec, type ParseOptions, type ParseResult } from '../../src/spec/parse';
-import { corpus, VALID } from '../support/corpus';
+import { corpus, rng, VALID } from '../support/corpus';
 
 const ROOT = join(__dirname, '..', '..');
 const filesIn = (dir: string): { name: string; text: string }[] =>
@@ -36,17 +36,6 @@ function expectSameAsFullPath(text: string, opts: ParseOptions = {}): ParseResul
     expect(fast.errors.map(errorFields)).toEqual(full.errors.map(errorFields));
   } else expect({ fastOk: fast.ok }).toEqual({ fastOk: full.ok });
   return fast;
-}
-
-/** mulberry32, as in test/support/corpus.ts: the same mutants every run. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const JUNK = ['-\n', '\n  - ', ' a: b', '\n    ', '{', '}', '[', ']', ':', '"', "'", ',', '#', ' #', '- ', ': ', '\n', ' ', '`', '---', '\\',
