@@ -1,4 +1,4 @@
-import { defer, EMPTY, filter, from, lastValueFrom, map, merge, mergeMap, Observable, of, share, take, tap, timer } from 'rxjs';
+import { catchError, defer, EMPTY, exhaustMap, filter, from, interval, lastValueFrom, map, merge, mergeMap, Observable, of, share, take, tap, timer } from 'rxjs';
 import { EXIT } from '../exit-codes';
 import type { NmEvent } from '../nm/events';
 import { NmClient } from '../nm/client';
@@ -33,6 +33,8 @@ export interface WatchOpts {
   mapping?: string;
   /** Each D-Bus call's timeout and the bound on activations, seconds. */
   timeout: number;
+  /** Re-read every profile this often (seconds), as insurance against a lost signal; 0 or omitted: never. */
+  resync?: number;
   /** Debounce: quiet time per team before a run, and the most a run waits during a burst. */
   quietMs?: number;
   maxWaitMs?: number;
@@ -118,7 +120,7 @@ class WatchSession {
     this.log.event('start', `nmteam: watching ${this.file}: ${spec.teams.length} team(s)${o.activate ? '' : ', --no-activate'}`, { file: this.file, teams: spec.teams.map((x) => x.name), activate: o.activate });
     const loop$ = watchLoop({
       // NM's signals first: their match rules go out before the first run's full read does.
-      requests$: merge(this.nmRequests(), this.fileRequests(), of<KeyRequest>({ key: ALL })),
+      requests$: merge(this.nmRequests(), this.fileRequests(), this.resyncRequests(), of<KeyRequest>({ key: ALL })),
       stop$: this.signals$.pipe(
         filter((s) => s === 'SIGTERM' || s === 'SIGINT'),
         take(1),
@@ -165,6 +167,29 @@ class WatchSession {
       return ev.type === 'nm-appeared' ? timer(settleMs).pipe(mergeMap(() => keys)) : keys;
     };
     return (this.nm.events?.() ?? EMPTY).pipe(mergeMap(onEvent));
+  }
+
+  /**
+   * Every `--resync` seconds: read every profile again and compare with the copy kept from signals. Silent when
+   * they agree; a difference NetworkManager did not announce is logged and its teams reconciled.
+   */
+  private resyncRequests(): Observable<KeyRequest> {
+    const every = (this.o.resync ?? 0) * 1000;
+    if (every <= 0) return EMPTY;
+    return interval(every).pipe(
+      exhaustMap(() => from(this.resyncOnce()).pipe(catchError(() => EMPTY))), // a failed read drops the copy: the next run reads all
+      mergeMap((keys) => keys),
+    );
+  }
+
+  private async resyncOnce(): Promise<KeyRequest[]> {
+    const missed = await this.nm.resync();
+    if (missed.length === 0) return [];
+    const before = missed.map((p) => this.index.teamOfPath(p));
+    this.learn(await this.nm.readConnections());
+    const teams = [...new Set([...before, ...missed.map((p) => this.index.teamOfPath(p))].filter((t): t is string => t !== undefined))];
+    this.log.event('resync', `nmteam: resync: ${missed.length} profile(s) changed without NetworkManager announcing it${teams.length ? `; reconciling ${teams.join(', ')}` : ''}`, { paths: missed, teams });
+    return teams.map((key) => ({ key }));
   }
 
   /** Desired-file changes and SIGHUP → reload → every team, backoff reset. One reload at a time. */

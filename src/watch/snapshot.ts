@@ -30,8 +30,8 @@ export class SnapshotNm implements NmPort {
   private readonly dirty = new Set<string>();
   /** Bumped by invalidate(): a read that started before it must not fill the copy. */
   private generation = 0;
-  /** The read in progress, shared by concurrent callers. */
-  private syncing: Promise<Map<string, NmConnection>> | undefined;
+  /** The read in progress (a refresh or a resync); others wait for it. */
+  private syncing: Promise<unknown> | undefined;
 
   readonly reapplyConnection?: NmPort['reapplyConnection'];
   readonly events?: NmPort['events'];
@@ -125,6 +125,45 @@ export class SnapshotNm implements NmPort {
       this.list = undefined;
     }
     return profiles;
+  }
+
+  /**
+   * Insurance against a signal lost on the way: read every profile again, adopt the read, and return the paths
+   * that differed from the copy without NetworkManager having announced them (added, removed or changed). Paths
+   * already marked by a signal are not reported (their change is known and will be read anyway).
+   *
+   * @example
+   *   const missed = await snapshot.resync()   // [] when the copy was current
+   */
+  async resync(): Promise<string[]> {
+    while (this.syncing) await this.syncing.catch(() => undefined);
+    if (!this.profiles) return []; // nothing held: the next use reads everything anyway
+    // In the sync slot: a refresh meanwhile would update paths this read may already have read older.
+    const run = this.compareWithFullRead(this.profiles);
+    const slot = (this.syncing = run.then(
+      () => undefined,
+      () => undefined, // the caller sees the failure through `run`
+    ));
+    try {
+      return await run;
+    } finally {
+      if (this.syncing === slot) this.syncing = undefined;
+    }
+  }
+
+  private async compareWithFullRead(before: Map<string, NmConnection>): Promise<string[]> {
+    const generation = this.generation;
+    const all = await this.nm.readConnections();
+    if (generation !== this.generation) return []; // dropped meanwhile: the next use reads everything
+    const now = new Map(all.map((c) => [c.path, c]));
+    const same = (a: NmConnection, b: NmConnection): boolean => JSON.stringify(a.settings) === JSON.stringify(b.settings);
+    const missed = [
+      ...[...now].filter(([path, c]) => !before.has(path) || !same(before.get(path)!, c)).map(([path]) => path),
+      ...[...before.keys()].filter((path) => !now.has(path)),
+    ].filter((path) => !this.dirty.has(path)); // announced before or during the read: known, read again anyway
+    this.profiles = new Map(all.map((c) => [c.path, deepFreeze(c)]));
+    this.list = undefined;
+    return missed;
   }
 
   /** Our own write to `path`: read it again before the next use (its signal may come later than that). */

@@ -4,13 +4,13 @@
  * asserted), a storm of edits makes a bounded number of reconciles, the
  * watcher's own writes do not feed back, and it survives an NM restart.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NmClient } from '../../src/nm/client';
 import type { NmConnection } from '../../src/nm/types';
-import { cliPath, repoRoot } from '../../src/sandbox/cli';
+import { cliPath } from '../../src/sandbox/cli';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { sleep } from '../../src/sandbox/proc';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
@@ -31,9 +31,7 @@ class Watcher {
   stderr = '';
 
   constructor(sb: Sandbox, file: string, extra: string[] = []) {
-    const args = cliHasWatch()
-      ? [cliPath(), 'watch', file, '--no-activate', '--log-format', 'json', ...extra]
-      : ['-e', ENTRY, file, ...extra];
+    const args = [cliPath(), 'watch', file, '--no-activate', '--log-format', 'json', ...extra];
     this.child = spawn('setpriv', ['--pdeathsig', 'TERM', process.execPath, ...args], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout!.on('data', (b: Buffer) => {
@@ -75,16 +73,6 @@ class Watcher {
   exited(): Promise<number> {
     return this.exit;
   }
-}
-
-// Before the lead wires `watch` into cli.ts, run the command body directly.
-const ENTRY = `const { runWatch } = require(${JSON.stringify(path.join(repoRoot(), 'dist', 'commands', 'watch.js'))});
-const [file, ...flags] = process.argv.slice(1);
-runWatch(file, { activate: false, once: flags.includes('--once'), logFormat: 'json', timeout: 10 }, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) })
-  .then((code) => { process.exitCode = code; }, (err) => { console.error(err); process.exitCode = 1; });`;
-let hasWatch: boolean | undefined;
-function cliHasWatch(): boolean {
-  return (hasWatch ??= /^\s+watch\b/m.test(spawnSync(process.execPath, [cliPath(), '--help'], { encoding: 'utf8' }).stdout));
 }
 
 let sb: Sandbox;
@@ -242,6 +230,25 @@ it('after convergence: 5 s of silence with zero writes', async () => {
   expect(mon.writes()).toEqual([]);
   await mon.stop();
   expect(watcher.lines.slice(from)).toEqual([]);
+});
+
+it('--resync re-reads every profile now and then, and stays silent when nothing went unannounced', async () => {
+  const mon = await monitorCalls(sb);
+  const second = new Watcher(sb, file, ['--resync', '1']);
+  try {
+    await second.waitFor('its first pass', () => second.reconciles().length >= 1);
+    await second.quiet(4500);
+    const calls = mon.calls();
+    const own = new Set(calls.filter((c) => c.member === 'ListConnections').map((c) => c.sender));
+    // Its first read, then one full read a second: each resync compared and found nothing.
+    expect(Math.max(...[...own].map((s) => calls.filter((c) => c.sender === s && c.member === 'ListConnections').length))).toBeGreaterThanOrEqual(4);
+    expect(mon.writes()).toEqual([]);
+    expect(second.lines.filter((l) => l.event === 'resync')).toEqual([]);
+  } finally {
+    await mon.stop();
+    second.signal('SIGTERM');
+    expect(await second.exited()).toBe(0);
+  }
 });
 
 it('survives a NetworkManager restart and corrects drift made after it', async () => {
