@@ -91,8 +91,8 @@ function findConflicts(spec: Spec, observed: NmConnection[]): Conflict[] {
 
 /**
  * Pure: (desired spec, observed profiles) → one MergedProfile for every
- * profile that is desired or owned (of the teams in `only`, when given). Profiles nmteam does not own never appear,
- * except as conflicts.
+ * profile that is desired or owned (of the teams in `only`, when given).
+ * Profiles nmteam does not own never appear, except as conflicts.
  *
  * @example
  *   const { profiles } = diffTeams(spec, await nm.readConnections())
@@ -100,34 +100,32 @@ function findConflicts(spec: Spec, observed: NmConnection[]): Conflict[] {
  */
 export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlySet<string>): Diff {
   const { byKey, extra } = indexOwned(observed);
-  const all: MergedProfile[] = [];
-  // `only`: compare just these teams' profiles (watch runs one team at a time); the indexing above
-  // stays global, so which profile belongs where is decided exactly as for the whole spec.
-  const profiles = { push: (p: MergedProfile | undefined): void => void (p && all.push(p)) };
+  // `only`: compare just these teams' profiles (watch runs one team at a time). Every desired profile is
+  // still taken out of the index, so which owned profile is left over (deleted) is decided as for the whole spec.
   const wanted = (team: string): boolean => !only || only.has(team);
-  const mergeIf = (team: string, kind: ProfileKind, ifname: string, desired: () => NmSettings, current?: NmConnection): MergedProfile | undefined =>
-    wanted(team) ? merge(team, kind, ifname, desired(), current) : undefined;
+  const profiles: MergedProfile[] = [];
   const take = (kind: ProfileKind, ifname: string): NmConnection | undefined => {
     const c = byKey.get(key(kind, ifname));
     byKey.delete(key(kind, ifname));
     return c;
   };
-  for (const team of spec.teams) profiles.push(mergeIf(team.name, 'team', team.name, () => teamSettings(team), take('team', team.name)));
+  for (const team of spec.teams) {
+    const current = take('team', team.name);
+    if (wanted(team.name)) profiles.push(merge(team.name, 'team', team.name, teamSettings(team), current));
+  }
   for (const team of spec.teams) {
     for (const port of team.ports) {
-      profiles.push(mergeIf(team.name, 'port', port.name, () => portSettings(team, port), take('port', port.name)));
+      const current = take('port', port.name);
+      if (wanted(team.name)) profiles.push(merge(team.name, 'port', port.name, portSettings(team, port), current));
     }
   }
-  const gone = (c: NmConnection, reason: string): MergedProfile | undefined => {
+  const gone = (c: NmConnection, reason: string): void => {
     const kind = profileKind(c.settings)!;
     const team = kind === 'team' ? ifaceName(c.settings)! : String(c.settings.connection?.master ?? '');
-    return wanted(team) ? { ...merge(team, kind, ifaceName(c.settings)!, undefined, c), deleteReason: reason } : undefined;
+    if (wanted(team)) profiles.push({ ...merge(team, kind, ifaceName(c.settings)!, undefined, c), deleteReason: reason });
   };
-  for (const c of byKey.values()) {
-    const what = profileKind(c.settings) === 'team' ? 'team' : 'member';
-    profiles.push(gone(c, `${what} no longer in the desired state`));
-  }
-  for (const c of extra) profiles.push(gone(c, 'duplicate of another owned profile for the same interface'));
+  for (const c of byKey.values()) gone(c, `${profileKind(c.settings) === 'team' ? 'team' : 'member'} no longer in the desired state`);
+  for (const c of extra) gone(c, 'duplicate of another owned profile for the same interface');
   const conflicts = findConflicts(spec, observed);
-  return { profiles: all, conflicts: only ? conflicts.filter((c) => only.has(c.team)) : conflicts };
+  return { profiles, conflicts: only ? conflicts.filter((c) => only.has(c.team)) : conflicts };
 }

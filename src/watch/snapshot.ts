@@ -73,9 +73,6 @@ export class SnapshotNm implements NmPort {
     }
   }
 
-  /** How many profiles the last refresh read one by one (for logs and tests). */
-  lastRefreshReads = 0;
-
   async readConnections(): Promise<NmConnection[]> {
     // One sync at a time; a caller arriving meanwhile waits for it and then syncs what is left.
     while (this.syncing) await this.syncing.catch(() => undefined);
@@ -96,7 +93,6 @@ export class SnapshotNm implements NmPort {
     if (!this.profiles) return this.fullRead();
     const paths = [...this.dirty];
     this.dirty.clear();
-    this.lastRefreshReads = paths.length;
     const profiles = this.profiles;
     try {
       const fresh = await Promise.all(paths.map((path) => this.nm.readConnection(path).catch(undefinedIfNotFound))); // undefined: removed

@@ -62,7 +62,7 @@ export class FakeNm implements NmPort {
     return structuredClone(this.devices.filter((d) => d.real !== false && names.includes(d.iface)));
   }
   async realDevicePaths(names: string[]): Promise<string[]> {
-    return this.devices.filter((d) => d.real !== false && names.includes(d.iface)).map((d) => d.path);
+    return (await this.readDevicesNamed(names)).map((d) => d.path);
   }
   async addConnection(settings: NmSettings): Promise<string> {
     this.write('AddConnection2');
