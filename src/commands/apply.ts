@@ -30,7 +30,8 @@ function planJson(plan: Plan, result?: ApplyResult): string {
   if (result) {
     body.results = result.results.map((r) => ({
       op: r.step.op, team: r.step.team, ...(r.step.op === 'activate' && r.step.port ? { port: r.step.port } : {}),
-      outcome: r.outcome, path: r.path, ...(r.ports ? { ports: r.ports } : {}), error: r.error?.toJSON(),
+      outcome: r.outcome, path: r.path, ...(r.ports ? { ports: r.ports } : {}),
+      ...(r.reattached ? { reattached: r.reattached } : {}), error: r.error?.toJSON(),
     }));
     body.ok = result.ok;
     body.rolledBack = result.rolledBack;
@@ -58,7 +59,7 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
     return lines.join('\n') + '\n';
   }
   for (const x of r.results) {
-    if (x.ports) lines.push(`${x.step.team}: ${Object.entries(x.ports).map(([p, st]) => `${p} ${st}`).join(', ')}`);
+    if (x.ports) lines.push(`${x.step.team}: ${Object.entries(x.ports).map(([p, st]) => `${p} ${st}${x.reattached?.includes(p) ? ' (re-attached: teamd had missed it)' : ''}`).join(', ')}`);
   }
   const reapplied = count('reapplied') ? `, ${count('reapplied')} reapplied` : '';
   lines.push(`Applied: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('activated')} activated${reapplied}.`);
@@ -81,11 +82,15 @@ export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number
 /**
  * Test hook (see docs/errors.md): NMTEAM_INJECT_FAULT=N fails right before the
  * Nth profile write; N:exit kills the process there, N:pause=MS sleeps there.
+ * NMTEAM_INJECT_FAULT=teamd-miss:PORT,... makes teamd's first answer after each
+ * activation leave those ports out, as if teamd had missed their events.
  */
-function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Fault | undefined {
+function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Pick<ApplyOptions, 'fault' | 'teamdMisses'> {
+  const miss = /^teamd-miss:([\w.-]+(?:,[\w.-]+)*)$/.exec(value ?? '');
+  if (miss) return { teamdMisses: miss[1]!.split(',') };
   const m = /^(\d+)(?::(exit|pause)(?:=(\d+))?)?$/.exec(value ?? '');
-  if (!m || Number(m[1]) < 1) return undefined;
-  return { at: Number(m[1]), kind: (m[2] as Fault['kind'] | undefined) ?? 'throw', ...(m[3] ? { ms: Number(m[3]) } : {}) };
+  if (!m || Number(m[1]) < 1) return {};
+  return { fault: { at: Number(m[1]), kind: (m[2] as Fault['kind'] | undefined) ?? 'throw', ...(m[3] ? { ms: Number(m[3]) } : {}) } };
 }
 
 /**
@@ -100,8 +105,7 @@ export async function cliJournal(nm: NmPort, io: Io): Promise<JournalStore> {
 
 /** applyPlan's options as the CLI runs it: batched writes, notices on stderr, the fault hook. */
 export function cliApplyOptions(journal: JournalStore, io: Io, o: ApplyOptions): ApplyOptions {
-  const fault = faultFromEnv();
-  return { ...o, journal, writeBatch: WRITE_BATCH, onNotice: (m) => io.err(`nmteam: ${m}\n`), ...(fault ? { fault } : {}) };
+  return { ...o, journal, writeBatch: WRITE_BATCH, onNotice: (m) => io.err(`nmteam: ${m}\n`), ...faultFromEnv() };
 }
 
 /** 1 on failure; with --detailed-exit-codes, 2 when something changed. */

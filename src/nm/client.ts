@@ -4,6 +4,7 @@ import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
 import type { NmEvent } from './events';
 import type { NmPort } from './port';
+import { teamdPorts } from './teamd';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
 import { SignatureRegistry, settingsFromDbus, settingsToDbus, unwrapProps } from './variant';
 
@@ -243,6 +244,20 @@ export class NmClient implements NmPort {
       body: [path, '/', '/'],
     })) as [string];
     return this.waitActivation(ac, timeoutMs);
+  }
+
+  teamdPorts(team: string): Promise<string[] | undefined> {
+    return teamdPorts(this.nm, team);
+  }
+
+  async reactivateDevice(iface: string, timeoutMs = 30_000): Promise<NmActivationResult> {
+    const device = await this.deviceByName(iface);
+    const ac = device ? String(await this.nm.getProperty(device, IFACE.device, 'ActiveConnection')) : '/';
+    const profile = ac !== '/' ? String(await this.nm.getProperty(ac, IFACE.active, 'Connection').catch(undefinedIfNotFound) ?? '/') : '/';
+    if (!device || profile === '/') return { ok: false, reason: `no profile is active on ${iface}` };
+    await this.ensureAcMatch();
+    const [next] = (await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'ActivateConnection', signature: 'ooo', body: [profile, device, '/'] })) as [string];
+    return this.waitActivation(next, timeoutMs);
   }
 
   /** NetworkManager's signals on this client's bus connection (see events.ts). */

@@ -53,6 +53,17 @@ export interface NmPort {
    * NetworkManager cannot reapply the change. Optional: without it the executor activates instead.
    */
   reapplyConnection?(device: string, profile: string, uuid: string): Promise<{ ok: boolean; reason?: string }>;
+  /**
+   * The ports the team's teamd runs (its StateDump, over the same bus: teamd is NetworkManager's child and
+   * answers as org.libteam.teamd.TEAM); undefined when no teamd answers. Optional: without it (or without
+   * reactivateDevice) the executor trusts NetworkManager's device states alone.
+   */
+  teamdPorts?(team: string): Promise<string[] | undefined>;
+  /**
+   * Activate again, on the device named `iface`, the profile active there now: for a port, a detach and a
+   * re-attach. Not ok, with the reason, when nothing is active there.
+   */
+  reactivateDevice?(iface: string, timeoutMs?: number): Promise<NmActivationResult>;
   /** NetworkManager's signals (`nmteam watch`); optional: ports without it are only polled on demand. */
   events?(): Observable<NmEvent>;
   close(): void;

@@ -7,7 +7,7 @@ import { type JournalEntry, type JournalState, type JournalStore, MemoryJournal 
 import { ReconcileError, undefinedIfNotFound } from './errors';
 import type { ActivateStep, Plan, Step } from './plan';
 import { undoJournal } from './undo';
-import { settlePorts } from '../runtime/settle';
+import { settlePorts, settleTeamd } from '../runtime/settle';
 
 /**
  * The executor: runs a Plan as one transaction. Before the first write it
@@ -27,6 +27,8 @@ export interface StepResult {
   error?: ReconcileError;
   /** After an activation: each member's final device state (`activated`, ...). */
   ports?: Record<string, string>;
+  /** After an activation: members teamd did not run at first, attached again (see settleTeamd). */
+  reattached?: string[];
 }
 
 export interface ApplyOptions extends NmWriteOptions {
@@ -50,6 +52,8 @@ export interface ApplyOptions extends NmWriteOptions {
   writeBatch?: number;
   /** Test hook: act right before the Nth profile write (1-based). */
   fault?: Fault;
+  /** Test hook: after each activation, teamd's first answer leaves these ports out (see settleTeamd). */
+  teamdMisses?: string[];
 }
 
 /**
@@ -237,7 +241,13 @@ class Transaction {
         if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `${what} did not activate: ${r.reason ?? 'unknown reason'}`);
         // The team is up; its members attach after it (autoconnect-slaves): wait for them, and fail if one cannot.
         const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), { timeoutMs: Math.min(timeoutMs, 30_000) });
-        return { step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}) };
+        // NetworkManager's word is not enough: teamd must run each port too.
+        const reattached = await settleTeamd(this.nm, step.team, Object.keys(ports), {
+          timeoutMs: Math.min(timeoutMs, 30_000),
+          onNotice: this.opts.onNotice,
+          hideOnce: this.opts.teamdMisses,
+        });
+        return { step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}), ...(reattached.length ? { reattached } : {}) };
       }
       case 'reapply': {
         const [device] = await this.nm.realDevicePaths([step.team]); // one name: no read of every device

@@ -49,3 +49,63 @@ export async function settlePorts(nm: NmPort, team: string, ports: string[], o: 
     await sleep(o.everyMs ?? 200);
   }
 }
+
+export interface TeamdOptions {
+  /** Bound on each re-attachment, ms. */
+  timeoutMs: number;
+  /** How long teamd may take to list a port NetworkManager already reports attached, ms. Default 2000. */
+  graceMs?: number;
+  /** Poll interval, ms. Default 200. */
+  everyMs?: number;
+  /** Re-attachments of the ports teamd misses before giving up. Default 2. */
+  attempts?: number;
+  onNotice?: (message: string) => void;
+  /** Test hook: teamd's first answer leaves these ports out, as if it had missed their events. */
+  hideOnce?: string[];
+}
+
+/**
+ * After NetworkManager reports `ports` of `team` attached: make sure teamd runs them too, and
+ * re-attach any it does not; resolve with the ports re-attached (usually none).
+ *
+ * teamd learns of a port from the team driver's netlink events. libteam ignores an overflow of
+ * its event socket (ENOBUFS: the kernel then logs "team0: Failed to send port change of device
+ * eth0 via netlink (err -105)"), and a port whose event was lost stays unknown to teamd for good:
+ * the kernel has it and NetworkManager says `activated`, yet teamd's runner and link watch never
+ * act on it (activebackup never picks it, a failed link is never disabled). Seen when a busy
+ * host starts a teamd. Activating the port's profile again detaches and re-attaches it, and the
+ * kernel announces it anew. A team whose teamd does not answer on D-Bus is left as it is.
+ *
+ * @example
+ *   await settleTeamd(nm, 'team3', ['eth6', 'eth7'], { timeoutMs: 30_000 })   // [] (teamd runs both), or ['eth6'] re-attached
+ */
+export async function settleTeamd(nm: NmPort, team: string, ports: string[], o: TeamdOptions): Promise<string[]> {
+  if (!nm.teamdPorts || !nm.reactivateDevice || ports.length === 0) return [];
+  const reattached: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const missing = await teamdMissing(nm, team, ports, o.graceMs ?? 2000, o.everyMs ?? 200, attempt === 0 ? (o.hideOnce ?? []) : []);
+    if (missing.length === 0) return reattached;
+    const list = missing.join(', ');
+    if (attempt >= (o.attempts ?? 2)) {
+      throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: teamd does not run member ${list}, which NetworkManager reports attached (re-attached ${attempt} times)`);
+    }
+    o.onNotice?.(`team ${team}: teamd does not run member ${list}, which NetworkManager reports attached (teamd missed the kernel's port event); re-attaching it`);
+    for (const port of missing) {
+      const r = await nm.reactivateDevice(port, o.timeoutMs);
+      if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${port} did not re-attach: ${r.reason ?? 'unknown reason'}`);
+    }
+    await settlePorts(nm, team, missing, { timeoutMs: o.timeoutMs, everyMs: o.everyMs });
+    reattached.push(...missing.filter((p) => !reattached.includes(p)));
+  }
+}
+
+/** The ports teamd still does not list after `graceMs`; none when no teamd answers. */
+async function teamdMissing(nm: NmPort, team: string, ports: string[], graceMs: number, everyMs: number, hidden: string[]): Promise<string[]> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const known = (await nm.teamdPorts!(team))?.filter((p) => !hidden.includes(p));
+    const missing = known ? ports.filter((p) => !known.includes(p)) : [];
+    if (missing.length === 0 || Date.now() >= deadline) return missing;
+    await sleep(everyMs);
+  }
+}

@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { NmBus } from '../nm/dbus';
+import { teamdStateDump } from '../nm/teamd';
 import { type NmDevice, NM_DEVICE_STATE } from '../nm/types';
 import { stateName } from './settle';
 
@@ -43,8 +44,6 @@ export interface TeamRuntime {
 }
 
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
-const TEAMD_PATH = '/org/libteam/teamd';
-const TEAMD_IFACE = 'org.libteam.teamd';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -97,17 +96,10 @@ export class TeamdReader {
 
   constructor(private readonly timeoutMs = 5_000) {}
 
-  /** Over the same facade as NetworkManager's calls: the same timeout, lost-bus and error handling. */
-  private async viaDbus(team: string): Promise<Json> {
-    this.bus ??= NmBus.connect(this.timeoutMs);
-    const [state] = await this.bus.call({ destination: `${TEAMD_IFACE}.${team}`, path: TEAMD_PATH, iface: TEAMD_IFACE, member: 'StateDump' });
-    return JSON.parse(String(state ?? '{}')) as Json;
-  }
-
-  /** teamd's StateDump for `team`. */
+  /** teamd's StateDump for `team`, over the same facade as NetworkManager's calls (the same timeout, lost-bus and error handling). */
   async dump(team: string): Promise<Json> {
-    if (!IFNAME.test(team) || team.startsWith('-')) throw new Error(`invalid team name ${JSON.stringify(team)}`);
-    return this.viaDbus(team);
+    this.bus ??= NmBus.connect(this.timeoutMs);
+    return teamdStateDump(this.bus, team);
   }
 
   /**

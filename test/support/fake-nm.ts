@@ -113,5 +113,18 @@ export class FakeNm implements NmPort {
     this.calls.push('ActivateConnection');
     return this.activation;
   }
+  /** The ports each team's teamd runs, as a test sets them; a team without an entry has no teamd answering. */
+  readonly teamd = new Map<string, string[]>();
+  async teamdPorts(team: string): Promise<string[] | undefined> {
+    this.calls.push(`StateDump ${team}`);
+    return this.teamd.has(team) ? [...this.teamd.get(team)!].sort() : undefined;
+  }
+  /** What a re-activation does besides being recorded (a test makes teamd learn the port, or not). */
+  onReactivate: (iface: string) => void = () => {};
+  async reactivateDevice(iface: string): Promise<NmActivationResult> {
+    this.calls.push(`ReactivateDevice ${iface}`);
+    this.onReactivate(iface);
+    return this.activation;
+  }
   close(): void {}
 }

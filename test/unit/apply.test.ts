@@ -230,3 +230,30 @@ describe('the checkpoint covers the devices whose runtime the plan can change', 
     expect([failed.rolledBack, failed.rollbackErrors, again.profiles.size]).toEqual([true, [], 0]);
   });
 });
+
+describe('after an activation, teamd must run every member NetworkManager attached', () => {
+  const up = (iface: string) => ({ ...dev(iface), state: 100 });
+
+  it('re-attaches the member teamd missed and says so in the result', async () => {
+    const nm = new FakeNm();
+    nm.devices = [up('team0'), up('eth0'), up('eth1')];
+    nm.teamd.set('team0', ['eth0']); // teamd lost eth1's port event
+    nm.onReactivate = (p) => nm.teamd.get('team0')!.push(p);
+    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1'])), true), nm);
+    expect(res.ok).toBe(true);
+    const activation = res.results.find((r) => r.step.op === 'activate');
+    expect([activation?.outcome, activation?.ports, activation?.reattached]).toEqual(['activated', { eth0: 'activated', eth1: 'activated' }, ['eth1']]);
+    expect(nm.calls.filter((c) => /activate/i.test(c))).toEqual(['ActivateConnection', 'ReactivateDevice eth1']);
+  });
+
+  it('leaves the result as it was when teamd runs them all', async () => {
+    const nm = new FakeNm();
+    nm.devices = [up('team0'), up('eth0'), up('eth1')];
+    nm.teamd.set('team0', ['eth0', 'eth1']);
+    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1'])), true), nm);
+    const activation = res.results.find((r) => r.step.op === 'activate');
+    expect(activation).not.toHaveProperty('reattached');
+    expect(nm.calls).toContain('StateDump team0');
+    expect(nm.calls.filter((c) => c.startsWith('Reactivate'))).toEqual([]);
+  });
+});

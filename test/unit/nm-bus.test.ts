@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type * as dbus from 'dbus-next';
+import { DBusError } from 'dbus-next';
 import { NmBus } from '../../src/nm/dbus';
+import { teamdPorts } from '../../src/nm/teamd';
 
 /** A stand-in for dbus-next's MessageBus: calls are answered (or not) by the test. */
 class FakeBus extends EventEmitter {
@@ -57,5 +59,36 @@ describe('NmBus', () => {
     expect(fake.answers).toHaveLength(8);
     fake.answers.splice(0).forEach((a) => a.resolve({ body: [] }));
     await Promise.all(calls);
+  });
+});
+
+describe('teamdPorts (teamd over the same bus)', () => {
+  it('asks teamd of that team for its StateDump and returns the ports it runs', async () => {
+    const { fake, nm } = setUp();
+    const ports = teamdPorts(nm, 'team3');
+    await tick();
+    const { msg, resolve } = fake.answers[0]!;
+    expect([msg.destination, msg.path, msg.interface, msg.member]).toEqual(['org.libteam.teamd.team3', '/org/libteam/teamd', 'org.libteam.teamd', 'StateDump']);
+    resolve({ body: [JSON.stringify({ setup: { runner_name: 'broadcast' }, ports: { eth7: {}, eth6: {} } })] });
+    expect(await ports).toEqual(['eth6', 'eth7']);
+  });
+
+  it('a teamd without ports runs none (its dump then has no "ports" at all)', async () => {
+    const { fake, nm } = setUp();
+    const ports = teamdPorts(nm, 'team3');
+    await tick();
+    fake.answers[0]!.resolve({ body: [JSON.stringify({ setup: { runner_name: 'broadcast' } })] });
+    expect(await ports).toEqual([]);
+  });
+
+  it('undefined when no teamd has the name; other failures are thrown', async () => {
+    const { fake, nm } = setUp();
+    const none = teamdPorts(nm, 'team3');
+    const denied = teamdPorts(nm, 'team4');
+    await tick();
+    fake.answers[0]!.reject(new DBusError('org.freedesktop.DBus.Error.ServiceUnknown', 'The name org.libteam.teamd.team3 was not provided by any .service files'));
+    fake.answers[1]!.reject(new DBusError('org.freedesktop.DBus.Error.AccessDenied', 'no'));
+    expect(await none).toBeUndefined();
+    await expect(denied).rejects.toMatchObject({ code: 'NM_PERMISSION' });
   });
 });

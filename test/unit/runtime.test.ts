@@ -1,4 +1,4 @@
-import { settlePorts } from '../../src/runtime/settle';
+import { settlePorts, settleTeamd } from '../../src/runtime/settle';
 import { renderRuntimeTable } from '../../src/runtime/table';
 import { runtimeFromDump } from '../../src/runtime/teamd';
 import type { NmDevice } from '../../src/nm/types';
@@ -72,5 +72,63 @@ describe('settlePorts', () => {
     const nm = new FakeNm();
     nm.devices = [dev('team0', 100), dev('eth0', 50)];
     await expect(settlePorts(nm, 'team0', ['eth0'], { timeoutMs: 100, everyMs: 20 })).rejects.toMatchObject({ message: expect.stringMatching(/eth0 \(config\) did not attach within 0 s/) });
+  });
+});
+
+describe('settleTeamd', () => {
+  const fast = { timeoutMs: 1000, graceMs: 60, everyMs: 10 };
+  const up = (): FakeNm => {
+    const nm = new FakeNm();
+    nm.devices = [dev('team0', 100), dev('eth0', 100), dev('eth1', 100)];
+    return nm;
+  };
+
+  it('asks teamd once and re-attaches nothing when teamd runs every port', async () => {
+    const nm = up();
+    nm.teamd.set('team0', ['eth1', 'eth0']);
+    await expect(settleTeamd(nm, 'team0', ['eth0', 'eth1'], fast)).resolves.toEqual([]);
+    expect(nm.calls).toEqual(['StateDump team0']);
+  });
+
+  it('waits for a teamd that lists a port late, without re-attaching it', async () => {
+    const nm = up();
+    nm.teamd.set('team0', ['eth0']);
+    setTimeout(() => nm.teamd.set('team0', ['eth0', 'eth1']), 25);
+    await expect(settleTeamd(nm, 'team0', ['eth0', 'eth1'], fast)).resolves.toEqual([]);
+    expect(nm.calls.filter((c) => c.startsWith('Reactivate'))).toEqual([]);
+  });
+
+  it('re-attaches only the port teamd missed, tells why, and checks teamd again', async () => {
+    const nm = up();
+    nm.teamd.set('team0', ['eth0']);
+    nm.onReactivate = (p) => nm.teamd.get('team0')!.push(p);
+    const notices: string[] = [];
+    await expect(settleTeamd(nm, 'team0', ['eth0', 'eth1'], { ...fast, onNotice: (m) => notices.push(m) })).resolves.toEqual(['eth1']);
+    expect(nm.calls.filter((c) => !c.startsWith('StateDump'))).toEqual(['ReactivateDevice eth1']);
+    expect(nm.calls.at(-1)).toBe('StateDump team0');
+    expect(notices).toEqual([expect.stringMatching(/team team0: teamd does not run member eth1, which NetworkManager reports attached .*re-attaching it/)]);
+  });
+
+  it('fails the activation when teamd still misses the port after the re-attachments', async () => {
+    const nm = up();
+    nm.teamd.set('team0', ['eth0']);
+    await expect(settleTeamd(nm, 'team0', ['eth0', 'eth1'], fast)).rejects.toMatchObject({
+      code: 'NM_ACTIVATION_FAILED',
+      message: 'team team0: teamd does not run member eth1, which NetworkManager reports attached (re-attached 2 times)',
+    });
+    expect(nm.calls.filter((c) => c.startsWith('Reactivate'))).toEqual(['ReactivateDevice eth1', 'ReactivateDevice eth1']);
+  });
+
+  it('fails when the re-attached port does not come back', async () => {
+    const nm = up();
+    nm.teamd.set('team0', ['eth0']);
+    nm.activation = { ok: false, state: 4, reason: 'dependency-failed' };
+    await expect(settleTeamd(nm, 'team0', ['eth0', 'eth1'], fast)).rejects.toMatchObject({ message: 'team team0: member eth1 did not re-attach: dependency-failed' });
+  });
+
+  it('trusts NetworkManager alone when no teamd answers for the team', async () => {
+    const nm = up();
+    await expect(settleTeamd(nm, 'team0', ['eth0', 'eth1'], fast)).resolves.toEqual([]);
+    expect(nm.calls).toEqual(['StateDump team0']);
   });
 });

@@ -2,7 +2,8 @@
  * Rollback on the real team driver in a VM: a working active team passes traffic to a peer
  * namespace; an apply whose activation fails for a real reason (a member with no device) is
  * rolled back - profiles from the journal, devices by NetworkManager's checkpoint - to the
- * working team, which passes traffic again.
+ * working team, which passes traffic again. Then a member teamd does not run after its activation
+ * (as when teamd missed the kernel's port event) is attached again, and teamd runs it.
  */
 import type { VmRun } from '../../src/vm/run';
 import { check, runScenario, vmAvailability } from '../../src/vm/suite';
@@ -15,7 +16,7 @@ interface ApplyOut {
   ok: boolean;
   rolledBack: boolean;
   error?: { code: string; message: string };
-  results: { op: string; team: string; outcome: string }[];
+  results: { op: string; team: string; port?: string; outcome: string; ports?: Record<string, string>; reattached?: string[] }[];
 }
 
 describeVm('rollback to the working team on the real team driver (VM)', () => {
@@ -56,5 +57,18 @@ describeVm('rollback to the working team on the real team driver (VM)', () => {
     expect(String(after.profiles)).not.toMatch(/team-slave-eth7/);
     expect(check(r, 'ping', 'after').ok).toBe(true);
     expect((check(r, 'plan', 'good-after').out as { plan: { steps: unknown[] } }).plan.steps).toEqual([]);
+  });
+
+  it('a member teamd does not run after its activation is attached again, and then teamd runs it', () => {
+    // The scenario made teamd's first answer leave eth2 out (NMTEAM_INJECT_FAULT=teamd-miss:eth2).
+    const more = check(r, 'apply', 'more');
+    expect(more.stderr).toMatch(/team team0: teamd does not run member eth2, which NetworkManager reports attached .*re-attaching it/);
+    const out = more.out as ApplyOut;
+    expect(out.ok).toBe(true);
+    const activation = out.results.filter((x) => x.op === 'activate');
+    expect(activation.map((x) => [x.port, x.outcome, x.ports, x.reattached])).toEqual([['eth2', 'activated', { eth2: 'activated' }, ['eth2']]]);
+    expect([more.kernel_adds, more.eth2]).toEqual([2, '100']); // attached, detached and attached again; activated
+    const dump = check(r, 'teamd').dump as { ports: Record<string, unknown> };
+    expect(Object.keys(dump.ports).sort()).toEqual(['eth0', 'eth1', 'eth2']);
   });
 });
