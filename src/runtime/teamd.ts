@@ -39,8 +39,22 @@ export interface TeamRuntime {
   active_port?: string;
   ifindex?: number;
   ports?: Record<string, PortRuntime>;
+  /**
+   * Ports the kernel has in the team that teamd does not run: teamd missed their netlink events (see
+   * settleTeamd), so its runner never uses them and their links are not watched. Activating the port's
+   * profile again (`nmcli connection up team-slave-eth0`) makes the kernel announce it anew.
+   */
+  missing_in_teamd?: string[];
   /** Why teamd's state could not be read. */
   error?: string;
+}
+
+/** What runtimeFromDump adds to teamd's dump: NetworkManager's port devices, the kernel's counters and port list. */
+export interface RuntimeExtras {
+  portDevices?: Map<string, NmDevice>;
+  counters?: (port: string) => { rx?: number; tx?: number };
+  /** The team's ports in the kernel (/sys/class/net/TEAM/lower_*). */
+  kernelPorts?: string[];
 }
 
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -49,7 +63,9 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 
 /** teamd's StateDump JSON → TeamRuntime (pure). */
-export function runtimeFromDump(dump: Json, nmState: string, portDevices: Map<string, NmDevice> = new Map(), counters: (p: string) => { rx?: number; tx?: number } = () => ({})): TeamRuntime {
+export function runtimeFromDump(dump: Json, nmState: string, extras: RuntimeExtras = {}): TeamRuntime {
+  const { portDevices = new Map<string, NmDevice>(), kernelPorts = [] } = extras;
+  const counters = extras.counters ?? ((): { rx?: number; tx?: number } => ({}));
   const setup = obj(dump.setup);
   const runner = obj(dump.runner);
   const ports: Record<string, PortRuntime> = {};
@@ -70,6 +86,7 @@ export function runtimeFromDump(dump: Json, nmState: string, portDevices: Map<st
       ...(c.tx !== undefined ? { tx_packets: c.tx } : {}),
     };
   }
+  const missing = kernelPorts.filter((p) => !(p in ports)).sort();
   const ifindex = obj(obj(dump.team_device).ifinfo).ifindex;
   return {
     state: nmState,
@@ -78,7 +95,23 @@ export function runtimeFromDump(dump: Json, nmState: string, portDevices: Map<st
     ...(typeof runner.active_port === 'string' && runner.active_port ? { active_port: runner.active_port } : {}),
     ...(typeof ifindex === 'number' ? { ifindex } : {}),
     ports,
+    ...(missing.length ? { missing_in_teamd: missing } : {}),
   };
+}
+
+/**
+ * The team's ports as the kernel has them: the `lower_<port>` links the kernel makes in the team's
+ * sysfs directory for every device enslaved to it (as for a bridge or a bond); none when unreadable.
+ *
+ * @example
+ *   sysPorts('team0')   // ['eth0', 'eth1']
+ */
+export function sysPorts(team: string, root = '/sys/class/net'): string[] {
+  try {
+    return fs.readdirSync(`${root}/${team}`).flatMap((e) => (e.startsWith('lower_') ? [e.slice('lower_'.length)] : [])).sort();
+  } catch {
+    return [];
+  }
 }
 
 function sysCounter(port: string, name: string): number | undefined {
@@ -120,7 +153,11 @@ export class TeamdReader {
         continue;
       }
       try {
-        out[team] = runtimeFromDump(await this.dump(team), state, byName, (p) => ({ rx: sysCounter(p, 'rx_packets'), tx: sysCounter(p, 'tx_packets') }));
+        out[team] = runtimeFromDump(await this.dump(team), state, {
+          portDevices: byName,
+          counters: (p) => ({ rx: sysCounter(p, 'rx_packets'), tx: sysCounter(p, 'tx_packets') }),
+          kernelPorts: sysPorts(team),
+        });
       } catch (err) {
         out[team] = { state, error: err instanceof Error ? err.message : String(err) };
       }

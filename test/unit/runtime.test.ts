@@ -1,6 +1,9 @@
 import { settlePorts, settleTeamd } from '../../src/runtime/settle';
 import { renderRuntimeTable } from '../../src/runtime/table';
-import { runtimeFromDump } from '../../src/runtime/teamd';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runtimeFromDump, sysPorts } from '../../src/runtime/teamd';
 import type { NmDevice } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';
 
@@ -27,7 +30,7 @@ const dev = (iface: string, state: number): NmDevice => ({ path: `/d/${iface}`, 
 
 describe('runtime state', () => {
   it('reads the runner, active port, and each port’s link, watch verdict and summed down count', () => {
-    const r = runtimeFromDump(DUMP, 'activated', new Map([['eth0', dev('eth0', 100)]]), (p) => (p === 'eth1' ? { rx: 7, tx: 12 } : {}));
+    const r = runtimeFromDump(DUMP, 'activated', { portDevices: new Map([['eth0', dev('eth0', 100)]]), counters: (p) => (p === 'eth1' ? { rx: 7, tx: 12 } : {}), kernelPorts: ['eth1', 'eth0'] });
     expect(r).toEqual({
       state: 'activated',
       runner: 'activebackup',
@@ -40,6 +43,32 @@ describe('runtime state', () => {
       },
     });
     expect(Object.keys(r.ports!)).toEqual(['eth0', 'eth1']); // sorted
+  });
+
+  it('names the ports the kernel has in the team that teamd does not run, and the table warns about them', () => {
+    // teamd missed eth2's port event: the kernel has eth0..eth2 in team0, teamd's dump only eth0 and eth1.
+    const r = runtimeFromDump(DUMP, 'activated', { kernelPorts: ['eth2', 'eth0', 'eth1'] });
+    expect(Object.keys(r.ports!)).toEqual(['eth0', 'eth1']);
+    expect(r.missing_in_teamd).toEqual(['eth2']);
+    const lines = renderRuntimeTable({ team0: r }).trimEnd().split('\n');
+    expect(lines[3]).toMatch(/^\s+eth2\s+-\s+-\s+-\s+not in teamd\s+-\s+-$/);
+    expect(lines[4]).toBe('  warning: teamd does not run eth2, which the kernel has in team0 (teamd missed their events); activate them again, e.g. nmcli device connect eth2');
+    // A teamd with no ports at all (as in the CI failure): the team's columns go on the first missing port.
+    const none = renderRuntimeTable({ team3: runtimeFromDump({ setup: { runner_name: 'broadcast' } }, 'activated', { kernelPorts: ['eth7', 'eth6'] }) }).split('\n');
+    expect(none[1]).toMatch(/^team3\s+activated\s+broadcast\s+-\s+eth6\s+-\s+-\s+-\s+not in teamd/);
+    expect(none[2]).toMatch(/^\s+eth7\s+-/);
+  });
+
+  it('reads the kernel\'s ports of a team from its lower_* links in sysfs', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-sysfs-'));
+    try {
+      fs.mkdirSync(path.join(root, 'team0'));
+      for (const e of ['lower_eth1', 'lower_eth0', 'upper_br0', 'mtu', 'statistics']) fs.symlinkSync('/dev/null', path.join(root, 'team0', e));
+      expect(sysPorts('team0', root)).toEqual(['eth0', 'eth1']);
+      expect(sysPorts('team9', root)).toEqual([]); // no such device
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('tolerates a dump with missing parts', () => {

@@ -33,6 +33,9 @@ describeVm('activebackup failover on the real team driver (VM)', () => {
     expect(rt.ports?.eth0).toMatchObject({ link: 'up', link_watch: 'up', down_count: 0, device_state: 'activated' });
     expect(rt.ports?.eth1).toMatchObject({ link: 'up', link_watch: 'up', device_state: 'activated' });
     expect(typeof rt.ifindex).toBe('number');
+    // The kernel lists the team's ports as lower_* links, and teamd runs the same ports: nothing missing in teamd.
+    expect(String(check(r, 'sysfs').lower).trim().split(' ')).toEqual(['lower_eth0', 'lower_eth1']);
+    expect(rt).not.toHaveProperty('missing_in_teamd');
   });
 
   it("cutting the active port's peer fails over to eth1, and show reports it", () => {

@@ -18,6 +18,8 @@ YAML
 emit apply "out=$(json_of nmteam apply "$WORK/ab.yaml" -o json)"
 wait_for 15 port_is_active team0 eth0
 emit show "label=\"before\"" "out=$(json_of nmteam show --state -o json)"
+# The kernel's view of the team's ports, which show --state compares with teamd's (missing_in_teamd).
+emit sysfs "lower=$(str "$(ls /sys/class/net/team0 | grep '^lower_' | tr '\n' ' ')")"
 
 ip link set eth0p down
 t=$(now); wait_for 15 port_is_active team0 eth1; emit failover "seconds=$(awk -v a="$t" -v b="$(now)" 'BEGIN{print b-a}')" "active=$(str "$(active_port team0)")"
