@@ -141,6 +141,11 @@ class Transaction {
   failed = false;
   /** Fresh reads of a batch's profiles, made together before its writes. */
   private readonly prefetched = new Map<Step, NmConnection>();
+  /**
+   * With verification: each written profile's read-back, asked for as soon as its write is answered, so that
+   * reading the replies overlaps the writes still going (see verify). undefined: the profile is gone.
+   */
+  readonly readBacks = new Map<string, Promise<NmConnection | undefined>>();
 
   constructor(
     private readonly nm: NmPort,
@@ -195,6 +200,13 @@ class Transaction {
     );
   }
 
+  private readBackSoon(path: string): void {
+    if (!this.opts.verify) return;
+    const read = this.nm.readConnection(path).catch(undefinedIfNotFound);
+    read.catch(() => undefined); // a run that fails before verify never awaits it
+    this.readBacks.set(path, read);
+  }
+
   private get flags(): NmWriteOptions {
     return { memoryOnly: this.opts.memoryOnly, blockAutoconnect: true };
   }
@@ -210,6 +222,7 @@ class Transaction {
         const path = await this.nm.addConnection(settings, this.flags);
         if (step.kind === 'team') this.teamPaths.set(step.team, path);
         else this.portPaths.set(step.ifname, path);
+        this.readBackSoon(path);
         return { step, outcome: 'created', path };
       }
       case 'update-connection': {
@@ -223,6 +236,7 @@ class Transaction {
         await this.record({ op: 'updated', uuid: step.uuid, prior: fresh.settings, signatures: fresh.signatures });
         await this.nm.updateConnection(step.path, mergeOwned(fresh.settings, step.settings, step.kind), this.flags);
         if (step.kind === 'team') this.teamPaths.set(step.team, step.path);
+        this.readBackSoon(step.path);
         return { step, outcome: 'updated', path: step.path };
       }
       case 'delete-connection': {
@@ -230,6 +244,7 @@ class Transaction {
         await this.beforeWrite();
         await this.record({ op: 'deleted', uuid: step.uuid, prior: fresh.settings, signatures: fresh.signatures });
         await this.nm.deleteConnection(step.path);
+        this.readBackSoon(step.path);
         return { step, outcome: 'deleted', path: step.path };
       }
       case 'activate': {
@@ -346,8 +361,9 @@ async function takeCheckpoint(nm: NmPort, plan: Plan, opts: ApplyOptions): Promi
 }
 
 /** Fresh reads of these profiles; a profile that is gone is left out. */
-async function readBack(nm: NmPort, paths: string[]): Promise<NmConnection[]> {
-  const read = await Promise.all(paths.map((p) => nm.readConnection(p).catch(undefinedIfNotFound)));
+/** Fresh reads of `paths` (those in `early` taken from there); a profile that is gone is left out. */
+async function readBack(nm: NmPort, paths: string[], early = new Map<string, Promise<NmConnection | undefined>>()): Promise<NmConnection[]> {
+  const read = await Promise.all(paths.map((p) => early.get(p) ?? nm.readConnection(p).catch(undefinedIfNotFound)));
   return read.filter((c): c is NmConnection => c !== undefined);
 }
 
@@ -367,11 +383,11 @@ export function withWrites(observed: NmConnection[], written: string[], fresh: N
  * every other nmteam run out meanwhile, and a change another tool made to some
  * other profile is not what verification checks (it is the next run's drift).
  */
-async function verify(nm: NmPort, v: Verification, written: string[]): Promise<void> {
+async function verify(nm: NmPort, v: Verification, written: string[], early: Map<string, Promise<NmConnection | undefined>>): Promise<void> {
   let left: Step[] = [];
   for (let attempt = 0; attempt < 4; attempt++) {
     if (attempt > 0) await sleep(250 * attempt);
-    left = v.replan(withWrites(v.observed, written, await readBack(nm, written))).steps;
+    left = v.replan(withWrites(v.observed, written, await readBack(nm, written, attempt === 0 ? early : undefined))).steps;
     if (left.length === 0) return;
   }
   const what = left.map((s) => `${s.team}: ${s.op}${s.op === 'activate' ? '' : ` ${s.ifname}`}`).join('; ');
@@ -433,7 +449,7 @@ export async function applyPlan(plan: Plan, nm: NmPort, opts: ApplyOptions = {})
   }
   if (!error && opts.verify) {
     const written = results.filter((r) => r.outcome === 'created' || r.outcome === 'updated' || r.outcome === 'deleted').map((r) => r.path!);
-    error = await verify(nm, opts.verify, written).then(() => undefined, asError);
+    error = await verify(nm, opts.verify, written, tx.readBacks).then(() => undefined, asError);
   }
   if (error) {
     const undo = await undoJournal(nm, state);

@@ -154,9 +154,14 @@ describe('verification reads back what the run wrote, nothing else', () => {
     expect(full).not.toHaveBeenCalled();
     const written = res.results.map((r) => r.path!);
     expect(written).toHaveLength(8);
-    // Before the writes: each updated or deleted profile, read fresh; after them: every written one, once.
-    const before = res.results.filter((r) => r.outcome !== 'created').map((r) => r.path);
-    expect(nm.reads).toEqual([...before, ...written]);
+    // Each updated or deleted profile is read fresh before its write; every written one is read back once,
+    // as soon as its write is answered (the read-backs overlap the writes still going).
+    const before = res.results.filter((r) => r.outcome !== 'created').map((r) => r.path!);
+    expect([...nm.reads].sort()).toEqual([...before, ...written].sort());
+    // The first deletion's read-back (its second read) came before the last update's fresh read, made with its batch.
+    const readBack = nm.reads.indexOf(written[0]!, nm.reads.indexOf(written[0]!) + 1);
+    expect(readBack).toBeGreaterThan(0);
+    expect(readBack).toBeLessThan(nm.reads.indexOf(before.at(-1)!));
   });
 
   it('catches a profile NetworkManager normalized differently: VERIFY_MISMATCH, rolled back', async () => {
