@@ -6,8 +6,8 @@
 import { DBusError } from 'dbus-next';
 import { ReconcileError } from '../reconcile/errors';
 import type { NmBus } from './dbus';
+import { isSafeIfname } from '../util/ifname';
 
-const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const TEAMD_PATH = '/org/libteam/teamd';
 const TEAMD_IFACE = 'org.libteam.teamd';
 
@@ -21,7 +21,7 @@ const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(
  *   await teamdStateDump(bus, 'team0')   // { setup: { runner_name: 'activebackup', ... }, ports: { eth0: {...} }, ... }
  */
 export async function teamdStateDump(bus: NmBus, team: string): Promise<Json> {
-  if (!IFNAME.test(team) || team.startsWith('-')) throw new Error(`invalid team name ${JSON.stringify(team)}`);
+  if (!isSafeIfname(team)) throw new Error(`invalid team name ${JSON.stringify(team)}`);
   const [state] = await bus.call({ destination: `${TEAMD_IFACE}.${team}`, path: TEAMD_PATH, iface: TEAMD_IFACE, member: 'StateDump' });
   return JSON.parse(String(state ?? '{}')) as Json;
 }

@@ -360,7 +360,6 @@ async function takeCheckpoint(nm: NmPort, plan: Plan, opts: ApplyOptions): Promi
   }
 }
 
-/** Fresh reads of these profiles; a profile that is gone is left out. */
 /** Fresh reads of `paths` (those in `early` taken from there); a profile that is gone is left out. */
 async function readBack(nm: NmPort, paths: string[], early = new Map<string, Promise<NmConnection | undefined>>()): Promise<NmConnection[]> {
   const read = await Promise.all(paths.map((p) => early.get(p) ?? nm.readConnection(p).catch(undefinedIfNotFound)));

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import { NmBus } from '../nm/dbus';
 import { teamdStateDump } from '../nm/teamd';
+import { isSafeIfname } from '../util/ifname';
 import { type NmDevice, NM_DEVICE_STATE } from '../nm/types';
 import { stateName } from './settle';
 
@@ -56,8 +57,6 @@ export interface RuntimeExtras {
   /** The team's ports in the kernel (/sys/class/net/TEAM/lower_*). */
   kernelPorts?: string[];
 }
-
-const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -107,6 +106,7 @@ export function runtimeFromDump(dump: Json, nmState: string, extras: RuntimeExtr
  *   sysPorts('team0')   // ['eth0', 'eth1']
  */
 export function sysPorts(team: string, root = '/sys/class/net'): string[] {
+  if (!isSafeIfname(team)) return [];
   try {
     return fs.readdirSync(`${root}/${team}`).flatMap((e) => (e.startsWith('lower_') ? [e.slice('lower_'.length)] : [])).sort();
   } catch {
@@ -115,7 +115,7 @@ export function sysPorts(team: string, root = '/sys/class/net'): string[] {
 }
 
 function sysCounter(port: string, name: string): number | undefined {
-  if (!IFNAME.test(port) || port === '.' || port === '..') return undefined;
+  if (!isSafeIfname(port)) return undefined;
   try {
     return Number(fs.readFileSync(`/sys/class/net/${port}/statistics/${name}`, 'utf8').trim());
   } catch {

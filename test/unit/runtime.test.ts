@@ -66,6 +66,8 @@ describe('runtime state', () => {
       for (const e of ['lower_eth1', 'lower_eth0', 'upper_br0', 'mtu', 'statistics']) fs.symlinkSync('/dev/null', path.join(root, 'team0', e));
       expect(sysPorts('team0', root)).toEqual(['eth0', 'eth1']);
       expect(sysPorts('team9', root)).toEqual([]); // no such device
+      fs.mkdirSync(path.join(root, 'x', 'lower_eth5'), { recursive: true });
+      expect(sysPorts('../x', path.join(root, 'team0'))).toEqual([]); // not an interface name: no path outside the root
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
