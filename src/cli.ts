@@ -48,7 +48,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const run = (p: Promise<number>): Promise<void> => p.then(setCode, (err: unknown) => setCode(reportError(err, io)));
   const specArgs = (cmd: Command): Command =>
     cmd
-      .argument('<file>', "desired-state YAML ('-' for stdin)")
+      .argument('<file>', "desired-state YAML ('-' for stdin), or a plan saved by 'plan --out'")
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)');
   const waitLock = (cmd: Command): Command =>
@@ -57,6 +57,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   specArgs(program.command('plan'))
     .description('show what apply would change, profile by profile, and write nothing')
     .option('--no-activate', 'plan without activation steps')
+    .option('--out <plan.json>', "also save the plan, with its desired state, for 'nmteam apply plan.json'")
     .action((file: string, o: PlanOpts) => run(cmdPlan(file, o, io)));
 
   waitLock(specArgs(program.command('apply')))

@@ -1,9 +1,13 @@
+import * as fs from 'node:fs';
 import type { NmPort } from '../nm/port';
 import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH } from '../reconcile/apply';
 import { countChanges, type Plan } from '../reconcile/plan';
 import { observeAndPlan, planFromSystem, verifySpec } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
+import { isSavedPlan, parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
+import { ReconcileError } from '../reconcile/errors';
 import type { Spec } from '../reconcile/types';
+import type { NmConnection } from '../nm/types';
 import { EXIT } from '../exit-codes';
 import { JournalStore } from '../state/journal';
 import { type Io, readSpec, withLock, withNm } from './common';
@@ -13,6 +17,8 @@ export interface PlanOpts {
   output: string;
   mapping?: string;
   activate: boolean;
+  /** plan: also write the plan, with its desired state, to this file for a later `apply FILE`. */
+  out?: string;
 }
 
 export interface ApplyOpts extends PlanOpts {
@@ -69,12 +75,43 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
   return lines.join('\n') + '\n';
 }
 
-/** `nmteam plan`: what apply would do; writes nothing. */
+/**
+ * The saved plan in `file`, or undefined when `file` is a desired-state file (or stdin: a saved
+ * plan is read from a file only). Options that shape a plan cannot reshape a saved one.
+ */
+function readSavedPlan(file: string, o: PlanOpts): SavedPlan | undefined {
+  if (file === '-') return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // readSpec reports the unreadable file
+  }
+  if (!isSavedPlan(text)) return undefined;
+  if (o.mapping) throw new ReconcileError('SPEC_INVALID', '--mapping does not apply to a saved plan: its nicN names were resolved when it was made', undefined, undefined, file);
+  if (o.out) throw new ReconcileError('SPEC_INVALID', '--out takes a desired-state file, not a saved plan', undefined, undefined, file);
+  return parseSavedPlan(text, file);
+}
+
+/** The saved plan planned again over NetworkManager now: the same plan (and what it was based on), or STALE_PLAN. */
+async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string): Promise<{ plan: Plan; observed: NmConnection[] }> {
+  const fresh = await observeAndPlan(nm, saved.spec, { activate: saved.activate });
+  const stale = staleness(saved, fresh.plan, file);
+  if (stale) throw stale;
+  return fresh;
+}
+
+/** `nmteam plan`: what apply would do; writes nothing to NetworkManager. */
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
-    const spec = await readSpec(nm, file, o.mapping);
-    const plan = await planFromSystem(await nm.get(), spec, { activate: o.activate });
+    const saved = readSavedPlan(file, o);
+    const spec = saved?.spec ?? (await readSpec(nm, file, o.mapping));
+    const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate });
     io.out(o.output === 'json' ? planJson(plan) : renderPlan(plan));
+    if (o.out) {
+      fs.writeFileSync(o.out, savePlan(spec, plan, o.activate));
+      io.err(`nmteam: plan saved to ${o.out}; 'nmteam apply ${o.out}' applies exactly this plan, or nothing if NetworkManager changed meanwhile\n`);
+    }
     return EXIT.ok;
   });
 }
@@ -114,9 +151,9 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
   return result.changed && detailedExitCodes ? EXIT.changed : EXIT.ok;
 }
 
-async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<number> {
+async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: { plan: SavedPlan; file: string }): Promise<number> {
   const journal = await cliJournal(nm, io);
-  const { plan, observed } = await observeAndPlan(nm, spec, { activate: o.activate });
+  const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file) : await observeAndPlan(nm, spec, { activate: o.activate });
   const result = await applyPlan(
     plan,
     nm,
@@ -136,6 +173,8 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io): Promise<
 export async function cmdApply(file: string, o: ApplyOpts, io: Io): Promise<number> {
   if (o.dryRun) return cmdPlan(file, o, io);
   return withNm(async (nm) => {
+    const saved = readSavedPlan(file, o);
+    if (saved) return withLock(o.waitLock, io, async () => applySpec(await nm.get(), saved.spec, o, io, { plan: saved, file }));
     const spec = await readSpec(nm, file, o.mapping); // invalid input fails before the lock and the bus
     return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io));
   });

@@ -158,6 +158,45 @@ describe('minimal change', () => {
   });
 });
 
+describe('a saved plan (plan --out, then apply the file): exactly what was reviewed, or nothing', () => {
+  const moved = ACTIVEBACKUP.replace('name: eth0, primary: true', 'name: eth0').replace('name: eth1}', 'name: eth1, primary: true}');
+  beforeEach(async () => {
+    await reset();
+    expect((await runNmteam(sb, ['apply', writeSpec('ab.yaml', ACTIVEBACKUP), '--no-activate'])).code).toBe(0);
+  });
+
+  it('applies the saved steps (activation as planned: none here), then nothing is left', async () => {
+    const file = path.join(tmp, 'moved.plan.json');
+    const planned = await counted(['plan', writeSpec('moved.yaml', moved), '--no-activate', '--out', file]);
+    expect([planned.code, planned.all]).toEqual([0, []]);
+    expect(planned.stderr).toMatch(/plan saved to .*moved\.plan\.json; 'nmteam apply .*' applies exactly this plan/);
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect([saved.nmteamPlan, saved.activate, saved.spec.teams[0].name]).toEqual([1, false, 'team0']);
+    // --dry-run shows it, still fresh, and writes nothing.
+    const dry = await counted(['apply', file, '--dry-run']);
+    expect([dry.code, dry.all]).toEqual([0, []]);
+    expect(dry.stdout).toBe(planned.stdout);
+    // No --no-activate needed: the file says the plan has no activation.
+    const r = await counted(['apply', file]);
+    expect(r.code).toBe(0);
+    expect(r.writes.map((w) => w.member)).toEqual(['Update2', 'Update2']);
+    expect(JSON.parse(await nmField('team-slave-eth1', 'team-port.config'))).toEqual({ prio: 100 });
+    expect((await counted(['plan', writeSpec('moved2.yaml', moved), '--no-activate', '-o', 'json'])).stdout).toMatch(/"steps": \[\]/);
+  });
+
+  it('refuses with STALE_PLAN and writes nothing when a profile changed since the plan was made', async () => {
+    const file = path.join(tmp, 'stale.plan.json');
+    expect((await runNmteam(sb, ['plan', writeSpec('moved3.yaml', moved), '--no-activate', '--out', file])).code).toBe(0);
+    expect((await sb.nmcli(['connection', 'modify', 'team-slave-eth2', 'team-port.config', '{"prio": 5}'])).code).toBe(0);
+    const r = await counted(['apply', file]);
+    expect(r.code).toBe(1);
+    expect(r.all).toEqual([]); // not even a checkpoint
+    expect(r.stderr).toMatch(/stale\.plan\.json: NetworkManager's team profiles changed since the plan was made \(based on \w+, now \w+\); nothing was applied/);
+    expect(JSON.parse(await nmField('team-slave-eth2', 'team-port.config'))).toEqual({ prio: 5 });
+    expect(JSON.parse(await nmField('team-slave-eth0', 'team-port.config'))).toEqual({ prio: 100 }); // the saved plan's change was not made
+  });
+});
+
 describe('ownership', () => {
   beforeEach(reset);
 
