@@ -21,7 +21,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HOLDER_SCRIPT, PEER_PREFIX, busConf, dbusEscape, nmConf } from './config';
 import { ProcRef, RunResult, isAlive, procRef, run, sleep, terminate, waitForLine } from './proc';
-import { isSafeIfname } from '../util/ifname';
 
 export type { RunResult } from './proc';
 export { PEER_PREFIX } from './config';
@@ -174,7 +173,7 @@ class NmSandbox implements Sandbox {
   }
 
   async addDevice(name: string): Promise<void> {
-    if (!isSafeIfname(name) || name.startsWith(PEER_PREFIX)) {
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name) || name.startsWith('-') || name === '.' || name === '..' || name.startsWith(PEER_PREFIX)) {
       throw new Error(`invalid device name ${JSON.stringify(name)}`);
     }
     const peer = peerName(name);
