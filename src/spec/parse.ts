@@ -10,6 +10,7 @@ import { Locator, formatPath, type Seg } from './locate';
 import { checkRules, type TeamRef } from './rules';
 import { TEAM_TYPES, checkKeys, describe, isObj, suggest, type Reporter } from './schema';
 import { parseTeam } from './team';
+import { MAX_DEPTH, nestingTooDeep } from './depth';
 
 export interface ParseOptions {
   /** Named in every error; also copied to `spec.file`. */
@@ -57,6 +58,9 @@ const ONC_TYPES = [
  */
 export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
   const source = String(text);
+  // Absurd nesting never reaches a YAML library (see depth.ts: running one out of stack can abort the process).
+  const deep = source.length <= MAX_SPEC_CHARS ? nestingTooDeep(source) : undefined;
+  if (deep) return { ok: false, errors: [new ReconcileError('YAML_SYNTAX', `the document nests deeper than ${MAX_DEPTH} levels`, undefined, deep, opts.file)] };
   const fast = opts.fastPath === false ? undefined : parseFast(source, opts);
   if (fast) return { ok: true, spec: fast };
   const errors: ReconcileError[] = [];

@@ -34,15 +34,19 @@ describe('hostile input never throws', () => {
     expect(code(run(lines.join('\n')))).toEqual(['YAML_SYNTAX']);
   });
 
+  // Deep YAML never reaches a YAML library (src/spec/depth.ts); deep JSON inside a string is teamd's JSON.
   it.each([
-    ['deep flow sequences', '['.repeat(50000)],
-    ['deep closed sequences', `network_config: ${'['.repeat(5000)}${']'.repeat(5000)}`],
-    ['deep block mappings', Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')],
-    ['deep bonding_options JSON', `network_config: [{type: team, name: t, bonding_options: '${'['.repeat(20000)}'}]`],
-    ['deep valid bonding_options JSON', `network_config: [{type: team, name: t, bonding_options: '{"a":${'['.repeat(3000)}${']'.repeat(3000)}}'}]`],
-    ['deep bonding_options mapping', `network_config: [{type: team, name: t, bonding_options: ${'{a: '.repeat(2000)}1${'}'.repeat(2000)}}]`],
-  ])('%s', (_n, text) => {
-    run(text);
+    ['deep flow sequences', '['.repeat(50000), 'YAML_SYNTAX'],
+    ['deep closed sequences', `network_config: ${'['.repeat(5000)}${']'.repeat(5000)}`, 'YAML_SYNTAX'],
+    ['deep block mappings', Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'), 'SPEC_INVALID'], // 4.5 MB: over the size limit first
+    ['deep block mappings, small', Array.from({ length: 500 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'), 'YAML_SYNTAX'],
+    ['deep bonding_options JSON', `network_config: [{type: team, name: t, bonding_options: '${'['.repeat(20000)}'}]`, 'TEAMD_JSON_SYNTAX'],
+    ['deep valid bonding_options JSON', `network_config: [{type: team, name: t, bonding_options: '{"a":${'['.repeat(3000)}${']'.repeat(3000)}}'}]`, undefined],
+    ['deep bonding_options mapping', `network_config: [{type: team, name: t, bonding_options: ${'{a: '.repeat(2000)}1${'}'.repeat(2000)}}]`, 'YAML_SYNTAX'],
+  ])('%s', (_n, text, first) => {
+    const res = run(text);
+    if (first) expect(code(res)[0]).toBe(first);
+    if (first === 'YAML_SYNTAX') expect(res).toMatchObject({ errors: [{ message: 'the document nests deeper than 100 levels' }] });
   });
 
   it('a document over the size limit', () => {
