@@ -3,9 +3,10 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   // A worker that holds more than this after a test file is replaced by a fresh one. Each test file loads
   // its own copy of every module, and a worker's heap grew by 4-5 MB a file (60 → 200 MB over the unit
-  // project); past about 250 MB, V8 aborted the whole run ("RegExpCompiler Allocation failed - process out
-  // of memory", known from V8 issue 10441 and jest#14445). Setting it also makes jest use a worker on a
-  // 2-core machine rather than run in its own process, where nothing could be replaced.
+  // project). Setting it also makes jest run the tests in a worker on a 2-core machine, not in its own
+  // process, so a crashing test file fails alone instead of taking the whole run and its results with it.
+  // (The crash that prompted this, V8's "RegExpCompiler Allocation failed", came from parsing absurdly
+  // nested YAML to stack exhaustion; src/spec/depth.ts now refuses such input first.)
   workerIdleMemoryLimit: '150MB',
   projects: [
     {
