@@ -34,11 +34,16 @@ export class SnapshotNm implements NmPort {
   private syncing: Promise<unknown> | undefined;
 
   readonly reapplyConnection?: NmPort['reapplyConnection'];
+  readonly teamdPorts?: NmPort['teamdPorts'];
+  readonly reactivateDevice?: NmPort['reactivateDevice'];
   readonly events?: NmPort['events'];
 
   constructor(private readonly nm: NmPort) {
-    // Optional port methods pass through only when present: callers test for them.
+    // Optional port methods pass through only when present: callers test for them (without teamdPorts and
+    // reactivateDevice, watch's activations would not check that teamd runs the ports: see settleTeamd).
     if (nm.reapplyConnection) this.reapplyConnection = nm.reapplyConnection.bind(nm);
+    if (nm.teamdPorts) this.teamdPorts = nm.teamdPorts.bind(nm);
+    if (nm.reactivateDevice) this.reactivateDevice = nm.reactivateDevice.bind(nm);
     if (nm.events) this.events = nm.events.bind(nm);
   }
 

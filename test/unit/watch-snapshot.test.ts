@@ -129,4 +129,16 @@ describe('SnapshotNm (profiles read once, then kept current from signals)', () =
     expect(await nm.reapplyConnection?.('/d', '/p', 'u')).toEqual({ ok: true });
     expect(fake.realDevicePaths).toHaveBeenCalledWith(['p1']);
   });
+
+  it("passes teamd's port list and re-activation through, so watch's activations check teamd too", async () => {
+    const fake = new FakeNm();
+    fake.teamd.set('team0', ['eth0']);
+    const nm = new SnapshotNm(fake);
+    expect(await nm.teamdPorts?.('team0')).toEqual(['eth0']);
+    expect(await nm.reactivateDevice?.('eth1')).toEqual({ ok: true, state: 2 });
+    expect(fake.calls).toEqual(['StateDump team0', 'ReactivateDevice eth1']);
+    // A port without them has none: callers test for the methods.
+    const bare = new SnapshotNm({ ...fake, teamdPorts: undefined, reactivateDevice: undefined } as unknown as FakeNm);
+    expect([bare.teamdPorts, bare.reactivateDevice]).toEqual([undefined, undefined]);
+  });
 });
