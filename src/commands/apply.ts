@@ -119,12 +119,9 @@ export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number
 /**
  * Test hook (see docs/errors.md): NMTEAM_INJECT_FAULT=N fails right before the
  * Nth profile write; N:exit kills the process there, N:pause=MS sleeps there.
- * NMTEAM_INJECT_FAULT=teamd-miss:PORT,... makes teamd's first answer after each
- * activation leave those ports out, as if teamd had missed their events.
+ * (Its teamd-miss form is applied to the NmPort itself: see withTestHooks.)
  */
-function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Pick<ApplyOptions, 'fault' | 'teamdMisses'> {
-  const miss = /^teamd-miss:([\w.-]+(?:,[\w.-]+)*)$/.exec(value ?? '');
-  if (miss) return { teamdMisses: miss[1]!.split(',') };
+function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Pick<ApplyOptions, 'fault'> {
   const m = /^(\d+)(?::(exit|pause)(?:=(\d+))?)?$/.exec(value ?? '');
   if (!m || Number(m[1]) < 1) return {};
   return { fault: { at: Number(m[1]), kind: (m[2] as Fault['kind'] | undefined) ?? 'throw', ...(m[3] ? { ms: Number(m[3]) } : {}) } };

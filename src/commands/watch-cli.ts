@@ -13,7 +13,7 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     .addOption(new Option('--log-format <format>', 'one line per reconcile, as text or JSON').choices(['text', 'json']).default('text'))
     .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)')
     .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
-    .option('--resync <seconds>', 're-read every profile this often, in case a change went unannounced (0: never)', seconds, 600)
+    .option('--resync <seconds>', "re-read every profile, and compare each team's ports in the kernel with teamd's, this often, in case a change went unannounced (0: never)", seconds, 600)
     .action((file: string, opts: WatchOpts) =>
       // rxjs and the watch machinery load only for `watch`: plan/apply/show start faster without them.
       run(Promise.resolve().then(() => (require('./watch') as typeof import('./watch')).runWatch(file, opts, io))),

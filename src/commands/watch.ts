@@ -15,7 +15,7 @@ import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
 import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
 import { SnapshotNm } from '../watch/snapshot';
 import { keysForEvent, TeamIndex } from '../watch/team-index';
-import type { Io } from './common';
+import { type Io, withTestHooks } from './common';
 
 /**
  * `nmteam watch FILE`: keep NetworkManager matching FILE. Reconciles every
@@ -170,8 +170,9 @@ class WatchSession {
   }
 
   /**
-   * Every `--resync` seconds: read every profile again and compare with the copy kept from signals. Silent when
-   * they agree; a difference NetworkManager did not announce is logged and its teams reconciled.
+   * Every `--resync` seconds: read every profile again and compare with the copy kept from signals, and (unless
+   * --no-activate) compare each team's ports in the kernel with those its teamd runs. Silent when they agree; a
+   * difference NetworkManager did not announce is logged and its teams reconciled.
    */
   private resyncRequests(): Observable<KeyRequest> {
     const every = (this.o.resync ?? 0) * 1000;
@@ -184,12 +185,36 @@ class WatchSession {
 
   private async resyncOnce(): Promise<KeyRequest[]> {
     const missed = await this.nm.resync();
-    if (missed.length === 0) return [];
+    const teamdMisses = this.o.activate ? await this.teamdMisses() : [];
+    if (teamdMisses.length) {
+      const what = teamdMisses.map(([team, ports]) => `${ports.join(', ')} of ${team}`).join('; ');
+      this.log.event('teamd-missing', `nmteam: resync: teamd does not run ${what}, which the kernel has; reconciling`, { missing: Object.fromEntries(teamdMisses) });
+    }
+    const runtime = teamdMisses.map(([key]) => ({ key }));
+    if (missed.length === 0) return runtime;
     const before = missed.map((p) => this.index.teamOfPath(p));
     this.learn(await this.nm.readConnections());
     const teams = [...new Set([...before, ...missed.map((p) => this.index.teamOfPath(p))].filter((t): t is string => t !== undefined))];
     this.log.event('resync', `nmteam: resync: ${missed.length} profile(s) changed without NetworkManager announcing it${teams.length ? `; reconciling ${teams.join(', ')}` : ''}`, { paths: missed, teams });
-    return teams.map((key) => ({ key }));
+    return [...runtime, ...teams.map((key) => ({ key }))];
+  }
+
+  /**
+   * Runtime drift NetworkManager cannot announce: ports the kernel has in a desired team that its teamd does
+   * not run (teamd missed their netlink events; see settleTeamd). One sysfs read and one StateDump per team
+   * the kernel has ports in; the team's reconcile then attaches them again.
+   */
+  private async teamdMisses(): Promise<[string, string[]][]> {
+    const { nm } = this;
+    if (!nm.kernelPorts || !nm.teamdPorts) return [];
+    const found = await Promise.all(
+      this.spec.teams.map(async ({ name }): Promise<[string, string[]]> => {
+        const kernel = await nm.kernelPorts!(name);
+        const teamd = kernel.length ? await nm.teamdPorts!(name).catch(() => undefined) : undefined;
+        return [name, teamd ? kernel.filter((p) => !teamd.includes(p)) : []];
+      }),
+    );
+    return found.filter(([, ports]) => ports.length > 0);
   }
 
   /** Desired-file changes and SIGHUP → reload → every team, backoff reset. One reload at a time. */
@@ -223,7 +248,7 @@ class WatchSession {
  */
 export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<number> {
   const log = watchLog(o.logFormat, io.out);
-  const nm = o.nm ?? (await NmClient.connect(o.timeout * 1000));
+  const nm = o.nm ?? withTestHooks(await NmClient.connect(o.timeout * 1000));
   try {
     const first = await loadDesired(nm, file, o.mapping);
     if (!first.ok) {

@@ -4,6 +4,7 @@ import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
 import type { NmEvent } from './events';
 import type { NmPort } from './port';
+import { sysPorts } from './sysfs';
 import { teamdPorts } from './teamd';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
 import { SignatureRegistry, settingsFromDbus, settingsToDbus, unwrapProps } from './variant';
@@ -248,6 +249,10 @@ export class NmClient implements NmPort {
 
   teamdPorts(team: string): Promise<string[] | undefined> {
     return teamdPorts(this.nm, team);
+  }
+
+  async kernelPorts(team: string): Promise<string[]> {
+    return sysPorts(team);
   }
 
   async reactivateDevice(iface: string, timeoutMs = 30_000): Promise<NmActivationResult> {

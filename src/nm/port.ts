@@ -64,6 +64,8 @@ export interface NmPort {
    * re-attach. Not ok, with the reason, when nothing is active there.
    */
   reactivateDevice?(iface: string, timeoutMs?: number): Promise<NmActivationResult>;
+  /** The team's ports as the kernel has them (sysfs), whatever NetworkManager or teamd believe. Optional. */
+  kernelPorts?(team: string): Promise<string[]>;
   /** NetworkManager's signals (`nmteam watch`); optional: ports without it are only polled on demand. */
   events?(): Observable<NmEvent>;
   close(): void;

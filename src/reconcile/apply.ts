@@ -52,8 +52,6 @@ export interface ApplyOptions extends NmWriteOptions {
   writeBatch?: number;
   /** Test hook: act right before the Nth profile write (1-based). */
   fault?: Fault;
-  /** Test hook: after each activation, teamd's first answer leaves these ports out (see settleTeamd). */
-  teamdMisses?: string[];
 }
 
 /**
@@ -257,11 +255,7 @@ class Transaction {
         // The team is up; its members attach after it (autoconnect-slaves): wait for them, and fail if one cannot.
         const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), { timeoutMs: Math.min(timeoutMs, 30_000) });
         // NetworkManager's word is not enough: teamd must run each port too.
-        const reattached = await settleTeamd(this.nm, step.team, Object.keys(ports), {
-          timeoutMs: Math.min(timeoutMs, 30_000),
-          onNotice: this.opts.onNotice,
-          hideOnce: this.opts.teamdMisses,
-        });
+        const reattached = await settleTeamd(this.nm, step.team, Object.keys(ports), { timeoutMs: Math.min(timeoutMs, 30_000), onNotice: this.opts.onNotice });
         return { step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}), ...(reattached.length ? { reattached } : {}) };
       }
       case 'reapply': {

@@ -60,8 +60,6 @@ export interface TeamdOptions {
   /** Re-attachments of the ports teamd misses before giving up. Default 2. */
   attempts?: number;
   onNotice?: (message: string) => void;
-  /** Test hook: teamd's first answer leaves these ports out, as if it had missed their events. */
-  hideOnce?: string[];
 }
 
 /**
@@ -83,7 +81,7 @@ export async function settleTeamd(nm: NmPort, team: string, ports: string[], o: 
   if (!nm.teamdPorts || !nm.reactivateDevice || ports.length === 0) return [];
   const reattached: string[] = [];
   for (let attempt = 0; ; attempt++) {
-    const missing = await teamdMissing(nm, team, ports, o.graceMs ?? 2000, o.everyMs ?? 200, attempt === 0 ? (o.hideOnce ?? []) : []);
+    const missing = await teamdMissing(nm, team, ports, o.graceMs ?? 2000, o.everyMs ?? 200);
     if (missing.length === 0) return reattached;
     const list = missing.join(', ');
     if (attempt >= (o.attempts ?? 2)) {
@@ -100,10 +98,10 @@ export async function settleTeamd(nm: NmPort, team: string, ports: string[], o: 
 }
 
 /** The ports teamd still does not list after `graceMs`; none when no teamd answers. */
-async function teamdMissing(nm: NmPort, team: string, ports: string[], graceMs: number, everyMs: number, hidden: string[]): Promise<string[]> {
+async function teamdMissing(nm: NmPort, team: string, ports: string[], graceMs: number, everyMs: number): Promise<string[]> {
   const deadline = Date.now() + graceMs;
   for (;;) {
-    const known = (await nm.teamdPorts!(team))?.filter((p) => !hidden.includes(p));
+    const known = await nm.teamdPorts!(team);
     const missing = known ? ports.filter((p) => !known.includes(p)) : [];
     if (missing.length === 0 || Date.now() >= deadline) return missing;
     await sleep(everyMs);

@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { NmBus } from '../nm/dbus';
+import { sysPorts } from '../nm/sysfs';
 import { teamdStateDump } from '../nm/teamd';
 import { isSafeIfname } from '../util/ifname';
 import { type NmDevice, NM_DEVICE_STATE } from '../nm/types';
@@ -96,22 +97,6 @@ export function runtimeFromDump(dump: Json, nmState: string, extras: RuntimeExtr
     ports,
     ...(missing.length ? { missing_in_teamd: missing } : {}),
   };
-}
-
-/**
- * The team's ports as the kernel has them: the `lower_<port>` links the kernel makes in the team's
- * sysfs directory for every device enslaved to it (as for a bridge or a bond); none when unreadable.
- *
- * @example
- *   sysPorts('team0')   // ['eth0', 'eth1']
- */
-export function sysPorts(team: string, root = '/sys/class/net'): string[] {
-  if (!isSafeIfname(team)) return [];
-  try {
-    return fs.readdirSync(`${root}/${team}`).flatMap((e) => (e.startsWith('lower_') ? [e.slice('lower_'.length)] : [])).sort();
-  } catch {
-    return [];
-  }
 }
 
 function sysCounter(port: string, name: string): number | undefined {

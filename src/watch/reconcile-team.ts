@@ -10,11 +10,13 @@ import type { RunOutcome } from '../reconcile/watch';
 import { JournalStore } from '../state/journal';
 import { acquireLock } from '../state/lock';
 import { recoverInterrupted } from '../state/recover';
+import { settleTeamd } from '../runtime/settle';
 
 /**
  * One watch run for one team: re-read everything, plan for that team, apply
  * through the same transactional executor as `apply`, then (unless
- * --no-activate) bring the team back up if it went down.
+ * --no-activate) bring the team back up if it went down, or, if it is up,
+ * attach again any port the kernel has in it that teamd does not run.
  *
  * Two differences from `apply`, both because nobody is at the keyboard:
  * - a profile someone else owns on the team's interfaces (a conflict, e.g. an
@@ -157,9 +159,13 @@ async function reconcileLocked(nm: NmPort, spec: Spec, team: string, opts: Recon
 }
 
 async function reactivate(nm: NmPort, spec: Spec, team: string, plan: Plan, observed: NmConnection[], report: TeamReport, opts: ReconcileTeamOptions): Promise<void> {
-  const need = activationNeed(spec.teams.find((t) => t.name === team), plan, observed, await nm.readDevicesNamed([team]));
+  const devices = await nm.readDevicesNamed([team]);
+  const need = activationNeed(spec.teams.find((t) => t.name === team), plan, observed, devices);
   switch (need.op) {
     case 'none':
+      if (devices.some((d) => d.iface === team && d.state === DEVICE_STATE_ACTIVATED) && !plan.steps.some((s) => s.op === 'activate' && s.team === team)) {
+        await reattachMissed(nm, team, report, opts);
+      }
       return;
     case 'recheck':
       report.requeueAfterMs = need.afterMs ?? opts.activatingRecheckMs ?? 10_000;
@@ -174,5 +180,24 @@ async function reactivate(nm: NmPort, spec: Spec, team: string, plan: Plan, obse
         report.errors.push({ code: 'NM_ACTIVATION_FAILED', message: `team ${team} did not activate: ${r.reason ?? 'unknown reason'}` });
       }
     }
+  }
+}
+
+/**
+ * The team is up and this run did not activate it (an activation checks this itself): the ports the kernel
+ * has in it must be ports teamd runs. teamd misses a port whose netlink event was lost (see settleTeamd) and
+ * nothing in NetworkManager changes, so this is found when the team is reconciled (watch's resync probes it).
+ */
+async function reattachMissed(nm: NmPort, team: string, report: TeamReport, opts: ReconcileTeamOptions): Promise<void> {
+  if (!nm.kernelPorts || !nm.teamdPorts || !nm.reactivateDevice) return;
+  const kernel = await nm.kernelPorts(team);
+  try {
+    const again = await settleTeamd(nm, team, kernel, { timeoutMs: Math.min((opts.timeoutS ?? 60) * 1000, 30_000), onNotice: opts.onNotice });
+    if (again.length === 0) return;
+    report.drift.push(`teamd does not run ${again.join(', ')} of ${team} (it missed the kernel's port event)`);
+    report.changed.push(...again.map((p) => `re-attached ${p}`));
+  } catch (err) {
+    report.ok = false;
+    report.errors.push({ code: 'NM_ACTIVATION_FAILED', message: err instanceof Error ? err.message : String(err) });
   }
 }

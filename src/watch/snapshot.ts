@@ -36,6 +36,7 @@ export class SnapshotNm implements NmPort {
   readonly reapplyConnection?: NmPort['reapplyConnection'];
   readonly teamdPorts?: NmPort['teamdPorts'];
   readonly reactivateDevice?: NmPort['reactivateDevice'];
+  readonly kernelPorts?: NmPort['kernelPorts'];
   readonly events?: NmPort['events'];
 
   constructor(private readonly nm: NmPort) {
@@ -44,6 +45,7 @@ export class SnapshotNm implements NmPort {
     if (nm.reapplyConnection) this.reapplyConnection = nm.reapplyConnection.bind(nm);
     if (nm.teamdPorts) this.teamdPorts = nm.teamdPorts.bind(nm);
     if (nm.reactivateDevice) this.reactivateDevice = nm.reactivateDevice.bind(nm);
+    if (nm.kernelPorts) this.kernelPorts = nm.kernelPorts.bind(nm);
     if (nm.events) this.events = nm.events.bind(nm);
   }
 

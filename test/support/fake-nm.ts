@@ -126,5 +126,10 @@ export class FakeNm implements NmPort {
     this.onReactivate(iface);
     return this.activation;
   }
+  /** The ports the kernel has in each team, as a test sets them (none by default). */
+  readonly kernel = new Map<string, string[]>();
+  async kernelPorts(team: string): Promise<string[]> {
+    return [...(this.kernel.get(team) ?? [])].sort();
+  }
   close(): void {}
 }

@@ -100,4 +100,33 @@ describe('watch --resync', () => {
     signals.next('SIGTERM');
     expect(await done).toBe(0);
   });
+
+  it('with activation: a port the kernel has in an up team that teamd stopped running is found and attached again', async () => {
+    const fake = await applied();
+    const up = (iface: string, deviceType = 1) => ({ path: `/d/${iface}`, iface, deviceType, state: 100, real: true });
+    fake.devices = [up('team0', 15), up('eth0'), up('eth1')];
+    fake.kernel.set('team0', ['eth0', 'eth1']);
+    fake.teamd.set('team0', ['eth0', 'eth1']);
+    fake.onReactivate = (p) => fake.teamd.get('team0')!.push(p);
+    const file = path.join(tmp, 'teams.yaml');
+    fs.writeFileSync(file, SPEC);
+    const signals = new Subject<NodeJS.Signals>();
+    const lines: string[] = [];
+    const done = runWatch(file, { nm: fake, signals, activate: true, logFormat: 'json', timeout: 5, resync: 0.05 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
+    type Ev = { event: string; result?: string; changed?: string[]; drift?: string[]; missing?: Record<string, string[]> };
+    const events = () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 600 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(what()).toBe(true);
+    };
+    await until(() => events().some((e) => e.event === 'reconcile'));
+    expect(fake.calls.filter((c) => c.startsWith('Reactivate'))).toEqual([]); // teamd ran both: nothing to do
+    fake.teamd.set('team0', ['eth0']); // teamd lost eth1; NetworkManager announces nothing
+    await until(() => events().some((e) => e.event === 'reconcile' && (e.changed ?? []).includes('re-attached eth1')));
+    expect(events().find((e) => e.event === 'teamd-missing')).toMatchObject({ missing: { team0: ['eth1'] } });
+    expect(events().find((e) => (e.changed ?? []).includes('re-attached eth1'))?.drift).toEqual(["teamd does not run eth1 of team0 (it missed the kernel's port event)"]);
+    expect(fake.calls.filter((c) => c.startsWith('Reactivate'))).toEqual(['ReactivateDevice eth1']);
+    signals.next('SIGTERM');
+    expect(await done).toBe(0);
+  });
 });

@@ -73,4 +73,14 @@ describeVm('activebackup failover on the real team driver (VM)', () => {
     const fix = log.find((e) => e.event === 'reconcile' && e.result === 'corrected' && e.changed?.includes('activated team0'));
     expect(fix?.drift?.some((d) => /^team0 is down \((device state \d+|no device)\)$/.test(d))).toBe(true);
   });
+
+  it('watch attaches again a port the kernel has in the team but teamd does not run', () => {
+    // The scenario's hook made teamd's answers leave eth1 out until it was re-attached.
+    const w = check(r, 'watch-teamd');
+    expect(w).toMatchObject({ reattached: true, kernel_adds: 1, eth1: '100' });
+    expect(Object.keys((w.dump as { ports: Record<string, unknown> }).ports).sort()).toEqual(['eth0', 'eth1']);
+    const log = r.file('watch-teamd.log').trim().split('\n').flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as { event: string; drift?: string[]; changed?: string[] }] : []));
+    const fix = log.find((e) => e.event === 'reconcile' && e.changed?.includes('re-attached eth1'));
+    expect(fix?.drift).toEqual(["teamd does not run eth1 of team0 (it missed the kernel's port event)"]);
+  });
 });

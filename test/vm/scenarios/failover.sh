@@ -1,6 +1,7 @@
 # Scenario: activebackup with a primary fails over when the active port's peer goes down, `nmteam show
 # --state` reports the new active port, and the primary takes over again when it comes back (sticky
-# false). Then, if this nmteam has `watch`: a deactivated managed team is brought back up.
+# false). Then, if this nmteam has `watch`: a deactivated managed team is brought back up, and a port teamd
+# does not run is attached again.
 . "$(dirname "$0")/lib.sh"
 
 mkveth eth0
@@ -44,6 +45,18 @@ if nmteam watch --help >/dev/null 2>&1; then
   emit watch "reactivated=$([ $up = 0 ] && echo true || echo false)" "seconds=$(awk -v a="$t" -v b="$(now)" 'BEGIN{print b-a}')" \
     "ifindex_before=$before" "ifindex_after=$(ifindex team0)" "active=$(str "$(active_port team0)")"
   kill "$watcher"; wait "$watcher" || true   # SIGTERM: watch finishes the run in flight and exits
+
+  # A port teamd does not run, as when it missed the kernel's port event: watch attaches it again. The test
+  # hook makes teamd's answers leave eth1 out until it is re-attached (a real miss cannot be made on demand).
+  wait_for 30 is_activated eth1
+  adds=$(dmesg | grep -c 'team0: Port device eth1 added')
+  (export NMTEAM_INJECT_FAULT=teamd-miss:eth1; exec node "$REPO/dist/cli.js" watch "$WORK/ab.yaml" --log-format json) > "$OUT/watch-teamd.log" 2>&1 &
+  watcher=$!
+  wait_for 90 grep -q 're-attached eth1' "$OUT/watch-teamd.log"; seen=$?
+  kill "$watcher"; wait "$watcher" || true
+  wait_for 30 is_activated eth1
+  emit watch-teamd "reattached=$([ $seen = 0 ] && echo true || echo false)" "kernel_adds=$(( $(dmesg | grep -c 'team0: Port device eth1 added') - adds ))" \
+    "eth1=$(str "$(dev_state eth1)")" "dump=$(json_of teamdctl team0 state dump)"
 else
   emit watch "skipped=true"
 fi
