@@ -60,7 +60,7 @@ describeVm('rollback to the working team on the real team driver (VM)', () => {
   });
 
   it('a member teamd does not run after its activation is attached again, and then teamd runs it', () => {
-    // The scenario made teamd's first answer leave eth2 out (NMTEAM_INJECT_FAULT=teamd-miss:eth2).
+    // The scenario made teamd's answers leave eth2 out until it was re-attached (NMTEAM_INJECT_FAULT=teamd-miss:eth2).
     const more = check(r, 'apply', 'more');
     expect(more.stderr).toMatch(/team team0: teamd does not run member eth2, which NetworkManager reports attached .*re-attaching it/);
     const out = more.out as ApplyOut;

@@ -55,7 +55,7 @@ emit state "label=\"after\"" "runner=$(str "$(teamdctl team0 state item get setu
 emit plan "label=\"good-after\"" "out=$(json_of nmteam plan "$WORK/good.yaml" -o json)"
 ls /run/nmteam > "$OUT/state-dir.txt" 2>&1
 
-# more.yaml adds eth2; teamd's first answer afterwards is made to leave eth2 out, as when teamd
+# more.yaml adds eth2; teamd's answers are made to leave eth2 out until it is re-attached, as when teamd
 # missed the kernel's port event (libteam ignores an overflow of its netlink socket: seen in this VM
 # under load, not reproducible on demand, since NetworkManager needs teamd's answer right before it
 # attaches a port). nmteam must attach eth2 again, and teamd then runs it.
