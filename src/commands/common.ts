@@ -19,18 +19,20 @@ export interface NmOpts {
 
 /** Connects on first use, so a bad desired state is reported even when NetworkManager is down. */
 /**
- * Test hook (see docs/errors.md): with NMTEAM_INJECT_FAULT=teamd-miss:PORT[,PORT...], teamd's
- * answers leave those ports out until they are re-attached (reactivateDevice), as when teamd
- * missed their port events; the VM proves the re-attachment with it. Otherwise `nm` itself.
+ * Test hook (see docs/errors.md): with NMTEAM_INJECT_FAULT=teamd-miss:PORT[,PORT...][@SECONDS],
+ * teamd's answers leave those ports out (from SECONDS after the start, default at once) until
+ * they are re-attached (reactivateDevice), as when teamd missed their port events; the VM
+ * proves the re-attachment with it. Otherwise `nm` itself.
  */
 export function withTestHooks<T extends NmPort>(nm: T, value = process.env.NMTEAM_INJECT_FAULT): T {
-  const m = /^teamd-miss:([\w.-]+(?:,[\w.-]+)*)$/.exec(value ?? '');
+  const m = /^teamd-miss:([\w.-]+(?:,[\w.-]+)*)(?:@(\d+(?:\.\d+)?))?$/.exec(value ?? '');
   if (!m || !nm.teamdPorts || !nm.reactivateDevice) return nm;
   const hidden = new Set(m[1]!.split(','));
+  const from = Date.now() + Number(m[2] ?? 0) * 1000;
   const teamdPorts = nm.teamdPorts.bind(nm);
   const reactivateDevice = nm.reactivateDevice.bind(nm);
   return Object.assign(Object.create(nm) as T, {
-    teamdPorts: async (team: string) => (await teamdPorts(team))?.filter((p) => !hidden.has(p)),
+    teamdPorts: async (team: string) => (await teamdPorts(team))?.filter((p) => Date.now() < from || !hidden.has(p)),
     reactivateDevice: (iface: string, timeoutMs?: number) => {
       hidden.delete(iface);
       return reactivateDevice(iface, timeoutMs);

@@ -192,7 +192,8 @@ async function reattachMissed(nm: NmPort, team: string, report: TeamReport, opts
   if (!nm.kernelPorts || !nm.teamdPorts || !nm.reactivateDevice) return;
   const kernel = await nm.kernelPorts(team);
   try {
-    const again = await settleTeamd(nm, team, kernel, { timeoutMs: Math.min((opts.timeoutS ?? 60) * 1000, 30_000), onNotice: opts.onNotice });
+    // No notice: the run's own log line says what drifted and what was done.
+    const again = await settleTeamd(nm, team, kernel, { timeoutMs: Math.min((opts.timeoutS ?? 60) * 1000, 30_000) });
     if (again.length === 0) return;
     report.drift.push(`teamd does not run ${again.join(', ')} of ${team} (it missed the kernel's port event)`);
     report.changed.push(...again.map((p) => `re-attached ${p}`));

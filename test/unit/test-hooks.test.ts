@@ -13,6 +13,15 @@ describe('NMTEAM_INJECT_FAULT=teamd-miss:PORTS (the VM proof of re-attachment us
     expect(await nm.readConnections()).toEqual([]); // everything else is the port itself
   });
 
+  it('@SECONDS: teamd loses the ports only that long after the start', async () => {
+    const fake = new FakeNm();
+    fake.teamd.set('team0', ['eth0', 'eth1']);
+    const nm = withTestHooks(fake, 'teamd-miss:eth1@0.05');
+    expect(await nm.teamdPorts!('team0')).toEqual(['eth0', 'eth1']);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await nm.teamdPorts!('team0')).toEqual(['eth0']);
+  });
+
   it('is the port itself without the hook, or with another fault', () => {
     const fake = new FakeNm();
     expect(withTestHooks(fake, undefined)).toBe(fake);

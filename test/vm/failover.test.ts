@@ -74,13 +74,19 @@ describeVm('activebackup failover on the real team driver (VM)', () => {
     expect(fix?.drift?.some((d) => /^team0 is down \((device state \d+|no device)\)$/.test(d))).toBe(true);
   });
 
-  it('watch attaches again a port the kernel has in the team but teamd does not run', () => {
-    // The scenario's hook made teamd's answers leave eth1 out until it was re-attached.
+  it("watch's resync finds a port teamd stopped running in the up team, and attaches it again", () => {
+    // The scenario's hook made teamd's answers leave eth1 out, from after watch's first pass until it was re-attached.
     const w = check(r, 'watch-teamd');
     expect(w).toMatchObject({ reattached: true, kernel_adds: 1, eth1: '100' });
     expect(Object.keys((w.dump as { ports: Record<string, unknown> }).ports).sort()).toEqual(['eth0', 'eth1']);
-    const log = r.file('watch-teamd.log').trim().split('\n').flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as { event: string; drift?: string[]; changed?: string[] }] : []));
-    const fix = log.find((e) => e.event === 'reconcile' && e.changed?.includes('re-attached eth1'));
-    expect(fix?.drift).toEqual(["teamd does not run eth1 of team0 (it missed the kernel's port event)"]);
+    type Ev = { event: string; drift?: string[]; changed?: string[]; missing?: Record<string, string[]> };
+    const log = r.file('watch-teamd.log').trim().split('\n').flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Ev] : []));
+    const first = log.find((e) => e.event === 'reconcile');
+    expect(first?.changed ?? []).not.toContain('re-attached eth1'); // teamd still ran eth1 then
+    const probe = log.findIndex((e) => e.event === 'teamd-missing');
+    expect(log[probe]?.missing).toEqual({ team0: ['eth1'] });
+    const fix = log.findIndex((e) => e.event === 'reconcile' && (e.changed ?? []).includes('re-attached eth1'));
+    expect(fix).toBeGreaterThan(probe);
+    expect(log[fix]?.drift).toEqual(["teamd does not run eth1 of team0 (it missed the kernel's port event)"]);
   });
 });

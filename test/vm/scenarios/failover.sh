@@ -46,11 +46,13 @@ if nmteam watch --help >/dev/null 2>&1; then
     "ifindex_before=$before" "ifindex_after=$(ifindex team0)" "active=$(str "$(active_port team0)")"
   kill "$watcher"; wait "$watcher" || true   # SIGTERM: watch finishes the run in flight and exits
 
-  # A port teamd does not run, as when it missed the kernel's port event: watch attaches it again. The test
-  # hook makes teamd's answers leave eth1 out until it is re-attached (a real miss cannot be made on demand).
+  # A port teamd stops running while the team is up, as when it missed the kernel's port event: nothing in
+  # NetworkManager changes, watch's --resync finds it and attaches it again. The test hook makes teamd's answers
+  # leave eth1 out from 20 s after watch starts (after its first pass) until eth1 is re-attached (a real miss
+  # cannot be made on demand).
   wait_for 30 is_activated eth1
   adds=$(dmesg | grep -c 'team0: Port device eth1 added')
-  (export NMTEAM_INJECT_FAULT=teamd-miss:eth1; exec node "$REPO/dist/cli.js" watch "$WORK/ab.yaml" --log-format json) > "$OUT/watch-teamd.log" 2>&1 &
+  (export NMTEAM_INJECT_FAULT=teamd-miss:eth1@20; exec node "$REPO/dist/cli.js" watch "$WORK/ab.yaml" --log-format json --resync 5) > "$OUT/watch-teamd.log" 2>&1 &
   watcher=$!
   wait_for 90 grep -q 're-attached eth1' "$OUT/watch-teamd.log"; seen=$?
   kill "$watcher"; wait "$watcher" || true
