@@ -58,9 +58,11 @@ const ONC_TYPES = [
  */
 export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
   const source = String(text);
-  // Absurd nesting never reaches a YAML library (see depth.ts: running one out of stack can abort the process).
-  const deep = source.length <= MAX_SPEC_CHARS ? nestingTooDeep(source) : undefined;
-  if (deep) return { ok: false, errors: [new ReconcileError('YAML_SYNTAX', `the document nests deeper than ${MAX_DEPTH} levels`, undefined, deep, opts.file)] };
+  // Hostile sizes and absurd nesting never reach a YAML library (see depth.ts: running one out of stack can abort the process).
+  const refuse = (code: 'SPEC_INVALID' | 'YAML_SYNTAX', message: string, loc?: SourceLoc): ParseResult => ({ ok: false, errors: [new ReconcileError(code, message, undefined, loc, opts.file)] });
+  if (source.length > MAX_SPEC_CHARS) return refuse('SPEC_INVALID', `the document is larger than ${MAX_SPEC_CHARS} characters`);
+  const deep = nestingTooDeep(source);
+  if (deep) return refuse('YAML_SYNTAX', `the document nests deeper than ${MAX_DEPTH} levels`, deep);
   const fast = opts.fastPath === false ? undefined : parseFast(source, opts);
   if (fast) return { ok: true, spec: fast };
   const errors: ReconcileError[] = [];
@@ -81,7 +83,6 @@ export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
  * everything, located, exactly as it always has.
  */
 function parseFast(text: string, opts: ParseOptions): Spec | undefined {
-  if (text.length > MAX_SPEC_CHARS) return undefined;
   const root = fastLoad(text);
   if (root === DECLINE) return undefined;
   const abandon = (): never => {
@@ -100,7 +101,6 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
     errors.push(new ReconcileError(code, message, undefined, loc, file));
     return undefined;
   };
-  if (text.length > MAX_SPEC_CHARS) return fail('SPEC_INVALID', `the document is larger than ${MAX_SPEC_CHARS} characters`);
   // Only now is `yaml` loaded: the fast path declined, or the document has problems to locate.
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
