@@ -13,6 +13,7 @@ import { formatErrors } from '../spec/parse';
 import { fileChanges } from '../watch/file-events';
 import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
 import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
+import { teamdMissing } from '../runtime/settle';
 import { SnapshotNm } from '../watch/snapshot';
 import { keysForEvent, TeamIndex } from '../watch/team-index';
 import { type Io, withTestHooks } from './common';
@@ -210,8 +211,7 @@ class WatchSession {
     const found = await Promise.all(
       this.spec.teams.map(async ({ name }): Promise<[string, string[]]> => {
         const kernel = await nm.kernelPorts!(name);
-        const teamd = kernel.length ? await nm.teamdPorts!(name).catch(() => undefined) : undefined;
-        return [name, teamd ? kernel.filter((p) => !teamd.includes(p)) : []];
+        return [name, kernel.length ? await teamdMissing(nm, name, kernel, 0, 0).catch(() => []) : []];
       }),
     );
     return found.filter(([, ports]) => ports.length > 0);

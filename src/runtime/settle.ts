@@ -97,8 +97,13 @@ export async function settleTeamd(nm: NmPort, team: string, ports: string[], o: 
   }
 }
 
-/** The ports teamd still does not list after `graceMs`; none when no teamd answers. */
-async function teamdMissing(nm: NmPort, team: string, ports: string[], graceMs: number, everyMs: number): Promise<string[]> {
+/**
+ * Those of `ports` teamd still does not list after `graceMs` (0: asked once); none when no teamd answers.
+ *
+ * @example
+ *   await teamdMissing(nm, 'team0', await nm.kernelPorts!('team0'), 0, 0)   // ['eth1'] when teamd lost eth1
+ */
+export async function teamdMissing(nm: NmPort, team: string, ports: string[], graceMs: number, everyMs: number): Promise<string[]> {
   const deadline = Date.now() + graceMs;
   for (;;) {
     const known = await nm.teamdPorts!(team);

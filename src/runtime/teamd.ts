@@ -86,7 +86,7 @@ export function runtimeFromDump(dump: Json, nmState: string, extras: RuntimeExtr
       ...(c.tx !== undefined ? { tx_packets: c.tx } : {}),
     };
   }
-  const missing = kernelPorts.filter((p) => !(p in ports)).sort();
+  const missing = kernelPorts.filter((p) => !Object.hasOwn(ports, p)).sort();
   const ifindex = obj(obj(dump.team_device).ifinfo).ifindex;
   return {
     state: nmState,
