@@ -4,13 +4,14 @@ import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH
 import { countChanges, type Plan } from '../reconcile/plan';
 import { observeAndPlan, planFromSystem, verifySpec } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
-import { isSavedPlan, parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
-import { ReconcileError } from '../reconcile/errors';
+import { parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
+import { ReconcileError, ReconcileErrors } from '../reconcile/errors';
+import { readSpecText } from '../spec/load';
 import type { Spec } from '../reconcile/types';
 import type { NmConnection } from '../nm/types';
 import { EXIT } from '../exit-codes';
 import { JournalStore } from '../state/journal';
-import { type Io, readSpec, withLock, withNm } from './common';
+import { type Io, type LazyNm, specFromText, withLock, withNm } from './common';
 import { recoverInterrupted } from '../state/recover';
 
 export interface PlanOpts {
@@ -76,21 +77,18 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
 }
 
 /**
- * The saved plan in `file`, or undefined when `file` is a desired-state file (or stdin: a saved
- * plan is read from a file only). Options that shape a plan cannot reshape a saved one.
+ * What `file` holds, read once: a desired state, or a plan saved by `plan --out` (from a file only,
+ * not stdin) with the desired state it carries. Options that shape a plan cannot reshape a saved one.
+ * Invalid input is thrown before the lock and the bus.
  */
-function readSavedPlan(file: string, o: PlanOpts): SavedPlan | undefined {
-  if (file === '-') return undefined;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // readSpec reports the unreadable file
-  }
-  if (!isSavedPlan(text)) return undefined;
+async function readInput(nm: LazyNm, file: string, o: PlanOpts): Promise<{ spec: Spec; saved?: SavedPlan }> {
+  const read = await readSpecText(file);
+  if (!read.ok) throw new ReconcileErrors(read.errors);
+  const saved = file === '-' ? undefined : parseSavedPlan(read.text, file);
+  if (!saved) return { spec: await specFromText(nm, read.text, read.name, o.mapping) };
   if (o.mapping) throw new ReconcileError('SPEC_INVALID', '--mapping does not apply to a saved plan: its nicN names were resolved when it was made', undefined, undefined, file);
   if (o.out) throw new ReconcileError('SPEC_INVALID', '--out takes a desired-state file, not a saved plan', undefined, undefined, file);
-  return parseSavedPlan(text, file);
+  return { spec: saved.spec, saved };
 }
 
 /** The saved plan planned again over NetworkManager now: the same plan (and what it was based on), or STALE_PLAN. */
@@ -104,8 +102,7 @@ async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string): Promi
 /** `nmteam plan`: what apply would do; writes nothing to NetworkManager. */
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
-    const saved = readSavedPlan(file, o);
-    const spec = saved?.spec ?? (await readSpec(nm, file, o.mapping));
+    const { spec, saved } = await readInput(nm, file, o);
     const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate });
     io.out(o.output === 'json' ? planJson(plan) : renderPlan(plan));
     if (o.out) {
@@ -170,9 +167,7 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: {
 export async function cmdApply(file: string, o: ApplyOpts, io: Io): Promise<number> {
   if (o.dryRun) return cmdPlan(file, o, io);
   return withNm(async (nm) => {
-    const saved = readSavedPlan(file, o);
-    if (saved) return withLock(o.waitLock, io, async () => applySpec(await nm.get(), saved.spec, o, io, { plan: saved, file }));
-    const spec = await readSpec(nm, file, o.mapping); // invalid input fails before the lock and the bus
-    return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io));
+    const { spec, saved } = await readInput(nm, file, o); // invalid input fails before the lock and the bus
+    return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io, saved && { plan: saved, file }));
   });
 }

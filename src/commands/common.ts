@@ -3,7 +3,7 @@ import { NmClient } from '../nm/client';
 import type { NmPort } from '../nm/port';
 import { ReconcileErrors } from '../reconcile/errors';
 import type { Spec } from '../reconcile/types';
-import { loadSpec } from '../spec/load';
+import { type LoadOptions, loadSpecText } from '../spec/load';
 import { acquireLock, type Lock } from '../state/lock';
 
 /** Where a command writes; cli.ts binds it to stdout/stderr, tests to arrays. */
@@ -17,7 +17,6 @@ export interface NmOpts {
   dbusTimeout?: number;
 }
 
-/** Connects on first use, so a bad desired state is reported even when NetworkManager is down. */
 /**
  * Test hook (see docs/errors.md): with NMTEAM_INJECT_FAULT=teamd-miss:PORT[,PORT...][@SECONDS],
  * teamd's answers leave those ports out (from SECONDS after the start, default at once) until
@@ -40,6 +39,7 @@ export function withTestHooks<T extends NmPort>(nm: T, value = process.env.NMTEA
   });
 }
 
+/** Connects on first use, so a bad desired state is reported even when NetworkManager is down. */
 export class LazyNm {
   private client: Promise<NmPort> | undefined;
   constructor(private readonly timeoutS = 25) {}
@@ -69,12 +69,17 @@ export async function withLock<T>(waitS: number, io: Io, fn: () => Promise<T>): 
   }
 }
 
-export async function readSpec(nm: LazyNm, file: string, mapping: string | undefined): Promise<Spec> {
-  const res = await loadSpec(file, {
+/** loadSpec's options as the commands use them: the mapping file, and NetworkManager's devices for nicN names. */
+export function specLoadOptions(nm: () => Promise<NmPort>, mapping: string | undefined): LoadOptions {
+  return {
     ...(mapping ? { mappingFile: mapping } : {}),
-    listNics: async () =>
-      (await (await nm.get()).readDevices()).map((d) => ({ name: d.iface, mac: d.hwAddress, carrier: d.carrier === true, physical: d.physical === true })),
-  });
+    listNics: async () => (await (await nm()).readDevices()).map((d) => ({ name: d.iface, mac: d.hwAddress, carrier: d.carrier === true, physical: d.physical === true })),
+  };
+}
+
+/** A desired-state text read with readSpecText → Spec, or every error thrown together. */
+export async function specFromText(nm: LazyNm, text: string, name: string, mapping: string | undefined): Promise<Spec> {
+  const res = await loadSpecText(text, name, specLoadOptions(() => nm.get(), mapping));
   if (!res.ok) throw new ReconcileErrors(res.errors);
   return res.spec;
 }

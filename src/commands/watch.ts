@@ -16,7 +16,7 @@ import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
 import { teamdMissing } from '../runtime/settle';
 import { SnapshotNm } from '../watch/snapshot';
 import { keysForEvent, TeamIndex } from '../watch/team-index';
-import { type Io, withTestHooks } from './common';
+import { type Io, specLoadOptions, withTestHooks } from './common';
 
 /**
  * `nmteam watch FILE`: keep NetworkManager matching FILE. Reconciles every
@@ -52,10 +52,7 @@ const WATCH_DEFAULTS = { quietMs: 150, maxWaitMs: 1000, settleMs: 500 };
 
 /** Read and parse FILE; nicN names are resolved against NetworkManager's devices. */
 async function loadDesired(nm: NmPort, file: string, mapping: string | undefined): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
-  return loadSpec(file, {
-    ...(mapping ? { mappingFile: mapping } : {}),
-    listNics: async () => (await nm.readDevices()).map((d) => ({ name: d.iface, mac: d.hwAddress, carrier: d.carrier === true, physical: d.physical === true })),
-  });
+  return loadSpec(file, specLoadOptions(async () => nm, mapping));
 }
 
 function processSignals(): Observable<NodeJS.Signals> {

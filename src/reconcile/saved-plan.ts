@@ -37,35 +37,27 @@ export function savePlan(spec: Spec, plan: Plan, activate: boolean): string {
   return JSON.stringify(saved, null, 2) + '\n';
 }
 
-/** Is this text a saved plan (rather than a desired-state YAML)? Only a JSON object with `nmteamPlan` is. */
-export function isSavedPlan(text: string): boolean {
-  if (!text.trimStart().startsWith('{')) return false;
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && 'nmteamPlan' in v;
-  } catch {
-    return false;
-  }
-}
-
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Reads a saved plan (a text isSavedPlan accepted); every problem with its shape
- * is an SPEC_INVALID error naming the file and the key.
+ * The saved plan in `text`, or undefined when the text is not one (a desired-state YAML, or JSON
+ * without `nmteamPlan`): the text is parsed once for both. Every problem with a saved plan's
+ * shape is an SPEC_INVALID error naming the file and the key.
  *
  * @example
- *   parseSavedPlan(fs.readFileSync('plan.json', 'utf8'), 'plan.json').plan.steps.length   // 3
+ *   parseSavedPlan(fs.readFileSync('plan.json', 'utf8'), 'plan.json')?.plan.steps.length   // 3
+ *   parseSavedPlan('network_config: []\n', 'teams.yaml')                                   // undefined
  */
-export function parseSavedPlan(text: string, file: string): SavedPlan {
-  const bad = (path: string, message: string): ReconcileError => new ReconcileError('SPEC_INVALID', message, path, undefined, file);
+export function parseSavedPlan(text: string, file: string): SavedPlan | undefined {
+  if (!text.trimStart().startsWith('{')) return undefined;
   let v: unknown;
   try {
     v = JSON.parse(text);
-  } catch (err) {
-    throw new ReconcileError('YAML_SYNTAX', `not a saved plan: ${(err as Error).message}`, undefined, undefined, file);
+  } catch {
+    return undefined;
   }
-  if (!isObj(v)) throw bad('', 'a saved plan is a JSON object');
+  if (!isObj(v) || !('nmteamPlan' in v)) return undefined;
+  const bad = (path: string, message: string): ReconcileError => new ReconcileError('SPEC_INVALID', message, path, undefined, file);
   if (v.nmteamPlan !== SAVED_PLAN_VERSION) throw bad('nmteamPlan', `unknown saved-plan version ${JSON.stringify(v.nmteamPlan)} (this nmteam writes ${SAVED_PLAN_VERSION}); make the plan again`);
   if (typeof v.activate !== 'boolean') throw bad('activate', 'expected true or false');
   if (!isObj(v.spec) || !Array.isArray(v.spec.teams) || !Array.isArray(v.spec.skipped)) throw bad('spec', 'expected the desired state, with teams and skipped');

@@ -26,11 +26,24 @@ export interface LoadOptions {
  * Errors from the mapping file and the spec are returned together.
  */
 export async function loadSpec(file: string, opts: LoadOptions = {}): Promise<ParseResult> {
+  const read = await readSpecText(file, opts.readStdin);
+  return read.ok ? loadSpecText(read.text, read.name, opts) : read;
+}
+
+/**
+ * Reads a desired-state file (`-` reads stdin) without parsing it, with the same limits and
+ * FILE_READ errors as loadSpec; `name` is what errors call it (`<stdin>` for `-`).
+ */
+export async function readSpecText(file: string, readStdin?: () => Promise<string>): Promise<{ ok: true; text: string; name: string } | { ok: false; errors: ReconcileError[] }> {
   const errors: ReconcileError[] = [];
   const name = file === '-' ? '<stdin>' : file;
-  const text = await readText(file, name, errors, opts.readStdin);
-  if (text === undefined) return { ok: false, errors };
+  const text = await readText(file, name, errors, readStdin);
+  return text === undefined ? { ok: false, errors } : { ok: true, text, name };
+}
 
+/** loadSpec for a text already read (readSpecText): the mapping file, nicN numbering, parsing. */
+export async function loadSpecText(text: string, name: string, opts: LoadOptions = {}): Promise<ParseResult> {
+  const errors: ReconcileError[] = [];
   let mapping: Record<string, string> = {};
   if (opts.mappingFile !== undefined) {
     const mapText = await readText(opts.mappingFile, opts.mappingFile, errors);

@@ -1,9 +1,12 @@
-import { isSavedPlan, parseSavedPlan, savePlan, staleness } from '../../src/reconcile/saved-plan';
+import { parseSavedPlan, savePlan, staleness, type SavedPlan } from '../../src/reconcile/saved-plan';
 import { planSteps } from '../../src/reconcile/plan';
 import { diffTeams } from '../../src/reconcile/diff';
 import type { NmConnection } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';
 import { spec, team } from '../support/builders';
+
+/** A saved plan read back (it must be one). */
+const parsed = (text: string, file: string): SavedPlan => parseSavedPlan(text, file)!;
 
 const desired = { ...spec(team('team0', ['eth0', 'eth1'])), file: 'teams.yaml' };
 const planOver = (observed: NmConnection[], activate = false) => planSteps(diffTeams(desired, observed), observed, [], ['team0'], { activate });
@@ -12,15 +15,15 @@ describe('saved plans', () => {
   it('round-trip: the file holds the desired state, the activation choice and the plan', () => {
     const plan = planOver([]);
     const text = savePlan(desired, plan, true);
-    expect(isSavedPlan(text)).toBe(true);
     const back = parseSavedPlan(text, 'plan.json');
+    expect(back).toBeDefined();
     expect(back).toEqual({ nmteamPlan: 1, file: 'teams.yaml', activate: true, spec: desired, plan });
   });
 
   it('a desired-state file is not one, whether YAML or JSON', () => {
-    expect(isSavedPlan('network_config:\n  - type: team\n')).toBe(false);
-    expect(isSavedPlan('{"network_config": [{"type": "team", "name": "team0"}]}')).toBe(false);
-    expect(isSavedPlan('{ not json')).toBe(false);
+    expect(parseSavedPlan('network_config:\n  - type: team\n', 'teams.yaml')).toBeUndefined();
+    expect(parseSavedPlan('{"network_config": [{"type": "team", "name": "team0"}]}', 'teams.yaml')).toBeUndefined();
+    expect(parseSavedPlan('{ not json', 'teams.yaml')).toBeUndefined();
   });
 
   it('names the file and the key of what is wrong with it', () => {
@@ -35,13 +38,13 @@ describe('saved plans', () => {
   describe('the stale-plan rule', () => {
     it('the same desired state over the same profiles: fresh', async () => {
       const nm = new FakeNm();
-      const saved = parseSavedPlan(savePlan(desired, planOver(await nm.readConnections()), false), 'p.json');
+      const saved = parsed(savePlan(desired, planOver(await nm.readConnections()), false), 'p.json');
       expect(staleness(saved, planOver(await nm.readConnections()), 'p.json')).toBeUndefined();
     });
 
     it('a team profile edited since: stale, and says it changed', async () => {
       const nm = new FakeNm([{ connection: { id: 'team0', uuid: 'u0', type: 'team', 'interface-name': 'team0' }, user: { data: { 'nmteam.managed': 'yes' } } }]);
-      const saved = parseSavedPlan(savePlan(desired, planOver(await nm.readConnections()), false), 'p.json');
+      const saved = parsed(savePlan(desired, planOver(await nm.readConnections()), false), 'p.json');
       const [path] = nm.profiles.keys();
       nm.profiles.get(path!)!.connection!.autoconnect = false; // a hand edit
       const err = staleness(saved, planOver(await nm.readConnections()), 'p.json');
@@ -50,7 +53,7 @@ describe('saved plans', () => {
 
     it('the same profiles planned differently (here: with activation): stale', async () => {
       const nm = new FakeNm();
-      const saved = parseSavedPlan(savePlan(desired, planOver(await nm.readConnections(), false), false), 'p.json');
+      const saved = parsed(savePlan(desired, planOver(await nm.readConnections(), false), false), 'p.json');
       expect(staleness(saved, planOver(await nm.readConnections(), true), 'p.json')).toMatchObject({ code: 'STALE_PLAN', message: expect.stringMatching(/plan differently \(3 step\(s\) saved, 4 now/) });
     });
   });
