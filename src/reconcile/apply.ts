@@ -45,9 +45,11 @@ export interface ApplyOptions extends NmWriteOptions {
   /** Told about things worth a line on stderr that are not failures. */
   onNotice?: (message: string) => void;
   /**
-   * Send up to this many profile writes of one kind together (pipelined), their
-   * journal entries made durable in one journal write first. Default 1: one at
-   * a time. The CLI uses WRITE_BATCH.
+   * Keep up to this many profile writes of one kind in flight (pipelined). Default 1: one at a time. The CLI
+   * uses WRITE_BATCH. Updates and deletions go in batches of this size: the batch's fresh reads together, then
+   * its journal entries in one journal write, then its writes. Creations need no read: a whole run of them is
+   * journaled in one write, then sent through a sliding window of this size, so NetworkManager always has the
+   * next one queued (no pause between batches).
    */
   writeBatch?: number;
   /** Test hook: act right before the Nth profile write (1-based). */
@@ -100,12 +102,12 @@ function asError(err: unknown): ReconcileError {
 
 /**
  * The CLI's writeBatch. Profile writes of one kind (slave profile deletions,
- * team deletions, team profiles, slave profiles) go out together, this many at
- * most. NetworkManager still handles them one at a time, in order; pipelined
- * on one connection they save a round trip each, and NetworkManager's
+ * team deletions, team profiles, slave profiles) go out together, this many in
+ * flight at most. NetworkManager still handles them one at a time, in order;
+ * pipelined on one connection they save a round trip each, and NetworkManager's
  * follow-up work per write coalesces (at 100 teams it spends about 4× less CPU
- * per AddConnection2). The batch's journal entries share one journal write
- * (one fsync) before any of its writes is sent. Measured in bench/RESULTS.md.
+ * per AddConnection2). Journal entries are made durable (one journal write,
+ * one fsync) before any of their writes is sent. Measured in bench/RESULTS.md.
  */
 export const WRITE_BATCH = 32;
 
@@ -113,20 +115,40 @@ export const WRITE_BATCH = 32;
 class NotRun extends Error {}
 
 /**
- * Consecutive profile writes of one kind, `size` at most; every other step on
- * its own, and so is `cut`: an injected fault then fires after the writes
- * before it and before any after it, as in a one-at-a-time run.
+ * Consecutive profile writes of one kind: `size` at most for updates and
+ * deletions, and with size > 1 any number of creations (the write window
+ * bounds them); every other step on its own, and so is `cut`: an injected
+ * fault then fires after the writes before it and before any after it, as in a
+ * one-at-a-time run.
  */
-function batches(steps: Step[], size: number, cut?: Step): Step[][] {
+export function batches(steps: readonly Step[], size: number, cut?: Step): Step[][] {
   const key = (s: Step): string | undefined =>
-    s.op === 'create-connection' || s.op === 'update-connection' ? s.kind : s.op === 'delete-connection' ? `delete:${s.kind}` : undefined;
+    s.op === 'create-connection' ? `create:${s.kind}` : s.op === 'update-connection' ? `update:${s.kind}` : s.op === 'delete-connection' ? `delete:${s.kind}` : undefined;
+  const limit = (s: Step): number => (s.op === 'create-connection' && size > 1 ? Infinity : size);
   const out: Step[][] = [];
   for (const s of steps) {
     const last = out[out.length - 1];
-    if (last && key(s) !== undefined && key(last[0]!) === key(s) && last.length < size && s !== cut && last[0] !== cut) last.push(s);
+    if (last && key(s) !== undefined && key(last[0]!) === key(s) && last.length < limit(s) && s !== cut && last[0] !== cut) last.push(s);
     else out.push([s]);
   }
   return out;
+}
+
+/** At most `size` holders at once; the others wait in order (FIFO), so writes go out in plan order. */
+class WriteWindow {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the slot is handed over
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
 }
 
 class Transaction {
@@ -144,13 +166,17 @@ class Transaction {
    * reading the replies overlaps the writes still going (see verify). undefined: the profile is gone.
    */
   readonly readBacks = new Map<string, Promise<NmConnection | undefined>>();
+  /** Bounds the creations in flight: a run of them is one batch (see batches). */
+  private readonly window: WriteWindow;
 
   constructor(
     private readonly nm: NmPort,
     private readonly opts: ApplyOptions,
     readonly journal: JournalStore,
     readonly state: JournalState,
-  ) {}
+  ) {
+    this.window = new WriteWindow(Math.max(1, opts.writeBatch ?? 1));
+  }
 
   /**
    * Journal the entry durably before its write. Entries recorded in the same
@@ -217,7 +243,14 @@ class Transaction {
         const uuid = randomUUID();
         await this.record({ op: 'created', uuid });
         const settings = { ...step.settings, connection: { ...step.settings.connection, uuid } };
-        const path = await this.nm.addConnection(settings, this.flags);
+        await this.window.acquire();
+        let path: string;
+        try {
+          if (this.failed) throw new NotRun(); // another creation of the run failed while this one waited
+          path = await this.nm.addConnection(settings, this.flags);
+        } finally {
+          this.window.release();
+        }
         if (step.kind === 'team') this.teamPaths.set(step.team, path);
         else this.portPaths.set(step.ifname, path);
         this.readBackSoon(path);

@@ -1,11 +1,13 @@
-import { applyPlan } from '../../src/reconcile/apply';
+import { applyPlan, batches, WRITE_BATCH } from '../../src/reconcile/apply';
 import { undoJournal } from '../../src/reconcile/undo';
 import { MemoryJournal } from '../../src/state/journal';
 import { diffTeams } from '../../src/reconcile/diff';
 import { planSteps } from '../../src/reconcile/plan';
 import { verifySpec } from '../../src/reconcile/reconcile';
 import type { Spec } from '../../src/reconcile/types';
+import type { NmSettings } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';
+import { ReconcileError } from '../../src/reconcile/errors';
 import { spec, team } from '../support/builders';
 
 async function planFor(nm: FakeNm, s: Spec, activate = false) {
@@ -60,6 +62,20 @@ describe('applyPlan', () => {
     expect(plan.steps).toHaveLength(positions.length); // 3 deletes, 2 updates, 3 creates
     nm.failWriteAt = n;
     const res = await applyPlan(plan, nm);
+    expect(res.ok).toBe(false);
+    expect(res.rolledBack).toBe(true);
+    expect(res.rollbackErrors).toEqual([]);
+    expect(res.results.filter((r) => r.outcome === 'failed')).toHaveLength(1);
+    expect(await byUuid(nm)).toEqual(before);
+  });
+
+  // The same with the CLI's write window: failures now land while other writes of the run are in flight.
+  it.each(positions)('with writes pipelined (the CLI), a failure at write %i leaves every profile as it was', async (n) => {
+    const nm = await seeded();
+    const before = await byUuid(nm);
+    const plan = await planFor(nm, target);
+    nm.failWriteAt = n;
+    const res = await applyPlan(plan, nm, { writeBatch: WRITE_BATCH });
     expect(res.ok).toBe(false);
     expect(res.rolledBack).toBe(true);
     expect(res.rollbackErrors).toEqual([]);
@@ -260,5 +276,85 @@ describe('after an activation, teamd must run every member NetworkManager attach
     expect(activation).not.toHaveProperty('reattached');
     expect(nm.calls).toContain('StateDump team0');
     expect(nm.calls.filter((c) => c.startsWith('Reactivate'))).toEqual([]);
+  });
+});
+
+/** FakeNm whose AddConnection2 answers only when the test says so: what is in flight, and in what order. */
+class HeldNm extends FakeNm {
+  readonly held: { settings: NmSettings; answer: (fail?: boolean) => void }[] = [];
+  sent = 0;
+  maxInFlight = 0;
+  private inFlight = 0;
+  override async addConnection(settings: NmSettings): Promise<string> {
+    this.sent++;
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    const fail = await new Promise<boolean | undefined>((resolve) => this.held.push({ settings, answer: resolve }));
+    this.inFlight--;
+    if (fail) throw new ReconcileError('NM_INVALID_SETTINGS', 'refused');
+    return super.addConnection(settings);
+  }
+  /** Answer the oldest write still held, then let the executor react. */
+  async answer(fail = false): Promise<void> {
+    this.held.shift()!.answer(fail);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const ticks = () => new Promise((r) => setImmediate(r));
+const many = (n: number) => spec(...Array.from({ length: n }, (_, i) => team(`team${i}`, [], { ports: [] })));
+
+describe('creations go through a sliding window, not batches that wait for each other', () => {
+  it('groups a run of creations of one kind whole, updates and deletions by the window size, the fault step alone', async () => {
+    const nm = new FakeNm();
+    const plan = await planFor(nm, many(70));
+    const sizes = (bs: ReturnType<typeof batches>) => bs.map((b) => b.length);
+    expect(sizes(batches(plan.steps, 32))).toEqual([70]);
+    expect(sizes(batches(plan.steps, 1))).toEqual(Array(70).fill(1));
+    expect(sizes(batches(plan.steps, 32, plan.steps[40]))).toEqual([40, 1, 29]);
+    await applyPlan(plan, nm);
+    const update = await planFor(nm, spec(...many(70).teams.map((t) => ({ ...t, ipv4: { ...t.ipv4, addresses: ['192.0.2.99/24'] } }))));
+    expect(update.steps.every((s) => s.op === 'update-connection')).toBe(true);
+    expect(sizes(batches(update.steps, 32))).toEqual([32, 32, 6]);
+  });
+
+  it('keeps the window full: the next creation goes out as soon as one is answered, in plan order', async () => {
+    const nm = new HeldNm();
+    const journal = new MemoryJournal();
+    const writes = jest.spyOn(journal, 'write');
+    const plan = await planFor(nm, many(10));
+    const run = applyPlan(plan, nm, { writeBatch: 4, journal });
+    await ticks();
+    await ticks();
+    expect(nm.sent).toBe(4);
+    // Every creation was journaled (one journal write) before the first was sent.
+    const entries = journal.read()!.entries;
+    expect(entries.filter((e) => e.op === 'created')).toHaveLength(10);
+    const journalWrites = writes.mock.calls.length;
+    await nm.answer();
+    expect(nm.sent).toBe(5); // not waiting for the other three
+    for (let i = 0; i < 9; i++) await nm.answer();
+    const res = await run;
+    expect(res.ok).toBe(true);
+    expect(nm.maxInFlight).toBe(4);
+    expect(writes.mock.calls.length).toBe(journalWrites); // no journal write per window turn (the last one removes it)
+    const names = [...nm.profiles.values()].map((p) => p.connection?.['interface-name']);
+    expect(names).toEqual(plan.steps.map((s) => (s.op === 'create-connection' ? s.settings.connection?.['interface-name'] : undefined)));
+  });
+
+  it('sends nothing more once a creation fails, and undoes the ones already made', async () => {
+    const nm = new HeldNm();
+    const plan = await planFor(nm, many(10));
+    const run = applyPlan(plan, nm, { writeBatch: 4 });
+    await ticks();
+    await ticks();
+    await nm.answer(); // 1 made; 5 goes out
+    await nm.answer(true); // 2 refused
+    while (nm.held.length) await nm.answer(); // 3, 4, 5 were in flight: they finish
+    const res = await run;
+    expect(nm.sent).toBe(5);
+    expect(res.ok).toBe(false);
+    expect(res.rolledBack).toBe(true);
+    expect(res.results.map((r) => r.outcome)).toEqual(['created', 'failed', 'created', 'created', 'created', ...Array(5).fill('not-run')]);
+    expect(nm.profiles.size).toBe(0);
   });
 });
