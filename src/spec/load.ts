@@ -2,6 +2,7 @@
  * The I/O half of the spec reader: files, stdin, the NIC mapping file, and
  * the device list for nicN numbering. Parsing itself is parse.ts.
  */
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { ReconcileError } from '../reconcile/errors';
 import { MAX_SPEC_CHARS, parseSpec, type ParseResult } from './parse';
@@ -73,10 +74,13 @@ async function readText(
   try {
     if (file === '-') return await readStdin();
     const info = await stat(file);
-    // A spec is a few KiB; refusing huge regular files early keeps a typo like /dev/sda harmless.
-    if (info.isFile() && info.size > MAX_SPEC_CHARS * 4) throw new Error(`file is ${info.size} bytes, too large for a spec`);
     if (info.isDirectory()) throw new Error('is a directory');
-    return await readFile(file, 'utf8');
+    // A spec is a few KiB; refusing huge regular files early keeps a mistyped path harmless.
+    if (info.isFile() && info.size > MAX_SPEC_CHARS * 4) throw new Error(`file is ${info.size} bytes, too large for a spec`);
+    if (info.isFile()) return await readFile(file, 'utf8');
+    // Anything else (a pipe such as <(generate-spec), /dev/stdin, but also /dev/sda or /dev/zero) has no size
+    // to check first: it is read with the same limit as stdin, so a device is refused after a few MiB.
+    return await boundedText(createReadStream(file));
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
     errors.push(new ReconcileError('FILE_READ', `cannot read ${name}: ${why}`, undefined, undefined, name, { cause: e }));
@@ -84,14 +88,23 @@ async function readText(
   }
 }
 
-async function stdinText(): Promise<string> {
+function stdinText(): Promise<string> {
+  return boundedText(process.stdin);
+}
+
+/** A stream's text, refused once it passes the spec size limit (the stream is then closed). */
+async function boundedText(stream: NodeJS.ReadableStream & { destroy?: () => void }): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of process.stdin) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > MAX_SPEC_CHARS * 4) throw new Error('input too large for a spec');
-    chunks.push(buf);
+  try {
+    for await (const chunk of stream) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      size += buf.length;
+      if (size > MAX_SPEC_CHARS * 4) throw new Error('input too large for a spec');
+      chunks.push(buf);
+    }
+  } finally {
+    if (stream !== process.stdin) stream.destroy?.();
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,24 @@ describe('loadSpec', () => {
   ])('reports FILE_READ for %s', async (_n, load, file) => {
     const res = await load();
     expect(!res.ok && res.errors.map((e) => [e.code, e.file])).toEqual([['FILE_READ', file]]);
+  });
+
+  it('refuses an endless non-regular file (/dev/zero) after the size limit instead of reading it all', async () => {
+    const res = await loadSpec('/dev/zero');
+    expect(!res.ok && res.errors.map((e) => [e.code, e.file, e.message])).toEqual([['FILE_READ', '/dev/zero', 'cannot read /dev/zero: input too large for a spec']]);
+  });
+
+  it('reads a spec from a pipe, as <(generate-spec) hands it over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmteam-spec-'));
+    const fifo = join(dir, 'spec.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `cat "$1" > "$2"`, 'sh', fx('no-nics.yaml'), fifo]);
+    const written = new Promise((r) => writer.on('exit', r));
+    const res = await loadSpec(fifo);
+    await written;
+    const direct = await loadSpec(fx('no-nics.yaml'));
+    expect(res.ok && direct.ok).toBe(true);
+    expect(res.ok && { ...res.spec, file: fifo }).toEqual(direct.ok && { ...direct.spec, file: fifo });
   });
 
   it('returns mapping-file and spec errors together', async () => {
