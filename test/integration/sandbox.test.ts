@@ -21,9 +21,13 @@ async function deviceStates(sb: Sandbox): Promise<Record<string, string>> {
   return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(':')).map(([dev, type, state]) => [dev!, `${type}:${state}`]));
 }
 
-function recordedPids(sb: Sandbox): ProcRef[] {
-  const pids = JSON.parse(fs.readFileSync(path.join(sb.dir, 'pids'), 'utf8')) as { procs: Record<string, ProcRef | undefined> };
+function pidsIn(text: string): ProcRef[] {
+  const pids = JSON.parse(text) as { procs: Record<string, ProcRef | undefined> };
   return Object.values(pids.procs).filter((p): p is ProcRef => p !== undefined);
+}
+
+function recordedPids(sb: Sandbox): ProcRef[] {
+  return pidsIn(fs.readFileSync(path.join(sb.dir, 'pids'), 'utf8'));
 }
 
 function expectManaged(states: Record<string, string>): void {
@@ -145,15 +149,16 @@ describe('crash safety (owner process without stop())', () => {
     const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
     fs.writeFileSync(path.join(work, `${f}.js`), js);
   }
+  // The owner prints its pids file itself: in 'exit' mode its exit handler may remove the dir before we could read it.
   const script = `require(${JSON.stringify(path.join(work, 'sandbox.js'))}).startSandbox({ devices: ['eth0'], baseDir: process.argv[1] })
-    .then((sb) => { console.log(JSON.stringify({ dir: sb.dir })); if (process.argv[2] === 'exit') process.exit(0); setInterval(() => {}, 1000); });`;
+    .then((sb) => { console.log(JSON.stringify({ dir: sb.dir, pids: require('fs').readFileSync(sb.dir + '/pids', 'utf8') })); if (process.argv[2] === 'exit') process.exit(0); setInterval(() => {}, 1000); });`;
 
   async function owner(mode: 'exit' | 'hang', base: string) {
     const child = spawn(process.execPath, ['-e', script, base, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((resolve) => child.stdout.once('data', (b: Buffer) => resolve(b.toString())));
-    const dir = (JSON.parse(line) as { dir: string }).dir;
-    const pids = recordedPids({ dir } as Sandbox);
-    return { child, dir, pids };
+    let out = '';
+    const line = await new Promise<string>((resolve) => child.stdout.on('data', (b: Buffer) => (out += b.toString()).includes('\n') && resolve(out)));
+    const { dir, pids: text } = JSON.parse(line) as { dir: string; pids: string };
+    return { child, dir, pids: pidsIn(text) };
   }
   const gone = async (pids: ProcRef[]) => {
     for (let i = 0; i < 100 && pids.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
