@@ -28,8 +28,14 @@ export const DEFAULT_CALL_TIMEOUT_MS = 25_000;
  * replies per connection (max_replies_per_connection, the system bus default):
  * an unbounded Promise.all over 500 profiles fails with LimitsExceeded. NM
  * answers one request at a time anyway; a few in flight hide the round trip.
+ * Room for more than the executor's write window (WRITE_BATCH, 32): the
+ * read-backs that verification asks for while writes go on must not take the
+ * places of writes. When they did (one cap of 32 for both), NetworkManager had
+ * fewer writes queued, did more work per AddConnection2 and waited on the
+ * client more often: at 100×4 on a tmpfs sandbox, verification cost ≈330 ms
+ * instead of ≈170 ms (bench/RESULTS.md).
  */
-export const MAX_CALLS_IN_FLIGHT = 32;
+export const MAX_CALLS_IN_FLIGHT = 96;
 
 export interface DbusCall {
   /** The service called; NetworkManager unless given (teamd's is org.libteam.teamd.TEAM). */

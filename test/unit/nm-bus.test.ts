@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type * as dbus from 'dbus-next';
 import { DBusError } from 'dbus-next';
-import { NmBus } from '../../src/nm/dbus';
+import { MAX_CALLS_IN_FLIGHT, NmBus } from '../../src/nm/dbus';
+import { WRITE_BATCH } from '../../src/reconcile/apply';
 import { teamdPorts } from '../../src/nm/teamd';
 
 /** A stand-in for dbus-next's MessageBus: calls are answered (or not) by the test. */
@@ -48,11 +49,13 @@ describe('NmBus', () => {
     expect(nm.pendingCalls).toBe(0);
   });
 
-  it('keeps at most 32 calls in flight (dbus-daemon refuses more than 128 pending replies)', async () => {
+  it('keeps a bounded number of calls in flight, under the 128 pending replies dbus-daemon allows and above the write window', async () => {
+    expect(MAX_CALLS_IN_FLIGHT).toBeLessThan(128);
+    expect(MAX_CALLS_IN_FLIGHT).toBeGreaterThan(WRITE_BATCH); // read-backs never wait behind a full write window
     const { fake, nm } = setUp();
-    const calls = Array.from({ length: 40 }, () => nm.call(get));
+    const calls = Array.from({ length: MAX_CALLS_IN_FLIGHT + 8 }, () => nm.call(get));
     await tick();
-    expect(fake.answers).toHaveLength(32);
+    expect(fake.answers).toHaveLength(MAX_CALLS_IN_FLIGHT);
     fake.answers.splice(0).forEach((a) => a.resolve({ body: [] }));
     await tick();
     await tick();
