@@ -4,25 +4,14 @@
  * test/integration/convert.test.ts).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runConvert, type ConvertArgs } from '../../src/convert/command';
 import type { NmSettings } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';
+import { scratchStateDir } from '../support/state-dir';
 
 const FIX = path.resolve(__dirname, '../fixtures/convert');
-let tmp: string;
-const savedState = process.env.NMTEAM_STATE_DIR;
-
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-convert-cmd-'));
-  process.env.NMTEAM_STATE_DIR = path.join(tmp, 'state');
-});
-afterAll(() => {
-  if (savedState === undefined) delete process.env.NMTEAM_STATE_DIR;
-  else process.env.NMTEAM_STATE_DIR = savedState;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const scratch = scratchStateDir('nmteam-convert-cmd-', 'all');
 
 async function run(args: ConvertArgs, nm = new FakeNm()): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -56,13 +45,13 @@ describe('runConvert', () => {
     expect(r.code).toBe(0);
     expect(r.out).toBe(fs.readFileSync(path.join(FIX, 'onc/overcloud.team.yaml'), 'utf8'));
     expect(r.err).toMatch(/overcloud\.yaml: network_config\[1\]: warning: member em2's primary: true/);
-    const output = path.join(tmp, 'out.yaml');
+    const output = path.join(scratch.dir, 'out.yaml');
     expect((await run({ file, output })).out).toBe('');
     expect(fs.readFileSync(output, 'utf8')).toBe(r.out);
   });
 
   it('exits 3 and prints no YAML when an entry has an error (--strict: a warning)', async () => {
-    const file = path.join(tmp, 'strict.yaml');
+    const file = path.join(scratch.dir, 'strict.yaml');
     fs.writeFileSync(file, 'network_config:\n  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 use_carrier=0"\n');
     expect((await run({ file })).code).toBe(0);
     const r = await run({ file, strict: true });
@@ -74,7 +63,7 @@ describe('runConvert', () => {
     const r = await run({ fromIfcfg: path.join(FIX, 'ifcfg/rhel7-lacp') });
     expect(r.code).toBe(0);
     expect(r.out).toBe(fs.readFileSync(path.join(FIX, 'ifcfg/rhel7-lacp/expected.yaml'), 'utf8'));
-    const missing = await run({ fromIfcfg: path.join(tmp, 'nope') });
+    const missing = await run({ fromIfcfg: path.join(scratch.dir, 'nope') });
     expect([missing.code, missing.err]).toEqual([1, expect.stringMatching(/ENOENT/)]);
   });
 

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { runWatch } from '../../src/commands/watch';
@@ -8,6 +7,7 @@ import { planSpec } from '../../src/reconcile/reconcile';
 import { parseSpec } from '../../src/spec/parse';
 import { SnapshotNm } from '../../src/watch/snapshot';
 import { FakeNm } from '../support/fake-nm';
+import { scratchStateDir } from '../support/state-dir';
 
 /**
  * Watch keeps its copy of the profiles current from NetworkManager's signals; `--resync` re-reads everything now
@@ -66,21 +66,11 @@ describe('SnapshotNm.resync', () => {
 });
 
 describe('watch --resync', () => {
-  const saved = process.env.NMTEAM_STATE_DIR;
-  let tmp: string;
-  beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-resync-'));
-    process.env.NMTEAM_STATE_DIR = path.join(tmp, 'state');
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.NMTEAM_STATE_DIR;
-    else process.env.NMTEAM_STATE_DIR = saved;
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const scratch = scratchStateDir('nmteam-resync-');
 
   it('finds and corrects a change that went unannounced', async () => {
     const fake = await applied();
-    const file = path.join(tmp, 'teams.yaml');
+    const file = path.join(scratch.dir, 'teams.yaml');
     fs.writeFileSync(file, SPEC);
     const signals = new Subject<NodeJS.Signals>();
     const lines: string[] = [];
@@ -108,7 +98,7 @@ describe('watch --resync', () => {
     fake.kernel.set('team0', ['eth0', 'eth1']);
     fake.teamd.set('team0', ['eth0', 'eth1']);
     fake.onReactivate = (p) => fake.teamd.get('team0')!.push(p);
-    const file = path.join(tmp, 'teams.yaml');
+    const file = path.join(scratch.dir, 'teams.yaml');
     fs.writeFileSync(file, SPEC);
     const signals = new Subject<NodeJS.Signals>();
     const lines: string[] = [];
