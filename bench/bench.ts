@@ -293,7 +293,7 @@ function lowerBoundRow(bed: Bed, samples: Sample[], depth: number): Row {
 /**
  * Cold apply (with and without verification) and the pipelined lower bound, alternating run by run (counted
  * warm-ups of nmteam first), so that their ratios compare runs made under the same load: on a shared machine
- * the lower bound alone varies ±30 % within minutes.
+ * the lower bound alone varies ±30 % within minutes. The order rotates from round to round.
  */
 async function coldVsLowerBound(bed: Bed, reps: number, apply: () => Promise<ChildRun>, applyNoVerify: () => Promise<ChildRun>): Promise<Row[]> {
   const lb = new LowerBound(bed);
@@ -305,13 +305,23 @@ async function coldVsLowerBound(bed: Bed, reps: number, apply: () => Promise<Chi
     const cold: Sample[] = [];
     const noVerify: Sample[] = [];
     const pipelined: Sample[] = [];
-    for (let i = 0; i < reps; i++) {
-      await bed.reset();
-      cold.push(await bed.sample(apply));
-      await bed.reset();
-      noVerify.push(await bed.sample(applyNoVerify));
-      pipelined.push(await lb.sample(LB_DEPTH));
-    }
+    const kinds: (() => Promise<void>)[] = [
+      async () => {
+        await bed.reset();
+        cold.push(await bed.sample(apply));
+      },
+      async () => {
+        await bed.reset();
+        noVerify.push(await bed.sample(applyNoVerify));
+      },
+      async () => {
+        pipelined.push(await lb.sample(LB_DEPTH));
+      },
+    ];
+    // Each round in a rotated order (a Latin square over 3 rounds): NetworkManager's cost per AddConnection2 grows
+    // with the profiles deleted in the last minute or so (ext4 skips recently freed inodes: see bench/RESULTS.md),
+    // so a fixed order would always give the same kind the most recent deletions.
+    for (let i = 0; i < reps; i++) for (let k = 0; k < kinds.length; k++) await kinds[(i + k) % kinds.length]!();
     const sequential: Sample[] = [];
     for (let i = 0; i < reps; i++) sequential.push(await lb.sample(1));
     const paired = (xs: Sample[]): Stat => stat(xs.map((c, i) => c.ms / pipelined[i]!.ms));
