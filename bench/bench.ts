@@ -502,13 +502,17 @@ export function targets(r: BenchResult): Target[] {
     change && noop ? `${profileWrites} profile writes (+${(change.writes ?? 0) - (profileWrites ?? 0)} checkpoint), ${fmt(change.ms.median)} = ${(change.ms.median / noop.ms.median).toFixed(2)}× no-op` : undefined,
     change && noop && profileWrites !== undefined ? profileWrites >= 1 && profileWrites <= 2 && change.ms.median <= 1.5 * noop.ms.median : undefined,
   );
-  const syn = r.synthetic.filter((s) => s.case === 'noop');
-  const [small, large] = [syn[0], syn.find((s) => s.profiles >= 10 * (syn[0]?.profiles ?? Infinity))];
+  // Every step between consecutive sizes, no-op and cold plans alike (a cold plan once grew quadratically with the
+  // team count while the no-op one stayed linear).
+  const steps = (['noop', 'cold'] as const).flatMap((c) => {
+    const rows = r.synthetic.filter((s) => s.case === c).sort((a, b) => a.profiles - b.profiles);
+    return rows.slice(1).map((large, i) => ({ c, small: rows[i]!, large }));
+  });
   add(
     'plan/diff growth (in process)',
     'linear in profiles',
-    small && large ? `${small.profiles}→${large.profiles} profiles: ×${(large.ms / small.ms).toFixed(1)} time for ×${large.profiles / small.profiles} profiles` : undefined,
-    small && large ? large.ms / small.ms <= 1.5 * (large.profiles / small.profiles) : undefined,
+    steps.length ? steps.map(({ c, small, large }) => `${c} ${small.profiles}→${large.profiles}: ×${(large.ms / small.ms).toFixed(1)} for ×${large.profiles / small.profiles}`).join('; ') : undefined,
+    steps.length ? steps.every(({ small, large }) => large.ms / small.ms <= 1.5 * (large.profiles / small.profiles)) : undefined,
   );
   const w = r.watch;
   add('watch reaction', 'median < 100 ms', w.available && w.reactionMs ? `${fmt(w.reactionMs.median)}` : undefined, w.available && w.reactionMs ? w.reactionMs.median < 100 : undefined);
