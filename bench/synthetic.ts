@@ -32,7 +32,7 @@ export function measureSynthetic(profileCounts: number[]): SyntheticRow[] {
       // As `nmteam plan` runs it: activation steps included.
       const plan = () => planSteps(diffTeams(spec, observed), observed, spec.skipped, names, { activate: true });
       const steps = plan().steps.length; // also the warm-up
-      const iterations = Math.max(3, Math.min(50, Math.round(20_000 / profiles)));
+      const iterations = Math.max(7, Math.min(50, Math.round(20_000 / profiles)));
       const times: number[] = [];
       for (let i = 0; i < iterations; i++) {
         const t0 = performance.now();
