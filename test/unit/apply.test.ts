@@ -358,3 +358,21 @@ describe('creations go through a sliding window, not batches that wait for each 
     expect(nm.profiles.size).toBe(0);
   });
 });
+
+describe('undoJournal', () => {
+  it('keeps going when one creation cannot be undone, and reports it', async () => {
+    const nm = new FakeNm();
+    const journal = new MemoryJournal();
+    journal.remove = () => undefined; // keep the finished run's journal to undo it by hand
+    await applyPlan(await planFor(nm, many(4)), nm, { journal });
+    const paths = [...nm.profiles.keys()];
+    const del = nm.deleteConnection.bind(nm);
+    nm.deleteConnection = async (path: string) => {
+      if (path === paths[1]) throw new ReconcileError('NM_ERROR', 'busy');
+      return del(path);
+    };
+    const undo = await undoJournal(nm, journal.read()!);
+    expect(undo.errors.map((e) => e.message)).toEqual(['busy']);
+    expect([...nm.profiles.keys()]).toEqual([paths[1]]);
+  });
+});
