@@ -81,24 +81,28 @@ export function holdConflicts(plan: Plan, team: string): { plan: Plan; withheld:
   return { plan: { ...plan, steps }, withheld };
 }
 
-export type ActivationNeed = { op: 'none' } | { op: 'activate'; path: string; why: string } | { op: 'recheck'; afterMs?: number };
+/** `up`: the team is active and this run did not activate it; teamd must still run its ports (reattachMissed). */
+export type ActivationNeed = { op: 'none' } | { op: 'up' } | { op: 'activate'; path: string; why: string } | { op: 'recheck'; afterMs?: number };
 
 /**
  * Pure: should watch bring `team` up? Only a desired team with autoconnect,
  * whose owned team profile exists and whose device is neither active nor
  * on its way there, and only when this run's apply did not just activate it.
+ * A desired team of ours that is already active is `up` (with or without
+ * autoconnect): its ports are checked instead.
  *
  * @example
  *   activationNeed(team0, plan, observed, [{ iface: 'team0', state: 30, ... }])
  *   // { op: 'activate', path: '/org/freedesktop/NetworkManager/Settings/3', why: 'team0 is down (device state 30)' }
  */
 export function activationNeed(desired: Team | undefined, plan: Plan, observed: NmConnection[], devices: NmDevice[]): ActivationNeed {
-  if (!desired || !desired.autoconnect) return { op: 'none' };
+  if (!desired) return { op: 'none' };
   if (plan.steps.some((s) => s.op === 'activate' && s.team === desired.name)) return { op: 'none' };
   const profile = observed.find((c) => isTeamProfile(c.settings) && ifaceName(c.settings) === desired.name && isOwned(c.settings));
   if (!profile) return { op: 'none' };
   const dev = devices.find((d) => d.iface === desired.name);
-  if (dev?.state === DEVICE_STATE_ACTIVATED) return { op: 'none' };
+  if (dev?.state === DEVICE_STATE_ACTIVATED) return { op: 'up' };
+  if (!desired.autoconnect) return { op: 'none' };
   if (dev && dev.state >= DEVICE_STATE_PREPARE && dev.state < DEVICE_STATE_ACTIVATED) return { op: 'recheck' };
   // Activating a team while it is still deactivating is refused by NetworkManager ("Authorization request
   // cancelled", seen in the VM); look again once it is down (its state change also queues the team).
@@ -163,9 +167,9 @@ async function reactivate(nm: NmPort, spec: Spec, team: string, plan: Plan, obse
   const need = activationNeed(spec.teams.find((t) => t.name === team), plan, observed, devices);
   switch (need.op) {
     case 'none':
-      if (devices.some((d) => d.iface === team && d.state === DEVICE_STATE_ACTIVATED) && !plan.steps.some((s) => s.op === 'activate' && s.team === team)) {
-        await reattachMissed(nm, team, report, opts);
-      }
+      return;
+    case 'up':
+      await reattachMissed(nm, team, report, opts);
       return;
     case 'recheck':
       report.requeueAfterMs = need.afterMs ?? opts.activatingRecheckMs ?? 10_000;
@@ -184,7 +188,7 @@ async function reactivate(nm: NmPort, spec: Spec, team: string, plan: Plan, obse
 }
 
 /**
- * The team is up and this run did not activate it (an activation checks this itself): the ports the kernel
+ * The team is up and this run did not activate it (activationNeed's `up`; an activation checks this itself): the ports the kernel
  * has in it must be ports teamd runs. teamd misses a port whose netlink event was lost (see settleTeamd) and
  * nothing in NetworkManager changes, so this is found when the team is reconciled (watch's resync probes it).
  */

@@ -32,7 +32,7 @@ const device = (iface: string, state: number): NmDevice => ({ path: `/dev/${ifac
 
 describe('activationNeed (reactivate a managed team that went down)', () => {
   it.each<[string, string, NmDevice[]]>([
-    ['active', 'none', [device('team0', 100)]],
+    ['active', 'up', [device('team0', 100)]],
     ['disconnected', 'activate', [device('team0', 30)]],
     ['failed', 'activate', [device('team0', 120)]],
     ['deactivating (NM would refuse an activation now)', 'recheck', [device('team0', 110)]],
@@ -62,6 +62,18 @@ describe('activationNeed (reactivate a managed team that went down)', () => {
     expect(activationNeed(team('team0', ['eth0', 'eth1'], { autoconnect: false }), planFor(desired, observed), observed, []).op).toBe('none');
     const taken = observed.map((c) => (c.settings.connection?.id === 'team0' ? { ...c, settings: { ...c.settings, user: { data: {} } } } : c));
     expect(activationNeed(desired.teams[0], planFor(desired, taken), taken, []).op).toBe('none');
+  });
+
+  it('an active team is up (its ports get checked) only when it is desired, ours, and not just activated; onboot does not matter', async () => {
+    const nm = await seeded();
+    const observed = await nm.readConnections();
+    const up = [device('team0', 100)];
+    expect(activationNeed(team('team0', ['eth0', 'eth1'], { autoconnect: false }), planFor(desired, observed), observed, up).op).toBe('up');
+    expect(activationNeed(undefined, planFor(desired, observed), observed, up).op).toBe('none');
+    const activating = { ...planFor(desired, observed), steps: [{ op: 'activate' as const, team: 'team0', reason: 'its profiles changed' }] };
+    expect(activationNeed(desired.teams[0], activating, observed, up).op).toBe('none');
+    const taken = observed.map((c) => (c.settings.connection?.id === 'team0' ? { ...c, settings: { ...c.settings, user: { data: {} } } } : c));
+    expect(activationNeed(desired.teams[0], planFor(desired, taken), taken, up).op).toBe('none');
   });
 });
 
