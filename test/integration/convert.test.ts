@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../src/cli';
+import { main } from '../../src/main';
 import { runConvert, type ConvertArgs } from '../../src/convert/command';
 import { NmClient } from '../../src/nm/client';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXIT, main } from '../../src/cli';
+import { EXIT, main } from '../../src/main';
 
 function io() {
   const out: string[] = [];

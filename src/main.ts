@@ -1,0 +1,119 @@
+import { Command, Option } from 'commander';
+import { type ApplyOpts, cmdApply, cmdPlan, type PlanOpts } from './commands/apply';
+import { type Io, seconds } from './commands/common';
+import { cmdShow, type ShowOpts } from './commands/show';
+import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
+import { registerConvert } from './commands/convert-cli';
+import { registerWatch } from './commands/watch-cli';
+import { EXIT } from './exit-codes';
+import { isInputError, ReconcileError, ReconcileErrors } from './reconcile/errors';
+import { formatErrors } from './spec/parse';
+
+/**
+ * argv → command. The only file that binds output to the process and sets
+ * the exit code; commands write through an Io and return their code.
+ */
+
+export { EXIT } from './exit-codes';
+
+const VERSION: string = (require('../package.json') as { version: string }).version;
+
+export function reportError(err: unknown, io: Io): number {
+  if (err instanceof ReconcileErrors) {
+    io.err(formatErrors(err.errors) + '\n');
+    const input = err.errors.every((e) => isInputError(e.code));
+    if (input) io.err(`nmteam: ${err.errors.length} error(s) in the desired state; nothing was applied\n`);
+    return input ? EXIT.invalidInput : EXIT.failure;
+  }
+  if (err instanceof ReconcileError) {
+    io.err(`nmteam: ${err.format()}\n`);
+    return isInputError(err.code) ? EXIT.invalidInput : EXIT.failure;
+  }
+  io.err(`nmteam: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  return EXIT.failure;
+}
+
+const HELP_AFTER = `
+Exit codes: 0 success (no change), 2 changes made (apply --detailed-exit-codes), 3 invalid desired state (nothing applied), 1 any other failure.
+The bus is the system bus; DBUS_SYSTEM_BUS_ADDRESS selects another. State (journal, lock): NMTEAM_STATE_DIR, default /run/nmteam.`;
+
+export function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command('nmteam')
+    .description('Declarative network teams for NetworkManager: plan, apply and show teams from an os-net-config style YAML file.')
+    .version(VERSION)
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .addHelpText('after', HELP_AFTER);
+  const run = (p: Promise<number>): Promise<void> => p.then(setCode, (err: unknown) => setCode(reportError(err, io)));
+  const specArgs = (cmd: Command): Command =>
+    cmd
+      .argument('<file>', "desired-state YAML ('-' for stdin), or a plan saved by 'plan --out'")
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)');
+  const waitLock = (cmd: Command): Command =>
+    cmd.option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0);
+
+  specArgs(program.command('plan'))
+    .description('show what apply would change, profile by profile, and write nothing')
+    .option('--no-activate', 'plan without activation steps')
+    .option('--out <plan.json>', "also save the plan, with its desired state, for 'nmteam apply plan.json'")
+    .action((file: string, o: PlanOpts) => run(cmdPlan(file, o, io)));
+
+  waitLock(specArgs(program.command('apply')))
+    .description('make NetworkManager match the desired state with the fewest writes, as one transaction')
+    .option('--dry-run', 'print the plan and write nothing (same as plan)')
+    .option('--detailed-exit-codes', 'exit 2 when changes were made, 0 when nothing changed')
+    .option('--no-activate', 'write profiles without activating the teams')
+    .option('--no-verify', 'skip re-reading NetworkManager after the apply')
+    .option('--no-commit', "leave the checkpoint pending: 'nmteam commit' keeps the change, 'nmteam rollback' or the timeout undoes it")
+    .option('--memory-only', 'write profiles in memory only (no keyfile; gone at reboot)')
+    .option('--timeout <seconds>', 'checkpoint rollback timeout, and the bound on waiting for activations', seconds, 60)
+    .action((file: string, o: ApplyOpts) => run(cmdApply(file, o, io)));
+
+  program
+    .command('show')
+    .argument('[name...]', 'team interface names (default: all)')
+    .description('print the teams nmteam owns as desired-state YAML (feed it back to apply: no change)')
+    .addOption(new Option('-o, --output <format>', 'output format (default yaml; table = the --state table)').choices(['yaml', 'json', 'table']))
+    .option('--all', 'include teams nmteam does not own')
+    .option('--state', "add each team's runtime state (teamd's runner, active port, port links and counters) under 'runtime:'; not accepted by apply")
+    .action((names: string[], o: ShowOpts) => run(cmdShow(names, { ...o, tty: process.stdout.isTTY === true }, io)));
+
+  waitLock(program.command('commit'))
+    .description('keep the change of a pending apply --no-commit (destroy its checkpoint)')
+    .action((o: TxnOpts) => run(cmdCommit(o, io)));
+
+  waitLock(program.command('rollback'))
+    .description('undo a pending apply --no-commit, or the leftovers of an interrupted run')
+    .action((o: TxnOpts) => run(cmdRollback(o, io)));
+
+  registerWatch(program, io, run);
+  registerConvert(program, io, run);
+  return program;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    // commander's exitOverride: --help/--version exit 0, usage errors 1 (already printed).
+    const e = err as { exitCode?: number };
+    return typeof e.exitCode === 'number' ? e.exitCode : reportError(err, io);
+  }
+  return code;
+}
+
+/** Run this process's command line and set its exit code (what the launcher, src/cli.ts, calls). */
+export function run(argv: string[] = process.argv.slice(2)): void {
+  const io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+  main(argv, io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.exitCode = reportError(err, io);
+    },
+  );
+}
