@@ -163,8 +163,7 @@ async function reconcileLocked(nm: NmPort, spec: Spec, team: string, opts: Recon
 }
 
 async function reactivate(nm: NmPort, spec: Spec, team: string, plan: Plan, observed: NmConnection[], report: TeamReport, opts: ReconcileTeamOptions): Promise<void> {
-  const devices = await nm.readDevicesNamed([team]);
-  const need = activationNeed(spec.teams.find((t) => t.name === team), plan, observed, devices);
+  const need = activationNeed(spec.teams.find((t) => t.name === team), plan, observed, await nm.readDevicesNamed([team]));
   switch (need.op) {
     case 'none':
       return;
@@ -188,9 +187,10 @@ async function reactivate(nm: NmPort, spec: Spec, team: string, plan: Plan, obse
 }
 
 /**
- * The team is up and this run did not activate it (activationNeed's `up`; an activation checks this itself): the ports the kernel
- * has in it must be ports teamd runs. teamd misses a port whose netlink event was lost (see settleTeamd) and
- * nothing in NetworkManager changes, so this is found when the team is reconciled (watch's resync probes it).
+ * The team is up and this run did not activate it (activationNeed's `up`; an activation checks this itself):
+ * the ports the kernel has in it must be ports teamd runs. teamd misses a port whose netlink event was lost
+ * (see settleTeamd) and nothing in NetworkManager changes, so this is found when the team is reconciled
+ * (watch's resync probes it).
  */
 async function reattachMissed(nm: NmPort, team: string, report: TeamReport, opts: ReconcileTeamOptions): Promise<void> {
   if (!nm.kernelPorts || !nm.teamdPorts || !nm.reactivateDevice) return;
