@@ -3,7 +3,7 @@
  * the device list for nicN numbering. Parsing itself is parse.ts.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { ReconcileError } from '../reconcile/errors';
 import { MAX_SPEC_CHARS, parseSpec, type ParseResult } from './parse';
 import { buildNicMap, normalizeMac, orderActiveNics, parseNicMapping, usesNicNames, type NicDevice } from './nics';
@@ -77,9 +77,8 @@ async function readText(
     if (info.isDirectory()) throw new Error('is a directory');
     // A spec is a few KiB; refusing huge regular files early keeps a mistyped path harmless.
     if (info.isFile() && info.size > MAX_SPEC_CHARS * 4) throw new Error(`file is ${info.size} bytes, too large for a spec`);
-    if (info.isFile()) return await readFile(file, 'utf8');
-    // Anything else (a pipe such as <(generate-spec), /dev/stdin, but also /dev/sda or /dev/zero) has no size
-    // to check first: it is read with the same limit as stdin, so a device is refused after a few MiB.
+    // Read with the same limit as stdin: anything but a regular file (a pipe such as <(generate-spec), but also
+    // /dev/sda or /dev/zero) has no size to check first, and a device is refused after a few MiB.
     return await boundedText(createReadStream(file));
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
