@@ -7,7 +7,7 @@ import type { NmPort } from './port';
 import { sysPorts } from './sysfs';
 import { teamdPorts } from './teamd';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
-import { SignatureRegistry, settingsFromDbus, settingsToDbus, unwrapProps } from './variant';
+import { SignatureRegistry, readSettings, settingsToDbus, unwrapProps } from './variant';
 
 const SETTINGS_FLAG_TO_DISK = 0x1;
 const SETTINGS_FLAG_IN_MEMORY = 0x2;
@@ -80,8 +80,7 @@ export class NmClient implements NmPort {
 
   async readConnection(path: string): Promise<NmConnection> {
     const [raw] = await this.nm.call({ path, iface: IFACE.connection, member: 'GetSettings' });
-    const settings = settingsFromDbus(raw as Record<string, Record<string, Variant>>, this.reg);
-    return { path, settings, signatures: this.reg.signaturesOf(settings) };
+    return { path, ...readSettings(raw as Record<string, Record<string, Variant>>, this.reg) };
   }
 
   /** GetDeviceByIpIface; undefined when no device has that name. */

@@ -1,6 +1,7 @@
 import * as dbus from 'dbus-next';
 import { ReconcileError } from '../reconcile/errors';
 import { translateDbusError } from './errors';
+import { encodeBareCall } from './wire';
 
 /**
  * A small typed facade over dbus-next's low-level `bus.call`: no proxy
@@ -46,6 +47,46 @@ export interface DbusCall {
   member: string;
   signature?: string;
   body?: unknown[];
+}
+
+/**
+ * The parts of dbus-next's MessageBus (0.10.x, pinned in the lockfile) that
+ * sending a pre-built message needs: what `bus.call` itself does, minus its
+ * marshaller. Checked at every call; when any is missing (a test's fake bus,
+ * a connection not yet through its handshake), calls go through `bus.call`.
+ */
+interface BusInternals {
+  name?: string | null;
+  newSerial?: () => number;
+  _methodReturnHandlers?: Record<number, (reply: dbus.Message) => void>;
+  _nameOwners?: Record<string, string>;
+  _connection?: { state?: string; stream?: { writable?: boolean; supportsUnixFd?: boolean; write?: (b: Buffer) => boolean } };
+}
+
+type BareSender = (call: Required<Pick<DbusCall, 'destination' | 'path' | 'iface' | 'member'>>, onReply: (reply: dbus.Message) => void) => () => void;
+
+/**
+ * A sender of argument-less calls as bytes built by wire.ts, or undefined
+ * when the bus does not have what it takes. It registers the reply handler
+ * under a fresh serial exactly as `bus.call` does, so replies, errors and
+ * signals keep flowing through dbus-next's one reader; it returns a function
+ * that forgets the handler (a timed-out call, whose late reply is dropped).
+ */
+function bareSender(bus: dbus.MessageBus): BareSender | undefined {
+  const b = bus as unknown as BusInternals;
+  const stream = b._connection?.stream;
+  const handlers = b._methodReturnHandlers;
+  if (!b.name || b._connection?.state !== 'connected' || typeof b.newSerial !== 'function' || !handlers || !stream?.writable || typeof stream.write !== 'function' || stream.supportsUnixFd) return undefined;
+  return (call, onReply) => {
+    const serial = b.newSerial!();
+    const wire = encodeBareCall(call, serial);
+    handlers[serial] = (reply) => {
+      if (b._nameOwners) b._nameOwners[call.destination] = reply.sender as string;
+      onReply(reply);
+    };
+    stream.write!(wire);
+    return () => delete handlers[serial];
+  };
 }
 
 export class NmBus {
@@ -102,34 +143,47 @@ export class NmBus {
   }
 
   private send(c: DbusCall, timeoutMs: number): Promise<unknown[]> {
-    const msg = new dbus.Message({
-      destination: c.destination ?? NM_BUS_NAME,
-      path: c.path,
-      interface: c.iface,
-      member: c.member,
-      ...(c.signature ? { signature: c.signature, body: c.body ?? [] } : {}),
-    });
+    const destination = c.destination ?? NM_BUS_NAME;
+    const bare = c.signature ? undefined : bareSender(this.bus);
     return new Promise<unknown[]>((resolve, reject) => {
+      let forget: (() => void) | undefined;
       const done = (): void => {
         clearTimeout(timer);
         this.inFlightRejecters.delete(lost);
       };
       const lost = (err: ReconcileError): void => {
         done();
+        forget?.();
         reject(err);
+      };
+      const answered = (reply: dbus.Message | null | undefined): void => {
+        done();
+        resolve(reply?.body ?? []);
+      };
+      const failed = (err: unknown): void => {
+        done();
+        reject(translateDbusError(err, `${c.member} ${c.path}`));
       };
       const timer = setTimeout(() => lost(new ReconcileError('NM_TIMEOUT', `${c.iface}.${c.member} on ${c.path} did not answer within ${timeoutMs} ms`)), timeoutMs);
       this.inFlightRejecters.add(lost);
-      this.bus.call(msg).then(
-        (reply) => {
-          done();
-          resolve(reply?.body ?? []);
-        },
-        (err: unknown) => {
-          done();
-          reject(translateDbusError(err, `${c.member} ${c.path}`));
-        },
-      );
+      if (bare) {
+        try {
+          forget = bare({ destination, path: c.path, iface: c.iface, member: c.member }, (reply) =>
+            reply.type === dbus.MessageType.ERROR ? failed(new dbus.DBusError(reply.errorName ?? 'org.freedesktop.DBus.Error.Failed', String((reply.body as unknown[] | undefined)?.[0] ?? ''), reply)) : answered(reply),
+          );
+        } catch (err) {
+          failed(err);
+        }
+        return;
+      }
+      const msg = new dbus.Message({
+        destination,
+        path: c.path,
+        interface: c.iface,
+        member: c.member,
+        ...(c.signature ? { signature: c.signature, body: c.body ?? [] } : {}),
+      });
+      this.bus.call(msg).then(answered, failed);
     });
   }
 

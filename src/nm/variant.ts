@@ -83,30 +83,46 @@ export class SignatureRegistry {
 
 type Raw = Record<string, Record<string, Variant>>;
 
-/** Variant tree → JSON-safe value, recording signatures under `key`. */
-function unwrap(v: unknown, key: string, reg: SignatureRegistry): unknown {
+/**
+ * Variant tree → JSON-safe value, teaching `reg` the signatures met under
+ * `key`; `sigs`, when given, gets the registry's signature of every key
+ * visited (what `signaturesOf` would find afterwards, in the same pass).
+ */
+function unwrap(v: unknown, key: string, reg: SignatureRegistry, sigs?: Record<string, string>): unknown {
   if (v instanceof Variant) {
     reg.learn(key, v.signature);
-    return unwrap(v.value, key, reg);
+    return unwrap(v.value, key, reg, sigs);
+  }
+  if (sigs) {
+    const sig = reg.get(key);
+    if (sig !== undefined) sigs[key] = sig;
   }
   if (Buffer.isBuffer(v)) return [...v];
   if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return v.map((x) => unwrap(x, `${key}[]`, reg));
+  if (Array.isArray(v)) return v.map((x) => unwrap(x, `${key}[]`, reg, sigs));
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = unwrap(x, `${key}.${k}`, reg);
+    for (const k of Object.keys(v)) out[k] = unwrap((v as Record<string, unknown>)[k], `${key}.${k}`, reg, sigs);
     return out;
   }
   return v;
 }
 
-export function settingsFromDbus(raw: Raw, reg: SignatureRegistry): NmSettings {
+export function settingsFromDbus(raw: Raw, reg: SignatureRegistry, sigs?: Record<string, string>): NmSettings {
   const out: NmSettings = {};
-  for (const [setting, props] of Object.entries(raw)) {
-    out[setting] = {};
-    for (const [prop, v] of Object.entries(props)) out[setting]![prop] = unwrap(v, `${setting}.${prop}`, reg);
+  for (const setting of Object.keys(raw)) {
+    const props = raw[setting]!;
+    const into: Record<string, unknown> = (out[setting] = {});
+    for (const prop of Object.keys(props)) into[prop] = unwrap(props[prop], `${setting}.${prop}`, reg, sigs);
   }
   return out;
+}
+
+/** A GetSettings reply as JSON-safe settings and the D-Bus signatures of their keys, in one pass. */
+export function readSettings(raw: Raw, reg: SignatureRegistry): { settings: NmSettings; signatures: Record<string, string> } {
+  const signatures: Record<string, string> = {};
+  const settings = settingsFromDbus(raw, reg, signatures);
+  return { settings, signatures };
 }
 
 interface SigNode {

@@ -200,7 +200,7 @@ export function hashObserved(observed: NmConnection[]): string {
       return kind ? [c.settings.connection?.uuid, profileView(c.settings, kind)] : undefined;
     })
     .filter((e) => e !== undefined)
-    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0)); // code-unit order: the same everywhere, unlike a locale's
   return createHash('sha256').update(canonicalJson(entries as JsonValue)).digest('hex').slice(0, 16);
 }
 

@@ -1,7 +1,7 @@
 import { Variant } from 'dbus-next';
 import { bytesToIpv6, ipFromSettings, ipSettings, ipv4ToNmU32, ipv6ToBytes, nmU32ToIpv4 } from '../../src/nm/settings/ip';
 import { mergeOwned, portSettings, teamFromProfiles, teamSettings } from '../../src/nm/settings/team';
-import { SignatureRegistry, settingsFromDbus, settingsToDbus } from '../../src/nm/variant';
+import { SignatureRegistry, readSettings, settingsFromDbus, settingsToDbus } from '../../src/nm/variant';
 import { profileView } from '../../src/reconcile/normalize';
 import { team } from '../support/builders';
 
@@ -34,6 +34,19 @@ describe('variant conversion', () => {
     expect(JSON.parse(JSON.stringify(json))).toEqual(json); // JSON-safe: no Buffer, no BigInt
     expect(json.connection!.timestamp).toBe(1795304653);
     expect(settingsToDbus(json, reg)).toEqual(raw);
+  });
+  it('reads settings and their signatures in one pass, the same signatures a separate walk finds', () => {
+    const raw = {
+      connection: { id: new Variant('s', 'x'), autoconnect: new Variant('b', false), timestamp: new Variant('t', 5n) },
+      ipv4: { 'address-data': new Variant('aa{sv}', [{ address: new Variant('s', '192.0.2.1'), prefix: new Variant('u', 24) }]), dns: new Variant('au', [1, 2]) },
+      ipv6: { addresses: new Variant('a(ayuay)', [[Buffer.alloc(16), 64, Buffer.alloc(16)]]) },
+      user: { data: new Variant('a{ss}', { 'nmteam.managed': 'yes' }) },
+    };
+    const { settings, signatures } = readSettings(raw, new SignatureRegistry());
+    const separately = new SignatureRegistry();
+    expect(signatures).toEqual(separately.signaturesOf(settingsFromDbus(raw, separately)));
+    expect(signatures).toMatchObject({ 'connection.timestamp': 't', 'ipv4.address-data[].prefix': 'u', 'ipv6.addresses': 'a(ayuay)', 'user.data': 'a{ss}' });
+    expect(settings.ipv4!['address-data']).toEqual([{ address: '192.0.2.1', prefix: 24 }]);
   });
   it('refuses a property whose D-Bus type it cannot know', () => {
     expect(() => settingsToDbus({ connection: { 'never-seen': 1 } }, new SignatureRegistry())).toThrow(/unknown D-Bus type/);
