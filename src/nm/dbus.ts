@@ -60,7 +60,7 @@ interface BusInternals {
   newSerial?: () => number;
   _methodReturnHandlers?: Record<number, (reply: dbus.Message) => void>;
   _nameOwners?: Record<string, string>;
-  _connection?: { state?: string; stream?: { writable?: boolean; supportsUnixFd?: boolean; write?: (b: Buffer) => boolean } };
+  _connection?: { state?: string; stream?: { writable?: boolean; supportsUnixFd?: boolean; write?: (b: Buffer) => boolean; cork?: () => void; uncork?: () => void } };
 }
 
 type BareSender = (call: Required<Pick<DbusCall, 'destination' | 'path' | 'iface' | 'member'>>, onReply: (reply: dbus.Message) => void) => () => void;
@@ -84,9 +84,29 @@ function bareSender(bus: dbus.MessageBus): BareSender | undefined {
       if (b._nameOwners) b._nameOwners[call.destination] = reply.sender as string;
       onReply(reply);
     };
+    corkUntilNextTick(stream);
     stream.write!(wire);
     return () => delete handlers[serial];
   };
+}
+
+const corked = new WeakSet<object>();
+/**
+ * Hold the socket's writes until the current batch of callbacks is done, then
+ * send them in one writev: the calls that a batch of replies lets out (each
+ * answer frees a place for the next queued call) would otherwise cost one
+ * write(2) each, ~70 µs apiece on this class of VM (35 ms of a 0.4 s no-op
+ * apply of 100 teams). Anything dbus-next writes meanwhile joins the same
+ * batch, in order.
+ */
+function corkUntilNextTick(stream: { cork?: () => void; uncork?: () => void }): void {
+  if (corked.has(stream) || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return;
+  corked.add(stream);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork!();
+  });
 }
 
 export class NmBus {

@@ -74,7 +74,26 @@ class WireBus extends EventEmitter {
   readonly _nameOwners: Record<string, string> = {};
   readonly written: Buffer[] = [];
   readonly viaCall: dbus.Message[] = [];
-  readonly _connection = Object.assign(new EventEmitter(), { state: 'connected', stream: { writable: true, write: (b: Buffer) => this.written.push(b) > 0 } });
+  /** Writes as the socket would pass them to the kernel: one entry per write, or per corked batch. */
+  readonly flushed: number[] = [];
+  private corks = 0;
+  private held = 0;
+  readonly _connection = Object.assign(new EventEmitter(), {
+    state: 'connected',
+    stream: {
+      writable: true,
+      write: (b: Buffer) => {
+        this.written.push(b);
+        if (this.corks) this.held++;
+        else this.flushed.push(1);
+        return true;
+      },
+      cork: () => void this.corks++,
+      uncork: () => {
+        if (--this.corks === 0 && this.held) this.flushed.push(this.held), (this.held = 0);
+      },
+    },
+  });
   newSerial(): number {
     return this.serial++;
   }
@@ -107,6 +126,18 @@ describe('NmBus sends argument-less calls as built bytes', () => {
     expect(Object.keys(bus._methodReturnHandlers)).toHaveLength(0);
     expect(bus._nameOwners[NM_BUS_NAME]).toBe(':1.1'); // what bus.call records too
     expect(nm.pendingCalls).toBe(0);
+  });
+
+  it('calls let out together reach the socket as one batch, in order', async () => {
+    const bus = new WireBus();
+    const nm = NmBus.over(bus as unknown as dbus.MessageBus);
+    const paths = Array.from({ length: 10 }, (_, i) => `/org/freedesktop/NetworkManager/Settings/${i}`);
+    const calls = paths.map((path) => nm.call({ ...get, path }));
+    await new Promise((r) => setImmediate(r));
+    expect(bus.flushed).toEqual([10]);
+    expect(await Promise.all(bus.written.map((b) => parse(b)))).toEqual(paths.map((path) => expect.objectContaining({ path })));
+    bus.written.forEach((_, i) => bus.answer(i, { type: dbus.MessageType.METHOD_RETURN, body: [i] }));
+    expect(await Promise.all(calls)).toEqual(paths.map((_, i) => [i]));
   });
 
   it('an error reply fails the call with the translated error', async () => {
