@@ -7,7 +7,7 @@ import { type JournalEntry, type JournalState, type JournalStore, MemoryJournal 
 import { ReconcileError, undefinedIfNotFound } from './errors';
 import type { ActivateStep, Plan, Step } from './plan';
 import { undoJournal } from './undo';
-import { settlePorts, settleTeamd } from '../runtime/settle';
+import { settlePorts, settleTeamd, settleTimeout } from '../runtime/settle';
 
 /**
  * The executor: runs a Plan as one transaction. Before the first write it
@@ -286,9 +286,9 @@ class Transaction {
         const r = await this.nm.activateConnection(path, timeoutMs);
         if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `${what} did not activate: ${r.reason ?? 'unknown reason'}`);
         // The team is up; its members attach after it (autoconnect-slaves): wait for them, and fail if one cannot.
-        const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), { timeoutMs: Math.min(timeoutMs, 30_000) });
+        const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), { timeoutMs: settleTimeout(timeoutMs) });
         // NetworkManager's word is not enough: teamd must run each port too.
-        const reattached = await settleTeamd(this.nm, step.team, Object.keys(ports), { timeoutMs: Math.min(timeoutMs, 30_000), onNotice: this.opts.onNotice });
+        const reattached = await settleTeamd(this.nm, step.team, Object.keys(ports), { timeoutMs: settleTimeout(timeoutMs), onNotice: this.opts.onNotice });
         return { step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}), ...(reattached.length ? { reattached } : {}) };
       }
       case 'reapply': {

@@ -14,6 +14,14 @@ export const stateName = (n: number): string => NM_DEVICE_STATE_NAMES[n] ?? `sta
 
 const { activated: ACTIVATED, failed: FAILED } = NM_DEVICE_STATE;
 
+/**
+ * The longest a run waits for ports to settle after an activation, whatever its own timeout:
+ * a port that takes longer is reported, not waited for.
+ */
+export const MAX_SETTLE_MS = 30_000;
+/** A run's timeout, capped at MAX_SETTLE_MS, for settlePorts and settleTeamd. */
+export const settleTimeout = (timeoutMs: number): number => Math.min(timeoutMs, MAX_SETTLE_MS);
+
 export interface SettleOptions {
   /** Give up after this long, ms. */
   timeoutMs: number;

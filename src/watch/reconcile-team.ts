@@ -10,7 +10,7 @@ import type { RunOutcome } from '../reconcile/watch';
 import { JournalStore } from '../state/journal';
 import { acquireLock } from '../state/lock';
 import { recoverInterrupted } from '../state/recover';
-import { settleTeamd } from '../runtime/settle';
+import { settleTeamd, settleTimeout } from '../runtime/settle';
 
 /**
  * One watch run for one team: re-read everything, plan for that team, apply
@@ -197,7 +197,7 @@ async function reattachMissed(nm: NmPort, team: string, report: TeamReport, opts
   const kernel = await nm.kernelPorts(team);
   try {
     // No notice: the run's own log line says what drifted and what was done.
-    const again = await settleTeamd(nm, team, kernel, { timeoutMs: Math.min((opts.timeoutS ?? 60) * 1000, 30_000) });
+    const again = await settleTeamd(nm, team, kernel, { timeoutMs: settleTimeout((opts.timeoutS ?? 60) * 1000) });
     if (again.length === 0) return;
     report.drift.push(`teamd does not run ${again.join(', ')} of ${team} (it missed the kernel's port event)`);
     report.changed.push(...again.map((p) => `re-attached ${p}`));

@@ -1,4 +1,4 @@
-import { settlePorts, settleTeamd } from '../../src/runtime/settle';
+import { MAX_SETTLE_MS, settlePorts, settleTeamd, settleTimeout } from '../../src/runtime/settle';
 import { renderRuntimeTable } from '../../src/runtime/table';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -85,6 +85,14 @@ describe('runtime state', () => {
     expect(lines[1]).toMatch(/^team0\s+activated\s+activebackup\s+eth1\s+eth0\s+down\s+down\s+3\b/);
     expect(lines[2]).toMatch(/^\s+eth1\s+up\s+up\s+0\b/);
     expect(lines).toHaveLength(3);
+  });
+});
+
+describe('settleTimeout', () => {
+  it("caps a run's timeout at MAX_SETTLE_MS for the wait on ports, and keeps a shorter one", () => {
+    expect(settleTimeout(120_000)).toBe(MAX_SETTLE_MS);
+    expect(settleTimeout(MAX_SETTLE_MS + 1)).toBe(MAX_SETTLE_MS);
+    expect(settleTimeout(5_000)).toBe(5_000);
   });
 });
 
