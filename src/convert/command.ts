@@ -7,6 +7,7 @@
  *   nmteam convert net.yaml -o net-team.yaml
  *   nmteam convert --from-ifcfg /etc/sysconfig/network-scripts
  *   nmteam convert --from-nm bond0 --apply --no-activate
+ *   nmteam convert --to-bond --from-nm team0 --apply
  */
 import { writeFile } from 'node:fs/promises';
 import { applyExitCode, cliApplyOptions, cliJournal, renderResult } from '../commands/apply';
@@ -25,6 +26,7 @@ import { convertIfcfg } from './ifcfg';
 import { Issues, formatIssue, type ConvertIssue } from './issues';
 import { convertOsNetConfig } from './onc';
 import { readIfcfgDir, readText } from './read';
+import { convertTeamsFromNm, planTeamToBond, type TeamConversion } from './to-bond-nm';
 
 
 export interface ConvertArgs {
@@ -74,7 +76,6 @@ function checkArgs(a: ConvertArgs): string | undefined {
   if (sources !== 1) return 'give exactly one source: FILE, --from-ifcfg DIR or --from-nm [BOND...]';
   if ((a.apply || a.dryRun) && !nm) return '--apply and --dry-run work with --from-nm only';
   if (a.apply && a.dryRun) return '--apply and --dry-run exclude each other';
-  if ((a.apply || a.dryRun) && a.toBond) return '--apply and --dry-run with --to-bond are not supported yet; convert to YAML and create the bond profiles with nmcli';
   if (a.output !== undefined && (a.apply || a.dryRun)) return '--output writes converted YAML; it does not go with --apply or --dry-run';
   return undefined;
 }
@@ -116,8 +117,14 @@ function printIssues(issues: readonly ConvertIssue[], io: ConvertIo, strict?: bo
 async function fromNm(a: ConvertArgs, io: ConvertIo, connect: () => Promise<NmPort>): Promise<number> {
   const nm = await connect();
   try {
-    if (a.apply) return await withLock(a.waitLock ?? 0, io, () => applyConversion(nm, a, io));
+    if (a.apply) return await withLock(a.waitLock ?? 0, io, () => (a.toBond ? applyToBond(nm, a, io) : applyConversion(nm, a, io)));
     const conns = await nm.readConnections();
+    if (a.toBond && a.dryRun) {
+      const conv = convertTeams(conns, a, io);
+      if (typeof conv === 'number') return conv;
+      io.out(renderPlan(planTeamToBond(conns, conv.groups, { activate: !a.noActivate })));
+      return EXIT.ok;
+    }
     if (a.toBond) return await teamsToBond(conns, names(a), a, io);
     const conv = convertNm(conns, a, io);
     if (typeof conv === 'number') return conv;
@@ -161,6 +168,42 @@ async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo): Promi
     cliApplyOptions(journal, io, {
       timeoutS,
       verify: { observed: conns, replan: (now) => planBondToTeam(now, conv.groups, { activate: false }) },
+    }),
+  );
+  if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
+  return applyExitCode(result, a.detailedExitCodes);
+}
+
+/** Team profiles → bond profiles, converted; the issues printed; an exit code when it cannot go on. */
+function convertTeams(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): TeamConversion | number {
+  const conv = convertTeamsFromNm(conns, names(a), { strict: a.strict });
+  const issues = new Issues(a.strict);
+  issues.addAll(conv.issues);
+  for (const n of conv.unmatched) issues.add('SOURCE_INVALID', `no team profile named ${n}`);
+  if (conv.groups.length === 0 && conv.unmatched.length === 0 && conv.issues.length === 0) issues.list.push(note('no team profiles to convert'));
+  if (printIssues(issues.list, io, a.strict)) return conv;
+  // An unknown name is a failure (as for `show`), not bad input.
+  return conv.unmatched.length > 0 ? EXIT.failure : EXIT.invalidInput;
+}
+
+/**
+ * --to-bond --apply: the team profiles replaced by bond profiles in one transaction under the lock
+ * (checkpoint, journal, verification), as bonds to teams are.
+ */
+async function applyToBond(nm: NmPort, a: ConvertArgs, io: ConvertIo): Promise<number> {
+  const journal = await cliJournal(nm, io);
+  const conns = await nm.readConnections(); // read under the lock: nobody changes them meanwhile
+  const conv = convertTeams(conns, a, io);
+  if (typeof conv === 'number') return conv;
+  const plan = planTeamToBond(conns, conv.groups, { activate: !a.noActivate });
+  io.out(renderPlan(plan));
+  const timeoutS = a.timeout ?? 60;
+  const result = await applyPlan(
+    plan,
+    nm,
+    cliApplyOptions(journal, io, {
+      timeoutS,
+      verify: { observed: conns, replan: (now) => planTeamToBond(now, conv.groups, { activate: false }) },
     }),
   );
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));

@@ -21,6 +21,7 @@ const KNOWN: Record<string, string> = {
   'team.config': 's',
   'team-port.config': 's',
   '802-3-ethernet.mtu': 'u',
+  '802-3-ethernet.assigned-mac-address': 's',
   'user.data': 'a{ss}',
   'bond.options': 'a{ss}',
   'ipv4.method': 's',

@@ -163,3 +163,73 @@ describe('nmteam convert through the CLI', () => {
     expect(again.join('')).toMatch(/no bond profiles to convert/);
   });
 });
+
+describe('convert --to-bond --from-nm --apply', () => {
+  /** The bond of beforeEach made a team by nmteam (bond → team), the starting point of a host leaving teamd. */
+  const toTeam = async (): Promise<void> => {
+    const r = await convert({ fromNm: ['bond0'], apply: true, noActivate: true });
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(await field('bond0', 'connection.type')).toBe('team');
+  };
+
+  it('turns the team back into the bond it came from: options, IP, MTU, cloned MAC, members; a second run writes nothing', async () => {
+    await toTeam();
+    const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, noActivate: true, detailedExitCodes: true });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(2);
+    const list = await nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show']);
+    expect(list.split('\n').sort()).toEqual(['bond-slave-eth0:802-3-ethernet', 'bond-slave-eth1:802-3-ethernet', 'bond0:bond', 'lo:loopback']);
+    const options = Object.fromEntries((await field('bond0', 'bond.options')).split(',').map((kv) => kv.split('=')));
+    expect(options).toEqual({ mode: 'active-backup', miimon: '100', updelay: '200', primary: 'eth0' });
+    expect(await field('bond0', 'ipv4.addresses')).toBe('192.0.2.5/24');
+    expect(await field('bond0', 'ipv4.gateway')).toBe('192.0.2.1');
+    expect(await field('bond0', '802-3-ethernet.mtu')).toBe('9000');
+    expect(await field('bond0', '802-3-ethernet.cloned-mac-address')).toBe('02:00:00:00:00:05');
+    expect(await field('bond0', 'connection.autoconnect')).toBe('no');
+    for (const dev of ['eth0', 'eth1']) {
+      expect(await field(`bond-slave-${dev}`, 'connection.master')).toBe('bond0');
+      expect(await field(`bond-slave-${dev}`, 'connection.slave-type')).toBe('bond');
+    }
+    for (const text of Object.values(await sb.keyfiles())) expect(text).not.toMatch(/nmteam\.managed/); // nmteam does not own bonds
+
+    const mon = await monitorCalls(sb);
+    const again = await convert({ fromNm: true, toBond: true, apply: true, noActivate: true, detailedExitCodes: true });
+    await mon.stop();
+    expect([again.code, mon.writes()]).toEqual([0, []]);
+    expect(again.err).toMatch(/no team profiles to convert/);
+  });
+
+  // Writes: create bond, bond slave eth0, bond slave eth1, delete team slave eth0, team slave eth1, team.
+  it.each([2, 4, 6])('a failure before write %i rolls everything back: the team keyfiles are as they were', async (n) => {
+    await toTeam();
+    const before = await sb.keyfiles();
+    process.env.NMTEAM_INJECT_FAULT = String(n);
+    const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, noActivate: true });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/Rolled back/);
+    expect(await sb.keyfiles()).toEqual(before);
+  });
+
+  it('a bond that cannot activate (no bonding driver here) rolls the conversion back', async () => {
+    await toTeam();
+    const before = await sb.keyfiles();
+    const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, timeout: 20 });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAILED activate[\s\S]*Rolled back/);
+    // Byte for byte; only a file's name may differ: the team profile was first written while the nmcli
+    // bond's bond0.nmconnection existed (so NetworkManager named it bond0-UUID.nmconnection), and the
+    // checkpoint's rollback writes it anew under the plain name.
+    const contents = (k: Record<string, string>): string[] => Object.values(k).sort();
+    expect(contents(await sb.keyfiles())).toEqual(contents(before));
+  });
+
+  it('through the CLI: --dry-run prints the plan and writes nothing', async () => {
+    await toTeam();
+    const out: string[] = [];
+    const mon = await monitorCalls(sb);
+    expect(await main(['convert', '--to-bond', '--from-nm', 'bond0', '--dry-run'], { out: (s) => void out.push(s), err: (s) => void out.push(s) })).toBe(0);
+    await mon.stop();
+    expect(mon.writes()).toEqual([]);
+    expect(out.join('')).toMatch(/bond0: create bond profile 'bond0' \(bond0\)[\s\S]*bond0: delete team profile 'bond0' \(bond0\)[\s\S]*bond0: activate/);
+  });
+});

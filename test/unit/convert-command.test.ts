@@ -31,7 +31,7 @@ describe('runConvert', () => {
     ['no source', {}],
     ['two sources', { file: 'a.yaml', fromNm: true }],
     ['--apply without --from-nm', { file: 'a.yaml', apply: true }],
-    ['--apply with --to-bond', { fromNm: true, apply: true, toBond: true }],
+    ['--apply with --to-bond from a file', { file: 'a.yaml', apply: true, toBond: true }],
     ['--apply and --dry-run', { fromNm: true, apply: true, dryRun: true }],
   ])('refuses %s (exit 1)', async (_what, args) => {
     const r = await run(args);
@@ -107,5 +107,97 @@ describe('runConvert', () => {
     const r = await run({ fromNm: true, toBond: true }, new FakeNm(team));
     expect(r.code).toBe(0);
     expect(r.out).toBe('network_config:\n  - type: linux_bond\n    name: team0\n    bonding_options: mode=802.3ad miimon=100 lacp_rate=fast xmit_hash_policy=layer2+3\n    use_dhcp: true\n    members:\n      - type: interface\n        name: eth0\n');
+  });
+
+  describe('--to-bond --from-nm --apply', () => {
+    const TEAM: NmSettings[] = [
+      {
+        connection: { id: 'team0', uuid: 'u-t', type: 'team', 'interface-name': 'team0', autoconnect: false },
+        team: { config: '{"runner":{"name":"activebackup"},"link_watch":{"name":"ethtool"},"hwaddr":"02:00:00:00:00:07"}' },
+        ipv4: { method: 'manual', 'address-data': [{ address: '192.0.2.10', prefix: 24 }] },
+        ipv6: { method: 'ignore' },
+        '802-3-ethernet': { mtu: 9000 },
+        user: { data: { 'nmteam.managed': 'yes' } },
+      },
+      { connection: { id: 'team-slave-eth0', uuid: 'u-s0', type: '802-3-ethernet', 'interface-name': 'eth0', master: 'team0', 'slave-type': 'team', autoconnect: false }, 'team-port': { config: '{"prio":100}' } },
+      { connection: { id: 'team-slave-eth1', uuid: 'u-s1', type: '802-3-ethernet', 'interface-name': 'eth1', master: 'team0', 'slave-type': 'team', autoconnect: false }, 'team-port': { config: '{}' } },
+    ];
+    const fake = (settings = TEAM): FakeNm => {
+      const nm = new FakeNm(settings);
+      nm.devices = ['team0', 'eth0', 'eth1'].map((iface) => ({ path: `/d/${iface}`, iface, deviceType: 1, state: 100, real: true }));
+      return nm;
+    };
+
+    it('replaces the team with a bond in one transaction; the next run has nothing to do', async () => {
+      const nm = fake();
+      const r = await run({ fromNm: ['team0'], toBond: true, apply: true, noActivate: true, detailedExitCodes: true }, nm);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(2);
+      expect(r.out).toMatch(/team0: create bond profile 'team0' \(team0\)\n.*team0: create bond slave profile 'bond-slave-eth0' \(eth0\)\n.*team0: delete team profile 'team0' \(team0\)/s);
+      expect(nm.calls).toEqual(['CheckpointCreate', 'AddConnection2', 'AddConnection2', 'AddConnection2', 'Delete', 'Delete', 'Delete', 'CheckpointDestroy']);
+      const [bond, ...slaves] = [...nm.profiles.values()];
+      expect(bond).toMatchObject({
+        connection: { id: 'team0', type: 'bond', 'interface-name': 'team0', autoconnect: false, 'autoconnect-slaves': 1 },
+        bond: { options: { mode: 'active-backup', miimon: '100', primary: 'eth0' } },
+        ipv4: { method: 'manual', 'address-data': [{ address: '192.0.2.10', prefix: 24 }] },
+        '802-3-ethernet': { mtu: 9000, 'assigned-mac-address': '02:00:00:00:00:07' },
+      });
+      expect(bond!.user).toBeUndefined(); // nmteam does not own bonds
+      expect(slaves.map((x) => [x.connection?.id, x.connection?.master, x.connection?.['slave-type'], x.connection?.['interface-name']])).toEqual([
+        ['bond-slave-eth0', 'team0', 'bond', 'eth0'], ['bond-slave-eth1', 'team0', 'bond', 'eth1'],
+      ]);
+      nm.resetCounters();
+      const again = await run({ fromNm: true, toBond: true, apply: true, noActivate: true, detailedExitCodes: true }, nm);
+      expect([again.code, nm.calls]).toEqual([0, []]);
+      expect(again.err).toMatch(/no team profiles to convert/);
+    });
+
+    it('activates the bond unless told not to', async () => {
+      const nm = fake();
+      const r = await run({ fromNm: true, toBond: true, apply: true }, nm);
+      expect(r.code).toBe(0);
+      expect(nm.calls).toContain('ActivateConnection');
+      expect(r.out).toMatch(/team0: activate \(bond team0 replaces the team\)/);
+    });
+
+    it('--dry-run prints the plan and writes nothing', async () => {
+      const nm = fake();
+      const r = await run({ fromNm: true, toBond: true, dryRun: true }, nm);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/create bond profile 'team0'.*delete team slave profile 'team-slave-eth1'.*activate/s);
+      expect(nm.calls).toEqual([]);
+    });
+
+    it('a failed write is rolled back: the team profiles are back, no bond profile is left', async () => {
+      const nm = fake();
+      nm.failWriteAt = 5; // the second Delete
+      const r = await run({ fromNm: true, toBond: true, apply: true, noActivate: true }, nm);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/Rolled back/);
+      expect([...nm.profiles.values()].map((x) => x.connection?.uuid).sort()).toEqual(['u-s0', 'u-s1', 'u-t']);
+    });
+
+    it('refuses, writing nothing, when a bond profile for the name exists already or a teamd option has no bond form under --strict', async () => {
+      const nm = fake([...TEAM, { connection: { id: 'old-bond', uuid: 'u-b', type: 'bond', 'interface-name': 'team0' }, bond: { options: { mode: 'balance-rr' } } }]);
+      const r = await run({ fromNm: true, toBond: true, apply: true, noActivate: true }, nm);
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/team0: NetworkManager already has a bond profile for it \('old-bond'\); delete it first/);
+      expect(nm.calls).toEqual([]);
+      const lacp = structuredClone(TEAM);
+      lacp[0]!.team = { config: '{"runner":{"name":"lacp","agg_select_policy":"lacp_prio"}}' };
+      const strict = fake(lacp);
+      const s = await run({ fromNm: true, toBond: true, apply: true, noActivate: true, strict: true }, strict);
+      expect(s.code).toBe(3);
+      expect(s.err).toMatch(/error: .*agg_select_policy/);
+      expect(strict.calls).toEqual([]);
+    });
+
+    it('an unknown team name fails (exit 1) and writes nothing', async () => {
+      const nm = fake();
+      const r = await run({ fromNm: ['team9'], toBond: true, apply: true }, nm);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/no team profile named team9/);
+      expect(nm.calls).toEqual([]);
+    });
   });
 });
