@@ -6,12 +6,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** What the guest needs: virtio + 9p for the host root, overlayfs, the team driver and every runner, veth, bridge. */
+/**
+ * What the guest needs: virtio + 9p for the host root, overlayfs, the team driver and every runner, veth,
+ * bridge, and the bonding driver (a team converted to a bond: `convert --to-bond --apply`).
+ */
 export const WANTED_MODULES = [
   'virtio_pci', '9pnet_virtio', '9p', 'overlay',
   'team', 'team_mode_activebackup', 'team_mode_loadbalance', 'team_mode_roundrobin', 'team_mode_broadcast', 'team_mode_random',
-  'veth', 'bridge',
+  'veth', 'bridge', 'bonding',
 ];
+
+/** The wanted modules a prepared kernel's module list lacks (a cache made before one was added). */
+export function missingModules(prepared: readonly string[], wanted: readonly string[] = WANTED_MODULES): string[] {
+  const have = new Set(prepared.map(canon));
+  return wanted.map(canon).filter((m) => !have.has(m));
+}
 
 /** Module names use `_` and `-` interchangeably; the kernel treats them alike. */
 const canon = (name: string): string => name.replace(/-/g, '_');

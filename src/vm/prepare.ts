@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { run } from '../sandbox/proc';
 import { repoRoot } from '../sandbox/cli';
-import { indexModules, loadOrder, WANTED_MODULES } from './modules';
+import { indexModules, loadOrder, missingModules, WANTED_MODULES } from './modules';
 
 export const DEFAULT_CACHE = '/var/cache/nmteam-vm';
 export const BUSYBOX = '/bin/busybox';
@@ -56,10 +56,11 @@ async function aptKernel(): Promise<{ pkg: string; version: string } | undefined
   return version ? { pkg, version } : undefined;
 }
 
+/** A prepared kernel with every module the VM now wants; undefined otherwise (then it is prepared again). */
 async function readManifest(dir: string): Promise<Manifest | undefined> {
   try {
     const m = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    return fs.existsSync(path.join(dir, m.kernel)) ? m : undefined;
+    return fs.existsSync(path.join(dir, m.kernel)) && missingModules(m.modules).length === 0 ? m : undefined;
   } catch {
     return undefined;
   }
@@ -201,7 +202,7 @@ export async function prepareVm(opts: { root?: string; log?: (s: string) => void
     }
   } else {
     dir = await newestCached(root);
-    if (!dir) throw new Error('apt does not know linux-image-amd64 and no kernel is cached: run scripts/vm-setup.sh (it runs apt-get update)');
+    if (!dir) throw new Error(`apt does not know linux-image-amd64 and no kernel with the modules the VM needs (${WANTED_MODULES.join(', ')}) is cached: run scripts/vm-setup.sh (it runs apt-get update)`);
   }
   const manifest = (await readManifest(dir))!;
   if (!isStaticElf(BUSYBOX)) throw new Error(`${BUSYBOX} is missing or not statically linked: run scripts/vm-setup.sh (busybox-static)`);

@@ -71,4 +71,17 @@ describeVm('rollback to the working team on the real team driver (VM)', () => {
     const dump = check(r, 'teamd').dump as { ports: Record<string, unknown> };
     expect(Object.keys(dump.ports).sort()).toEqual(['eth0', 'eth1', 'eth2']);
   });
+
+  it('the team becomes a bond of the same name (convert --to-bond --apply) that the bonding driver runs with the team\'s primary, passing traffic', () => {
+    const b = check(r, 'tobond');
+    expect(b.stderr).toBe('');
+    expect(b.code).toBe(2); // --detailed-exit-codes: changed
+    expect(String(b.out)).toMatch(/^team0: create bond profile 'team0' \(team0\);.*;team0: delete team profile 'team0' \(team0\): team profile replaced by bond team0;team0: activate .*;team0: eth0 activated, eth1 activated, eth2 activated;Applied: 4 created, 0 updated, 4 deleted, 1 activated\.;$/);
+    expect([b.type, b.team, b.teamd, b.ping]).toEqual(['bond', '100', false, true]);
+    expect(String(b.bonding).split(';').filter(Boolean)).toEqual([
+      'Bonding Mode: fault-tolerance (active-backup)', 'Primary Slave: eth0 (primary_reselect always)', 'Currently Active Slave: eth0',
+      'Slave Interface: eth0', 'Slave Interface: eth1', 'Slave Interface: eth2',
+    ]);
+    expect(String(b.profiles).trim().split(' ')).toEqual(['bond-slave-eth0:802-3-ethernet', 'bond-slave-eth1:802-3-ethernet', 'bond-slave-eth2:802-3-ethernet', 'lo:loopback', 'team0:bond']);
+  });
 });

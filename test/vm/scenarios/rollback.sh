@@ -1,7 +1,7 @@
 # Scenario: a working active team passes traffic to a peer namespace; a change whose activation fails
 # for a real reason (a member that does not exist) is rolled back (journal + NetworkManager checkpoint
 # over the team's devices) to the working team, which passes traffic again. Then a member teamd does
-# not run after its activation is attached again.
+# not run after its activation is attached again. Last, the team is converted to a bond (leaving teamd).
 . "$(dirname "$0")/lib.sh"
 
 mkveth eth0
@@ -64,3 +64,14 @@ sed 's/      - {type: interface, name: eth1}/&\n      - {type: interface, name: 
 emit apply "label=\"more\"" "out=$(if [ -s "$WORK/more.json" ]; then tr -d '\n' < "$WORK/more.json"; else printf null; fi)" \
   "stderr=$(str "$(cat "$WORK/more.err")")" "kernel_adds=$(dmesg | grep -c 'team0: Port device eth2 added')" "eth2=$(str "$(dev_state eth2)")"
 emit teamd "dump=$(json_of teamdctl team0 state dump)"
+
+# Leaving teamd: the working team becomes a bond of the same name (convert --to-bond --from-nm --apply), which
+# the kernel's bonding driver runs with eth0 (the team's prio-100 port) as its primary, passing traffic again.
+nmteam convert --to-bond --from-nm team0 --apply --detailed-exit-codes > "$WORK/tobond.out" 2> "$WORK/tobond.err"; rc=$?
+wait_for 20 is_activated team0
+wait_for 20 ping_peer
+emit tobond "code=$rc" "out=$(str "$(tr '\n' ';' < "$WORK/tobond.out")")" "stderr=$(str "$(cat "$WORK/tobond.err")")" \
+  "type=$(str "$(nmcli -g GENERAL.TYPE device show team0)")" "team=$(str "$(dev_state team0)")" \
+  "bonding=$(str "$(grep -E '^(Bonding Mode|Primary Slave|Currently Active Slave|Slave Interface):' /proc/net/bonding/team0 | tr '\n' ';')")" \
+  "teamd=$(teamdctl team0 state >/dev/null 2>&1 && echo true || echo false)" "ping=$(ping_peer && echo true || echo false)" \
+  "profiles=$(str "$(nmcli -t -f NAME,TYPE connection show | sort | tr '\n' ' ')")"
