@@ -16,6 +16,7 @@ import { EXIT } from '../exit-codes';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
 import { applyPlan } from '../reconcile/apply';
+import type { Plan } from '../reconcile/plan';
 import { ReconcileError, isInputError } from '../reconcile/errors';
 import { observedTeams } from '../reconcile/observe';
 import { renderPlan } from '../reconcile/render';
@@ -117,7 +118,7 @@ function printIssues(issues: readonly ConvertIssue[], io: ConvertIo, strict?: bo
 async function fromNm(a: ConvertArgs, io: ConvertIo, connect: () => Promise<NmPort>): Promise<number> {
   const nm = await connect();
   try {
-    if (a.apply) return await withLock(a.waitLock ?? 0, io, () => (a.toBond ? applyToBond(nm, a, io) : applyConversion(nm, a, io)));
+    if (a.apply) return await withLock(a.waitLock ?? 0, io, () => applyConversion(nm, a, io, a.toBond ? teamsToBonds(a, io) : bondsToTeams(a, io)));
     const conns = await nm.readConnections();
     if (a.toBond && a.dryRun) {
       const conv = convertTeams(conns, a, io);
@@ -153,13 +154,20 @@ function convertNm(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): NmConv
   return conv.unmatched.some((n) => !teams.has(n)) ? EXIT.failure : EXIT.invalidInput;
 }
 
-/** --apply: one transaction under the lock, like `nmteam apply` (checkpoint, journal, verification). */
-async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo): Promise<number> {
+/** A conversion's plan over some profiles (those read first, then the read-backs for verification). */
+type Planner = (conns: NmConnection[], opts: { activate: boolean }) => Plan;
+
+/**
+ * --apply, in either direction: one transaction under the lock, like `nmteam apply` (checkpoint, journal,
+ * verification by planning again over the read-backs). `convert` turns the profiles read under the lock
+ * into a planner, or prints why it cannot and returns the exit code.
+ */
+async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, convert: (conns: NmConnection[]) => Planner | number): Promise<number> {
   const journal = await cliJournal(nm, io);
   const conns = await nm.readConnections(); // read under the lock: nobody changes them meanwhile
-  const conv = convertNm(conns, a, io);
-  if (typeof conv === 'number') return conv;
-  const plan = planBondToTeam(conns, conv.groups, { activate: !a.noActivate });
+  const planner = convert(conns);
+  if (typeof planner === 'number') return planner;
+  const plan = planner(conns, { activate: !a.noActivate });
   io.out(renderPlan(plan));
   const timeoutS = a.timeout ?? 60;
   const result = await applyPlan(
@@ -167,12 +175,24 @@ async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo): Promi
     nm,
     cliApplyOptions(journal, io, {
       timeoutS,
-      verify: { observed: conns, replan: (now) => planBondToTeam(now, conv.groups, { activate: false }) },
+      verify: { observed: conns, replan: (now) => planner(now, { activate: false }) },
     }),
   );
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
   return applyExitCode(result, a.detailedExitCodes);
 }
+
+/** Bond profiles → team profiles (see from-nm.ts). */
+const bondsToTeams = (a: ConvertArgs, io: ConvertIo) => (conns: NmConnection[]): Planner | number => {
+  const conv = convertNm(conns, a, io);
+  return typeof conv === 'number' ? conv : (now, o) => planBondToTeam(now, conv.groups, o);
+};
+
+/** Team profiles → bond profiles (see to-bond-nm.ts). */
+const teamsToBonds = (a: ConvertArgs, io: ConvertIo) => (conns: NmConnection[]): Planner | number => {
+  const conv = convertTeams(conns, a, io);
+  return typeof conv === 'number' ? conv : (now, o) => planTeamToBond(now, conv.groups, o);
+};
 
 /** Team profiles → bond profiles, converted; the issues printed; an exit code when it cannot go on. */
 function convertTeams(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): TeamConversion | number {
@@ -184,30 +204,6 @@ function convertTeams(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): Tea
   if (printIssues(issues.list, io, a.strict)) return conv;
   // An unknown name is a failure (as for `show`), not bad input.
   return conv.unmatched.length > 0 ? EXIT.failure : EXIT.invalidInput;
-}
-
-/**
- * --to-bond --apply: the team profiles replaced by bond profiles in one transaction under the lock
- * (checkpoint, journal, verification), as bonds to teams are.
- */
-async function applyToBond(nm: NmPort, a: ConvertArgs, io: ConvertIo): Promise<number> {
-  const journal = await cliJournal(nm, io);
-  const conns = await nm.readConnections(); // read under the lock: nobody changes them meanwhile
-  const conv = convertTeams(conns, a, io);
-  if (typeof conv === 'number') return conv;
-  const plan = planTeamToBond(conns, conv.groups, { activate: !a.noActivate });
-  io.out(renderPlan(plan));
-  const timeoutS = a.timeout ?? 60;
-  const result = await applyPlan(
-    plan,
-    nm,
-    cliApplyOptions(journal, io, {
-      timeoutS,
-      verify: { observed: conns, replan: (now) => planTeamToBond(now, conv.groups, { activate: false }) },
-    }),
-  );
-  if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
-  return applyExitCode(result, a.detailedExitCodes);
 }
 
 /** Team profiles (owned or not) → linux_bond entries. */
