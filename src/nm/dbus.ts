@@ -165,6 +165,10 @@ export class NmBus {
   private send(c: DbusCall, timeoutMs: number): Promise<unknown[]> {
     const destination = c.destination ?? NM_BUS_NAME;
     const bare = c.signature ? undefined : bareSender(this.bus);
+    // Built before any timer is set: invalid names throw here, as they always have.
+    const msg = bare
+      ? undefined
+      : new dbus.Message({ destination, path: c.path, interface: c.iface, member: c.member, ...(c.signature ? { signature: c.signature, body: c.body ?? [] } : {}) });
     return new Promise<unknown[]>((resolve, reject) => {
       let forget: (() => void) | undefined;
       const done = (): void => {
@@ -186,24 +190,18 @@ export class NmBus {
       };
       const timer = setTimeout(() => lost(new ReconcileError('NM_TIMEOUT', `${c.iface}.${c.member} on ${c.path} did not answer within ${timeoutMs} ms`)), timeoutMs);
       this.inFlightRejecters.add(lost);
-      if (bare) {
-        try {
-          forget = bare({ destination, path: c.path, iface: c.iface, member: c.member }, (reply) =>
-            reply.type === dbus.MessageType.ERROR ? failed(new dbus.DBusError(reply.errorName ?? 'org.freedesktop.DBus.Error.Failed', String((reply.body as unknown[] | undefined)?.[0] ?? ''), reply)) : answered(reply),
-          );
-        } catch (err) {
-          failed(err);
-        }
+      if (!bare) {
+        this.bus.call(msg!).then(answered, failed);
         return;
       }
-      const msg = new dbus.Message({
-        destination,
-        path: c.path,
-        interface: c.iface,
-        member: c.member,
-        ...(c.signature ? { signature: c.signature, body: c.body ?? [] } : {}),
-      });
-      this.bus.call(msg).then(answered, failed);
+      try {
+        forget = bare({ destination, path: c.path, iface: c.iface, member: c.member }, (reply) =>
+          reply.type === dbus.MessageType.ERROR ? failed(new dbus.DBusError(reply.errorName ?? 'org.freedesktop.DBus.Error.Failed', String((reply.body as unknown[] | undefined)?.[0] ?? ''), reply)) : answered(reply),
+        );
+      } catch (err) {
+        done(); // an invalid name: nothing was sent; the error as `new dbus.Message` throws it
+        reject(err as Error);
+      }
     });
   }
 

@@ -149,6 +149,14 @@ describe('NmBus sends argument-less calls as built bytes', () => {
     await expect(call).rejects.toMatchObject({ code: 'NM_NOT_FOUND' });
   });
 
+  it('an invalid object path fails the call at once, on either path, and leaves nothing pending or sent', async () => {
+    const bus = new WireBus();
+    const nm = NmBus.over(bus as unknown as dbus.MessageBus);
+    await expect(nm.call({ ...get, path: 'not/a/path' })).rejects.toThrow(/Invalid object path/);
+    await expect(nm.call({ ...get, path: 'not/a/path', member: 'Update2', signature: 'u', body: [0] })).rejects.toThrow(/Invalid object path/);
+    expect([bus.written.length, bus.viaCall.length, nm.pendingCalls, Object.keys(bus._methodReturnHandlers).length]).toEqual([0, 0, 0, 0]);
+  });
+
   it('a timed-out call forgets its serial, so a late reply finds no handler', async () => {
     const bus = new WireBus();
     const nm = NmBus.over(bus as unknown as dbus.MessageBus, 20);
