@@ -64,19 +64,6 @@ export class SignatureRegistry {
     for (const [k, v] of Object.entries(sigs ?? {})) this.learn(k, v);
   }
 
-  /** The signatures of every key under these settings, for callers that must write them back later elsewhere. */
-  signaturesOf(settings: NmSettings): Record<string, string> {
-    const out: Record<string, string> = {};
-    const visit = (v: unknown, key: string): void => {
-      const sig = this.sigs.get(key);
-      if (sig !== undefined) out[key] = sig;
-      if (Array.isArray(v)) v.forEach((x) => visit(x, `${key}[]`));
-      else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, `${key}.${k}`);
-    };
-    for (const [setting, props] of Object.entries(settings)) for (const [prop, v] of Object.entries(props)) visit(v, `${setting}.${prop}`);
-    return out;
-  }
-
   get(key: string): string | undefined {
     return this.sigs.get(key);
   }

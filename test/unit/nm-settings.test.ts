@@ -35,7 +35,7 @@ describe('variant conversion', () => {
     expect(json.connection!.timestamp).toBe(1795304653);
     expect(settingsToDbus(json, reg)).toEqual(raw);
   });
-  it('reads settings and their signatures in one pass, the same signatures a separate walk finds', () => {
+  it('reads settings and the D-Bus signature of every key in them, in one pass', () => {
     const raw = {
       connection: { id: new Variant('s', 'x'), autoconnect: new Variant('b', false), timestamp: new Variant('t', 5n) },
       ipv4: { 'address-data': new Variant('aa{sv}', [{ address: new Variant('s', '192.0.2.1'), prefix: new Variant('u', 24) }]), dns: new Variant('au', [1, 2]) },
@@ -43,9 +43,15 @@ describe('variant conversion', () => {
       user: { data: new Variant('a{ss}', { 'nmteam.managed': 'yes' }) },
     };
     const { settings, signatures } = readSettings(raw, new SignatureRegistry());
-    const separately = new SignatureRegistry();
-    expect(signatures).toEqual(separately.signaturesOf(settingsFromDbus(raw, separately)));
-    expect(signatures).toMatchObject({ 'connection.timestamp': 't', 'ipv4.address-data[].prefix': 'u', 'ipv6.addresses': 'a(ayuay)', 'user.data': 'a{ss}' });
+    // What a later write of these settings elsewhere (another process, from the journal) needs.
+    expect(signatures).toEqual({
+      'connection.id': 's', 'connection.autoconnect': 'b', 'connection.timestamp': 't',
+      'ipv4.address-data': 'aa{sv}', 'ipv4.address-data[].address': 's', 'ipv4.address-data[].prefix': 'u', 'ipv4.dns': 'au',
+      'ipv6.addresses': 'a(ayuay)', 'user.data': 'a{ss}',
+    });
+    const elsewhere = new SignatureRegistry();
+    elsewhere.learnAll(signatures);
+    expect(settingsToDbus(settings, elsewhere)).toEqual(raw);
     expect(settings.ipv4!['address-data']).toEqual([{ address: '192.0.2.1', prefix: 24 }]);
   });
   it('refuses a property whose D-Bus type it cannot know', () => {
