@@ -9,7 +9,7 @@
  * bond`, `bond.options` from teamToBond) with the team's interface name, IP
  * configuration, MTU, autoconnect and cloned MAC (teamd `hwaddr`), and one
  * slave profile per member (`connection.slave-type bond`, `connection.master`
- * the bond's interface name). The new profiles are not nmteam's: nmteam does
+ * the bond's interface name, teamd's `queue_id` as `bond-port.queue-id`). The new profiles are not nmteam's: nmteam does
  * not manage bonds, so they carry no ownership marker.
  *
  * @example
@@ -92,8 +92,11 @@ function convertGroup(team: NmConnection, name: string, slaves: NmConnection[], 
   const model = teamFromProfiles(team, slaves);
   const ports = Object.fromEntries(model.ports.map((p) => [p.name, p.config]));
   const b = teamToBond(model.config, ports, { members: model.ports.map((p) => p.name), strict: issues.strict });
-  issues.addAll(b.issues.map((i) => ({ ...i, message: `${name}: ${i.message}` })), { path: id });
-  if (b.errors.length > 0) return undefined;
+  // A port's queue_id has no bonding option, but a bond slave profile carries it (bond-port.queue-id).
+  const queueId = (p: Team['ports'][number]): number | undefined => (typeof p.config.queue_id === 'number' && p.config.queue_id > 0 ? p.config.queue_id : undefined);
+  const carried = new Set(model.ports.filter((p) => queueId(p) !== undefined).map((p) => `ports.${p.name}.queue_id`));
+  issues.addAll(b.issues.filter((i) => !carried.has(i.option ?? '')).map((i) => ({ ...i, message: `${name}: ${i.message}` })), { path: id });
+  if (b.errors.some((e) => !carried.has(e.option ?? ''))) return undefined;
   const eth: Record<string, unknown> = {};
   if (model.mtu !== undefined) eth.mtu = model.mtu;
   if (b.hwaddr) eth['assigned-mac-address'] = b.hwaddr; // what `nmcli` calls ethernet.cloned-mac-address
@@ -109,6 +112,7 @@ function convertGroup(team: NmConnection, name: string, slaves: NmConnection[], 
     settings: {
       connection: { id: bondSlaveId(p.name), type: NM_TYPE_ETHERNET, 'interface-name': p.name, master: name, 'slave-type': NM_SLAVE_TYPE_BOND, autoconnect: model.autoconnect },
       '802-3-ethernet': p.mtu !== undefined ? { mtu: p.mtu } : {},
+      ...(queueId(p) !== undefined ? { 'bond-port': { 'queue-id': queueId(p) } } : {}),
     } satisfies NmSettings,
   }));
   return { team, slaves, model, bond, bondSlaves };

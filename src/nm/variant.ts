@@ -24,6 +24,7 @@ const KNOWN: Record<string, string> = {
   '802-3-ethernet.assigned-mac-address': 's',
   'user.data': 'a{ss}',
   'bond.options': 'a{ss}',
+  'bond-port.queue-id': 'u',
   'ipv4.method': 's',
   'ipv4.address-data': 'aa{sv}',
   'ipv4.address-data[].address': 's',

@@ -174,6 +174,7 @@ describe('convert --to-bond --from-nm --apply', () => {
 
   it('turns the team back into the bond it came from: options, IP, MTU, cloned MAC, members; a second run writes nothing', async () => {
     await toTeam();
+    await nmcli(['con', 'modify', 'team-slave-eth1', 'team-port.config', '{"queue_id": 2}']); // carried as bond-port.queue-id
     const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, noActivate: true, detailedExitCodes: true });
     expect(r.err).toBe('');
     expect(r.code).toBe(2);
@@ -186,6 +187,8 @@ describe('convert --to-bond --from-nm --apply', () => {
     expect(await field('bond0', '802-3-ethernet.mtu')).toBe('9000');
     expect(await field('bond0', '802-3-ethernet.cloned-mac-address')).toBe('02:00:00:00:00:05');
     expect(await field('bond0', 'connection.autoconnect')).toBe('no');
+    expect(await field('bond-slave-eth1', 'bond-port.queue-id')).toBe('2');
+    expect(await field('bond-slave-eth0', 'bond-port.queue-id')).toBe(''); // no bond-port setting
     for (const dev of ['eth0', 'eth1']) {
       expect(await field(`bond-slave-${dev}`, 'connection.master')).toBe('bond0');
       expect(await field(`bond-slave-${dev}`, 'connection.slave-type')).toBe('bond');

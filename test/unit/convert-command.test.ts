@@ -192,6 +192,17 @@ describe('runConvert', () => {
       expect(strict.calls).toEqual([]);
     });
 
+    it("carries a port's queue_id to its bond slave profile (bond-port.queue-id), so --strict has nothing to refuse", async () => {
+      const queued = structuredClone(TEAM);
+      queued[2]!['team-port'] = { config: '{"queue_id":3}' };
+      const nm = fake(queued);
+      const r = await run({ fromNm: true, toBond: true, apply: true, noActivate: true, strict: true }, nm);
+      expect([r.code, r.err]).toEqual([0, '']);
+      const slave = [...nm.profiles.values()].find((x) => x.connection?.id === 'bond-slave-eth1');
+      expect(slave!['bond-port']).toEqual({ 'queue-id': 3 });
+      expect([...nm.profiles.values()].find((x) => x.connection?.id === 'bond-slave-eth0')!['bond-port']).toBeUndefined();
+    });
+
     it('an unknown team name fails (exit 1) and writes nothing', async () => {
       const nm = fake();
       const r = await run({ fromNm: ['team9'], toBond: true, apply: true }, nm);
