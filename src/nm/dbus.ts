@@ -1,6 +1,7 @@
 import * as dbus from 'dbus-next';
 import { ReconcileError } from '../reconcile/errors';
 import { translateDbusError } from './errors';
+import { Slots } from '../util/slots';
 import { encodeBareCall } from './wire';
 
 /**
@@ -111,8 +112,7 @@ function corkUntilNextTick(stream: { cork?: () => void; uncork?: () => void }): 
 
 export class NmBus {
   private broken: ReconcileError | undefined;
-  private inFlight = 0;
-  private readonly queued: (() => void)[] = [];
+  private readonly inFlight = new Slots(MAX_CALLS_IN_FLIGHT);
   /**
    * Rejecters of the calls in flight: a failed connection fails them at once instead of leaving them hanging.
    * (Not a Promise.race against one "connection lost" promise: every race leaves a reaction on that promise,
@@ -150,15 +150,12 @@ export class NmBus {
 
   async call(c: DbusCall, timeoutMs = this.timeoutMs): Promise<unknown[]> {
     if (this.broken) throw this.broken;
-    if (this.inFlight >= MAX_CALLS_IN_FLIGHT) await new Promise<void>((r) => this.queued.push(r)); // the slot is handed over
-    else this.inFlight++;
+    await this.inFlight.acquire();
     try {
       if (this.broken) throw this.broken;
       return await this.send(c, timeoutMs);
     } finally {
-      const next = this.queued.shift();
-      if (next) next();
-      else this.inFlight--;
+      this.inFlight.release();
     }
   }
 

@@ -8,6 +8,7 @@ import { ReconcileError, undefinedIfNotFound } from './errors';
 import type { ActivateStep, Plan, Step } from './plan';
 import { undoJournal } from './undo';
 import { settlePorts, settleTeamd, settleTimeout } from '../runtime/settle';
+import { Slots } from '../util/slots';
 
 /**
  * The executor: runs a Plan as one transaction. Before the first write it
@@ -134,23 +135,6 @@ export function batches(steps: readonly Step[], size: number, cut?: Step): Step[
   return out;
 }
 
-/** At most `size` holders at once; the others wait in order (FIFO), so writes go out in plan order. */
-class WriteWindow {
-  private readonly waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-
-  async acquire(): Promise<void> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the slot is handed over
-  }
-
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
 class Transaction {
   readonly teamPaths = new Map<string, string>();
   /** Slave profile paths by member, for port-only activations of profiles created in this run. */
@@ -167,7 +151,7 @@ class Transaction {
    */
   readonly readBacks = new Map<string, Promise<NmConnection | undefined>>();
   /** Bounds the creations in flight: a run of them is one batch (see batches). */
-  private readonly window: WriteWindow;
+  private readonly window: Slots;
 
   constructor(
     private readonly nm: NmPort,
@@ -175,7 +159,7 @@ class Transaction {
     readonly journal: JournalStore,
     readonly state: JournalState,
   ) {
-    this.window = new WriteWindow(Math.max(1, opts.writeBatch ?? 1));
+    this.window = new Slots(Math.max(1, opts.writeBatch ?? 1));
   }
 
   /**
