@@ -107,8 +107,8 @@ const reapplyable = (o: Operation): boolean => /^\/(ipv4|ipv6)(\/|$)/.test(o.pat
  * - inactive team (or any change to its connection/team settings): activate the team, wait for its members;
  * - active team, only IP settings or the MTU of the team profile changed: reapply;
  * - active team, team profile unchanged, only slave profiles written: activate just those ports.
+ * `profiles` are the diff's profiles of this team only.
  */
-/** `profiles`: the diff's profiles of this team. */
 function activationSteps(team: string, written: (CreateStep | UpdateStep)[], profiles: readonly MergedProfile[], active: Set<string>): Step[] {
   const teamProfile = profiles.find((p) => p.kind === 'team')?.current;
   const path = teamProfile?.path;
