@@ -44,7 +44,8 @@ export function isBondProfile(s: NmSettings): boolean {
   return s.connection?.type === 'bond';
 }
 
-function bondIfname(s: NmSettings): string | undefined {
+/** A bond profile's interface name: connection.interface-name, or the older bond.interface-name. */
+export function bondIfname(s: NmSettings): string | undefined {
   return ifaceName(s) ?? (typeof s.bond?.['interface-name'] === 'string' ? (s.bond['interface-name'] as string) : undefined);
 }
 

@@ -23,6 +23,7 @@ import { ifaceName, isTeamProfile, portsOf, teamFromProfiles } from '../nm/setti
 import { NM_TYPE_ETHERNET, type NmConnection, type NmSettings } from '../nm/types';
 import type { ActivateStep, CreateStep, DeleteStep, Plan, Step } from '../reconcile/plan';
 import type { Team } from '../reconcile/types';
+import { bondIfname, isBondProfile } from './from-nm';
 import { Issues, type ConvertIssue } from './issues';
 import { teamToBond } from './team-to-bond';
 
@@ -49,7 +50,8 @@ export interface TeamConversion {
 /** connection.id of a member's bond slave profile (NetworkManager's own naming, as nmcli makes them). */
 export const bondSlaveId = (port: string): string => `bond-slave-${port}`;
 
-const isBondProfile = (s: NmSettings, name: string): boolean => s.connection?.type === NM_TYPE_BOND && ifaceName(s) === name;
+/** A bond profile for this interface name, by the same reading of its name as the bond → team direction. */
+const isBondFor = (s: NmSettings, name: string): boolean => isBondProfile(s) && bondIfname(s) === name;
 const isBondSlaveOf = (s: NmSettings, bond: string, port?: string): boolean =>
   s.connection?.['slave-type'] === NM_SLAVE_TYPE_BOND && s.connection?.master === bond && (port === undefined || ifaceName(s) === port);
 
@@ -72,9 +74,9 @@ export function convertTeamsFromNm(conns: NmConnection[], names: readonly string
       issues.add('SOURCE_INVALID', `several team profiles are for ${name}; convert one at a time`, { path: id });
       continue;
     }
-    const existing = conns.find((x) => isBondProfile(x.settings, name) || isBondSlaveOf(x.settings, name));
+    const existing = conns.find((x) => isBondFor(x.settings, name) || isBondSlaveOf(x.settings, name));
     if (existing) {
-      issues.add('SOURCE_INVALID', `${name}: NetworkManager already has ${existing.settings.connection?.type === NM_TYPE_BOND ? 'a bond profile' : 'a bond slave profile'} for it ('${String(existing.settings.connection?.id)}'); delete it first`, { path: id });
+      issues.add('SOURCE_INVALID', `${name}: NetworkManager already has ${isBondProfile(existing.settings) ? 'a bond profile' : 'a bond slave profile'} for it ('${String(existing.settings.connection?.id)}'); delete it first`, { path: id });
       continue;
     }
     const group = convertGroup(c, name, portsOf(c, conns), issues);
@@ -134,7 +136,7 @@ export function planTeamToBond(conns: NmConnection[], groups: readonly TeamGroup
   for (const g of groups) {
     const name = g.model.name;
     const created = creates.length;
-    if (!conns.some((c) => isBondProfile(c.settings, name))) {
+    if (!conns.some((c) => isBondFor(c.settings, name))) {
       creates.push({ op: 'create-connection', team: name, kind: 'team', ifname: name, id: name, noun: 'bond profile', reason: `team ${name} replaced by a bond`, settings: g.bond, patch: compare({}, g.bond) });
     }
     for (const s of g.bondSlaves) {

@@ -183,6 +183,11 @@ describe('runConvert', () => {
       expect(r.code).toBe(3);
       expect(r.err).toMatch(/team0: NetworkManager already has a bond profile for it \('old-bond'\); delete it first/);
       expect(nm.calls).toEqual([]);
+      // A bond named the older way (bond.interface-name only) is found too, as the bond → team direction reads it.
+      const legacy = fake([...TEAM, { connection: { id: 'legacy-bond', uuid: 'u-l', type: 'bond' }, bond: { 'interface-name': 'team0', options: { mode: 'balance-rr' } } }]);
+      const l = await run({ fromNm: true, toBond: true, apply: true, noActivate: true }, legacy);
+      expect([l.code, legacy.calls]).toEqual([3, []]);
+      expect(l.err).toMatch(/already has a bond profile for it \('legacy-bond'\)/);
       const lacp = structuredClone(TEAM);
       lacp[0]!.team = { config: '{"runner":{"name":"lacp","agg_select_policy":"lacp_prio"}}' };
       const strict = fake(lacp);
