@@ -38,7 +38,7 @@ function planJson(plan: Plan, result?: ApplyResult): string {
     body.results = result.results.map((r) => ({
       op: r.step.op, team: r.step.team, ...(r.step.op === 'activate' && r.step.port ? { port: r.step.port } : {}),
       outcome: r.outcome, path: r.path, ...(r.ports ? { ports: r.ports } : {}),
-      ...(r.reattached ? { reattached: r.reattached } : {}), error: r.error?.toJSON(),
+      ...(r.reattached ? { reattached: r.reattached } : {}), ...(r.waitedForDevice ? { waitedForDevice: r.waitedForDevice } : {}), error: r.error?.toJSON(),
     }));
     body.ok = result.ok;
     body.rolledBack = result.rolledBack;
@@ -66,6 +66,7 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
     return lines.join('\n') + '\n';
   }
   for (const x of r.results) {
+    if (x.waitedForDevice) lines.push(`${x.step.team}: waited ${(x.waitedForDevice.ms / 1000).toFixed(1)} s for the old device ${x.waitedForDevice.device} to go away before activating`);
     if (x.ports) lines.push(`${x.step.team}: ${Object.entries(x.ports).map(([p, st]) => `${p} ${st}${x.reattached?.includes(p) ? ' (re-attached: teamd had missed it)' : ''}`).join(', ')}`);
   }
   const reapplied = count('reapplied') ? `, ${count('reapplied')} reapplied` : '';

@@ -3,7 +3,7 @@ import { ReconcileError, undefinedIfNotFound } from '../reconcile/errors';
 import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
 import type { NmEvent } from './events';
-import type { NmPort } from './port';
+import type { NmDeviceSignals, NmPort } from './port';
 import { sysPorts } from './sysfs';
 import { teamdPorts } from './teamd';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
@@ -40,6 +40,28 @@ const AC_REASONS: Record<number, string> = {
   14: 'device-removed',
 };
 
+/** The signals that wake a device wait: any device's state or properties, a device added or removed. */
+const DEVICE_SIGNAL_RULES: readonly string[] = [
+  `type='signal',sender='${NM_BUS_NAME}',interface='${IFACE.device}',member='StateChanged'`,
+  `type='signal',sender='${NM_BUS_NAME}',interface='${IFACE.manager}',member='DeviceAdded'`,
+  `type='signal',sender='${NM_BUS_NAME}',interface='${IFACE.manager}',member='DeviceRemoved'`,
+  `type='signal',sender='${NM_BUS_NAME}',interface='${IFACE.props}',member='PropertiesChanged',arg0='${IFACE.device}'`,
+];
+
+function isDeviceSignal(msg: Message): boolean {
+  if (msg.type !== 4 /* SIGNAL */) return false;
+  switch (`${msg.interface}.${msg.member}`) {
+    case `${IFACE.device}.StateChanged`:
+    case `${IFACE.manager}.DeviceAdded`:
+    case `${IFACE.manager}.DeviceRemoved`:
+      return true;
+    case `${IFACE.props}.PropertiesChanged`:
+      return (msg.body as unknown[] | undefined)?.[0] === IFACE.device;
+    default:
+      return false;
+  }
+}
+
 function writeFlags(opts?: NmWriteOptions): number {
   let flags = opts?.memoryOnly ? SETTINGS_FLAG_IN_MEMORY : SETTINGS_FLAG_TO_DISK;
   if (opts?.blockAutoconnect) flags |= SETTINGS_FLAG_BLOCK_AUTOCONNECT;
@@ -51,6 +73,9 @@ export class NmClient implements NmPort {
   private readonly reg = new SignatureRegistry();
   private readonly acWaiters = new Map<string, (state: number, reason: number) => void>();
   private acMatchAdded = false;
+  /** Listeners of deviceSignals(); the match rules for them, added once (dbus-next never removes rules). */
+  private readonly deviceListeners = new Set<() => void>();
+  private deviceMatches: Promise<void> | undefined;
 
   private constructor(private readonly nm: NmBus) {
     nm.bus.on('message', (msg: Message) => this.onMessage(msg));
@@ -281,7 +306,50 @@ export class NmClient implements NmPort {
     this.acMatchAdded = true;
   }
 
+  /**
+   * Wake-ups on device signals (see NmPort.deviceSignals). The rules are added before this resolves, so
+   * a wait that re-reads after it resolves misses no change.
+   */
+  async deviceSignals(): Promise<NmDeviceSignals> {
+    this.deviceMatches ??= Promise.all(
+      DEVICE_SIGNAL_RULES.map((r) => this.nm.addMatch(r)),
+    ).then(() => undefined, (err: unknown) => {
+      this.deviceMatches = undefined; // a later wait may try again
+      throw err;
+    });
+    await this.deviceMatches;
+    let pending = false;
+    let wake: ((signalled: boolean) => void) | undefined;
+    const listener = (): void => {
+      if (wake) wake(true);
+      else pending = true;
+    };
+    this.deviceListeners.add(listener);
+    return {
+      next: (timeoutMs) => {
+        if (pending) {
+          pending = false;
+          return Promise.resolve(true);
+        }
+        return new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => done(false), Math.max(0, timeoutMs));
+          const done = (signalled: boolean): void => {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve(signalled);
+          };
+          wake = done;
+        });
+      },
+      close: () => {
+        this.deviceListeners.delete(listener);
+        wake?.(false);
+      },
+    };
+  }
+
   private onMessage(msg: Message): void {
+    if (this.deviceListeners.size > 0 && isDeviceSignal(msg)) for (const l of this.deviceListeners) l();
     if (msg.interface !== IFACE.active || msg.member !== 'StateChanged' || !msg.path) return;
     const waiter = this.acWaiters.get(msg.path);
     const [state, reason] = msg.body as [number, number];

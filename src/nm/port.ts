@@ -6,6 +6,16 @@ import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOpt
  * What the reconciler needs from NetworkManager: the only nm/ import
  * reconcile/ may use. `NmClient` implements it over D-Bus; tests use FakeNm.
  */
+/**
+ * Device signals as wake-ups, from the moment deviceSignals() resolves: `next` resolves true as soon
+ * as a signal has arrived since the previous `next` (at once if one already has), false after
+ * `timeoutMs` without one. The waiter then re-reads what it waits for (level-based, like watch).
+ */
+export interface NmDeviceSignals {
+  next(timeoutMs: number): Promise<boolean>;
+  close(): void;
+}
+
 export interface NmPort {
   /** Manager.Version, e.g. "1.42.4". */
   version(): Promise<string>;
@@ -66,6 +76,12 @@ export interface NmPort {
   reactivateDevice?(iface: string, timeoutMs?: number): Promise<NmActivationResult>;
   /** The team's ports as the kernel has them (sysfs), whatever NetworkManager or teamd believe. Optional. */
   kernelPorts?(team: string): Promise<string[]>;
+  /**
+   * A wake-up on every device signal (a device's StateChanged, DeviceAdded, DeviceRemoved, a change of
+   * a device's properties such as `Real`), for waits that re-read devices when NetworkManager says
+   * something changed instead of polling. Optional: without it the waits poll.
+   */
+  deviceSignals?(): Promise<NmDeviceSignals>;
   /** NetworkManager's signals (`nmteam watch`); optional: ports without it are only polled on demand. */
   events?(): Observable<NmEvent>;
   close(): void;

@@ -61,8 +61,11 @@ export const NM_TYPE_TEAM = 'team';
 export const NM_TYPE_ETHERNET = '802-3-ethernet';
 export const NM_SLAVE_TYPE_TEAM = 'team';
 
+/** NM_DEVICE_TYPE values nmteam decides on. */
+export const NM_DEVICE_TYPE = { ethernet: 1, bond: 10, team: 15 } as const;
+
 /** NM_DEVICE_STATE values nmteam decides on. */
-export const NM_DEVICE_STATE = { prepare: 40, activated: 100, deactivating: 110, failed: 120 } as const;
+export const NM_DEVICE_STATE = { disconnected: 30, prepare: 40, activated: 100, deactivating: 110, failed: 120 } as const;
 
 /** NM_DEVICE_STATE names, for reports. */
 export const NM_DEVICE_STATE_NAMES: Record<number, string> = {

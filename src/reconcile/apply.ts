@@ -8,6 +8,8 @@ import { ReconcileError, undefinedIfNotFound } from './errors';
 import type { ActivateStep, Plan, Step } from './plan';
 import { undoJournal } from './undo';
 import { settlePorts, settleTeamd, settleTimeout } from '../runtime/settle';
+import { DEVICE_TYPE_OF, awaitNameFree, blockingDevice } from '../runtime/device-wait';
+import { NM_DEVICE_STATE } from '../nm/types';
 import { Slots } from '../util/slots';
 
 /**
@@ -30,6 +32,11 @@ export interface StepResult {
   ports?: Record<string, string>;
   /** After an activation: members teamd did not run at first, attached again (see settleTeamd). */
   reattached?: string[];
+  /**
+   * Before an activation: how long a device of the same name took to go away (a team being replaced by a
+   * bond, say) before the profile could be activated, ms. Absent when nothing was in the way.
+   */
+  waitedForDevice?: { device: string; ms: number };
 }
 
 export interface ApplyOptions extends NmWriteOptions {
@@ -152,6 +159,10 @@ class Transaction {
   readonly readBacks = new Map<string, Promise<NmConnection | undefined>>();
   /** Bounds the creations in flight: a run of them is one batch (see batches). */
   private readonly window: Slots;
+  /** connection.type of the profiles this run wrote, by path: what an activation will make of its device. */
+  private readonly types = new Map<string, string>();
+  /** Interface names whose team-level profile (team or bond) this run deleted: their device may be going away. */
+  private readonly deletedNames = new Set<string>();
 
   constructor(
     private readonly nm: NmPort,
@@ -219,6 +230,27 @@ class Transaction {
     return { memoryOnly: this.opts.memoryOnly, blockAutoconnect: true };
   }
 
+  /**
+   * Before activating the team-level profile at `path` for interface `name`: a device of another type
+   * that still holds the name (the team this run replaces by a bond, which NetworkManager is still taking
+   * down), or one of the same type still going down, must be gone first, or NetworkManager refuses the
+   * activation ("wrong-type"). Waited for on device signals when this run deleted a profile of that name
+   * or the device is on its way down anyway; otherwise it is in the way for good and fails at once.
+   * Returns how long it waited (undefined: nothing was in the way).
+   */
+  private async clearName(name: string, path: string, timeoutMs: number): Promise<number | undefined> {
+    const [device] = await this.nm.readDevicesNamed([name]);
+    if (!device || device.real === false) return undefined;
+    const type = this.types.get(path) ?? String((await this.nm.readConnection(path)).settings.connection?.type ?? '');
+    const want = DEVICE_TYPE_OF[type];
+    const blocked = blockingDevice(device, want);
+    if (!blocked) return undefined;
+    if (!this.deletedNames.has(name) && device.state !== NM_DEVICE_STATE.deactivating) {
+      throw new ReconcileError('NM_ACTIVATION_FAILED', `${blocked}, and this run does not replace it; not activating ${type || 'the'} profile for ${name}`);
+    }
+    return awaitNameFree(this.nm, name, want, timeoutMs);
+  }
+
   async run(step: Step): Promise<StepResult> {
     switch (step.op) {
       case 'create-connection': {
@@ -237,6 +269,7 @@ class Transaction {
         }
         if (step.kind === 'team') this.teamPaths.set(step.team, path);
         else this.portPaths.set(step.ifname, path);
+        this.types.set(path, String(step.settings.connection?.type ?? ''));
         this.readBackSoon(path);
         return { step, outcome: 'created', path };
       }
@@ -251,6 +284,7 @@ class Transaction {
         await this.record({ op: 'updated', uuid: step.uuid, prior: fresh.settings, signatures: fresh.signatures });
         await this.nm.updateConnection(step.path, mergeOwned(fresh.settings, step.settings, step.kind), this.flags);
         if (step.kind === 'team') this.teamPaths.set(step.team, step.path);
+        this.types.set(step.path, String(fresh.settings.connection?.type ?? ''));
         this.readBackSoon(step.path);
         return { step, outcome: 'updated', path: step.path };
       }
@@ -259,6 +293,7 @@ class Transaction {
         await this.beforeWrite();
         await this.record({ op: 'deleted', uuid: step.uuid, prior: fresh.settings, signatures: fresh.signatures });
         await this.nm.deleteConnection(step.path);
+        if (step.kind === 'team') this.deletedNames.add(step.ifname);
         this.readBackSoon(step.path);
         return { step, outcome: 'deleted', path: step.path };
       }
@@ -267,13 +302,17 @@ class Transaction {
         const path = step.port ? (this.portPaths.get(step.port) ?? step.path) : (this.teamPaths.get(step.team) ?? step.path);
         if (!path) throw new ReconcileError('NM_NOT_FOUND', `no profile to activate for ${what}`);
         const timeoutMs = (this.opts.timeoutS ?? 60) * 1000;
+        const waited = step.port ? undefined : await this.clearName(step.team, path, timeoutMs);
         const r = await this.nm.activateConnection(path, timeoutMs);
         if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `${what} did not activate: ${r.reason ?? 'unknown reason'}`);
         // The team is up; its members attach after it (autoconnect-slaves): wait for them, and fail if one cannot.
         const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), { timeoutMs: settleTimeout(timeoutMs) });
         // NetworkManager's word is not enough: teamd must run each port too.
         const reattached = await settleTeamd(this.nm, step.team, Object.keys(ports), { timeoutMs: settleTimeout(timeoutMs), onNotice: this.opts.onNotice });
-        return { step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}), ...(reattached.length ? { reattached } : {}) };
+        return {
+          step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}), ...(reattached.length ? { reattached } : {}),
+          ...(waited ? { waitedForDevice: { device: step.team, ms: waited } } : {}),
+        };
       }
       case 'reapply': {
         const [device] = await this.nm.realDevicePaths([step.team]); // one name: no read of every device

@@ -1,5 +1,5 @@
 import type { NmPort } from '../nm/port';
-import type { NmConnection } from '../nm/types';
+import { type NmConnection, NM_DEVICE_STATE, NM_DEVICE_TYPE } from '../nm/types';
 import { type ApplyOptions, type ApplyResult, type Verification, applyPlan } from './apply';
 import { diffTeams } from './diff';
 import { type Plan, type PlanOptions, planSteps } from './plan';
@@ -45,13 +45,11 @@ export function verifySpec(spec: Spec, observed: NmConnection[], teams?: string[
   return { observed, replan: (now) => planSpec(spec, now, { activate: false, hash: false, ...(teams ? { teams } : {}) }) };
 }
 
-const NM_DEVICE_TYPE_TEAM = 15;
-const NM_DEVICE_STATE_ACTIVATED = 100;
 
 /** Which of these teams NetworkManager has activated (their devices only: not every device on the host). */
 export async function activeTeams(nm: NmPort, teams: string[]): Promise<string[]> {
   const devices = await nm.readDevicesNamed(teams);
-  return devices.filter((d) => d.deviceType === NM_DEVICE_TYPE_TEAM && d.state === NM_DEVICE_STATE_ACTIVATED).map((d) => d.iface);
+  return devices.filter((d) => d.deviceType === NM_DEVICE_TYPE.team && d.state === NM_DEVICE_STATE.activated).map((d) => d.iface);
 }
 
 /**

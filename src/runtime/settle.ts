@@ -2,6 +2,7 @@ import type { NmPort } from '../nm/port';
 import { type NmDevice, NM_DEVICE_STATE, NM_DEVICE_STATE_NAMES } from '../nm/types';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReconcileError } from '../reconcile/errors';
+import { untilDevices } from './device-wait';
 
 /**
  * After a team's activation: wait until each member's device has attached
@@ -25,8 +26,6 @@ export const settleTimeout = (timeoutMs: number): number => Math.min(timeoutMs, 
 export interface SettleOptions {
   /** Give up after this long, ms. */
   timeoutMs: number;
-  /** Poll interval, ms. Default 200. */
-  everyMs?: number;
 }
 
 /**
@@ -38,24 +37,24 @@ export interface SettleOptions {
  *   await settlePorts(nm, 'team0', ['eth0', 'eth1'], { timeoutMs: 20_000 })   // { eth0: 'activated', eth1: 'activated' }
  */
 export async function settlePorts(nm: NmPort, team: string, ports: string[], o: SettleOptions): Promise<Record<string, string>> {
-  const deadline = Date.now() + o.timeoutMs;
-  for (;;) {
+  let pending: string[] = [];
+  let states: Record<string, string> = {};
+  const list = (ps: string[]): string => ps.map((p) => `${p} (${states[p]})`).join(', ');
+  // Re-read after each device signal: a port's state change wakes the wait at once.
+  const settled = await untilDevices(nm, o.timeoutMs, async () => {
     const devices = await nm.readDevicesNamed([team, ...ports]);
     const byName = new Map<string, NmDevice>(devices.filter((d) => d.real !== false).map((d) => [d.iface, d]));
     if (!byName.has(team)) return {};
-    const states = Object.fromEntries(ports.map((p) => [p, byName.has(p) ? stateName(byName.get(p)!.state) : 'missing']));
+    states = Object.fromEntries(ports.map((p) => [p, byName.has(p) ? stateName(byName.get(p)!.state) : 'missing']));
     const missing = ports.filter((p) => !byName.has(p));
     const failed = ports.filter((p) => byName.get(p)?.state === FAILED);
-    const pending = ports.filter((p) => byName.has(p) && byName.get(p)!.state !== ACTIVATED);
-    const list = (ps: string[]): string => ps.map((p) => `${p} (${states[p]})`).join(', ');
+    pending = ports.filter((p) => byName.has(p) && byName.get(p)!.state !== ACTIVATED);
     if (missing.length) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(missing)}: no such device`);
     if (failed.length) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(failed)} failed to attach`);
-    if (pending.length === 0) return states;
-    if (Date.now() >= deadline) {
-      throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(pending)} did not attach within ${Math.round(o.timeoutMs / 1000)} s`);
-    }
-    await sleep(o.everyMs ?? 200);
-  }
+    return pending.length === 0 ? states : undefined;
+  });
+  if (settled) return settled;
+  throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(pending)} did not attach within ${Math.round(o.timeoutMs / 1000)} s`);
 }
 
 export interface TeamdOptions {
@@ -100,7 +99,7 @@ export async function settleTeamd(nm: NmPort, team: string, ports: string[], o: 
       const r = await nm.reactivateDevice(port, o.timeoutMs);
       if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${port} did not re-attach: ${r.reason ?? 'unknown reason'}`);
     }
-    await settlePorts(nm, team, missing, { timeoutMs: o.timeoutMs, everyMs: o.everyMs });
+    await settlePorts(nm, team, missing, { timeoutMs: o.timeoutMs });
     reattached.push(...missing.filter((p) => !reattached.includes(p)));
   }
 }

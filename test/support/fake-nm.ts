@@ -77,9 +77,13 @@ export class FakeNm implements NmPort {
     if (!this.profiles.has(path)) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
     this.profiles.set(path, this.normalize(structuredClone(settings)));
   }
+  /** What a deletion does besides being recorded (a test removes the profile's device, as NetworkManager would). */
+  onDelete: (settings: NmSettings) => void = () => {};
   async deleteConnection(path: string): Promise<void> {
     this.write('Delete');
+    const settings = this.profiles.get(path);
     if (!this.profiles.delete(path)) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
+    this.onDelete(settings!);
   }
   async findConnection(uuid: string): Promise<string | undefined> {
     return [...this.profiles].find(([, s]) => s.connection?.uuid === uuid)?.[0];

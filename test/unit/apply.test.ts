@@ -20,7 +20,7 @@ async function byUuid(nm: FakeNm) {
   return Object.fromEntries((await nm.readConnections()).map((c) => [c.settings.connection?.uuid, c.settings]));
 }
 
-const dev = (iface: string, real = true) => ({ path: `/d/${iface}`, iface, deviceType: 1, state: 30, real });
+const dev = (iface: string, real = true) => ({ path: `/d/${iface}`, iface, deviceType: iface.startsWith('team') ? 15 : 1, state: 30, real });
 
 /** The member NICs, and the seeded teams' devices as if they were up. */
 const NICS = ['eth0', 'eth1', 'eth2', 'eth3', 'eth4', 'eth5'];

@@ -76,7 +76,8 @@ describe('runConvert', () => {
 
   it('--from-nm --apply replaces the bond in one transaction; the next run has nothing to do', async () => {
     const nm = new FakeNm(BOND);
-    nm.devices = ['bond0', 'eth0', 'eth1'].map((iface) => ({ path: `/d/${iface}`, iface, deviceType: 1, state: 100, real: true }));
+    nm.devices = ['bond0', 'eth0', 'eth1'].map((iface) => ({ path: `/d/${iface}`, iface, deviceType: iface === 'bond0' ? 10 : 1, state: 100, real: true }));
+    nm.onDelete = (s) => (nm.devices = nm.devices.filter((d) => d.iface !== s.connection?.['interface-name'] || s.connection?.type !== 'bond'));
     const r = await run({ fromNm: true, apply: true, noActivate: true, detailedExitCodes: true }, nm);
     expect(r.err).toBe('');
     expect(r.code).toBe(2);
@@ -124,7 +125,9 @@ describe('runConvert', () => {
     ];
     const fake = (settings = TEAM): FakeNm => {
       const nm = new FakeNm(settings);
-      nm.devices = ['team0', 'eth0', 'eth1'].map((iface) => ({ path: `/d/${iface}`, iface, deviceType: 1, state: 100, real: true }));
+      nm.devices = ['team0', 'eth0', 'eth1'].map((iface) => ({ path: `/d/${iface}`, iface, deviceType: iface === 'team0' ? 15 : 1, state: 100, real: true }));
+      // NetworkManager removes a software device whose profile is deleted.
+      nm.onDelete = (s) => (nm.devices = nm.devices.filter((d) => d.iface !== s.connection?.['interface-name'] || s.connection?.type !== 'team'));
       return nm;
     };
 

@@ -1,0 +1,67 @@
+/**
+ * Live conversion on a busy machine (issue 13): with the guest's CPUs kept busy, a team becomes a bond of
+ * the same name and a team again, several rounds in a row, on the real team and bonding drivers. Each
+ * conversion replaces a device by one of another type under the same name; NetworkManager takes the old
+ * one down slowly under load, and the new profile must only be activated once it is gone.
+ */
+import type { VmRun } from '../../src/vm/run';
+import { check, checks, runScenario, vmAvailability } from '../../src/vm/suite';
+
+const vm = vmAvailability();
+if (!vm.run) process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);
+const describeVm = vm.run ? describe : describe.skip;
+
+const waited = (out: string): number | undefined => {
+  const m = /team0: waited ([\d.]+) s for the old device team0 to go away before activating/.exec(out);
+  return m ? Number(m[1]) : undefined;
+};
+
+describeVm('convert team ⇄ bond under CPU load on the real drivers (VM)', () => {
+  let r: VmRun;
+
+  beforeAll(async () => {
+    r = await runScenario('convert-load.sh');
+    const rounds = [...checks(r, 'tobond'), ...checks(r, 'toteam')].map((x) => `${String(x.check)}#${String(x.round)}: ${String(x.seconds)} s, waited ${waited(String(x.out)) ?? 0} s`);
+    process.stderr.write(`nmteam-vm convert-load: ${rounds.join('; ')}\n`);
+  }, 900_000);
+
+  it('the scenario ran to the end with the guest CPUs busy', () => {
+    expect(r.code).toBe(0);
+    expect((check(r, 'apply').out as { ok: boolean }).ok).toBe(true);
+    expect(check(r, 'ping', 'before').ok).toBe(true);
+    const load = check(r, 'load');
+    expect(load.loops).toBe(load.cpus);
+  });
+
+  it('every team → bond conversion succeeds, and the bond passes traffic', () => {
+    const runs = checks(r, 'tobond');
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const b of runs) {
+      expect({ round: b.round, code: b.code, stderr: b.stderr }).toEqual({ round: b.round, code: 2, stderr: '' });
+      expect(String(b.out)).toMatch(/team0: delete team profile 'team0' \(team0\): team profile replaced by bond team0;.*team0: eth0 activated, eth1 activated;Applied: 3 created, 0 updated, 3 deleted, 1 activated\.;$/);
+      expect([b.type, b.state, b.ping]).toEqual(['bond', '100', true]);
+      expect(String(b.profiles).trim().split(' ')).toEqual(['bond-slave-eth0:802-3-ethernet', 'bond-slave-eth1:802-3-ethernet', 'lo:loopback', 'team0:bond']);
+    }
+  });
+
+  it('every bond → team conversion succeeds, and the team passes traffic', () => {
+    const runs = checks(r, 'toteam');
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const t of runs) {
+      expect({ round: t.round, code: t.code, stderr: t.stderr }).toEqual({ round: t.round, code: 2, stderr: '' });
+      expect(String(t.out)).toMatch(/team0: delete bond profile 'team0' \(team0\): bond profile replaced by team team0;.*team0: eth0 activated, eth1 activated;Applied: 3 created, 0 updated, 3 deleted, 1 activated\.;$/);
+      expect([t.type, t.state, t.ping]).toEqual(['team', '100', true]);
+      expect(String(t.profiles).trim().split(' ')).toEqual(['lo:loopback', 'team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet', 'team0:team']);
+    }
+  });
+
+  it('the old device was still there when the new profile was due, and nmteam waited for it (the race of issue 13)', () => {
+    const waits = [...checks(r, 'tobond'), ...checks(r, 'toteam')].map((x) => waited(String(x.out)));
+    // Under load NetworkManager is still taking the old device down when the deletions return: most runs wait.
+    expect(waits.filter((w) => w !== undefined && w > 0).length).toBeGreaterThan(0);
+  });
+
+  it('after the last round the desired team is in place again: nothing to do', () => {
+    expect((check(r, 'plan').out as { plan: { steps: unknown[] } }).plan.steps).toEqual([]);
+  });
+});
