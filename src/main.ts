@@ -3,6 +3,7 @@ import { type ApplyOpts, cmdApply, cmdPlan, type PlanOpts } from './commands/app
 import { type Io, seconds } from './commands/common';
 import { cmdShow, type ShowOpts } from './commands/show';
 import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
+import { cmdExpire } from './commands/expiry';
 import { registerConvert } from './commands/convert-cli';
 import { registerWatch } from './commands/watch-cli';
 import { EXIT } from './exit-codes';
@@ -86,6 +87,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   waitLock(program.command('rollback'))
     .description('undo a pending apply --no-commit, or the leftovers of an interrupted run')
     .action((o: TxnOpts) => run(cmdRollback(o, io)));
+
+  // Internal: the expiry of an apply --no-commit, started detached by that apply (src/commands/expiry.ts).
+  program
+    .command('_expire <id> <at>', { hidden: true })
+    .action((id: string, at: string) => run(cmdExpire(id, at, io)));
 
   registerWatch(program, io, run);
   registerConvert(program, io, run);

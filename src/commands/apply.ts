@@ -13,6 +13,7 @@ import { EXIT } from '../exit-codes';
 import { JournalStore } from '../state/journal';
 import { type Io, type LazyNm, specFromText, withLock, withNm } from './common';
 import { recoverInterrupted } from '../state/recover';
+import { armExpiry } from './expiry';
 
 export interface PlanOpts {
   output: string;
@@ -43,7 +44,10 @@ function planJson(plan: Plan, result?: ApplyResult): string {
     body.ok = result.ok;
     body.rolledBack = result.rolledBack;
     if (result.error) body.error = result.error.toJSON();
-    if (result.pendingCheckpoint) body.pendingCheckpoint = result.pendingCheckpoint;
+    if (result.pending) {
+      body.pending = result.pending;
+      if (result.pending.checkpoint) body.pendingCheckpoint = result.pending.checkpoint;
+    }
   }
   return JSON.stringify(body, null, 2) + '\n';
 }
@@ -71,8 +75,9 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
   }
   const reapplied = count('reapplied') ? `, ${count('reapplied')} reapplied` : '';
   lines.push(`Applied: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('activated')} activated${reapplied}.`);
-  if (r.pendingCheckpoint) {
-    lines.push(`Checkpoint ${r.pendingCheckpoint} is pending: run 'nmteam commit' within ${timeoutS} s to keep the change, or 'nmteam rollback' to undo it; otherwise it is rolled back.`);
+  if (r.pending) {
+    const cp = r.pending.checkpoint ? ` (checkpoint ${r.pending.checkpoint})` : '';
+    lines.push(`The change is pending${cp}: run 'nmteam commit' within ${timeoutS} s (by ${r.pending.expiresAt}) to keep it, or 'nmteam rollback' to undo it; otherwise it is rolled back.`);
   }
   return lines.join('\n') + '\n';
 }
@@ -159,6 +164,7 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: {
       ...(o.verify ? { verify: verifySpec(spec, observed) } : {}),
     }),
   );
+  if (result.pending) armExpiry(result.pending);
   if (o.output === 'json') io.out(planJson(plan, result));
   else io.out(renderPlan(plan) + (plan.steps.length ? renderResult(result, o.timeout) : ''));
   return applyExitCode(result, o.detailedExitCodes);

@@ -2,28 +2,32 @@ import { ReconcileError } from '../reconcile/errors';
 import { undoJournal } from '../reconcile/undo';
 import { EXIT } from '../exit-codes';
 import { JournalStore } from '../state/journal';
-import { recoverInterrupted } from '../state/recover';
+import { recoverInterrupted, stillPending } from '../state/recover';
 import { type Io, withLock, withNm } from './common';
 
 export interface TxnOpts {
   waitLock: number;
 }
 
-/** `nmteam commit`: keep the pending change (destroy its checkpoint). */
+/** `nmteam commit`: keep the pending change (destroy its checkpoint, forget its journal). */
 export async function cmdCommit(o: TxnOpts, io: Io): Promise<number> {
   return withLock(o.waitLock, io, () =>
     withNm(async (lazy) => {
       const store = new JournalStore();
       const st = store.read();
+      if (st?.state === 'expired') {
+        store.remove();
+        throw new ReconcileError('ROLLED_BACK', `too late: the change of ${st.startedAt} expired at ${st.expiresAt ?? 'its timeout'} and was rolled back`);
+      }
       if (!st || st.state !== 'pending-commit') throw new ReconcileError('NOTHING_PENDING', 'nothing to commit: no apply --no-commit is pending');
       const nm = await lazy.get();
-      if (!st.checkpoint || !(await nm.listCheckpoints()).includes(st.checkpoint)) {
+      if (!(await stillPending(nm, st))) {
         await recoverInterrupted(nm, store, (m) => io.err(`nmteam: ${m}\n`));
-        throw new ReconcileError('ROLLED_BACK', 'too late: the checkpoint had already timed out, so the change was rolled back');
+        throw new ReconcileError('ROLLED_BACK', 'too late: the change had already expired, so it was rolled back');
       }
-      await nm.destroyCheckpoint(st.checkpoint);
+      if (st.checkpoint) await nm.destroyCheckpoint(st.checkpoint);
       store.remove();
-      io.out(`Committed: checkpoint ${st.checkpoint} destroyed; the change of ${st.startedAt} stays.\n`);
+      io.out(`Committed: the change of ${st.startedAt} stays${st.checkpoint ? ` (checkpoint ${st.checkpoint} destroyed)` : ''}.\n`);
       return EXIT.ok;
     }),
   );
@@ -35,11 +39,16 @@ export async function cmdRollback(o: TxnOpts, io: Io): Promise<number> {
     withNm(async (lazy) => {
       const store = new JournalStore();
       const st = store.read();
+      if (st?.state === 'expired') {
+        store.remove();
+        io.out(`Nothing left to roll back: the change of ${st.startedAt} expired at ${st.expiresAt ?? 'its timeout'} and was rolled back then.\n`);
+        return EXIT.ok;
+      }
       if (!st) throw new ReconcileError('NOTHING_PENDING', 'nothing to roll back: no change is pending');
       const undo = await undoJournal(await lazy.get(), st);
       if (undo.errors.length) throw new ReconcileError('NM_ERROR', `rollback incomplete: ${undo.errors.map((e) => e.message).join('; ')} (journal kept in ${store.file})`);
       store.remove();
-      io.out(`Rolled back the change of ${st.startedAt}: ${undo.restored} profile(s) restored.\n`);
+      io.out(`Rolled back the change of ${st.startedAt}: ${undo.restored} profile(s) restored, ${st.entries.filter((e) => e.op === 'created').length} removed.\n`);
       return EXIT.ok;
     }),
   );

@@ -3,7 +3,7 @@ import { ReconcileError, undefinedIfNotFound } from '../reconcile/errors';
 import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
 import type { NmEvent } from './events';
-import type { NmDeviceSignals, NmPort } from './port';
+import type { NmCheckpointInfo, NmDeviceActivation, NmDeviceSignals, NmPort } from './port';
 import { sysPorts } from './sysfs';
 import { teamdPorts } from './teamd';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
@@ -13,8 +13,12 @@ const SETTINGS_FLAG_TO_DISK = 0x1;
 const SETTINGS_FLAG_IN_MEMORY = 0x2;
 const SETTINGS_FLAG_BLOCK_AUTOCONNECT = 0x20;
 
-/** Rollback also deletes profiles added after the checkpoint. */
-const CHECKPOINT_DELETE_NEW_CONNECTIONS = 0x2;
+/*
+ * No CHECKPOINT_DELETE_NEW_CONNECTIONS (0x2): on rollback it deletes every profile made since the checkpoint,
+ * whoever made it (nm-checkpoint.c walks all profiles). nmteam deletes the profiles it created from its own
+ * journal instead. No DISCONNECT_NEW_DEVICES (0x4) either: it disconnects every device outside the checkpoint.
+ */
+const CHECKPOINT_IFACE = 'org.freedesktop.NetworkManager.Checkpoint';
 /** Coexist with a checkpoint someone else holds over the same devices. */
 const CHECKPOINT_ALLOW_OVERLAPPING = 0x8;
 
@@ -197,13 +201,38 @@ export class NmClient implements NmPort {
       iface: IFACE.manager,
       member: 'CheckpointCreate',
       signature: 'aouu',
-      body: [devices, Math.ceil(rollbackTimeoutS), CHECKPOINT_DELETE_NEW_CONNECTIONS | (opts?.allowOverlapping ? CHECKPOINT_ALLOW_OVERLAPPING : 0)],
+      body: [devices, Math.ceil(rollbackTimeoutS), opts?.allowOverlapping ? CHECKPOINT_ALLOW_OVERLAPPING : 0],
     });
     return String(path);
   }
 
   async destroyCheckpoint(path: string): Promise<void> {
     await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'CheckpointDestroy', signature: 'o', body: [path] });
+  }
+
+  async checkpointInfo(path: string): Promise<NmCheckpointInfo | undefined> {
+    const all = await this.nm.getAllProperties(path, CHECKPOINT_IFACE).catch(undefinedIfNotFound);
+    if (!all) return undefined;
+    const p = unwrapProps(all);
+    return { devices: ((p.Devices as string[] | undefined) ?? []).map(String), createdMs: Number(p.Created) };
+  }
+
+  async deviceActivations(devices: string[]): Promise<NmDeviceActivation[]> {
+    const read = await Promise.all(
+      devices.map(async (device): Promise<NmDeviceActivation | undefined> => {
+        const props = await this.nm.getAllProperties(device, IFACE.device).catch(undefinedIfNotFound);
+        if (!props) return undefined;
+        const p = unwrapProps(props);
+        const iface = String(p.Interface);
+        const active = String(p.ActiveConnection ?? '/');
+        if (active === '/') return { device, iface };
+        const ac = await this.nm.getAllProperties(active, IFACE.active).catch(undefinedIfNotFound);
+        if (!ac) return { device, iface }; // deactivated meanwhile
+        const a = unwrapProps(ac);
+        return { device, iface, active, profile: String(a.Connection), uuid: String(a.Uuid) };
+      }),
+    );
+    return read.filter((x): x is NmDeviceActivation => x !== undefined);
   }
 
   async rollbackCheckpoint(path: string): Promise<Record<string, number>> {

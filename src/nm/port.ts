@@ -16,6 +16,25 @@ export interface NmDeviceSignals {
   close(): void;
 }
 
+/** What is active on one device, as `deviceActivations` reads it. */
+export interface NmDeviceActivation {
+  /** The device's object path. */
+  device: string;
+  iface: string;
+  /** The active connection's object path; undefined when nothing is active there. */
+  active?: string;
+  /** The active profile's object path and UUID. */
+  profile?: string;
+  uuid?: string;
+}
+
+/** A checkpoint's properties. */
+export interface NmCheckpointInfo {
+  devices: string[];
+  /** When it was made: CLOCK_BOOTTIME, ms (what /proc/uptime counts). */
+  createdMs: number;
+}
+
 export interface NmPort {
   /** Manager.Version, e.g. "1.42.4". */
   version(): Promise<string>;
@@ -51,6 +70,13 @@ export interface NmPort {
    */
   createCheckpoint(devices: string[], rollbackTimeoutS: number, opts?: { allowOverlapping?: boolean }): Promise<string>;
   destroyCheckpoint(path: string): Promise<void>;
+  /** A checkpoint's devices and creation time; undefined when it is gone. */
+  checkpointInfo(path: string): Promise<NmCheckpointInfo | undefined>;
+  /**
+   * What is active on each of these devices (object paths): Device.ActiveConnection, and that active
+   * connection's profile (path and UUID). A device that is gone is left out.
+   */
+  deviceActivations(devices: string[]): Promise<NmDeviceActivation[]>;
   /** CheckpointRollback: device path → NM_ROLLBACK_RESULT (0 ok). */
   rollbackCheckpoint(path: string): Promise<Record<string, number>>;
   /** Manager.Checkpoints. */

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { NmPort } from '../nm/port';
+import type { NmDeviceActivation, NmPort } from '../nm/port';
 import { isOwned, mergeOwned } from '../nm/settings/team';
 import type { NmConnection, NmWriteOptions } from '../nm/types';
 import { type JournalEntry, type JournalState, type JournalStore, MemoryJournal } from '../state/journal';
 import { ReconcileError, undefinedIfNotFound } from './errors';
-import type { ActivateStep, Plan, Step } from './plan';
-import { undoJournal } from './undo';
+import type { Plan, Step } from './plan';
+import { settleOrphanCheckpoint, undoJournal } from './undo';
 import { settlePorts, settleTeamd, settleTimeout } from '../runtime/settle';
 import { DEVICE_TYPE_OF, awaitNameFree, blockingDevice } from '../runtime/device-wait';
 import { NM_DEVICE_STATE } from '../nm/types';
@@ -86,8 +87,8 @@ export interface ApplyResult {
   restored: number;
   changed: boolean;
   ok: boolean;
-  /** The checkpoint left open by `commit: false`. */
-  pendingCheckpoint?: string;
+  /** `commit: false`: the change awaits commit or rollback until `expiresAt`; the checkpoint expires with it. */
+  pending?: { id: string; expiresAt: string; checkpoint?: string };
   /** Why the run failed, when it did. */
   error?: ReconcileError;
 }
@@ -351,62 +352,78 @@ function runtimeNames(plan: Plan): string[] {
   return [...new Set(names)];
 }
 
-/**
- * Device paths to checkpoint: the realized devices among runtimeNames, looked
- * up by name (Manager.GetDeviceByIpIface, pipelined). At 400 names on a host
- * with 401 devices that costs about what one read of every device does (bench
- * sandbox: 52–67 ms against 46–82 ms), and far less for the few names of a
- * small change, so there is no cut-over to a full device read.
- *
- * When none of them is a real device (a plan that only creates profiles), the
- * checkpoint is still wanted for its CHECKPOINT_DELETE_NEW_CONNECTIONS: should
- * nmteam die and the checkpoint expire, NetworkManager deletes every profile
- * created since, whatever its device (nm-checkpoint.c compares every profile's
- * UUID with those that existed when the checkpoint was taken; the integration
- * test "safety" proves it). It then covers one real device among the plan's own
- * interface names, looked up one at a time until one is found (usually the
- * first member), whose runtime the plan does not change.
- *
- * Never an empty list: CheckpointCreate takes that as "every device", and a
- * rollback would then touch devices nmteam does not own. [] when none of the
- * plan's names is a real device.
- */
-async function checkpointDevices(nm: NmPort, plan: Plan): Promise<string[]> {
-  const runtime = runtimeNames(plan);
-  const devices = runtime.length > 0 ? await nm.realDevicePaths(runtime) : [];
-  if (devices.length > 0) return devices;
-  const looked = new Set(runtime);
-  // Members first: they are the NICs that exist before the apply; a team device usually does not yet.
-  const profiles = plan.steps.filter((s): s is Exclude<Step, ActivateStep> => s.op !== 'activate');
-  const candidates = new Set([...profiles.filter((s) => s.kind === 'port').map((s) => s.ifname), ...profiles.map((s) => s.ifname), ...plan.steps.map((s) => s.team)]);
-  for (const name of candidates) {
-    if (looked.has(name)) continue;
-    const [device] = await nm.realDevicePaths([name]);
-    if (device) return [device];
-  }
-  return [];
+/** CLOCK_BOOTTIME in ms, the clock of a checkpoint's `Created` (/proc/uptime counts it). */
+export function boottimeMs(): number {
+  return Math.floor(Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000);
 }
 
 /**
- * A device already in another checkpoint (another tool's, or one a crashed run
- * left without a journal) is not a reason to fail: take an overlapping one.
+ * Which of the plan's devices a checkpoint may cover, and which it must not. On rollback (asked for, or on
+ * expiry) NetworkManager writes the saved settings of the profile that was active on each covered device back
+ * over that profile if it changed since, re-adds it if it was deleted, and activates it again
+ * (nm-checkpoint.c, restore_and_activate_connection). That is only nmteam's to do for its own profiles. So a
+ * device is covered when nothing is active on it (its rollback only deactivates it), or when the active
+ * profile is nmteam's or one this plan writes (journaled, so restored the same way). A device where another
+ * profile is active is left out, and the undo activates that profile again itself, without rewriting it.
  */
-async function takeCheckpoint(nm: NmPort, plan: Plan, opts: ApplyOptions): Promise<string | undefined> {
-  const devices = await checkpointDevices(nm, plan);
-  if (devices.length === 0) {
-    // Nothing of this plan exists as a device: no runtime to restore, and only an empty list (every
-    // device) would make a checkpoint. The journal alone undoes the run (the next run finishes it after a crash).
-    opts.onNotice?.(
-      `none of the plan's interfaces is a device NetworkManager has; no checkpoint taken, the undo journal alone covers this run${opts.commit === false ? ' (nothing is left pending for commit or rollback)' : ''}`,
-    );
-    return undefined;
-  }
-  try {
-    return await nm.createCheckpoint(devices, opts.timeoutS ?? 60);
-  } catch (err) {
-    if (!(err instanceof ReconcileError && err.code === 'NM_CHECKPOINT_BUSY')) throw err;
-    opts.onNotice?.(`${err.message}; taking an overlapping checkpoint`);
-    return nm.createCheckpoint(devices, opts.timeoutS ?? 60, { allowOverlapping: true });
+async function coverable(nm: NmPort, plan: Plan, devices: string[]): Promise<{ covered: NmDeviceActivation[]; excluded: NmDeviceActivation[] }> {
+  const written = new Set(plan.steps.flatMap((s) => (s.op === 'update-connection' || s.op === 'delete-connection' ? [s.uuid] : [])));
+  const acts = await nm.deviceActivations(devices);
+  const ours = await Promise.all(
+    acts.map(async (a) => {
+      if (!a.uuid || written.has(a.uuid)) return true;
+      const profile = a.profile ? await nm.readConnection(a.profile).catch(undefinedIfNotFound) : undefined;
+      return profile !== undefined && isOwned(profile.settings);
+    }),
+  );
+  return { covered: acts.filter((_, i) => ours[i]), excluded: acts.filter((a, i) => !ours[i] && a.uuid) };
+}
+
+/** Tries at a checkpoint whose devices keep changing what is active on them while it is taken. */
+const CHECKPOINT_TRIES = 3;
+
+/**
+ * Take the run's checkpoint, recorded in the journal ahead (checkpointIntent) and after (checkpoint). What is
+ * active on the covered devices is read before and after CheckpointCreate: the same active connection on
+ * each means the checkpoint saved what coverable() judged (a new activation makes a new active connection);
+ * otherwise it is destroyed and taken again. A device already in another checkpoint (another tool's) is not
+ * a reason to fail: take an overlapping one, and say so.
+ */
+async function takeCheckpoint(nm: NmPort, plan: Plan, opts: ApplyOptions, journal: JournalStore, state: JournalState): Promise<void> {
+  const names = runtimeNames(plan);
+  const devices = names.length > 0 ? await nm.realDevicePaths(names) : [];
+  for (let attempt = 1; ; attempt++) {
+    const { covered, excluded } = await coverable(nm, plan, devices);
+    state.reactivate = excluded.map((a) => ({ iface: a.iface, uuid: a.uuid! }));
+    if (state.reactivate.length === 0) delete state.reactivate;
+    if (covered.length === 0) {
+      // Never an empty device list: CheckpointCreate takes that as "every device". The journal alone undoes the run.
+      journal.write(state);
+      return;
+    }
+    const paths = covered.map((a) => a.device);
+    state.checkpointIntent = { devices: paths, afterMs: boottimeMs() };
+    journal.write(state);
+    let checkpoint: string;
+    try {
+      checkpoint = await nm.createCheckpoint(paths, opts.timeoutS ?? 60);
+    } catch (err) {
+      if (!(err instanceof ReconcileError && err.code === 'NM_CHECKPOINT_BUSY')) throw err;
+      opts.onNotice?.(`${err.message}; taking an overlapping checkpoint`);
+      checkpoint = await nm.createCheckpoint(paths, opts.timeoutS ?? 60, { allowOverlapping: true });
+    }
+    state.checkpoint = checkpoint;
+    journal.write(state);
+    const after = new Map((await nm.deviceActivations(paths)).map((a) => [a.device, a.active]));
+    const moved = covered.filter((a) => after.get(a.device) !== a.active);
+    if (moved.length === 0) return;
+    await nm.destroyCheckpoint(checkpoint);
+    delete state.checkpoint;
+    delete state.checkpointIntent;
+    journal.write(state);
+    if (attempt >= CHECKPOINT_TRIES) {
+      throw new ReconcileError('NM_CHECKPOINT_BUSY', `${moved.map((a) => a.iface).join(', ')}: another client activated a profile there while nmteam took its checkpoint (${attempt} tries); nothing was changed, try again`);
+    }
   }
 }
 
@@ -455,17 +472,15 @@ export async function applyPlan(plan: Plan, nm: NmPort, opts: ApplyOptions = {})
   const base = { rolledBack: false, rollbackErrors: [], restored: 0 };
   if (plan.steps.length === 0) return { ...base, results: [], changed: false, ok: true };
   const journal = opts.journal ?? new MemoryJournal();
-  const state: JournalState = { version: 1, pid: process.pid, startedAt: new Date().toISOString(), state: 'in-progress', memoryOnly: opts.memoryOnly === true, entries: [] };
+  const state: JournalState = { version: 1, id: randomUUID(), pid: process.pid, startedAt: new Date().toISOString(), state: 'in-progress', memoryOnly: opts.memoryOnly === true, entries: [] };
   journal.write(state);
   if (opts.checkpoint !== false) {
-    const checkpoint = await takeCheckpoint(nm, plan, opts).catch((err: unknown) => {
-      journal.remove();
+    await takeCheckpoint(nm, plan, opts, journal, state).catch(async (err: unknown) => {
+      // Nothing was written yet: a checkpoint taken (or perhaps taken: the call may have timed out) goes.
+      const left = state.checkpoint ? await nm.destroyCheckpoint(state.checkpoint).then(() => true, () => false) : await settleOrphanCheckpoint(nm, state).then(() => true, () => false);
+      if (left) journal.remove(); // else the next run settles it (see recoverInterrupted)
       throw err;
     });
-    if (checkpoint) {
-      state.checkpoint = checkpoint;
-      journal.write(state);
-    }
   }
   const tx = new Transaction(nm, opts, journal, state);
   const results: StepResult[] = [];
@@ -506,10 +521,12 @@ export async function applyPlan(plan: Plan, nm: NmPort, opts: ApplyOptions = {})
     if (undo.errors.length === 0) journal.remove();
     return { ...base, results, rolledBack: true, rollbackErrors: undo.errors, restored: undo.restored, changed: false, ok: false, error };
   }
-  if (opts.commit === false && state.checkpoint) {
+  if (opts.commit === false) {
+    // Pending for `nmteam commit`/`rollback`, the checkpoint (if any) expiring with it.
     state.state = 'pending-commit';
+    state.expiresAt = new Date(Date.now() + (opts.timeoutS ?? 60) * 1000).toISOString();
     journal.write(state);
-    return { ...base, results, changed: true, ok: true, pendingCheckpoint: state.checkpoint };
+    return { ...base, results, changed: true, ok: true, pending: { id: state.id!, expiresAt: state.expiresAt, ...(state.checkpoint ? { checkpoint: state.checkpoint } : {}) } };
   }
   if (state.checkpoint) {
     // A checkpoint left behind would roll this change back when its timer runs out: undo now instead.

@@ -4,6 +4,28 @@ import type { JournalState } from '../state/journal';
 import { ReconcileError } from './errors';
 
 /**
+ * A checkpoint this run may have made without knowing its path: the run died (or the call timed out) between
+ * CheckpointCreate and recording its answer. Found by the intent written ahead: over exactly the devices asked
+ * for, created since. Destroyed, not rolled back: the run had written nothing before recording the checkpoint.
+ * Left alone, it would expire later and roll its devices back over whatever runs made since.
+ */
+export async function settleOrphanCheckpoint(nm: NmPort, state: JournalState): Promise<string[]> {
+  const intent = state.checkpointIntent;
+  if (!intent || state.checkpoint) return [];
+  const want = [...intent.devices].sort().join(' ');
+  const settled: string[] = [];
+  for (const path of await nm.listCheckpoints()) {
+    const info = await nm.checkpointInfo(path);
+    // Created is in ms; the intent's time was read (from /proc/uptime, 10 ms steps) just before the call.
+    if (info && info.createdMs >= intent.afterMs - 1000 && [...info.devices].sort().join(' ') === want) {
+      await nm.destroyCheckpoint(path);
+      settled.push(path);
+    }
+  }
+  return settled;
+}
+
+/**
  * Undo a run from its journal: roll the checkpoint back (devices and the
  * profiles of active devices), then put every profile the run touched back
  * as it was, found by UUID. Idempotent: a profile already as it was gets no
@@ -21,6 +43,8 @@ export async function undoJournal(nm: NmPort, state: JournalState): Promise<{ er
     } catch (err) {
       keep(err);
     }
+  } else {
+    await settleOrphanCheckpoint(nm, state).catch(keep);
   }
   let restored = 0;
   const flags = { memoryOnly: state.memoryOnly, blockAutoconnect: true };
@@ -44,5 +68,25 @@ export async function undoJournal(nm: NmPort, state: JournalState): Promise<{ er
       keep(err);
     }
   }
+  for (const r of state.reactivate ?? []) await reactivate(nm, r).catch(keep);
   return { errors, restored };
+}
+
+/** How long the undo waits for a profile it activates again to come up, ms (DHCP may take longer: not a failure). */
+const REACTIVATE_MS = 20_000;
+
+/**
+ * A device left out of the checkpoint (another tool's profile was active there): activate that profile again
+ * if something else is active on the device now. Its settings are never written: an edit made meanwhile stays.
+ */
+async function reactivate(nm: NmPort, r: { iface: string; uuid: string }): Promise<void> {
+  const [device] = await nm.realDevicePaths([r.iface]);
+  const profile = await nm.findConnection(r.uuid);
+  if (!device || !profile) return; // the device or the profile went away since: nothing to put back
+  const [now] = await nm.deviceActivations([device]);
+  if (now?.uuid === r.uuid) return;
+  const a = await nm.activateConnection(profile, REACTIVATE_MS);
+  if (!a.ok && a.state !== undefined) {
+    throw new ReconcileError('NM_ACTIVATION_FAILED', `${r.iface}: profile ${r.uuid}, active there before this run, did not activate again: ${a.reason ?? 'unknown reason'}`);
+  }
 }

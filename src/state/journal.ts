@@ -21,11 +21,31 @@ export interface JournalEntry {
 
 export interface JournalState {
   version: 1;
+  /** This run's own id (random), so that a later process acts on this run only (see `nmteam _expire`). */
+  id?: string;
   pid: number;
   startedAt: string;
-  /** in-progress: a run is writing (or died writing); pending-commit: `apply --no-commit` awaits commit/rollback. */
-  state: 'in-progress' | 'pending-commit';
+  /**
+   * in-progress: a run is writing (or died writing); pending-commit: `apply --no-commit` awaits commit/rollback;
+   * expired: a pending change nobody committed was rolled back when it expired (by `nmteam _expire`); the next
+   * command says so and removes the record.
+   */
+  state: 'in-progress' | 'pending-commit' | 'expired';
+  /**
+   * Written ahead of CheckpointCreate: the devices asked for and the time before the call (CLOCK_BOOTTIME ms).
+   * A run that dies between the call and recording `checkpoint` leaves a checkpoint nobody knows of; the next
+   * run finds it by these (see settleOrphans) and destroys it before it can expire over later changes.
+   */
+  checkpointIntent?: { devices: string[]; afterMs: number };
   checkpoint?: string;
+  /**
+   * Devices left out of the checkpoint because another profile than nmteam's was active there: NetworkManager's
+   * rollback would have written that profile's saved settings back over any edit made meanwhile. The undo
+   * activates that profile again itself (as it is then, never rewritten).
+   */
+  reactivate?: { iface: string; uuid: string }[];
+  /** pending-commit: when the change is rolled back if nobody commits (ISO time). */
+  expiresAt?: string;
   memoryOnly: boolean;
   entries: JournalEntry[];
 }

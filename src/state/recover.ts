@@ -1,21 +1,26 @@
 import type { NmPort } from '../nm/port';
 import { ReconcileError } from '../reconcile/errors';
 import { undoJournal } from '../reconcile/undo';
-import type { JournalStore } from './journal';
+import type { JournalState, JournalStore } from './journal';
 
 /**
  * What an earlier run left behind, handled before a new one writes:
  * - a run that died mid-apply (journal in-progress): rolled back;
  * - `apply --no-commit` whose checkpoint timed out: NetworkManager rolled the
  *   active devices back; nmteam finishes the job for the other profiles;
- * - `apply --no-commit` still pending: refused until commit or rollback.
+ * - `apply --no-commit` still pending: refused until commit or rollback;
+ * - `apply --no-commit` that expired and was rolled back by `nmteam _expire`: said once.
  */
 export async function recoverInterrupted(nm: NmPort, store: JournalStore, notice: (message: string) => void): Promise<void> {
   const st = store.read();
   if (!st) return;
-  const live = st.checkpoint ? (await nm.listCheckpoints()).includes(st.checkpoint) : false;
-  if (st.state === 'pending-commit' && live) {
-    throw new ReconcileError('PENDING_COMMIT', `the apply --no-commit of ${st.startedAt} awaits 'nmteam commit' or 'nmteam rollback' (checkpoint ${st.checkpoint})`);
+  if (st.state === 'expired') {
+    store.remove();
+    notice(`the uncommitted apply of ${st.startedAt} expired at ${st.expiresAt ?? 'its timeout'} and was rolled back`);
+    return;
+  }
+  if (st.state === 'pending-commit' && (await stillPending(nm, st))) {
+    throw new ReconcileError('PENDING_COMMIT', `the apply --no-commit of ${st.startedAt} awaits 'nmteam commit' or 'nmteam rollback' until ${st.expiresAt ?? 'its checkpoint expires'}${st.checkpoint ? ` (checkpoint ${st.checkpoint})` : ''}`);
   }
   const undo = await undoJournal(nm, st);
   if (undo.errors.length) {
@@ -24,4 +29,15 @@ export async function recoverInterrupted(nm: NmPort, store: JournalStore, notice
   store.remove();
   const what = st.state === 'pending-commit' ? `the uncommitted apply of ${st.startedAt} timed out and was rolled back` : `an interrupted run (pid ${st.pid}, ${st.startedAt}) was rolled back`;
   notice(`${what}; ${undo.restored} profile(s) restored, ${st.entries.filter((e) => e.op === 'created').length} removed`);
+}
+
+/**
+ * A pending change is still pending until it expires: its time has not run out, and its checkpoint (when it
+ * has one) is still there (NetworkManager rolls the devices back when the checkpoint's own timer runs out).
+ * A journal of an earlier version has no expiresAt: its checkpoint alone decides.
+ */
+export async function stillPending(nm: NmPort, st: JournalState): Promise<boolean> {
+  if (st.expiresAt !== undefined && Date.parse(st.expiresAt) <= Date.now()) return false;
+  if (st.checkpoint) return (await nm.listCheckpoints()).includes(st.checkpoint);
+  return st.expiresAt !== undefined;
 }

@@ -190,6 +190,12 @@ export class SnapshotNm implements NmPort {
   readConnection = (path: string): Promise<NmConnection> => this.nm.readConnection(path);
   findConnection = (uuid: string): Promise<string | undefined> => this.nm.findConnection(uuid);
   listCheckpoints = (): Promise<string[]> => this.nm.listCheckpoints();
+  checkpointInfo: NmPort['checkpointInfo'] = (p) => this.nm.checkpointInfo(p);
+  deviceActivations: NmPort['deviceActivations'] = (d) => this.nm.deviceActivations(d);
+  /** Device waits wake on NetworkManager's signals through the wrapped port too. */
+  get deviceSignals(): NmPort['deviceSignals'] {
+    return this.nm.deviceSignals?.bind(this.nm);
+  }
   addConnection = (s: NmSettings, o?: NmWriteOptions): Promise<string> => this.wrote(undefined, this.nm.addConnection(s, o));
   updateConnection = (p: string, s: NmSettings, o?: NmWriteOptions): Promise<void> => this.wrote(p, this.nm.updateConnection(p, s, o));
   deleteConnection = (p: string): Promise<void> => this.wrote(p, this.nm.deleteConnection(p));

@@ -139,7 +139,7 @@ describe('--no-commit, commit and rollback', () => {
     const before = await sb.keyfiles();
     const r = await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Checkpoint \/org\/freedesktop\/NetworkManager\/Checkpoint\/\d+ is pending/);
+    expect(r.stdout).toMatch(/The change is pending \(checkpoint \/org\/freedesktop\/NetworkManager\/Checkpoint\/\d+\): run 'nmteam commit' within 60 s/);
     const refused = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/awaits 'nmteam commit' or 'nmteam rollback'/);
@@ -157,13 +157,28 @@ describe('--no-commit, commit and rollback', () => {
     expect(again.stderr).toMatch(/nothing to commit/);
   });
 
-  it('a pending change whose checkpoint times out is finished by the next run', async () => {
+  it('a pending change nobody commits is rolled back when it expires, with no nmteam command run; the next one says so', async () => {
+    const before = await sb.keyfiles();
+    const r = await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit', '--timeout', '1']);
+    expect(r.code).toBe(0);
+    expect(await sb.keyfiles()).not.toEqual(before);
+    // The apply started `nmteam _expire` on its own: it undoes the journal when the change expires.
+    const deadline = Date.now() + 20_000;
+    while (JSON.stringify(await sb.keyfiles()) !== JSON.stringify(before) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+    expect(await sb.keyfiles()).toEqual(before);
+    const next = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate', '--detailed-exit-codes']);
+    expect(next.stderr).toMatch(/the uncommitted apply of .* expired at .* and was rolled back/);
+    expect(next.code).toBe(0); // the rollback restored BEFORE, which is what this apply asks for
+  });
+
+  it('a late commit is told the change expired and was rolled back', async () => {
     const before = await sb.keyfiles();
     await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit', '--timeout', '1']);
-    await new Promise((r) => setTimeout(r, 2500));
-    const next = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate', '--detailed-exit-codes']);
-    expect(next.stderr).toMatch(/timed out and was rolled back/);
-    expect(next.code).toBe(0); // the rollback restored BEFORE, which is what this apply asks for
+    const deadline = Date.now() + 20_000;
+    while (JSON.stringify(await sb.keyfiles()) !== JSON.stringify(before) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+    const late = await runNmteam(sb, ['commit', '--wait-lock', '30']);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/too late: the change of .* expired at .* and was rolled back/);
     expect(await sb.keyfiles()).toEqual(before);
   });
 });
@@ -221,15 +236,20 @@ describe('a checkpoint someone else left over our devices', () => {
   beforeEach(reset);
 
   it('is reported and overlapped, not a hard failure', async () => {
+    expect((await runNmteam(sb, ['apply', file('cp0.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate'])).code).toBe(0);
     const dev = await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.GetDeviceByIpIface', 'string:eth0'], { env: sb.env });
     const devPath = /object path "([^"]+)"/.exec(dev.stdout)![1]!;
     const cp = await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.CheckpointCreate', `array:objpath:${devPath}`, 'uint32:300', 'uint32:0'], { env: sb.env });
     expect(cp.code).toBe(0);
-    const r = await runNmteam(sb, ['apply', file('cp.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate']);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/already included in checkpoint .*; taking an overlapping checkpoint/);
     const foreign = /object path "([^"]+)"/.exec(cp.stdout)![1]!;
-    await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.CheckpointDestroy', `objpath:${foreign}`], { env: sb.env });
+    try {
+      // eth0 becomes the primary: its slave profile is updated, so the checkpoint wants eth0's device.
+      const r = await runNmteam(sb, ['apply', file('cp.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'], 'eth0')}`), '--no-activate']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/already included in checkpoint .*; taking an overlapping checkpoint/);
+    } finally {
+      await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.CheckpointDestroy', `objpath:${foreign}`], { env: sb.env });
+    }
   });
 });
 
@@ -243,22 +263,24 @@ async function nmPaths(object: string, method: string, ...args: string[]): Promi
 describe('a plan that only creates profiles', () => {
   beforeEach(reset);
 
-  // Creating a profile changes no device (autoconnect is blocked), so the checkpoint covers one device of the
-  // plan only: what undoes the run without nmteam is CHECKPOINT_DELETE_NEW_CONNECTIONS, which must reach the
-  // profiles of every interface, not only of the checkpointed device.
-  it('is checkpointed over one member; if nmteam dies, the expired checkpoint deletes every profile it created', async () => {
+  // Creating a profile changes no device (autoconnect is blocked), so no checkpoint is taken: nothing of any
+  // device is to be restored, and NetworkManager never deletes profiles on nmteam's behalf (its
+  // DELETE_NEW_CONNECTIONS would delete other clients' new profiles too). The journal undoes the run.
+  it('takes no checkpoint; if nmteam dies, the next run removes exactly the profiles it created', async () => {
     const yaml = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}${team('team2', 'broadcast', ['eth4', 'eth5'])}`;
     // Writes: team0, team2, then the slave profiles of eth0, eth1, eth4, eth5; die before the 6th.
     const r = await runNmteam(sb, ['apply', file('create.yaml', yaml), '--no-activate', '--timeout', '3'], { env: { NMTEAM_INJECT_FAULT: '6:exit' } });
     expect(r.code).toBe(70);
-    const [eth0] = await nmPaths('/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.GetDeviceByIpIface', 'string:eth0');
-    const [checkpoint, ...others] = await nmPaths('/org/freedesktop/NetworkManager', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.NetworkManager', 'string:Checkpoints');
-    expect(others).toEqual([]);
-    expect(await nmPaths(checkpoint!, 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.NetworkManager.Checkpoint', 'string:Devices')).toEqual([eth0]);
+    expect(await nmPaths('/org/freedesktop/NetworkManager', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.NetworkManager', 'string:Checkpoints')).toEqual([]);
+    // Another client adds a profile after nmteam died.
+    expect((await sb.nmcli(['con', 'add', 'type', 'ethernet', 'con-name', 'sentinel', 'ifname', 'eth3', 'connection.autoconnect', 'no'])).code).toBe(0);
     const ids = async (): Promise<string[]> => (await sb.nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show'])).stdout.split('\n').filter((l) => l && !l.endsWith(':loopback')).sort();
-    expect(await ids()).toEqual(['team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet', 'team-slave-eth4:802-3-ethernet', 'team0:team', 'team2:team']);
-    const deadline = Date.now() + 10_000;
-    while ((await ids()).length > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
-    expect(await ids()).toEqual([]);
+    expect(await ids()).toEqual(['sentinel:802-3-ethernet', 'team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet', 'team-slave-eth4:802-3-ethernet', 'team0:team', 'team2:team']);
+    const sentinel = Object.entries(await sb.keyfiles()).find(([f]) => f.startsWith('sentinel'))!;
+    await new Promise((res) => setTimeout(res, 3500)); // past the run's timeout: nothing happens by itself
+    const next = await runNmteam(sb, ['rollback']);
+    expect(next.code).toBe(0);
+    expect(await ids()).toEqual(['sentinel:802-3-ethernet']);
+    expect(Object.entries(await sb.keyfiles())).toEqual([sentinel]);
   });
 });

@@ -1,6 +1,7 @@
 import type { NmPort } from '../../src/nm/port';
 import type { NmActivationResult, NmConnection, NmDevice, NmSettings } from '../../src/nm/types';
 import { ReconcileError } from '../../src/reconcile/errors';
+import { boottimeMs } from '../../src/reconcile/apply';
 
 /**
  * An in-memory NmPort for unit tests of the executor: stores profiles,
@@ -90,14 +91,17 @@ export class FakeNm implements NmPort {
   }
   /** Checkpoints are recorded only: NM's rollback would not restore these inactive profiles anyway. */
   readonly checkpoints: string[] = [];
+  private checkpointSerial = 1;
+  private readonly checkpointCovers = new Map<string, { devices: string[]; createdMs: number }>();
   /** The device paths of each CheckpointCreate. */
   readonly checkpointDevices: string[][] = [];
-  async createCheckpoint(devices: string[]): Promise<string> {
+  async createCheckpoint(devices: string[], _timeoutS?: number, _opts?: { allowOverlapping?: boolean }): Promise<string> {
     this.calls.push('CheckpointCreate');
     // NetworkManager would checkpoint every device: nmteam must never ask for that.
     if (devices.length === 0) throw new Error('CheckpointCreate with no devices (= every device)');
     this.checkpointDevices.push([...devices]);
-    const path = `/org/freedesktop/NetworkManager/Checkpoint/${this.checkpoints.length + 1}`;
+    const path = `/org/freedesktop/NetworkManager/Checkpoint/${this.checkpointSerial++}`;
+    this.checkpointCovers.set(path, { devices: [...devices], createdMs: boottimeMs() });
     this.checkpoints.push(path);
     return path;
   }
@@ -110,10 +114,23 @@ export class FakeNm implements NmPort {
     this.checkpoints.splice(this.checkpoints.indexOf(path), 1);
     return {};
   }
+  async checkpointInfo(path: string): Promise<{ devices: string[]; createdMs: number } | undefined> {
+    return this.checkpoints.includes(path) ? this.checkpointCovers.get(path) : undefined;
+  }
+  /** What is active on each device (by device path), as a test sets it: a profile's path and UUID. */
+  readonly active = new Map<string, { profile: string; uuid: string }>();
+  async deviceActivations(devices: string[]): Promise<{ device: string; iface: string; active?: string; profile?: string; uuid?: string }[]> {
+    return devices.flatMap((device) => {
+      const d = this.devices.find((x) => x.path === device);
+      if (!d) return [];
+      const a = this.active.get(device);
+      return [{ device, iface: d.iface, ...(a ? { active: `/ac${device}`, ...a } : {}) }];
+    });
+  }
   async listCheckpoints(): Promise<string[]> {
     return [...this.checkpoints];
   }
-  async activateConnection(): Promise<NmActivationResult> {
+  async activateConnection(_path?: string, _timeoutMs?: number): Promise<NmActivationResult> {
     this.calls.push('ActivateConnection');
     return this.activation;
   }

@@ -122,7 +122,7 @@ describe('applyPlan', () => {
     const before = await byUuid(nm);
     const journal = new MemoryJournal();
     const res = await applyPlan(await planFor(nm, target), nm, { commit: false, journal });
-    expect(res.pendingCheckpoint).toBe(nm.checkpoints[0]);
+    expect(res.pending?.checkpoint).toBe(nm.checkpoints[0]);
     const state = journal.read()!;
     expect(state.state).toBe('pending-commit');
     expect(state.entries.map((e) => e.op)).toEqual(['deleted', 'deleted', 'deleted', 'created', 'updated', 'updated', 'created', 'created']); // team profiles before slave profiles
@@ -220,35 +220,77 @@ describe('the checkpoint covers the devices whose runtime the plan can change', 
     expect(nm.checkpointDevices[0]!.sort()).toEqual(['/d/eth0', '/d/eth1', '/d/eth2', '/d/eth3', '/d/team1']);
   });
 
-  it('a plan that only creates profiles still takes one, over one member of the plan', async () => {
+  it('a plan that only creates profiles takes none (nothing of any device changes), and the journal still undoes a failure', async () => {
     const nm = new FakeNm();
     nm.devices = [dev('eth0'), dev('eth1'), dev('other')];
-    const lookups = jest.spyOn(nm, 'realDevicePaths');
     const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1']))), nm);
     expect(res.ok).toBe(true);
-    expect(nm.checkpointDevices).toEqual([['/d/eth0']]);
-    expect(lookups.mock.calls).toEqual([[['eth0']]]); // nothing to look up for the runtime; then names one at a time
-  });
-
-  it('anchors on the first member that is a real device', async () => {
-    const nm = new FakeNm();
-    nm.devices = [dev('team0', false), dev('eth1', false), dev('eth2')];
-    await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1', 'eth2']))), nm);
-    expect(nm.checkpointDevices).toEqual([['/d/eth2']]);
-  });
-
-  it('none of the plan is a device: no checkpoint (never one over every device), a notice, and the journal still undoes a failure', async () => {
-    const nm = new FakeNm();
-    nm.devices = [dev('other'), dev('team0', false)];
-    const notices: string[] = [];
-    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1']))), nm, { onNotice: (m) => notices.push(m) });
-    expect(res.ok).toBe(true);
     expect(nm.calls).not.toContain('CheckpointCreate');
-    expect(notices).toEqual([expect.stringMatching(/none of the plan's interfaces is a device .* no checkpoint taken, the undo journal alone covers this run/)]);
     const again = new FakeNm();
+    again.devices = [dev('eth0'), dev('eth1')];
     again.failWriteAt = 3;
     const failed = await applyPlan(await planFor(again, spec(team('team0', ['eth0', 'eth1']))), again);
     expect([failed.rolledBack, failed.rollbackErrors, again.profiles.size]).toEqual([true, [], 0]);
+  });
+
+  it('never asks NetworkManager to delete new profiles on rollback: only the journal removes what nmteam created', async () => {
+    const nm = await seeded();
+    const flags = jest.spyOn(nm, 'createCheckpoint');
+    await applyPlan(await planFor(nm, target), nm);
+    expect(flags.mock.calls.map((c) => c[2])).toEqual([undefined]); // no DELETE_NEW_CONNECTIONS (nor any flag)
+  });
+
+  it('leaves out a device where a profile nmteam does not own is active, and the undo activates that profile again', async () => {
+    const nm = await seeded();
+    const foreign = '/org/freedesktop/NetworkManager/Settings/900';
+    nm.profiles.set(foreign, { connection: { id: 'System eth2', uuid: 'u-sys2', type: '802-3-ethernet', 'interface-name': 'eth2' } });
+    nm.active.set('/d/eth2', { profile: foreign, uuid: 'u-sys2' });
+    const ownedTeam1 = [...nm.profiles].find(([, st]) => st.connection?.id === 'team1')!;
+    nm.active.set('/d/team1', { profile: ownedTeam1[0], uuid: String(ownedTeam1[1].connection?.uuid) });
+    const journal = new MemoryJournal();
+    const res = await applyPlan(await planFor(nm, target), nm, { commit: false, journal });
+    expect(res.ok).toBe(true);
+    expect(nm.checkpointDevices[0]!.sort()).toEqual(['/d/eth0', '/d/eth1', '/d/eth3', '/d/team1']); // not eth2
+    expect(journal.read()!.reactivate).toEqual([{ iface: 'eth2', uuid: 'u-sys2' }]);
+    // Meanwhile the team took eth2; on rollback the operator's profile comes back, as it is now (not rewritten).
+    nm.active.set('/d/eth2', { profile: '/elsewhere', uuid: 'u-other' });
+    nm.profiles.set(foreign, { connection: { id: 'System eth2', uuid: 'u-sys2', type: '802-3-ethernet', 'interface-name': 'eth2', zone: 'edited' } });
+    const activated = jest.spyOn(nm, 'activateConnection');
+    const undo = await undoJournal(nm, journal.read()!);
+    expect(undo.errors).toEqual([]);
+    expect(activated.mock.calls.map((c) => c[0])).toEqual([foreign]);
+    expect(nm.profiles.get(foreign)!.connection?.zone).toBe('edited');
+  });
+
+  it('takes the checkpoint again when a device gets another active connection while it is taken', async () => {
+    const nm = await seeded();
+    let creates = 0;
+    const create = nm.createCheckpoint.bind(nm);
+    nm.createCheckpoint = async (...a) => {
+      if (++creates === 1) nm.active.set('/d/eth0', { profile: '/x', uuid: 'u-x' }); // someone activates a profile right then
+      return create(...a);
+    };
+    const res = await applyPlan(await planFor(nm, target), nm);
+    expect(res.ok).toBe(true);
+    expect(nm.calls.filter((c) => c.startsWith('Checkpoint'))).toEqual(['CheckpointCreate', 'CheckpointDestroy', 'CheckpointCreate', 'CheckpointDestroy']);
+    expect(nm.checkpointDevices[1]).not.toContain('/d/eth0'); // the second try leaves the foreign activation out
+  });
+
+  it('records its intent before CheckpointCreate, so an orphan of a run that died right after it is found and destroyed', async () => {
+    const nm = await seeded();
+    const journal = new MemoryJournal();
+    const create = nm.createCheckpoint.bind(nm);
+    let intent: unknown;
+    nm.createCheckpoint = async (...a) => {
+      intent = journal.read()?.checkpointIntent;
+      await create(...a);
+      throw new ReconcileError('NM_TIMEOUT', 'no answer'); // made, but its path never reached us
+    };
+    const res = await applyPlan(await planFor(nm, target), nm, { journal }).catch((e: unknown) => e);
+    expect(res).toMatchObject({ code: 'NM_TIMEOUT' });
+    expect(intent).toMatchObject({ devices: expect.arrayContaining(['/d/eth0']) });
+    expect(nm.checkpoints).toEqual([]); // settled at once
+    expect(journal.read()).toBeUndefined();
   });
 });
 

@@ -20,7 +20,8 @@ describe('hygiene', () => {
     const spawning = all
       .filter((f) => /from 'node:child_process'|require\('(node:)?child_process'\)/.test(fs.readFileSync(f, 'utf8')))
       .map((f) => path.relative(SRC, f));
-    expect(spawning.filter((f) => !(f.startsWith('sandbox/') || f.startsWith('vm/') || f === 'demo.ts'))).toEqual([]);
+    // commands/expiry.ts starts nmteam itself (process.execPath, fixed arguments) for a pending change's expiry.
+    expect(spawning.filter((f) => !(f.startsWith('sandbox/') || f.startsWith('vm/') || f === 'demo.ts' || f === 'commands/expiry.ts'))).toEqual([]);
     for (const f of all) {
       const text = fs.readFileSync(f, 'utf8');
       expect([f, /shell:\s*true|\bexecSync\(|[^.\w]exec\(|\bexecFile(Sync)?\(.*shell/.test(text)]).toEqual([f, false]);
