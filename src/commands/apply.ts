@@ -33,7 +33,8 @@ export interface ApplyOpts extends PlanOpts {
   waitLock: number;
 }
 
-function planJson(plan: Plan, result?: ApplyResult): string {
+/** `plan`/`apply -o json`: the plan, and with a result each step's outcome (never a journal's content). */
+export function planJson(plan: Plan, result?: ApplyResult): string {
   const body: Record<string, unknown> = { plan, changes: countChanges(plan) };
   if (result) {
     body.results = result.results.map((r) => ({
@@ -44,6 +45,7 @@ function planJson(plan: Plan, result?: ApplyResult): string {
     body.ok = result.ok;
     body.rolledBack = result.rolledBack;
     if (result.error) body.error = result.error.toJSON();
+    if (result.rollbackErrors.length) body.rollbackErrors = result.rollbackErrors.map((e) => e.toJSON());
     if (result.pending) {
       body.pending = result.pending;
       if (result.pending.checkpoint) body.pendingCheckpoint = result.pending.checkpoint;
@@ -67,6 +69,9 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
         ? `Rolled back: NetworkManager is as it was before this run (checkpoint rolled back, ${r.restored} profile(s) restored from the journal, created profiles removed).`
         : `Rollback INCOMPLETE; NetworkManager may differ from before:\n${r.rollbackErrors.map((e) => `  ${e.message}`).join('\n')}`,
     );
+    if (r.rollbackErrors.some((e) => e.code === 'NM_UNRESPONSIVE')) {
+      lines.push(`NetworkManager stopped answering, so nmteam stopped calling it; the undo journal is kept: the next nmteam run (apply, or 'nmteam rollback') finishes the rollback once NetworkManager answers again.`);
+    }
     return lines.join('\n') + '\n';
   }
   for (const x of r.results) {
@@ -131,10 +136,14 @@ function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Pick<ApplyOption
 }
 
 /**
- * The parts every CLI transaction shares (apply, convert --apply): the journal
- * in the state directory, after finishing whatever an interrupted run left.
+ * The parts every CLI transaction shares (apply, convert --apply): one
+ * deadline for the whole run, `timeoutS` (--timeout) from now, so that a hung
+ * NetworkManager costs one bounded wait and then fails every call at once
+ * (NmPort.setRunDeadline); and the journal in the state directory, after
+ * finishing whatever an interrupted run left.
  */
-export async function cliJournal(nm: NmPort, io: Io): Promise<JournalStore> {
+export async function cliJournal(nm: NmPort, io: Io, timeoutS: number): Promise<JournalStore> {
+  nm.setRunDeadline?.(Date.now() + timeoutS * 1000);
   const journal = new JournalStore();
   await recoverInterrupted(nm, journal, (m) => io.err(`nmteam: ${m}\n`));
   return journal;
@@ -152,7 +161,7 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
 }
 
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: { plan: SavedPlan; file: string }): Promise<number> {
-  const journal = await cliJournal(nm, io);
+  const journal = await cliJournal(nm, io, o.timeout);
   const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file) : await observeAndPlan(nm, spec, { activate: o.activate });
   const result = await applyPlan(
     plan,

@@ -163,13 +163,13 @@ type Planner = (conns: NmConnection[], opts: { activate: boolean }) => Plan;
  * into a planner, or prints why it cannot and returns the exit code.
  */
 async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, convert: (conns: NmConnection[]) => Planner | number): Promise<number> {
-  const journal = await cliJournal(nm, io);
+  const timeoutS = a.timeout ?? 60;
+  const journal = await cliJournal(nm, io, timeoutS);
   const conns = await nm.readConnections(); // read under the lock: nobody changes them meanwhile
   const planner = convert(conns);
   if (typeof planner === 'number') return planner;
   const plan = planner(conns, { activate: !a.noActivate });
   io.out(renderPlan(plan));
-  const timeoutS = a.timeout ?? 60;
   const result = await applyPlan(
     plan,
     nm,

@@ -6,7 +6,7 @@ import type { NmEvent } from './events';
 import type { NmCheckpointInfo, NmDeviceActivation, NmDeviceSignals, NmPort } from './port';
 import { sysPorts } from './sysfs';
 import { teamdPorts } from './teamd';
-import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
+import { type NmActivationResult, type NmConnection, type NmDevice, type NmSecrets, type NmSettings, type NmWriteOptions, NM_SECRET_SETTINGS } from './types';
 import { SignatureRegistry, readSettings, settingsToDbus, unwrapProps } from './variant';
 
 const SETTINGS_FLAG_TO_DISK = 0x1;
@@ -182,6 +182,30 @@ export class NmClient implements NmPort {
 
   async deleteConnection(path: string): Promise<void> {
     await this.nm.call({ path, iface: IFACE.connection, member: 'Delete' });
+  }
+
+  async readSecrets(path: string, settings: NmSettings): Promise<NmSecrets | undefined> {
+    type Raw = Record<string, Record<string, Variant>>;
+    // A setting with no stored secrets: AgentManager.NoSecrets (no agent had any either); a setting the profile
+    // lost meanwhile: Settings.Connection.SettingNotFound. Neither means a secret is lost.
+    const none = (err: unknown): undefined => {
+      const name = String((err as { cause?: { type?: unknown } }).cause?.type ?? '');
+      if (/\.(NoSecrets|SettingNotFound)$/.test(name)) return undefined;
+      throw err;
+    };
+    const names = NM_SECRET_SETTINGS.filter((name) => settings[name] !== undefined);
+    const replies = await Promise.all(names.map((name) => this.nm.call({ path, iface: IFACE.connection, member: 'GetSecrets', signature: 's', body: [name] }).then(([raw]) => readSettings(raw as Raw, this.reg), none)));
+    const out: NmSecrets = { secrets: {}, signatures: {} };
+    for (const r of replies) {
+      // The reply names every setting of the profile, empty but for the one asked.
+      for (const [name, props] of Object.entries(r?.settings ?? {})) if (Object.keys(props).length > 0) out.secrets[name] = props;
+      Object.assign(out.signatures, r?.signatures);
+    }
+    return Object.keys(out.secrets).length > 0 ? out : undefined;
+  }
+
+  setRunDeadline(at: number | undefined): void {
+    this.nm.setRunDeadline(at);
   }
 
   async findConnection(uuid: string): Promise<string | undefined> {

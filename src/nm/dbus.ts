@@ -26,6 +26,13 @@ export const IFACE = {
 export const DEFAULT_CALL_TIMEOUT_MS = 25_000;
 
 /**
+ * The least time a call gets once a run's deadline is near or past (see NmBus.setRunDeadline): a healthy
+ * NetworkManager answers in milliseconds, so a run that overran its deadline can still finish (its undo, say),
+ * while a call with a few milliseconds left would time out on a healthy daemon and be taken for a hang.
+ */
+export const MIN_CALL_TIMEOUT_MS = 5_000;
+
+/**
  * Calls in flight on one connection. dbus-daemon refuses more than 128 pending
  * replies per connection (max_replies_per_connection, the system bus default):
  * an unbounded Promise.all over 500 profiles fails with LimitsExceeded. NM
@@ -112,6 +119,10 @@ function corkUntilNextTick(stream: { cork?: () => void; uncork?: () => void }): 
 
 export class NmBus {
   private broken: ReconcileError | undefined;
+  /** Epoch ms by which a run's calls are to be answered (setRunDeadline); undefined: each call's own timeout. */
+  private deadline: number | undefined;
+  /** Set when NetworkManager did not answer a call of the current run: every later call fails with it at once. */
+  private unresponsive: ReconcileError | undefined;
   private readonly inFlight = new Slots(MAX_CALLS_IN_FLIGHT);
   /**
    * Rejecters of the calls in flight: a failed connection fails them at once instead of leaving them hanging.
@@ -148,15 +159,42 @@ export class NmBus {
     return this.inFlightRejecters.size;
   }
 
+  /**
+   * Bound a run: from now on each call waits at most until `at` (epoch ms; never less than
+   * MIN_CALL_TIMEOUT_MS, never more than its own timeout), and a call NetworkManager leaves unanswered marks
+   * it unresponsive for the rest of the run: the calls in flight and every later one fail at once with
+   * NM_UNRESPONSIVE, so a hung daemon costs one timeout, not one per call. undefined ends the run (and
+   * forgets an unresponsive daemon: the next run asks again).
+   *
+   * @example
+   *   bus.setRunDeadline(Date.now() + timeoutS * 1000)
+   */
+  setRunDeadline(at: number | undefined): void {
+    this.deadline = at;
+    this.unresponsive = undefined;
+  }
+
   async call(c: DbusCall, timeoutMs = this.timeoutMs): Promise<unknown[]> {
-    if (this.broken) throw this.broken;
+    if (this.broken ?? this.unresponsive) throw this.broken ?? this.unresponsive;
     await this.inFlight.acquire();
     try {
-      if (this.broken) throw this.broken;
-      return await this.send(c, timeoutMs);
+      if (this.broken ?? this.unresponsive) throw this.broken ?? this.unresponsive;
+      const capped = this.deadline === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(this.deadline - Date.now(), MIN_CALL_TIMEOUT_MS));
+      return await this.send(c, capped);
     } finally {
       this.inFlight.release();
     }
+  }
+
+  /** No answer within `timeoutMs`: within a run, NetworkManager is taken as hung (see setRunDeadline). */
+  private timedOut(c: DbusCall, timeoutMs: number): ReconcileError {
+    const what = `${c.iface}.${c.member} on ${c.path}`;
+    const nm = (c.destination ?? NM_BUS_NAME) === NM_BUS_NAME;
+    if (this.deadline === undefined || !nm) return new ReconcileError('NM_TIMEOUT', `${what} did not answer within ${timeoutMs} ms`);
+    // teamd's calls go through the same bus; a hung teamd says nothing about NetworkManager.
+    this.unresponsive ??= new ReconcileError('NM_UNRESPONSIVE', `NetworkManager did not answer ${what} within ${timeoutMs} ms; nmteam stopped calling it for the rest of this run`);
+    for (const reject of [...this.inFlightRejecters]) reject(this.unresponsive);
+    return this.unresponsive;
   }
 
   private send(c: DbusCall, timeoutMs: number): Promise<unknown[]> {
@@ -185,7 +223,7 @@ export class NmBus {
         done();
         reject(translateDbusError(err, `${c.member} ${c.path}`));
       };
-      const timer = setTimeout(() => lost(new ReconcileError('NM_TIMEOUT', `${c.iface}.${c.member} on ${c.path} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => lost(this.timedOut(c, timeoutMs)), timeoutMs);
       this.inFlightRejecters.add(lost);
       if (!bare) {
         this.bus.call(msg!).then(answered, failed);

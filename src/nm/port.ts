@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { NmEvent } from './events';
-import type { NmActivationResult, NmConnection, NmDevice, NmSettings, NmWriteOptions } from './types';
+import type { NmActivationResult, NmConnection, NmDevice, NmSecrets, NmSettings, NmWriteOptions } from './types';
 
 /**
  * What the reconciler needs from NetworkManager: the only nm/ import
@@ -62,6 +62,13 @@ export interface NmPort {
   /** A fresh GetSettings of one profile. */
   readConnection(path: string): Promise<NmConnection>;
   deleteConnection(path: string): Promise<void>;
+  /**
+   * The secrets NetworkManager stores for the profile at `path` whose `settings` (a GetSettings read) are given:
+   * Connection.GetSecrets of each setting of NM_SECRET_SETTINGS the profile has (pipelined); undefined when it
+   * has none (a plain team or team-port profile: no call at all). A setting without secrets is no error.
+   * Optional: without it a deleted profile comes back without its secrets.
+   */
+  readSecrets?(path: string, settings: NmSettings): Promise<NmSecrets | undefined>;
   /** Settings.GetConnectionByUuid; undefined when no profile has that UUID. */
   findConnection(uuid: string): Promise<string | undefined>;
   /**
@@ -110,5 +117,10 @@ export interface NmPort {
   deviceSignals?(): Promise<NmDeviceSignals>;
   /** NetworkManager's signals (`nmteam watch`); optional: ports without it are only polled on demand. */
   events?(): Observable<NmEvent>;
+  /**
+   * Bound a run's calls by `at` (epoch ms), and fail every call at once with NM_UNRESPONSIVE once one went
+   * unanswered (NmBus.setRunDeadline); undefined ends the run. Optional: FakeNm never hangs.
+   */
+  setRunDeadline?(at: number | undefined): void;
   close(): void;
 }

@@ -21,6 +21,22 @@ export interface NmConnection {
   signatures?: Record<string, string>;
 }
 
+/**
+ * A profile's secrets as `Connection.GetSecrets` returns them (only the secret properties, by setting), with
+ * their D-Bus signatures. GetSettings never includes secrets.
+ */
+export interface NmSecrets {
+  secrets: NmSettings;
+  signatures: Record<string, string>;
+}
+
+/**
+ * The settings that can hold secrets (libnm's secret properties): `802-1x` (password, private keys' passwords,
+ * PINs), `802-11-wireless-security`, `vpn` (its `secrets`), `pppoe`, `gsm`, `cdma`, `adsl`, `macsec`
+ * (mka-cak), `wireguard`. A profile without any of them has no secrets, so reading them costs nothing.
+ */
+export const NM_SECRET_SETTINGS: readonly string[] = ['802-1x', '802-11-wireless-security', 'vpn', 'pppoe', 'gsm', 'cdma', 'adsl', 'macsec', 'wireguard'];
+
 export interface NmDevice {
   path: string;
   iface: string;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NmDeviceActivation, NmPort } from '../nm/port';
 import { isOwned, mergeOwned } from '../nm/settings/team';
-import type { NmConnection, NmWriteOptions } from '../nm/types';
+import type { NmConnection, NmSecrets, NmWriteOptions } from '../nm/types';
 import { type JournalEntry, type JournalState, type JournalStore, MemoryJournal } from '../state/journal';
 import { ReconcileError, undefinedIfNotFound } from './errors';
 import type { Plan, Step } from './plan';
@@ -153,6 +153,8 @@ class Transaction {
   failed = false;
   /** Fresh reads of a batch's profiles, made together before its writes. */
   private readonly prefetched = new Map<Step, NmConnection>();
+  /** The secrets of a batch's profiles to delete, read with them (undefined: the profile has none). */
+  private readonly prefetchedSecrets = new Map<Step, NmSecrets | undefined>();
   /**
    * With verification: each written profile's read-back, asked for as soon as its write is answered, so that
    * reading the replies overlaps the writes still going (see verify). undefined: the profile is gone.
@@ -209,6 +211,7 @@ class Transaction {
    */
   async prefetch(batch: Step[]): Promise<void> {
     this.prefetched.clear();
+    this.prefetchedSecrets.clear();
     if (batch.length < 2) return;
     await Promise.all(
       batch.map(async (s) => {
@@ -216,8 +219,21 @@ class Transaction {
         // A failed read is left to run(), which reads again and fails that step in order.
         const fresh = await this.nm.readConnection(s.path).catch(() => undefined);
         if (fresh) this.prefetched.set(s, fresh);
+        if (!fresh || s.op !== 'delete-connection') return;
+        const secrets = await this.secretsOf(s.path, fresh).then((x) => ({ x }), () => undefined);
+        if (secrets) this.prefetchedSecrets.set(s, secrets.x);
       }),
     );
+  }
+
+  /**
+   * What GetSettings leaves out of a profile about to be deleted, so that undoing the deletion restores it in
+   * full. A profile nmteam writes has none: no call then (see NmPort.readSecrets). Updates need no such read:
+   * NetworkManager keeps a profile's secrets through an Update2 that carries none (update_auth_cb in
+   * nm-settings-connection.c), which is what both the update and its undo send.
+   */
+  private secretsOf(path: string, fresh: NmConnection): Promise<NmSecrets | undefined> {
+    return this.nm.readSecrets ? this.nm.readSecrets(path, fresh.settings) : Promise.resolve(undefined);
   }
 
   private readBackSoon(path: string): void {
@@ -291,8 +307,13 @@ class Transaction {
       }
       case 'delete-connection': {
         const fresh = this.prefetched.get(step) ?? (await this.nm.readConnection(step.path));
+        // A deletion whose secrets cannot be read could not be undone in full: it fails here, before any write.
+        const secrets = this.prefetchedSecrets.has(step) ? this.prefetchedSecrets.get(step) : await this.secretsOf(step.path, fresh);
         await this.beforeWrite();
-        await this.record({ op: 'deleted', uuid: step.uuid, prior: fresh.settings, signatures: fresh.signatures });
+        await this.record({
+          op: 'deleted', uuid: step.uuid, prior: fresh.settings,
+          ...(secrets ? { secrets: secrets.secrets, signatures: { ...fresh.signatures, ...secrets.signatures } } : { signatures: fresh.signatures }),
+        });
         await this.nm.deleteConnection(step.path);
         if (step.kind === 'team') this.deletedNames.add(step.ifname);
         this.readBackSoon(step.path);

@@ -20,6 +20,7 @@ export type ErrorCode =
   // NetworkManager side
   | 'NM_UNAVAILABLE' // bus or NetworkManager not reachable
   | 'NM_TIMEOUT' // a D-Bus call did not answer in time
+  | 'NM_UNRESPONSIVE' // NetworkManager stopped answering during a run: nmteam stopped calling it, the journal is kept
   | 'NM_PERMISSION'
   | 'NM_NO_TEAM_CAPABILITY'
   | 'NM_INVALID_SETTINGS' // NetworkManager rejected a profile
@@ -91,7 +92,7 @@ export function isInputError(code: ErrorCode): boolean {
 
 /** Transient conditions worth another try (watch backoff, verify retries). */
 export function isRetryable(code: ErrorCode): boolean {
-  return code === 'NM_TIMEOUT' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH' || code === 'LOCKED' || code === 'PENDING_COMMIT';
+  return code === 'NM_TIMEOUT' || code === 'NM_UNRESPONSIVE' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH' || code === 'LOCKED' || code === 'PENDING_COMMIT';
 }
 
 /** A bundle of collected errors, thrown where a caller wants one exception. */

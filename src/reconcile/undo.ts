@@ -1,7 +1,36 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { NmPort } from '../nm/port';
-import type { JournalState } from '../state/journal';
+import type { NmConnection, NmSettings } from '../nm/types';
+import type { JournalEntry, JournalState } from '../state/journal';
 import { ReconcileError } from './errors';
+
+/** Pure: `prior` with `secrets` (by setting, as GetSecrets gives them) put back into its settings. */
+export function withSecrets(prior: NmSettings, secrets: NmSettings | undefined): NmSettings {
+  if (!secrets) return prior;
+  const out: NmSettings = { ...prior };
+  for (const [name, props] of Object.entries(secrets)) out[name] = { ...(prior[name] ?? {}), ...props };
+  return out;
+}
+
+/** Where each entry's profile is now, and what it holds: looked up together (pipelined), before any write. */
+interface Found {
+  path?: string;
+  current?: NmConnection;
+  error?: unknown;
+}
+
+async function lookUp(nm: NmPort, entry: JournalEntry): Promise<Found> {
+  try {
+    const path = await nm.findConnection(entry.uuid);
+    // A created profile is deleted whatever it holds; another is compared with what it was.
+    const current = path && entry.op !== 'created' ? await nm.readConnection(path) : undefined;
+    return { path, current };
+  } catch (error) {
+    return { error };
+  }
+}
+
+const asError = (err: unknown): ReconcileError => (err instanceof ReconcileError ? err : new ReconcileError('NM_ERROR', String(err)));
 
 /**
  * A checkpoint this run may have made without knowing its path: the run died (or the call timed out) between
@@ -28,13 +57,17 @@ export async function settleOrphanCheckpoint(nm: NmPort, state: JournalState): P
 /**
  * Undo a run from its journal: roll the checkpoint back (devices and the
  * profiles of active devices), then put every profile the run touched back
- * as it was, found by UUID. Idempotent: a profile already as it was gets no
- * write, so the undo can be replayed by a later run after a crash.
+ * as it was, found by UUID, a deleted one with the secrets journaled for it.
+ * The lookups go out together; the writes follow in reverse journal order.
+ * Idempotent: a profile already as it was gets no write, so the undo can be
+ * replayed by a later run after a crash. Once NetworkManager is unresponsive
+ * (NM_UNRESPONSIVE) it stops: the journal must then be kept for the next run.
  */
 export async function undoJournal(nm: NmPort, state: JournalState): Promise<{ errors: ReconcileError[]; restored: number }> {
   const errors: ReconcileError[] = [];
+  const hung = (): boolean => errors.some((e) => e.code === 'NM_UNRESPONSIVE');
   const keep = (err: unknown): void => {
-    errors.push(err instanceof ReconcileError ? err : new ReconcileError('NM_ERROR', String(err)));
+    if (!hung()) errors.push(asError(err)); // one "unresponsive" says it all
   };
   if (state.checkpoint) {
     try {
@@ -47,10 +80,15 @@ export async function undoJournal(nm: NmPort, state: JournalState): Promise<{ er
     await settleOrphanCheckpoint(nm, state).catch(keep);
   }
   let restored = 0;
+  if (hung()) return { errors, restored };
+  const entries = [...state.entries].reverse();
+  const found = await Promise.all(entries.map((entry) => lookUp(nm, entry)));
   const flags = { memoryOnly: state.memoryOnly, blockAutoconnect: true };
-  for (const entry of [...state.entries].reverse()) {
+  for (const [i, entry] of entries.entries()) {
+    const { path, current, error } = found[i]!;
     try {
-      const path = await nm.findConnection(entry.uuid);
+      if (hung()) break;
+      if (error) throw error;
       if (entry.op === 'created') {
         if (path) await nm.deleteConnection(path);
         continue;
@@ -58,10 +96,10 @@ export async function undoJournal(nm: NmPort, state: JournalState): Promise<{ er
       const prior = entry.prior!;
       const write = { ...flags, signatures: entry.signatures };
       if (!path) {
-        await nm.addConnection(prior, write); // same UUID: the profile comes back as it was
+        await nm.addConnection(withSecrets(prior, entry.secrets), write); // same UUID: the profile comes back as it was
         restored++;
-      } else if (!isDeepStrictEqual((await nm.readConnection(path)).settings, prior)) {
-        await nm.updateConnection(path, prior, write);
+      } else if (!isDeepStrictEqual(current!.settings, prior)) {
+        await nm.updateConnection(path, prior, write); // no secrets sent: NetworkManager keeps the ones it has
         restored++;
       }
     } catch (err) {

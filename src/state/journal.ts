@@ -15,8 +15,14 @@ export interface JournalEntry {
   uuid: string;
   /** The whole profile before the write (updated/deleted). */
   prior?: NmSettings;
-  /** D-Bus signatures of `prior`, so another process can write it back. */
+  /** D-Bus signatures of `prior` (and of `secrets`), so another process can write it back. */
   signatures?: Record<string, string>;
+  /**
+   * A deleted profile's secrets (Connection.GetSecrets; `prior`, a GetSettings read, has none), so that undoing
+   * the deletion brings them back. Only on disk, in this 0600 file: never printed. Updates need none:
+   * NetworkManager keeps a profile's secrets through an Update2 that carries none.
+   */
+  secrets?: NmSettings;
 }
 
 export interface JournalState {
@@ -76,6 +82,8 @@ export class JournalStore {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {
+      fs.fchmodSync(fd, 0o600); // it may hold secrets: readable by its owner (root) only, whatever the umask or a stale tmp's mode
+
       fs.writeSync(fd, JSON.stringify(state));
       fs.fsyncSync(fd);
     } finally {

@@ -1,5 +1,5 @@
 import type { NmPort } from '../../src/nm/port';
-import type { NmActivationResult, NmConnection, NmDevice, NmSettings } from '../../src/nm/types';
+import type { NmActivationResult, NmConnection, NmDevice, NmSecrets, NmSettings } from '../../src/nm/types';
 import { ReconcileError } from '../../src/reconcile/errors';
 import { boottimeMs } from '../../src/reconcile/apply';
 
@@ -85,6 +85,12 @@ export class FakeNm implements NmPort {
     const settings = this.profiles.get(path);
     if (!this.profiles.delete(path)) throw new ReconcileError('NM_NOT_FOUND', `no ${path}`);
     this.onDelete(settings!);
+  }
+  /** Secrets by object path, as a test sets them (GetSecrets); readConnection never shows them, like GetSettings. */
+  readonly secrets = new Map<string, NmSettings>();
+  async readSecrets(path: string): Promise<NmSecrets | undefined> {
+    const s = this.secrets.get(path);
+    return s && { secrets: structuredClone(s), signatures: {} };
   }
   async findConnection(uuid: string): Promise<string | undefined> {
     return [...this.profiles].find(([, s]) => s.connection?.uuid === uuid)?.[0];

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type * as dbus from 'dbus-next';
 import { DBusError } from 'dbus-next';
-import { MAX_CALLS_IN_FLIGHT, NmBus } from '../../src/nm/dbus';
+import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALLS_IN_FLIGHT, MIN_CALL_TIMEOUT_MS, NmBus } from '../../src/nm/dbus';
 import { WRITE_BATCH } from '../../src/reconcile/apply';
 import { teamdPorts } from '../../src/nm/teamd';
 
@@ -47,6 +47,47 @@ describe('NmBus', () => {
     await expect(c).rejects.toMatchObject({ code: 'NM_TIMEOUT' });
     fake.answers[0]!.resolve({ body: ['late'] });
     expect(nm.pendingCalls).toBe(0);
+  });
+
+  it('within a run, a call left unanswered marks NetworkManager unresponsive: the calls in flight and every later one fail at once', async () => {
+    const { fake, nm } = setUp(30);
+    nm.setRunDeadline(Date.now() + 60_000);
+    const first = nm.call(get);
+    const second = nm.call(get);
+    await expect(first).rejects.toMatchObject({ code: 'NM_UNRESPONSIVE' });
+    await expect(second).rejects.toMatchObject({ code: 'NM_UNRESPONSIVE' });
+    const sent = fake.answers.length;
+    await expect(nm.call(get)).rejects.toMatchObject({ code: 'NM_UNRESPONSIVE' });
+    expect(fake.answers).toHaveLength(sent); // not even sent
+    expect(nm.pendingCalls).toBe(0);
+    nm.setRunDeadline(undefined); // the next run asks again
+    const again = nm.call(get);
+    await tick();
+    fake.answers[sent]!.resolve({ body: ['ok'] });
+    expect(await again).toEqual(['ok']);
+  });
+
+  it("caps each call by the run's deadline (never below MIN_CALL_TIMEOUT_MS), and a hung teamd is only a timeout", async () => {
+    jest.useFakeTimers();
+    try {
+      const { nm } = setUp(DEFAULT_CALL_TIMEOUT_MS);
+      nm.setRunDeadline(Date.now() + 7_000);
+      const teamd = nm.call({ ...get, destination: 'org.libteam.teamd.team0' }).catch((e: unknown) => e);
+      const c = nm.call(get).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(6_999);
+      expect(nm.pendingCalls).toBe(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await teamd).toMatchObject({ code: 'NM_TIMEOUT' });
+      expect(await c).toMatchObject({ code: 'NM_UNRESPONSIVE' });
+      nm.setRunDeadline(Date.now() - 1); // past: the floor, not zero
+      const late = nm.call(get).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(MIN_CALL_TIMEOUT_MS - 1);
+      expect(nm.pendingCalls).toBe(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await late).toMatchObject({ code: 'NM_UNRESPONSIVE' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('keeps a bounded number of calls in flight, under the 128 pending replies dbus-daemon allows and above the write window', async () => {
