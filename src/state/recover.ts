@@ -8,9 +8,13 @@ import type { JournalStore } from './journal';
  * - a run that died mid-apply (journal in-progress): rolled back;
  * - `apply --no-commit` whose checkpoint timed out: NetworkManager rolled the
  *   active devices back; nmteam finishes the job for the other profiles;
- * - `apply --no-commit` still pending: refused until commit or rollback.
+ * - `apply --no-commit` still pending: refused until commit or rollback;
+ * - the temporary journal files of runs that died writing one: removed.
+ * Call it under the lock. A journal that is not this user's (owner, mode) is
+ * refused with STATE_DIR_UNSAFE, never replayed and never deleted.
  */
 export async function recoverInterrupted(nm: NmPort, store: JournalStore, notice: (message: string) => void): Promise<void> {
+  store.sweepTemps();
   const st = store.read();
   if (!st) return;
   const live = st.checkpoint ? (await nm.listCheckpoints()).includes(st.checkpoint) : false;

@@ -1,6 +1,6 @@
 /**
  * Safety rules that are easy to break by accident: nmteam never runs a shell
- * (or any child process outside the test sandbox and the demo), and never
+ * (or any child process outside the test sandbox, the demo and the lock's flock(1)), and never
  * prints its environment.
  */
 import * as fs from 'node:fs';
@@ -16,11 +16,15 @@ function files(dir: string): string[] {
 describe('hygiene', () => {
   const all = files(SRC);
 
-  it('only the test harnesses (sandbox, VM) and the demo start processes, and never through a shell', () => {
+  it('only the test harnesses (sandbox, VM), the demo and the lock (flock(1)) start processes, and never through a shell', () => {
     const spawning = all
       .filter((f) => /from 'node:child_process'|require\('(node:)?child_process'\)/.test(fs.readFileSync(f, 'utf8')))
       .map((f) => path.relative(SRC, f));
-    expect(spawning.filter((f) => !(f.startsWith('sandbox/') || f.startsWith('vm/') || f === 'demo.ts'))).toEqual([]);
+    expect(spawning.filter((f) => !(f.startsWith('sandbox/') || f.startsWith('vm/') || f === 'demo.ts' || f === 'state/lock.ts'))).toEqual([]);
+    // The lock runs util-linux's flock(1) and nothing else, with an empty environment.
+    const lock = fs.readFileSync(path.join(SRC, 'state/lock.ts'), 'utf8');
+    expect(lock.match(/spawn\w*\(/g)).toEqual(['spawnSync(']);
+    expect(lock).toMatch(/spawnSync\(flockCommand\(\), \[[^\]]*\], \{[^}]*env: \{\},/);
     for (const f of all) {
       const text = fs.readFileSync(f, 'utf8');
       expect([f, /shell:\s*true|\bexecSync\(|[^.\w]exec\(|\bexecFile(Sync)?\(.*shell/.test(text)]).toEqual([f, false]);
