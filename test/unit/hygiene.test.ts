@@ -4,6 +4,7 @@
  * prints its environment.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/main';
 
@@ -53,6 +54,15 @@ describe('hygiene', () => {
       expect(out.join('')).not.toMatch(/NMTEAM_PROBE_SECRET|PATH=|HOME=/);
     } finally {
       process.env = saved;
+    }
+  });
+
+  it("tests run with a scratch state directory, never the host's /run/nmteam (jest setup)", () => {
+    // test/support/state-guard.ts also fails any file during which /run/nmteam changed.
+    expect(process.env.NMTEAM_STATE_DIR?.startsWith(os.tmpdir() + path.sep)).toBe(true);
+    const config = require('../../jest.config.js') as { projects: { displayName: string; setupFilesAfterEnv?: string[] }[] };
+    for (const name of ['unit', 'integration']) {
+      expect(config.projects.find((p) => p.displayName === name)?.setupFilesAfterEnv).toContain('<rootDir>/test/support/state-guard.ts');
     }
   });
 });
