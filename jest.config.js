@@ -1,5 +1,8 @@
 /** @type {import('jest').Config} */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+// No unit or integration test touches the host's /run/nmteam: each file gets a scratch NMTEAM_STATE_DIR,
+// and fails if /run/nmteam changed while it ran (test/support/state-guard.ts).
+const stateGuard = ['<rootDir>/test/support/state-guard.ts'];
 module.exports = {
   // A worker that holds more than this after a test file is replaced by a fresh one. Each test file loads
   // its own copy of every module, and a worker's heap grew by 4-5 MB a file (60 → 200 MB over the unit
@@ -14,12 +17,14 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      setupFilesAfterEnv: stateGuard,
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFilesAfterEnv: stateGuard,
       testTimeout: 60000,
     },
     {

@@ -61,7 +61,7 @@ export async function withNm<T>(fn: (nm: LazyNm) => Promise<T>, timeoutS?: numbe
 }
 
 export async function withLock<T>(waitS: number, io: Io, fn: () => Promise<T>): Promise<T> {
-  const lock: Lock = await acquireLock(waitS, (pid) => io.err(`nmteam: waiting for another nmteam run (pid ${pid}) to finish...\n`));
+  const lock: Lock = await acquireLock(waitS, (pid) => io.err(`nmteam: waiting for another nmteam run${pid ? ` (pid ${pid})` : ''} to finish...\n`));
   try {
     return await fn();
   } finally {

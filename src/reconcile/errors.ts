@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'STALE_PLAN' // a saved plan no longer matches NetworkManager
   | 'PENDING_COMMIT' // an apply --no-commit awaits `nmteam commit` or `nmteam rollback`
   | 'LOCKED' // another nmteam run holds the lock
+  | 'LOCK_UNAVAILABLE' // the lock cannot be taken at all (flock(1) from util-linux missing or failing)
+  | 'STATE_DIR_UNSAFE' // the state directory, the journal or the lock could be written by another user
   | 'ROLLED_BACK' // the apply failed and was undone
   | 'INJECTED_FAULT' // the test fault hook fired
   | 'NOTHING_PENDING' // commit/rollback with no apply --no-commit pending

@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NmSettings } from '../nm/types';
+import { openOwnFile, secureStateDir, stateDir } from './state-dir';
 
 /**
  * The undo journal on disk: written ahead of every profile write, so a run
  * that dies half-way (killed, lost bus, NetworkManager restarted) can be
- * undone by the next run. Lives in the state directory, /run/nmteam by
- * default (tmpfs: gone at reboot, like NetworkManager's checkpoints).
+ * undone by the next run. Lives in the state directory (state-dir.ts:
+ * /run/nmteam by default, and the rules for trusting it).
  */
 
 export interface JournalEntry {
@@ -56,31 +58,52 @@ export interface JournalState {
   entries: JournalEntry[];
 }
 
-export function stateDir(): string {
-  return process.env.NMTEAM_STATE_DIR || '/run/nmteam';
-}
+export { stateDir } from './state-dir';
 
+const TEMP = /^journal\.json\..+\.tmp$/;
+
+/**
+ * The journal file in a state directory checked by secureStateDir, read only when
+ * it is this user's and nobody else can write it (another user's journal is refused,
+ * and kept for the operator to inspect).
+ */
 export class JournalStore {
   readonly file: string;
+  private real: string | undefined;
 
   constructor(readonly dir: string = stateDir()) {
     this.file = path.join(dir, 'journal.json');
   }
 
+  /** The checked, resolved journal path (the directory is checked once, on first use). */
+  private at(name = 'journal.json'): string {
+    this.real ??= secureStateDir(this.dir);
+    return path.join(this.real, name);
+  }
+
   read(): JournalState | undefined {
+    let fd: number;
     try {
-      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as JournalState;
+      fd = openOwnFile(this.at(), fs.constants.O_RDONLY);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    try {
+      return JSON.parse(fs.readFileSync(fd, 'utf8')) as JournalState;
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
-  /** Atomic replace (write + fsync + rename): a crash leaves the old or the new journal, never half of one. */
+  /**
+   * Atomic replace (write + fsync + rename): a crash leaves the old or the new journal, never half of one.
+   * The temporary file has a random name and is created with O_EXCL|O_NOFOLLOW: nothing planted there is followed.
+   */
   write(state: JournalState): void {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
+    const tmp = this.at(`journal.json.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
+    const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+    const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
       fs.fchmodSync(fd, 0o600); // it may hold secrets: readable by its owner (root) only, whatever the umask or a stale tmp's mode
 
@@ -89,11 +112,21 @@ export class JournalStore {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, this.file);
+    fs.renameSync(tmp, this.at());
   }
 
   remove(): void {
-    fs.rmSync(this.file, { force: true });
+    fs.rmSync(this.at(), { force: true });
+  }
+
+  /**
+   * Remove the temporary files of runs that died between creating and renaming one.
+   * Call it under the lock only: then no other run is writing one.
+   */
+  sweepTemps(): number {
+    const stale = fs.readdirSync(this.at('.')).filter((n) => TEMP.test(n));
+    for (const n of stale) fs.rmSync(this.at(n), { force: true });
+    return stale.length;
   }
 }
 
@@ -111,5 +144,8 @@ export class MemoryJournal extends JournalStore {
   }
   override remove(): void {
     this.state = undefined;
+  }
+  override sweepTemps(): number {
+    return 0;
   }
 }

@@ -1,95 +1,102 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ReconcileError } from '../reconcile/errors';
-import { stateDir } from './journal';
+import { openOwnFile, secureStateDir, stateDir } from './state-dir';
 
 /**
  * One nmteam writer at a time (apply, watch, commit, rollback, convert --apply).
- * A lock file created with O_EXCL holds the owner's PID. Hand-written rather
- * than proper-lockfile: that library detects a dead owner by mtime after its
- * stale period, while on one host a PID check knows at once, so a crashed
- * run never blocks the next one.
+ *
+ * An flock(2) on `lock` in the state directory, which the kernel releases when the
+ * holder's process dies, however it dies: no stale lock to detect, no PID to trust.
+ * Node has no flock(2), so util-linux's flock(1) takes it: it gets our open file
+ * description as its fd 3, and flock locks the description, not the process, so the
+ * lock stays ours after flock(1) exits. Node opens files close-on-exec, so no other
+ * child inherits it. The file is never deleted (deleting a locked file lets a second
+ * run lock a new one); the PID written into it serves messages only.
  */
 export interface Lock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** flock(1)'s exit code when the lock is held elsewhere (EX_TEMPFAIL). */
+const HELD = 75;
+const POLL_MS = 100;
+
+/** An absolute path first (util-linux's, on Debian and RHEL), so PATH does not choose what root runs. */
+function flockCommand(): string {
+  return ['/usr/bin/flock', '/bin/flock'].find((p) => fs.existsSync(p)) ?? 'flock';
 }
 
-function tryTake(file: string): number | undefined {
-  try {
-    const fd = fs.openSync(file, 'wx', 0o600);
-    fs.writeSync(fd, String(process.pid));
-    fs.closeSync(fd);
-    return undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const owner = readOwner(file);
-  if (owner !== undefined && owner !== process.pid && alive(owner)) return owner;
-  // The owner died without releasing. Only one taker may clear its file: a second
-  // O_EXCL file guards the check-and-remove (and is itself dropped when old).
-  const guard = `${file}.takeover`;
-  try {
-    const fd = fs.openSync(guard, 'wx', 0o600);
-    fs.closeSync(fd);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const st = fs.statSync(guard, { throwIfNoEntry: false });
-    if (st && Date.now() - st.mtimeMs > 5000) fs.rmSync(guard, { force: true });
-    return owner ?? -1; // someone else is taking over; look again shortly
-  }
-  try {
-    if (readOwner(file) === owner) fs.rmSync(file, { force: true });
-  } finally {
-    fs.rmSync(guard, { force: true });
-  }
-  return tryTake(file);
+/** true: taken; false: another open file description holds it. */
+function tryFlock(fd: number, file: string): boolean {
+  const r = spawnSync(flockCommand(), ['--nonblock', '--conflict-exit-code', String(HELD), '3'], {
+    stdio: ['ignore', 'ignore', 'pipe', fd],
+    env: {},
+    timeout: 30_000,
+  });
+  if (r.status === 0) return true;
+  if (r.status === HELD) return false;
+  const why = r.error?.message ?? (r.stderr.toString().trim() || `exit ${r.status ?? r.signal}`);
+  throw new ReconcileError('LOCK_UNAVAILABLE', `cannot take the lock ${file} with flock(1) from util-linux: ${why}`);
 }
 
-function readOwner(file: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+function readHolder(fd: number): number | undefined {
+  const buf = Buffer.alloc(32);
+  const n = fs.readSync(fd, buf, 0, buf.length, 0);
+  const pid = Number(buf.subarray(0, n).toString().trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
+
+function writeHolder(fd: number): void {
+  fs.ftruncateSync(fd, 0);
+  fs.writeSync(fd, `${process.pid}\n`, 0);
+}
+
+/** Who holds the lock, for messages: `(pid N)`, or nothing while the holder has not written it yet. */
+const held = (pid: number | undefined): string => (pid ? ` (pid ${pid})` : '');
 
 /**
- * Take the lock, waiting up to `waitS` seconds (0: fail at once).
- * `onWait` is called once when another run holds it.
+ * Take the lock, polling up to `waitS` seconds (0: fail at once with LOCKED).
+ * `onWait` is called once when another run holds it, with its PID if known.
+ *
+ * @example
+ *   const lock = await acquireLock(30, (pid) => log(`waiting for pid ${pid}`))
+ *   try { ... } finally { lock.release() }
  */
-export async function acquireLock(waitS: number, onWait?: (ownerPid: number) => void, dir = stateDir()): Promise<Lock> {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, 'lock');
-  const deadline = Date.now() + waitS * 1000;
-  let told = false;
-  for (;;) {
-    const owner = tryTake(file);
-    if (owner === undefined) {
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        process.removeListener('exit', release);
-        if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
-      };
-      process.on('exit', release);
-      return { release };
+export async function acquireLock(waitS: number, onWait?: (holderPid: number | undefined) => void, dir = stateDir()): Promise<Lock> {
+  const file = path.join(secureStateDir(dir), 'lock');
+  const fd = openOwnFile(file, fs.constants.O_RDWR | fs.constants.O_CREAT);
+  try {
+    const deadline = Date.now() + waitS * 1000;
+    let told = false;
+    for (let polls = 0; !tryFlock(fd, file); polls++) {
+      const holder = readHolder(fd);
+      if (Date.now() >= deadline) {
+        throw new ReconcileError('LOCKED', `another nmteam run${held(holder)} is changing NetworkManager; try again, or wait for it with --wait-lock SECONDS`);
+      }
+      // The holder writes its PID just after locking: give it a few polls before saying "someone".
+      if (!told && (holder !== undefined || polls >= 3)) {
+        told = true;
+        onWait?.(holder);
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    if (Date.now() >= deadline) {
-      throw new ReconcileError('LOCKED', `another nmteam run (pid ${owner}) is changing NetworkManager; try again, or wait for it with --wait-lock SECONDS`);
-    }
-    if (!told) onWait?.(owner);
-    told = true;
-    await new Promise((r) => setTimeout(r, 100));
+    writeHolder(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
   }
+  let released = false;
+  return {
+    release(): void {
+      if (released) return;
+      released = true;
+      try {
+        fs.ftruncateSync(fd, 0);
+      } finally {
+        fs.closeSync(fd); // the last reference to the description: the kernel drops the lock
+      }
+    },
+  };
 }

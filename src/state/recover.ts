@@ -10,8 +10,12 @@ import type { JournalState, JournalStore } from './journal';
  *   active devices back; nmteam finishes the job for the other profiles;
  * - `apply --no-commit` still pending: refused until commit or rollback;
  * - `apply --no-commit` that expired and was rolled back by `nmteam _expire`: said once.
+ * - the temporary journal files of runs that died writing one: removed.
+ * Call it under the lock. A journal that is not this user's (owner, mode) is
+ * refused with STATE_DIR_UNSAFE, never replayed and never deleted.
  */
 export async function recoverInterrupted(nm: NmPort, store: JournalStore, notice: (message: string) => void): Promise<void> {
+  store.sweepTemps();
   const st = store.read();
   if (!st) return;
   if (st.state === 'expired') {

@@ -216,6 +216,57 @@ describe('the lock', () => {
   });
 });
 
+describe('the state directory (issue 14: nothing another user could write is trusted)', () => {
+  beforeEach(reset);
+  const state = (): string => sb.env.NMTEAM_STATE_DIR!;
+
+  it('a journal another user planted is refused, not replayed, and kept', async () => {
+    const f = file('one.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`);
+    expect((await runNmteam(sb, ['apply', f, '--no-activate'])).code).toBe(0);
+    const before = await nmState();
+    const uuid = (await sb.nmcli(['-g', 'connection.uuid', 'connection', 'show', 'team0'])).stdout.trim();
+    // "A crashed run created team0": recovering it would delete the profile.
+    const journal = path.join(state(), 'journal.json');
+    fs.writeFileSync(journal, JSON.stringify({ version: 1, pid: 4242, startedAt: 'then', state: 'in-progress', memoryOnly: false, entries: [{ op: 'created', uuid }] }), { mode: 0o600 });
+    fs.chownSync(journal, 65534, 65534);
+    try {
+      for (const args of [['apply', f, '--no-activate'], ['rollback'], ['commit']]) {
+        const r = await runNmteam(sb, args);
+        expect([args[0], r.code, r.stderr]).toEqual([args[0], 1, expect.stringMatching(/refusing the state directory: .*journal\.json is owned by uid 65534/)]);
+      }
+      expect(await nmState()).toEqual(before);
+      expect(fs.existsSync(journal)).toBe(true);
+    } finally {
+      fs.rmSync(journal, { force: true });
+    }
+  });
+
+  it('a state directory others can write is refused before anything is written', async () => {
+    const shared = path.join(tmp, 'shared-state');
+    fs.mkdirSync(shared, { recursive: true });
+    fs.chmodSync(shared, 0o777);
+    const before = await nmState();
+    const r = await runNmteam(sb, ['apply', file('one.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate'], { env: { NMTEAM_STATE_DIR: shared } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refusing the state directory: .*shared-state is writable by group or others/);
+    expect(await nmState()).toEqual(before);
+    expect(fs.readdirSync(shared)).toEqual([]);
+  });
+
+  it('a lock file holding a live PID (echo 1 > lock) blocks neither apply, commit nor rollback', async () => {
+    fs.mkdirSync(state(), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(state(), 'lock'), '1\n', { mode: 0o600 });
+    const apply = await runNmteam(sb, ['apply', file('one.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate', '--no-commit']);
+    expect(apply.code).toBe(0);
+    fs.writeFileSync(path.join(state(), 'lock'), '1\n');
+    const rollback = await runNmteam(sb, ['rollback']);
+    expect([rollback.code, rollback.stderr]).toEqual([0, '']);
+    fs.writeFileSync(path.join(state(), 'lock'), '1\n');
+    const commit = await runNmteam(sb, ['commit']);
+    expect(commit.stderr).toMatch(/nothing to commit/); // not "another nmteam run"
+  });
+});
+
 describe('--memory-only', () => {
   beforeEach(reset);
 

@@ -1,9 +1,10 @@
 /**
  * Safety rules that are easy to break by accident: nmteam never runs a shell
- * (or any child process outside the test sandbox and the demo), and never
+ * (or any child process outside the test sandbox, the demo and the lock's flock(1)), and never
  * prints its environment.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/main';
 
@@ -16,12 +17,16 @@ function files(dir: string): string[] {
 describe('hygiene', () => {
   const all = files(SRC);
 
-  it('only the test harnesses (sandbox, VM) and the demo start processes, and never through a shell', () => {
+  it('only the test harnesses (sandbox, VM), the demo and the lock (flock(1)) start processes, and never through a shell', () => {
     const spawning = all
       .filter((f) => /from 'node:child_process'|require\('(node:)?child_process'\)/.test(fs.readFileSync(f, 'utf8')))
       .map((f) => path.relative(SRC, f));
     // commands/expiry.ts starts nmteam itself (process.execPath, fixed arguments) for a pending change's expiry.
-    expect(spawning.filter((f) => !(f.startsWith('sandbox/') || f.startsWith('vm/') || f === 'demo.ts' || f === 'commands/expiry.ts'))).toEqual([]);
+    expect(spawning.filter((f) => !(f.startsWith('sandbox/') || f.startsWith('vm/') || f === 'demo.ts' || f === 'state/lock.ts' || f === 'commands/expiry.ts'))).toEqual([]);
+    // The lock runs util-linux's flock(1) and nothing else, with an empty environment.
+    const lock = fs.readFileSync(path.join(SRC, 'state/lock.ts'), 'utf8');
+    expect(lock.match(/spawn\w*\(/g)).toEqual(['spawnSync(']);
+    expect(lock).toMatch(/spawnSync\(flockCommand\(\), \[[^\]]*\], \{[^}]*env: \{\},/);
     for (const f of all) {
       const text = fs.readFileSync(f, 'utf8');
       expect([f, /shell:\s*true|\bexecSync\(|[^.\w]exec\(|\bexecFile(Sync)?\(.*shell/.test(text)]).toEqual([f, false]);
@@ -50,6 +55,15 @@ describe('hygiene', () => {
       expect(out.join('')).not.toMatch(/NMTEAM_PROBE_SECRET|PATH=|HOME=/);
     } finally {
       process.env = saved;
+    }
+  });
+
+  it("tests run with a scratch state directory, never the host's /run/nmteam (jest setup)", () => {
+    // test/support/state-guard.ts also fails any file during which /run/nmteam changed.
+    expect(process.env.NMTEAM_STATE_DIR?.startsWith(os.tmpdir() + path.sep)).toBe(true);
+    const config = require('../../jest.config.js') as { projects: { displayName: string; setupFilesAfterEnv?: string[] }[] };
+    for (const name of ['unit', 'integration']) {
+      expect(config.projects.find((p) => p.displayName === name)?.setupFilesAfterEnv).toContain('<rootDir>/test/support/state-guard.ts');
     }
   });
 });

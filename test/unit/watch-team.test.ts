@@ -8,6 +8,7 @@ import { activationNeed, holdConflicts, reconcileTeam } from '../../src/watch/re
 import { keysForEvent, TeamIndex } from '../../src/watch/team-index';
 import { FakeNm } from '../support/fake-nm';
 import { spec, team } from '../support/builders';
+import { scratchStateDir } from '../support/state-dir';
 
 /** The watch worker and its pure decisions, on FakeNm (no D-Bus, no clock). */
 
@@ -78,6 +79,9 @@ describe('activationNeed (reactivate a managed team that went down)', () => {
 });
 
 describe('reconcileTeam', () => {
+  // It takes the real lock and journal: in a directory of its own, never the host's /run/nmteam (issue 14, item 8).
+  scratchStateDir('nmteam-watch-team-');
+
   it('corrects a hand edit, then finds nothing to do and writes nothing', async () => {
     const nm = await seeded();
     const eth1 = await pathOf(nm, 'team-slave-eth1');
