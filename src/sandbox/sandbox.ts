@@ -188,7 +188,12 @@ class NmSandbox implements Sandbox {
     let entries: fs.Dirent[] = [];
     try { entries = await fsp.readdir(this.connDir, { withFileTypes: true }); } catch { return out; }
     for (const e of entries.filter((x) => x.isFile()).sort((a, b) => a.name.localeCompare(b.name))) {
-      out[e.name] = await fsp.readFile(path.join(this.connDir, e.name), 'utf8');
+      // A profile deleted between the listing and the read (by a run still going) is simply not there.
+      const text = await fsp.readFile(path.join(this.connDir, e.name), 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (text !== undefined) out[e.name] = text;
     }
     return out;
   }
