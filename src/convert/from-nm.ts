@@ -160,7 +160,7 @@ export function planBondToTeam(conns: NmConnection[], groups: BondGroup[], opts:
     op: 'delete-connection', team: g.team.name, kind, ifname: ifaceName(c.settings) ?? g.team.name,
     id: String(c.settings.connection?.id ?? ''), uuid: String(c.settings.connection?.uuid ?? ''), path: c.path,
     reason: kind === 'team' ? `bond profile replaced by team ${g.team.name}` : 'bond slave profile replaced by a team port profile',
-    noun: kind === 'team' ? 'bond profile' : 'bond slave profile',
+    noun: kind === 'team' ? 'bond profile' : 'bond slave profile', owner: 'any',
   });
   const deletes = groups.flatMap((g) => [
     ...g.slaves.flatMap((s) => (current(s) ? [del(current(s)!, g, 'port')] : [])),

@@ -147,7 +147,7 @@ export function planTeamToBond(conns: NmConnection[], groups: readonly TeamGroup
       op: 'delete-connection', team: name, kind, ifname: ifaceName(c.settings) ?? name, id: String(c.settings.connection?.id ?? ''),
       uuid: String(c.settings.connection?.uuid ?? ''), path: c.path,
       reason: kind === 'team' ? `team profile replaced by bond ${name}` : 'team slave profile replaced by a bond slave profile',
-      noun: kind === 'team' ? 'team profile' : 'team slave profile',
+      noun: kind === 'team' ? 'team profile' : 'team slave profile', owner: 'any',
     });
     for (const s of g.slaves) if (present.has(String(s.settings.connection?.uuid))) deletes.push(del(s, 'port'));
     if (present.has(String(g.team.settings.connection?.uuid))) deletes.push(del(g.team, 'team'));

@@ -307,6 +307,9 @@ class Transaction {
       }
       case 'delete-connection': {
         const fresh = this.prefetched.get(step) ?? (await this.nm.readConnection(step.path));
+        if (step.owner !== 'any' && !isOwned(fresh.settings)) {
+          throw new ReconcileError('STALE_PLAN', `profile ${step.uuid} lost its nmteam marker since the plan was made; not deleting it`);
+        }
         // A deletion whose secrets cannot be read could not be undone in full: it fails here, before any write.
         const secrets = this.prefetchedSecrets.has(step) ? this.prefetchedSecrets.get(step) : await this.secretsOf(step.path, fresh);
         await this.beforeWrite();

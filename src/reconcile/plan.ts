@@ -45,6 +45,12 @@ export interface DeleteStep extends ProfileStepBase {
   op: 'delete-connection';
   path: string;
   uuid: string;
+  /**
+   * 'any': a profile nmteam does not own that the user asked to replace (convert --apply deletes the bond or
+   * team it converts). Absent: an owned profile, which the executor deletes only if it still carries the
+   * marker when it is about to (another client may have taken it over since the plan was made).
+   */
+  owner?: 'any';
 }
 export interface ActivateStep extends StepBase {
   op: 'activate';

@@ -206,6 +206,48 @@ describe('verification reads back what the run wrote, nothing else', () => {
   });
 });
 
+describe('ownership is checked again right before every write to an existing profile', () => {
+  /** Take nmteam's marker off one profile after the plan was made, as another client taking it over would. */
+  const unmark = (nm: FakeNm, id: string): string => {
+    const [path, settings] = [...nm.profiles].find(([, st]) => st.connection?.id === id)!;
+    const { user: _user, ...rest } = settings;
+    void _user;
+    nm.profiles.set(path, rest);
+    return path;
+  };
+
+  it('a profile to delete that lost its marker is not deleted; the run is undone', async () => {
+    const nm = await seeded();
+    const plan = await planFor(nm, target);
+    const path = unmark(nm, 'team1');
+    const res = await applyPlan(plan, nm);
+    expect(res.ok).toBe(false);
+    expect(res.error).toMatchObject({ code: 'STALE_PLAN', message: expect.stringMatching(/lost its nmteam marker .*not deleting it/) });
+    expect(nm.profiles.has(path)).toBe(true);
+    expect(res.rolledBack).toBe(true);
+  });
+
+  it('a profile to update that lost its marker is not updated', async () => {
+    const nm = await seeded();
+    const plan = await planFor(nm, target);
+    const path = unmark(nm, 'team-slave-eth0');
+    const before = structuredClone(nm.profiles.get(path));
+    const res = await applyPlan(plan, nm);
+    expect(res.error).toMatchObject({ code: 'STALE_PLAN', message: expect.stringMatching(/lost its nmteam marker/) });
+    expect(nm.profiles.get(path)).toEqual(before);
+  });
+
+  it("a conversion's deletion of a profile nmteam never owned (owner 'any') goes ahead", async () => {
+    const nm = new FakeNm([{ connection: { id: 'bond0', uuid: 'u-b', type: 'bond', 'interface-name': 'bond0' } }]);
+    const [path] = [...nm.profiles.keys()];
+    const res = await applyPlan({ basedOn: '', conflicts: [], skipped: [], teams: ['bond0'], steps: [
+      { op: 'delete-connection', team: 'bond0', kind: 'team', ifname: 'bond0', id: 'bond0', uuid: 'u-b', path: path!, reason: 'replaced', owner: 'any' },
+    ] }, nm);
+    expect(res.ok).toBe(true);
+    expect(nm.profiles.size).toBe(0);
+  });
+});
+
 describe('the checkpoint covers the devices whose runtime the plan can change', () => {
   it('updated, deleted and activated interfaces; not the created ones, nor unrealized devices', async () => {
     const nm = await seeded();

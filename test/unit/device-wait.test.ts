@@ -131,7 +131,7 @@ describe('the executor activates a replacement only once the old device is gone'
     basedOn: '', conflicts: [], skipped: [], teams: ['team0'],
     steps: [
       { op: 'create-connection', team: 'team0', kind: 'team', ifname: 'team0', id: 'team0', reason: 'r', settings: bond, patch: [] },
-      { op: 'delete-connection', team: 'team0', kind: 'team', ifname: 'team0', id: 'team0', uuid: 'u-team', path, reason: 'r' },
+      { op: 'delete-connection', team: 'team0', kind: 'team', ifname: 'team0', id: 'team0', uuid: 'u-team', path, reason: 'r', owner: 'any' },
       { op: 'activate', team: 'team0', reason: 'r', ports: [] },
     ],
   });
