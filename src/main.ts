@@ -66,7 +66,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--detailed-exit-codes', 'exit 2 when changes were made, 0 when nothing changed')
     .option('--no-activate', 'write profiles without activating the teams')
     .option('--no-verify', 'skip re-reading NetworkManager after the apply')
-    .option('--no-commit', "leave the checkpoint pending: 'nmteam commit' keeps the change, 'nmteam rollback' or the timeout undoes it")
+    .option('--no-commit', "leave the change pending: 'nmteam commit' keeps it, 'nmteam rollback' or the timeout (--timeout) undoes it")
     .option('--memory-only', 'write profiles in memory only (no keyfile; gone at reboot)')
     .option('--timeout <seconds>', 'checkpoint rollback timeout, and the bound on waiting for activations', seconds, 60)
     .action((file: string, o: ApplyOpts) => run(cmdApply(file, o, io)));
@@ -81,7 +81,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action((names: string[], o: ShowOpts) => run(cmdShow(names, { ...o, tty: process.stdout.isTTY === true }, io)));
 
   waitLock(program.command('commit'))
-    .description('keep the change of a pending apply --no-commit (destroy its checkpoint)')
+    .description('keep the change of a pending apply --no-commit')
     .action((o: TxnOpts) => run(cmdCommit(o, io)));
 
   waitLock(program.command('rollback'))
