@@ -73,7 +73,7 @@ function reportInvalid(log: WatchLog, file: string, errors: ReconcileError[], ke
   log.event('invalid-spec', `${formatErrors(errors)}\nnmteam: ${file} is invalid${tail}`, { file, kept, errors: errors.map((e) => e.toJSON()) });
 }
 
-/** --once: every team once, in order; exit 1 if any failed. */
+/** --once: every team once, in order; exit 1 if any failed or had steps withheld because of a conflict. */
 async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Promise<number> {
   const index = new TeamIndex();
   index.update(await nm.readConnections(), spec);
@@ -84,7 +84,8 @@ async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Pro
       (result) => ({ key: team, result, requeue: { kind: 'forget' } }),
       (error: unknown) => ({ key: team, error, requeue: { kind: 'stop' } }),
     );
-    ok &&= p.result?.ok === true;
+    // Withheld steps leave the team unlike the desired state: a cron job must not hear "success".
+    ok &&= p.result?.ok === true && p.result.withheld.length === 0;
     log.reconcile(p);
   }
   return ok ? EXIT.ok : EXIT.failure;

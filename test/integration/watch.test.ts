@@ -280,6 +280,23 @@ it('--once corrects and exits', async () => {
   expect(once.reconciles().map((l) => [l.team, l.result])).toEqual([['team0', 'corrected']]);
 });
 
+it('--once with a member withheld because of a conflict: not "in sync", says what it withheld, exits 1', async () => {
+  await nmcli(['connection', 'add', 'type', 'ethernet', 'con-name', 'hand-eth3', 'ifname', 'eth3', 'connection.autoconnect', 'no']);
+  fs.writeFileSync(file, WITH_ETH3);
+  try {
+    const once = new Watcher(sb, file, ['--once']);
+    expect(await once.exited()).toBe(1);
+    const [line] = once.reconciles();
+    expect(line).toMatchObject({ team: 'team0', result: 'withheld' });
+    expect(line!.withheld).toEqual([expect.stringContaining("'team-slave-eth3' (eth3)")]);
+    expect(line!.conflicts).toEqual([expect.stringContaining("'hand-eth3'")]);
+    expect(await byId('team-slave-eth3')).toBeUndefined();
+  } finally {
+    fs.writeFileSync(file, SPEC);
+    await nmcli(['connection', 'delete', 'hand-eth3']);
+  }
+});
+
 it('never touched the profile it does not own, through all of the above', async () => {
   expect((await sb.keyfiles())[legacyKeyfile[0]]).toBe(legacyKeyfile[1]);
 });
