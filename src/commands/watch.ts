@@ -51,9 +51,13 @@ export interface WatchOpts {
 const WATCH_DEFAULTS = { quietMs: 150, maxWaitMs: 1000, settleMs: 500 };
 
 /** Read and parse FILE; nicN names are resolved against NetworkManager's devices. */
-async function loadDesired(nm: NmPort, file: string, mapping: string | undefined): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
-  return loadSpec(file, specLoadOptions(async () => nm, mapping));
+async function loadDesired(
+  nm: NmPort, file: string, mapping: string | undefined, signal?: AbortSignal,
+): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
+  return loadSpec(file, { ...specLoadOptions(async () => nm, mapping), ...(signal ? { signal } : {}) });
 }
+
+const isStop = (s: NodeJS.Signals): boolean => s === 'SIGTERM' || s === 'SIGINT';
 
 function processSignals(): Observable<NodeJS.Signals> {
   const names: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
@@ -99,6 +103,8 @@ class WatchSession {
   private readonly signals$: Observable<NodeJS.Signals>;
   /** NetworkManager's profiles, read once and then kept current from its signals (see SnapshotNm). */
   private readonly nm: SnapshotNm;
+  /** Aborted by SIGTERM/SIGINT: a reload blocked on reading the file (a FIFO with no writer) gives up. */
+  private readonly stopping = new AbortController();
 
   constructor(
     nm: NmPort,
@@ -121,9 +127,10 @@ class WatchSession {
       // NM's signals first: their match rules go out before the first run's full read does.
       requests$: merge(this.nmRequests(), this.fileRequests(), this.resyncRequests(), of<KeyRequest>({ key: ALL })),
       stop$: this.signals$.pipe(
-        filter((s) => s === 'SIGTERM' || s === 'SIGINT'),
+        filter(isStop),
         take(1),
         tap((s) => this.log.event('stop', `nmteam: ${s}: finishing the reconcile in flight, then exiting`, { signal: s })),
+        tap(() => this.stopping.abort()),
       ),
       expand: (key) => (key === ALL ? teamNames(this.spec, this.index) : [key]),
       work: (team) => defer(() => this.reconcile(team)),
@@ -226,7 +233,8 @@ class WatchSession {
 
   /** An invalid file is reported and changes nothing; an unchanged one (a touch) too, unless forced by SIGHUP. */
   private async reload(force: boolean): Promise<KeyRequest[]> {
-    const res = await loadDesired(this.nm, this.file, this.o.mapping);
+    const res = await loadDesired(this.nm, this.file, this.o.mapping, this.stopping.signal);
+    if (this.stopping.signal.aborted) return [];
     if (!res.ok) {
       reportInvalid(this.log, this.file, res.errors, true);
       return [];
@@ -248,7 +256,14 @@ export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<numb
   const log = watchLog(o.logFormat, io.out);
   const nm = o.nm ?? withTestHooks(await NmClient.connect(o.timeout * 1000));
   try {
-    const first = await loadDesired(nm, file, o.mapping);
+    // SIGTERM/SIGINT while the file is read (a FIFO with no writer blocks) give up the read and exit 0.
+    const stopping = new AbortController();
+    const signals = (o.signals ?? processSignals()).pipe(filter(isStop), take(1)).subscribe((sig) => {
+      log.event('stop', `nmteam: ${sig}: exiting before the desired state was read`, { signal: sig });
+      stopping.abort();
+    });
+    const first = await loadDesired(nm, file, o.mapping, stopping.signal).finally(() => signals.unsubscribe());
+    if (stopping.signal.aborted) return EXIT.ok;
     if (!first.ok) {
       reportInvalid(log, file, first.errors, false);
       return EXIT.invalidInput;
