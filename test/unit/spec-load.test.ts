@@ -117,7 +117,7 @@ describe('loadSpec on a named pipe', () => {
     const res = await loadSpec(f);
     await new Promise((r) => writer.on('exit', r));
     expect(res.ok && res.spec.teams.map((t) => t.name)).toEqual(['team0']);
-  });
+  }, 20_000);
 
   it('with no writer, gives up promptly when aborted (FILE_READ), leaving nothing blocked', async () => {
     const f = fifo();
