@@ -10,6 +10,7 @@ import type { Spec } from '../reconcile/types';
 import { ALL, type KeyRequest, watchLoop } from '../reconcile/watch';
 import { loadSpec } from '../spec/load';
 import { formatErrors } from '../spec/parse';
+import { FIGHT_DEFAULTS, FightDetector, type FightOptions } from '../watch/fight';
 import { fileChanges } from '../watch/file-events';
 import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
 import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
@@ -46,6 +47,8 @@ export interface WatchOpts {
   nm?: NmPort;
   /** Signals to obey instead of the process's (tests). */
   signals?: Observable<NodeJS.Signals>;
+  /** When one profile is written this often in a window, another writer is fighting watch: pause (see fight.ts). */
+  fight?: FightOptions;
 }
 
 const WATCH_DEFAULTS = { quietMs: 150, maxWaitMs: 1000, settleMs: 500 };
@@ -105,6 +108,8 @@ class WatchSession {
   private readonly nm: SnapshotNm;
   /** Aborted by SIGTERM/SIGINT: a reload blocked on reading the file (a FIFO with no writer) gives up. */
   private readonly stopping = new AbortController();
+  /** Counts each profile's writes: another writer undoing them again and again pauses the team. */
+  private readonly fights: FightDetector;
 
   constructor(
     nm: NmPort,
@@ -117,6 +122,7 @@ class WatchSession {
     this.spec = first;
     this.queue = new WorkQueue<string>(o.backoff ?? DEFAULT_BACKOFF);
     this.signals$ = (o.signals ?? processSignals()).pipe(share());
+    this.fights = new FightDetector(o.fight ?? FIGHT_DEFAULTS);
   }
 
   /** Resolves after SIGTERM/SIGINT, once the run in flight has finished. */
@@ -142,7 +148,28 @@ class WatchSession {
     return EXIT.ok;
   }
 
-  private reconcile(team: string): Promise<TeamReport> {
+  /**
+   * One team's run, unless its writes are paused because another writer keeps undoing them: then nothing is
+   * written, the line says why (result `withheld`), and the team is looked at again when the pause ends.
+   */
+  private async reconcile(team: string): Promise<TeamReport> {
+    const paused = this.fights.pausedFor(team, Date.now());
+    if (paused.ms > 0) {
+      const why = `every write paused for ${Math.ceil(paused.ms / 1000)} s: another writer keeps changing '${paused.profile}' back`;
+      return { team, drift: [], changed: [], conflicts: [], withheld: [why], written: [], errors: [], rolledBack: false, ok: true, ms: 0, requeueAfterMs: paused.ms };
+    }
+    const report = await this.reconcileNow(team);
+    const fight = this.fights.record(team, report.written, Date.now());
+    if (fight) {
+      const text = `nmteam: WARNING: ${team}: profile '${fight.profile}' written ${fight.writes} times in ${fight.windowMs / 1000} s: ` +
+        `another writer (a second nmteam watch whose file claims the same interfaces, or a script) keeps changing it back; ` +
+        `pausing ${team}'s writes for ${fight.pauseMs / 1000} s`;
+      this.log.event('fight', text, { ...fight });
+    }
+    return report;
+  }
+
+  private reconcileNow(team: string): Promise<TeamReport> {
     return reconcileTeam(this.nm, this.spec, team, {
       activate: this.o.activate,
       timeoutS: this.o.timeout,

@@ -17,7 +17,7 @@ export type LogFormat = 'text' | 'json';
 
 export interface WatchLog {
   reconcile(p: Processed<string, TeamReport>): void;
-  /** A lifecycle event: start, reload, invalid-spec, nm-lost, nm-appeared, stop, file-watch-error. */
+  /** A lifecycle event: start, reload, invalid-spec, nm-lost, nm-appeared, stop, file-watch-error, fight. */
   event(event: string, text: string, fields?: Record<string, unknown>): void;
 }
 
@@ -84,7 +84,7 @@ function jsonLine(p: Processed<string, TeamReport>): Record<string, unknown> {
   const base = { event: 'reconcile', team: p.key, result: resultOf(p) };
   const retry = p.delayMs !== undefined ? { retryInMs: p.delayMs } : {};
   if (!r) return { ...base, errors: [errorFields(p.error)], ...retry };
-  const { team: _team, requeueAfterMs: _after, ok: _ok, ...rest } = r;
+  const { team: _team, requeueAfterMs: _after, ok: _ok, written: _written, ...rest } = r;
   return { ...base, ...rest, ...retry };
 }
 
