@@ -9,6 +9,7 @@ import { registerWatch } from './commands/watch-cli';
 import { EXIT } from './exit-codes';
 import { isInputError, ReconcileError, ReconcileErrors } from './reconcile/errors';
 import { formatErrors } from './spec/parse';
+import { printableSink } from './util/printable';
 
 /**
  * argv → command. The only file that binds output to the process and sets
@@ -98,8 +99,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   return program;
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
   let code: number = EXIT.ok;
+  // The one printing edge: every line of every command (text, JSON, YAML, errors, help) passes printable().
+  const io: Io = { out: printableSink(rawIo.out), err: printableSink(rawIo.err) };
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -119,7 +122,7 @@ export function run(argv: string[] = process.argv.slice(2)): void {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.exitCode = reportError(err, io);
+      process.exitCode = reportError(err, { out: printableSink(io.out), err: printableSink(io.err) });
     },
   );
 }

@@ -8,7 +8,7 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     .command('watch')
     .argument('<file>', 'desired-state YAML; re-read when it changes and on SIGHUP')
     .description('keep NetworkManager matching the desired state: correct drift as it happens')
-    .option('--once', 'reconcile every team once and exit (for cron)')
+    .option('--once', 'reconcile every team once and exit (for cron); exit 1 if any failed or had steps withheld because of a conflict')
     .option('--no-activate', 'never (re)activate teams; only keep their profiles right')
     .addOption(new Option('--log-format <format>', 'one line per reconcile, as text or JSON').choices(['text', 'json']).default('text'))
     .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)')

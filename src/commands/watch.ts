@@ -10,6 +10,7 @@ import type { Spec } from '../reconcile/types';
 import { ALL, type KeyRequest, watchLoop } from '../reconcile/watch';
 import { loadSpec } from '../spec/load';
 import { formatErrors } from '../spec/parse';
+import { FIGHT_DEFAULTS, FightDetector, type FightOptions } from '../watch/fight';
 import { fileChanges } from '../watch/file-events';
 import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
 import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
@@ -46,14 +47,20 @@ export interface WatchOpts {
   nm?: NmPort;
   /** Signals to obey instead of the process's (tests). */
   signals?: Observable<NodeJS.Signals>;
+  /** When one profile is written this often in a window, another writer is fighting watch: pause (see fight.ts). */
+  fight?: FightOptions;
 }
 
 const WATCH_DEFAULTS = { quietMs: 150, maxWaitMs: 1000, settleMs: 500 };
 
 /** Read and parse FILE; nicN names are resolved against NetworkManager's devices. */
-async function loadDesired(nm: NmPort, file: string, mapping: string | undefined): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
-  return loadSpec(file, specLoadOptions(async () => nm, mapping));
+async function loadDesired(
+  nm: NmPort, file: string, mapping: string | undefined, signal?: AbortSignal,
+): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
+  return loadSpec(file, { ...specLoadOptions(async () => nm, mapping), ...(signal ? { signal } : {}) });
 }
+
+const isStop = (s: NodeJS.Signals): boolean => s === 'SIGTERM' || s === 'SIGINT';
 
 function processSignals(): Observable<NodeJS.Signals> {
   const names: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
@@ -73,7 +80,7 @@ function reportInvalid(log: WatchLog, file: string, errors: ReconcileError[], ke
   log.event('invalid-spec', `${formatErrors(errors)}\nnmteam: ${file} is invalid${tail}`, { file, kept, errors: errors.map((e) => e.toJSON()) });
 }
 
-/** --once: every team once, in order; exit 1 if any failed. */
+/** --once: every team once, in order; exit 1 if any failed or had steps withheld because of a conflict. */
 async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Promise<number> {
   const index = new TeamIndex();
   index.update(await nm.readConnections(), spec);
@@ -84,7 +91,8 @@ async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Pro
       (result) => ({ key: team, result, requeue: { kind: 'forget' } }),
       (error: unknown) => ({ key: team, error, requeue: { kind: 'stop' } }),
     );
-    ok &&= p.result?.ok === true;
+    // Withheld steps leave the team unlike the desired state: a cron job must not hear "success".
+    ok &&= p.result?.ok === true && p.result.withheld.length === 0;
     log.reconcile(p);
   }
   return ok ? EXIT.ok : EXIT.failure;
@@ -98,6 +106,10 @@ class WatchSession {
   private readonly signals$: Observable<NodeJS.Signals>;
   /** NetworkManager's profiles, read once and then kept current from its signals (see SnapshotNm). */
   private readonly nm: SnapshotNm;
+  /** Aborted by SIGTERM/SIGINT: a reload blocked on reading the file (a FIFO with no writer) gives up. */
+  private readonly stopping = new AbortController();
+  /** Counts each profile's writes: another writer undoing them again and again pauses the team. */
+  private readonly fights: FightDetector;
 
   constructor(
     nm: NmPort,
@@ -110,6 +122,7 @@ class WatchSession {
     this.spec = first;
     this.queue = new WorkQueue<string>(o.backoff ?? DEFAULT_BACKOFF);
     this.signals$ = (o.signals ?? processSignals()).pipe(share());
+    this.fights = new FightDetector(o.fight ?? FIGHT_DEFAULTS);
   }
 
   /** Resolves after SIGTERM/SIGINT, once the run in flight has finished. */
@@ -120,9 +133,10 @@ class WatchSession {
       // NM's signals first: their match rules go out before the first run's full read does.
       requests$: merge(this.nmRequests(), this.fileRequests(), this.resyncRequests(), of<KeyRequest>({ key: ALL })),
       stop$: this.signals$.pipe(
-        filter((s) => s === 'SIGTERM' || s === 'SIGINT'),
+        filter(isStop),
         take(1),
         tap((s) => this.log.event('stop', `nmteam: ${s}: finishing the reconcile in flight, then exiting`, { signal: s })),
+        tap(() => this.stopping.abort()),
       ),
       expand: (key) => (key === ALL ? teamNames(this.spec, this.index) : [key]),
       work: (team) => defer(() => this.reconcile(team)),
@@ -134,7 +148,28 @@ class WatchSession {
     return EXIT.ok;
   }
 
-  private reconcile(team: string): Promise<TeamReport> {
+  /**
+   * One team's run, unless its writes are paused because another writer keeps undoing them: then nothing is
+   * written, the line says why (result `withheld`), and the team is looked at again when the pause ends.
+   */
+  private async reconcile(team: string): Promise<TeamReport> {
+    const paused = this.fights.pausedFor(team, Date.now());
+    if (paused.ms > 0) {
+      const why = `every write paused for ${Math.ceil(paused.ms / 1000)} s: another writer keeps changing '${paused.profile}' back`;
+      return { team, drift: [], changed: [], conflicts: [], withheld: [why], written: [], errors: [], rolledBack: false, ok: true, ms: 0, requeueAfterMs: paused.ms };
+    }
+    const report = await this.reconcileNow(team);
+    const fight = this.fights.record(team, report.written, Date.now());
+    if (fight) {
+      const text = `nmteam: WARNING: ${team}: profile '${fight.profile}' written ${fight.writes} times in ${fight.windowMs / 1000} s: ` +
+        `another writer (a second nmteam watch whose file claims the same interfaces, or a script) keeps changing it back; ` +
+        `pausing ${team}'s writes for ${fight.pauseMs / 1000} s`;
+      this.log.event('fight', text, { ...fight });
+    }
+    return report;
+  }
+
+  private reconcileNow(team: string): Promise<TeamReport> {
     return reconcileTeam(this.nm, this.spec, team, {
       activate: this.o.activate,
       timeoutS: this.o.timeout,
@@ -225,7 +260,8 @@ class WatchSession {
 
   /** An invalid file is reported and changes nothing; an unchanged one (a touch) too, unless forced by SIGHUP. */
   private async reload(force: boolean): Promise<KeyRequest[]> {
-    const res = await loadDesired(this.nm, this.file, this.o.mapping);
+    const res = await loadDesired(this.nm, this.file, this.o.mapping, this.stopping.signal);
+    if (this.stopping.signal.aborted) return [];
     if (!res.ok) {
       reportInvalid(this.log, this.file, res.errors, true);
       return [];
@@ -247,7 +283,14 @@ export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<numb
   const log = watchLog(o.logFormat, io.out);
   const nm = o.nm ?? withTestHooks(await NmClient.connect(o.timeout * 1000));
   try {
-    const first = await loadDesired(nm, file, o.mapping);
+    // SIGTERM/SIGINT while the file is read (a FIFO with no writer blocks) give up the read and exit 0.
+    const stopping = new AbortController();
+    const signals = (o.signals ?? processSignals()).pipe(filter(isStop), take(1)).subscribe((sig) => {
+      log.event('stop', `nmteam: ${sig}: exiting before the desired state was read`, { signal: sig });
+      stopping.abort();
+    });
+    const first = await loadDesired(nm, file, o.mapping, stopping.signal).finally(() => signals.unsubscribe());
+    if (stopping.signal.aborted) return EXIT.ok;
     if (!first.ok) {
       reportInvalid(log, file, first.errors, false);
       return EXIT.invalidInput;

@@ -22,7 +22,7 @@ import { observedTeams } from '../reconcile/observe';
 import { renderPlan } from '../reconcile/render';
 import { emitSpec } from '../spec/emit';
 import { bondEntry, emitBondSpec } from './emit-bond';
-import { convertFromNm, planBondToTeam, type NmConversion } from './from-nm';
+import { convertFromNm, foreignSlaves, planBondToTeam, type NmConversion } from './from-nm';
 import { convertIfcfg } from './ifcfg';
 import { Issues, formatIssue, type ConvertIssue } from './issues';
 import { convertOsNetConfig } from './onc';
@@ -144,6 +144,8 @@ function convertNm(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): NmConv
   const conv = convertFromNm(conns, names(a), { strict: a.strict });
   const issues = new Issues(a.strict);
   issues.addAll(conv.issues);
+  // Planned (--apply, --dry-run): a member another team or bond holds is never taken from it.
+  if (a.apply || a.dryRun) issues.addAll(foreignSlaves(conns, conv.groups));
   const teams = new Set(observedTeams(conns, { all: true }).map((t) => t.name));
   for (const n of conv.unmatched) {
     if (teams.has(n)) issues.list.push(note(`${n}: already a team, nothing to convert`));

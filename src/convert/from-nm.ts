@@ -141,6 +141,39 @@ function clonedMac(eth: Record<string, unknown> | undefined): string | undefined
 }
 
 /**
+ * Members of the converted bonds that another master also claims: a slave profile (team or bond) for the same
+ * interface whose `connection.master` is neither the converted bond nor the team replacing it. The plan would
+ * re-point such a profile (an owned `team-slave-eth6` of team1 is the port profile the new team wants) or leave
+ * two masters fighting over the port, so a conversion that is applied refuses instead: the README promises that
+ * other teams are never touched. One error per such profile, at its connection id.
+ *
+ * @example
+ *   foreignSlaves(conns, groups)  // [{code: 'MEMBER_ELSEWHERE', path: 'team-slave-eth6', message: 'bond bond0: member eth6 ...'}]
+ */
+export function foreignSlaves(conns: NmConnection[], groups: BondGroup[]): ConvertIssue[] {
+  const issues = new Issues();
+  const replaced = new Set(groups.flatMap((g) => [g.bond, ...g.slaves].map((c) => c.settings.connection?.uuid)));
+  for (const g of groups) {
+    // The new team's own name, the bond's UUID, and the UUID of a team profile of that name already there.
+    const own = new Set<unknown>([g.team.name, g.bond.settings.connection?.uuid]);
+    for (const c of conns) if (c.settings.connection?.type === 'team' && ifaceName(c.settings) === g.team.name) own.add(c.settings.connection?.uuid);
+    const members = new Set(g.team.ports.map((p) => p.name));
+    for (const c of conns) {
+      const conn = c.settings.connection;
+      const ifname = ifaceName(c.settings);
+      if (replaced.has(conn?.uuid) || !ifname || !members.has(ifname)) continue;
+      if (typeof conn?.master !== 'string' || conn.master === '' || own.has(conn.master)) continue;
+      const id = String(conn.id ?? c.path);
+      issues.add('MEMBER_ELSEWHERE',
+        `bond ${g.team.name}: member ${ifname} is also a ${String(conn['slave-type'] ?? 'slave')} port of ${conn.master} (profile '${id}'); ` +
+        `converting would take it from ${conn.master}, so nothing is converted. Remove ${ifname} from ${conn.master} first`,
+        { path: id });
+    }
+  }
+  return issues.list;
+}
+
+/**
  * The plan: create the owned team and port profiles, then delete the bond's
  * slave profiles and the bond profile, then (unless told not to) activate.
  * Creating first means a failed write is undone before the bond is touched.

@@ -87,6 +87,34 @@ function readAnsi(text: string, from: number): { value: string; next: number } |
   return undefined;
 }
 
+/**
+ * Keys whose values are secrets (or name where one is kept): WPA_PSK, IEEE_8021X_PASSWORD(_FLAGS),
+ * IEEE_8021X_PRIVATE_KEY_PASSWORD, KEY1..KEY4 / KEY_PASSPHRASE1 (WEP), *_SECRET, *_TOKEN, *_PIN.
+ * Wider than strictly needed (KEY_MGMT matches): hiding a harmless value costs nothing.
+ */
+const SECRET_KEY = /PASSW|PSK|KEY|SECRET|PASSPHRASE|TOKEN|(^|_)PIN($|_)/i;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+/**
+ * `KEY=value` for a report, with the value of a secret key replaced by `<hidden>`: convert prints what it read
+ * from ifcfg files on stderr, and a wireless or 802.1X password must not end up in a terminal or a log.
+ *
+ * @example
+ *   shownVar('WPA_PSK', 'hunter22')   // 'WPA_PSK=<hidden>'
+ *   shownVar('ZONE', 'public')        // 'ZONE=public'
+ */
+export function shownVar(key: string, value: string): string {
+  return `${key}=${isSecretKey(key) ? '<hidden>' : value}`;
+}
+
+/** A line that is not KEY=value, for a report: cut short, and hidden entirely when it may hold a secret. */
+function shownLine(line: string): string {
+  return isSecretKey(line) ? '<hidden: it may hold a secret>' : line.slice(0, 40);
+}
+
 /** All assignments of one file; later assignments of a key win, as when the shell sources it. */
 export function parseIfcfg(text: string, file?: string): ParsedIfcfg {
   const issues = new Issues();
@@ -97,11 +125,13 @@ export function parseIfcfg(text: string, file?: string): ParsedIfcfg {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     const where = { ...(file ? { file } : {}), loc: { line: n + 1, col: 1 } };
     if (!m) {
-      issues.add('SOURCE_INVALID', `not a KEY=value line, ignored: ${line.slice(0, 40)}`, where);
+      issues.add('SOURCE_INVALID', `not a KEY=value line, ignored: ${shownLine(line)}`, where);
       return;
     }
     const v = unquote(m[2]!);
-    if ('error' in v) issues.add('SOURCE_INVALID', `${m[1]}: ${v.error}; line ignored`, where);
+    // unquote's reasons quote a piece of the value; a secret's only says what is wrong.
+    const reason = (e: string): string => (isSecretKey(m[1]!) ? e.replace(/ before .*$/, ' in the value') : e);
+    if ('error' in v) issues.add('SOURCE_INVALID', `${m[1]}: ${reason(v.error)}; line ignored`, where);
     else vars[m[1]!] = v.value;
   });
   return { vars, issues: issues.list };

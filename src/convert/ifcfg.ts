@@ -15,7 +15,7 @@ import { emitSpec } from '../spec/emit';
 import { bondToTeam } from './bond-to-team';
 import { bondEntry, emitBondSpec } from './emit-bond';
 import { IP_VARS, ifcfgIp, ifcfgRoutes } from './ifcfg-ip';
-import { isIfcfgName, isYes, parseIfcfg } from './ifcfg-parse';
+import { isIfcfgName, isYes, parseIfcfg, shownVar } from './ifcfg-parse';
 import { Issues, type ConvertIssue } from './issues';
 
 export interface IfcfgOptions {
@@ -94,11 +94,11 @@ function baseTeam(master: Device, ports: Device[], issues: Issues): Team {
   const mtu = Number(master.vars.MTU);
   if (master.vars.MTU !== undefined && Number.isInteger(mtu) && mtu > 0) team.mtu = mtu;
   for (const [k, v] of Object.entries(master.vars)) {
-    if (!MASTER_VARS.test(k) && !IP_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${k}=${v} has no place in a team entry`, { option: k, file: master.file });
+    if (!MASTER_VARS.test(k) && !IP_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${shownVar(k, v)} has no place in a team entry`, { option: k, file: master.file });
   }
   for (const p of ports) {
     for (const [k, v] of Object.entries(p.vars)) {
-      if (!PORT_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${k}=${v} has no place in a member entry`, { option: k, file: p.file });
+      if (!PORT_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${shownVar(k, v)} has no place in a member entry`, { option: k, file: p.file });
     }
     if (p.vars.BOOTPROTO && !/^(none|static)?$/i.test(p.vars.BOOTPROTO)) issues.add('NOT_CARRIED', `a port gets no IP configuration (BOOTPROTO=${p.vars.BOOTPROTO})`, { option: 'BOOTPROTO', file: p.file });
     const onboot = p.vars.ONBOOT === undefined || isYes(p.vars.ONBOOT);

@@ -23,6 +23,7 @@ export type ConvertCode =
   | 'NOT_CARRIED' // a profile/ifcfg property the converted form has no place for
   | 'ROUNDED' // converted to the value the driver really uses (e.g. updelay rounded to miimon)
   | 'NOTHING_TO_CONVERT' // no bond (or team) in the source, or already converted
+  | 'MEMBER_ELSEWHERE' // a member is also a slave of a team or bond outside the conversion: never taken from it
   // our own output
   | 'TEAMD_INVALID';
 
@@ -41,7 +42,7 @@ export interface ConvertIssue {
 
 /** Codes that are always errors: the input cannot be converted as written. */
 const ERROR_CODES: ReadonlySet<ConvertCode> = new Set<ConvertCode>([
-  'BOND_SYNTAX', 'BOND_UNKNOWN_OPTION', 'BOND_BAD_VALUE', 'SOURCE_INVALID', 'TEAMD_INVALID',
+  'BOND_SYNTAX', 'BOND_UNKNOWN_OPTION', 'BOND_BAD_VALUE', 'SOURCE_INVALID', 'TEAMD_INVALID', 'MEMBER_ELSEWHERE',
 ]);
 /** Codes that describe a faithful conversion the user may still want to know about. */
 const NOTE_CODES: ReadonlySet<ConvertCode> = new Set<ConvertCode>(['ROUNDED', 'NOTHING_TO_CONVERT']);

@@ -9,6 +9,7 @@
  *
  * @example unexpectedProps({ connection: { zone: 'trusted', ... } }, 'bond') // ['connection.zone=trusted']
  */
+import { isSecretKey } from './ifcfg-parse';
 import { OWNED_IP_PROPS } from '../nm/settings/ip';
 import type { NmSettings } from '../nm/types';
 
@@ -49,7 +50,8 @@ export function unexpectedProps(s: NmSettings, kind: 'bond' | 'slave'): string[]
   for (const [setting, props] of Object.entries(s)) {
     for (const [prop, value] of Object.entries(props)) {
       if (isEmpty(value) || carried[setting]?.includes(prop)) continue;
-      out.push(`${setting}.${prop}=${show(value)}`);
+      // GetSettings leaves secrets out, but a key, password or PSK property is never shown whatever it holds.
+      out.push(`${setting}.${prop}=${isSecretKey(prop) ? '<hidden>' : show(value)}`);
     }
   }
   return out;

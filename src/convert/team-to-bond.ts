@@ -6,6 +6,7 @@
  *   teamToBond({ runner: { name: 'lacp', fast_rate: true, tx_hash: ['l3', 'l4'] } })
  *   // text: 'mode=802.3ad miimon=100 lacp_rate=fast xmit_hash_policy=layer3+4'
  */
+import { own } from '../util/own';
 import type { TeamdJson } from '../reconcile/types';
 import { validateTeamConfig } from '../teamd';
 import { TX_HASH_ALIASES } from '../teamd/defaults';
@@ -85,7 +86,7 @@ function mapRunner(c: TeamCtx): void {
 
 function mapHash(c: TeamCtx, balancer: TeamdJson | undefined): void {
   const given = Array.isArray(c.runner.tx_hash) ? (c.runner.tx_hash as string[]) : TEAMD_DEFAULT_HASH;
-  const set = [...new Set(given.flatMap((f) => TX_HASH_ALIASES[f] ?? [f]))].sort();
+  const set = [...new Set(given.flatMap((f) => own(TX_HASH_ALIASES, f) ?? [f]))].sort();
   if (balancer?.name === 'basic' && c.name === 'loadbalance') {
     // balance-tlb spreads flows by destination MAC and load; it reads no hash policy.
     if (set.join() !== 'eth') c.warn('APPROXIMATED', 'runner.tx_hash', `balance-tlb hashes on the destination MAC, not ${JSON.stringify(given)}`);

@@ -2,8 +2,10 @@
  * The I/O half of the spec reader: files, stdin, the NIC mapping file, and
  * the device list for nicN numbering. Parsing itself is parse.ts.
  */
-import { createReadStream } from 'node:fs';
+import { close, constants, createReadStream, open } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { promisify } from 'node:util';
 import { ReconcileError } from '../reconcile/errors';
 import { MAX_SPEC_CHARS, parseSpec, type ParseResult } from './parse';
 import { buildNicMap, normalizeMac, orderActiveNics, parseNicMapping, usesNicNames, type NicDevice } from './nics';
@@ -15,6 +17,8 @@ export interface LoadOptions {
   listNics?: () => Promise<NicDevice[]>;
   /** Reads `-`; defaults to process.stdin. */
   readStdin?: () => Promise<string>;
+  /** Gives up reading the desired-state file (a FIFO nobody writes to blocks until aborted): FILE_READ 'aborted'. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -27,7 +31,7 @@ export interface LoadOptions {
  * Errors from the mapping file and the spec are returned together.
  */
 export async function loadSpec(file: string, opts: LoadOptions = {}): Promise<ParseResult> {
-  const read = await readSpecText(file, opts.readStdin);
+  const read = await readSpecText(file, opts.readStdin, opts.signal);
   return read.ok ? loadSpecText(read.text, read.name, opts) : read;
 }
 
@@ -35,10 +39,12 @@ export async function loadSpec(file: string, opts: LoadOptions = {}): Promise<Pa
  * Reads a desired-state file (`-` reads stdin) without parsing it, with the same limits and
  * FILE_READ errors as loadSpec; `name` is what errors call it (`<stdin>` for `-`).
  */
-export async function readSpecText(file: string, readStdin?: () => Promise<string>): Promise<{ ok: true; text: string; name: string } | { ok: false; errors: ReconcileError[] }> {
+export async function readSpecText(
+  file: string, readStdin?: () => Promise<string>, signal?: AbortSignal,
+): Promise<{ ok: true; text: string; name: string } | { ok: false; errors: ReconcileError[] }> {
   const errors: ReconcileError[] = [];
   const name = file === '-' ? '<stdin>' : file;
-  const text = await readText(file, name, errors, readStdin);
+  const text = await readText(file, name, errors, readStdin, signal);
   return text === undefined ? { ok: false, errors } : { ok: true, text, name };
 }
 
@@ -69,12 +75,13 @@ export async function loadSpecText(text: string, name: string, opts: LoadOptions
 }
 
 async function readText(
-  file: string, name: string, errors: ReconcileError[], readStdin: () => Promise<string> = stdinText,
+  file: string, name: string, errors: ReconcileError[], readStdin: () => Promise<string> = stdinText, signal?: AbortSignal,
 ): Promise<string | undefined> {
   try {
     if (file === '-') return await readStdin();
     const info = await stat(file);
     if (info.isDirectory()) throw new Error('is a directory');
+    if (info.isFIFO()) return await fifoText(file, signal);
     // A spec is a few KiB; refusing huge regular files early keeps a mistyped path harmless.
     if (info.isFile() && info.size > MAX_SPEC_CHARS * 4) throw new Error(`file is ${info.size} bytes, too large for a spec`);
     // Read with the same limit as stdin: anything but a regular file (a pipe such as <(generate-spec), but also
@@ -84,6 +91,39 @@ async function readText(
     const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
     errors.push(new ReconcileError('FILE_READ', `cannot read ${name}: ${why}`, undefined, undefined, name, { cause: e }));
     return undefined;
+  }
+}
+
+/**
+ * A named pipe's text, abortable at every point. Opening a FIFO for reading blocks until a writer opens it, and a
+ * blocked open() holds a libuv thread that keeps the process alive (watch then could not exit on SIGTERM). On
+ * abort, opening the write end without blocking (which succeeds because our open counts as a reader) and closing
+ * it at once releases that open(); the data is then read through a socket handle (epoll, not a blocking read in
+ * the thread pool), which destroy() stops whatever the writer does.
+ */
+async function fifoText(file: string, signal?: AbortSignal): Promise<string> {
+  if (signal?.aborted) throw new Error('aborted');
+  // Raw descriptors, not FileHandles: the socket owns the fd, and a FileHandle would close it again when collected.
+  const release = (): void => open(file, constants.O_WRONLY | constants.O_NONBLOCK, (err, w) => void (err ? undefined : close(w, () => undefined)));
+  signal?.addEventListener('abort', release, { once: true });
+  let fd: number;
+  try {
+    fd = await promisify(open)(file, constants.O_RDONLY);
+  } finally {
+    signal?.removeEventListener('abort', release);
+  }
+  if (signal?.aborted) {
+    await promisify(close)(fd);
+    throw new Error('aborted');
+  }
+  const socket = new Socket({ fd, readable: true, writable: false });
+  const onAbort = (): void => void socket.destroy(new Error('aborted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await boundedText(socket);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    socket.destroy(); // closes the fd: the FileHandle must not close it again
   }
 }
 

@@ -6,7 +6,7 @@
  * walks the yaml node tree along that path to find the line and column, so
  * the validators never have to carry nodes around.
  */
-import type { Document, LineCounter, Node, Scalar } from 'yaml';
+import type { Document, LineCounter, Node, Scalar, YAMLMap } from 'yaml';
 import type { SourceLoc } from '../reconcile/errors';
 import { yaml } from '../util/lazy-yaml';
 
@@ -99,26 +99,45 @@ export class Locator {
   }
 
   private child(node: unknown, seg: Seg): { key?: unknown; value: unknown } | undefined {
-    const { isMap, isScalar, isSeq } = yaml();
+    const { isMap, isSeq } = yaml();
     if (isSeq(node) && typeof seg === 'number') {
       return seg < node.items.length ? { value: node.items[seg] } : undefined;
     }
     if (!isMap(node)) return undefined;
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? pair.key.value : pair.key;
-      if (key !== null && typeof key !== 'object' && String(key) === String(seg)) {
-        return { key: pair.key, value: pair.value };
-      }
-    }
+    const { byKey, merges } = this.index(node);
+    const hit = byKey.get(String(seg));
+    if (hit) return hit;
     // A key merged in with `<<: *anchor` lives in the anchored map.
-    for (const pair of node.items) {
-      if (isScalar(pair.key) && pair.key.value === '<<') {
-        const hit = this.child(this.deref(pair.value), seg);
-        if (hit) return hit;
-      }
+    for (const merged of merges) {
+      const found = this.child(this.deref(merged), seg);
+      if (found) return found;
     }
     return undefined;
   }
+
+  /**
+   * A mapping's pairs by key text (the first pair of a key wins, as a scan in order would find it) and its `<<`
+   * values, built once per mapping: a document with an error on each of its N keys is located in O(N), not N².
+   */
+  private readonly indexes = new WeakMap<object, MapIndex>();
+  private index(map: YAMLMap): MapIndex {
+    let index = this.indexes.get(map);
+    if (index) return index;
+    const { isScalar } = yaml();
+    index = { byKey: new Map(), merges: [] };
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (key !== null && typeof key !== 'object' && !index.byKey.has(String(key))) index.byKey.set(String(key), { key: pair.key, value: pair.value });
+      if (isScalar(pair.key) && pair.key.value === '<<') index.merges.push(pair.value);
+    }
+    this.indexes.set(map, index);
+    return index;
+  }
+}
+
+interface MapIndex {
+  byKey: Map<string, { key: unknown; value: unknown }>;
+  merges: unknown[];
 }
 
 function rangeStart(node: unknown): number | undefined {

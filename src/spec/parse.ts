@@ -6,6 +6,7 @@ import { ReconcileError, type SourceLoc } from '../reconcile/errors';
 import { yaml } from '../util/lazy-yaml';
 import type { SkippedEntry, Spec, Team } from '../reconcile/types';
 import { DECLINE, fastLoad } from './fast-yaml';
+import { duplicateKeyOffsets } from './unique-keys';
 import { Locator, formatPath, type Seg } from './locate';
 import { checkRules, type TeamRef } from './rules';
 import { TEAM_TYPES, checkKeys, describe, isObj, suggest, type Reporter } from './schema';
@@ -105,12 +106,15 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   // merge: os-net-config reads with PyYAML, which honours `<<` merge keys.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  // uniqueKeys: the library's check is quadratic in a mapping's keys; duplicateKeyOffsets is the same rule in one pass.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: false });
   // The yaml library turns stack exhaustion on absurd nesting into ordinary errors: say what it means, once.
   const tooDeep = doc.errors.find((e) => /Maximum call stack size exceeded/.test(e.message));
   if (tooDeep) return fail('YAML_SYNTAX', 'the document is nested too deeply', lines.linePos(tooDeep.pos[0]));
   for (const e of doc.errors) fail('YAML_SYNTAX', e.message, lines.linePos(e.pos[0]));
-  if (doc.errors.length > 0) return undefined;
+  const duplicates = doc.errors.length > 0 ? [] : duplicateKeyOffsets(doc);
+  for (const at of duplicates) fail('YAML_SYNTAX', 'Map keys must be unique', lines.linePos(at));
+  if (doc.errors.length > 0 || duplicates.length > 0) return undefined;
   let root: unknown;
   try {
     root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

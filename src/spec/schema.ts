@@ -7,6 +7,7 @@
  * apply. Hand-written rather than a JSON schema so every error names the
  * exact key and can suggest the key the user probably meant.
  */
+import { setOwn } from '../util/own';
 import { closest, distance } from 'fastest-levenshtein';
 import type { ErrorCode, SourceLoc } from '../reconcile/errors';
 import type { JsonValue } from '../reconcile/types';
@@ -70,10 +71,7 @@ export function has(obj: Obj, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);
 }
 
-/** Own-property write that is safe for keys like `__proto__` coming from user data. */
-export function setOwn<T>(obj: { [key: string]: T }, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
+export { setOwn };
 
 /** `'did you mean ...'` for a near miss, '' when nothing is close. */
 export function suggest(word: string, known: readonly string[]): string {

@@ -1,3 +1,4 @@
+import { own, setOwn } from '../util/own';
 import type { JsonValue, TeamdJson } from '../reconcile/types';
 import {
   DEFAULT_LINK_WATCHER,
@@ -54,7 +55,7 @@ export function normalizeTeamConfig(cfg: TeamdJson): TeamdJson {
   for (const [key, value] of Object.entries(cfg)) {
     if (key === 'device' || key === 'ports') continue;
     const normalized = normalizeTeamKey(key, value, runner);
-    if (normalized !== undefined) out[key] = normalized;
+    if (normalized !== undefined) setOwn(out, key, normalized);
   }
   return out;
 }
@@ -68,7 +69,7 @@ export function normalizePortConfig(cfg: TeamdJson): TeamdJson {
   const out: TeamdJson = {};
   for (const [key, value] of Object.entries(cfg)) {
     const normalized = key === 'link_watch' ? normalizeLinkWatch(value) : normalizeKey(PORT_FIELDS, key, value, ANY);
-    if (normalized !== undefined) out[key] = normalized;
+    if (normalized !== undefined) setOwn(out, key, normalized);
   }
   return out;
 }
@@ -97,7 +98,7 @@ function normalizeRunner(value: JsonValue, runner: string | undefined): JsonValu
   for (const [key, option] of Object.entries(value)) {
     if (key === 'name') continue;
     const normalized = normalizeKey(RUNNER_FIELDS, key, option, runner);
-    if (normalized !== undefined) out[key] = normalized;
+    if (normalized !== undefined) setOwn(out, key, normalized);
   }
   // Keep a name unless it is the default one; an invalid name is kept as written.
   if (runner !== DEFAULT_RUNNER && value.name !== undefined) out.name = clone(value.name);
@@ -125,14 +126,14 @@ function normalizeWatcher(w: JsonValue): JsonValue {
   const out: TeamdJson = {};
   for (const [key, value] of Object.entries(w)) {
     const normalized = key === 'name' ? clone(value) : normalizeKey(LINK_WATCH_FIELDS, key, value, name);
-    if (normalized !== undefined) out[key] = normalized;
+    if (normalized !== undefined) setOwn(out, key, normalized);
   }
   return out;
 }
 
 /** Normalizes one option; undefined when it equals what teamd does without it. */
 function normalizeKey(fields: Fields, key: string, value: JsonValue, owner: string | undefined): JsonValue | undefined {
-  const field = fields[key];
+  const field = own(fields, key);
   if (field === undefined) return clone(value);
   // Defaults are known only for an owner the option applies to.
   const applies = owner === ANY || (owner !== undefined && (!field.only || field.only.includes(owner)));
@@ -154,7 +155,7 @@ function normalizeNested(fields: Fields, value: TeamdJson, owner: string | undef
   const out: TeamdJson = {};
   for (const [key, option] of Object.entries(value)) {
     const normalized = normalizeKey(fields, key, option, owner);
-    if (normalized !== undefined) out[key] = normalized;
+    if (normalized !== undefined) setOwn(out, key, normalized);
   }
   return Object.keys(out).length === 0 ? undefined : out;
 }
@@ -165,7 +166,7 @@ function normalizeDefault(field: Field, dflt: JsonValue): JsonValue {
 
 /** tx_hash as teamd uses it: a set of fragments with ip/l3/l4 expanded, sorted. */
 function hashSet(list: string[]): string[] {
-  const expanded = list.flatMap((f) => TX_HASH_ALIASES[f] ?? [f]);
+  const expanded = list.flatMap((f) => own(TX_HASH_ALIASES, f) ?? [f]);
   return [...new Set(expanded)].sort(compare);
 }
 

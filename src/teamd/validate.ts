@@ -1,3 +1,4 @@
+import { own } from '../util/own';
 import { isIPv4, isIPv6 } from 'node:net';
 import { closest, distance } from 'fastest-levenshtein';
 import type { JsonValue } from '../reconcile/types';
@@ -147,7 +148,7 @@ interface Owner {
 function checkFields(obj: Obj, fields: Readonly<Record<string, Field>>, o: Owner, path: Path, out: Out, extra: readonly string[] = []): void {
   for (const [key, value] of Object.entries(obj)) {
     if (extra.includes(key)) continue;
-    const field = fields[key];
+    const field = own(fields, key);
     const at = [...path, key];
     if (field === undefined) {
       out.push({ path: at, message: unknownKey(key, at, [...Object.keys(fields), ...extra]) });
@@ -163,7 +164,7 @@ function checkFields(obj: Obj, fields: Readonly<Record<string, Field>>, o: Owner
 
 function unknownKey(key: string, at: Path, known: string[]): string {
   const hint = didYouMean(key, known);
-  const home = MISPLACED[key];
+  const home = own(MISPLACED, key);
   // A typo hint wins; otherwise say where a known option written at the wrong level belongs.
   const where = hint === '' && home !== undefined ? ` (it belongs at ${home})` : '';
   return `${dotted(at)} is not a teamd option here${hint}${where}`;

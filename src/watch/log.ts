@@ -17,16 +17,26 @@ export type LogFormat = 'text' | 'json';
 
 export interface WatchLog {
   reconcile(p: Processed<string, TeamReport>): void;
-  /** A lifecycle event: start, reload, invalid-spec, nm-lost, nm-appeared, stop, file-watch-error. */
+  /** A lifecycle event: start, reload, invalid-spec, nm-lost, nm-appeared, stop, file-watch-error, fight. */
   event(event: string, text: string, fields?: Record<string, unknown>): void;
 }
 
-type Result = 'in-sync' | 'corrected' | 'failed' | 'error';
+/**
+ * `withheld`: the reconcile ran, but steps were held back because an unowned profile stands on the interface
+ * (a conflict), so the team does not match the desired state — never reported as `in-sync` or `corrected`.
+ */
+export type Result = 'in-sync' | 'corrected' | 'withheld' | 'failed' | 'error';
 
-function resultOf(p: Processed<string, TeamReport>): Result {
+export function resultOf(p: Processed<string, TeamReport>): Result {
   if (p.error !== undefined || !p.result) return 'error';
   if (!p.result.ok) return 'failed';
+  if (p.result.withheld.length > 0) return 'withheld';
   return p.result.changed.length > 0 ? 'corrected' : 'in-sync';
+}
+
+function withheldHead(r: TeamReport): string {
+  const n = `${r.withheld.length} step(s) withheld because of conflicts`;
+  return r.changed.length > 0 ? `NOT in sync: corrected in ${r.ms} ms, but ${n}` : `NOT in sync (${r.ms} ms): ${n}`;
 }
 
 function retryText(p: Processed<string, TeamReport>): string | undefined {
@@ -51,7 +61,9 @@ function textLine(p: Processed<string, TeamReport>): string {
   const r = p.result;
   const result = resultOf(p);
   if (!r) return [`${p.key}: ERROR ${errorFields(p.error).code}: ${errorFields(p.error).message}`, retryText(p)].filter(Boolean).join('; ');
-  const head = { 'in-sync': `in sync (${r.ms} ms)`, corrected: `corrected in ${r.ms} ms`, failed: `FAILED after ${r.ms} ms`, error: '' }[result];
+  const head = {
+    'in-sync': `in sync (${r.ms} ms)`, corrected: `corrected in ${r.ms} ms`, withheld: withheldHead(r), failed: `FAILED after ${r.ms} ms`, error: '',
+  }[result];
   const list = (label: string, xs: string[]): string | undefined => (xs.length ? `${label}: ${xs.join(', ')}` : undefined);
   return [
     `${p.key}: ${head}`,
@@ -72,7 +84,7 @@ function jsonLine(p: Processed<string, TeamReport>): Record<string, unknown> {
   const base = { event: 'reconcile', team: p.key, result: resultOf(p) };
   const retry = p.delayMs !== undefined ? { retryInMs: p.delayMs } : {};
   if (!r) return { ...base, errors: [errorFields(p.error)], ...retry };
-  const { team: _team, requeueAfterMs: _after, ok: _ok, ...rest } = r;
+  const { team: _team, requeueAfterMs: _after, ok: _ok, written: _written, ...rest } = r;
   return { ...base, ...rest, ...retry };
 }
 

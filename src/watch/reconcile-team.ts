@@ -38,6 +38,8 @@ export interface TeamReport extends RunOutcome {
   conflicts: string[];
   /** Planned steps not taken because of a conflict. */
   withheld: string[];
+  /** The ids of the profiles written (created, updated, deleted): what the fight detector counts. */
+  written: string[];
   errors: { code: ErrorCode; message: string }[];
   rolledBack: boolean;
   ms: number;
@@ -151,12 +153,13 @@ async function reconcileLocked(nm: NmPort, spec: Spec, team: string, opts: Recon
     changed: result.results.filter((r) => r.outcome !== 'failed' && r.outcome !== 'not-run').map((r) => (r.step.op === 'activate' ? `activated ${team}` : `${r.outcome} '${r.step.id}'`)),
     conflicts: plan.conflicts.filter((c) => c.team === team).map((c) => c.reason),
     withheld: withheld.map(describe),
+    written: result.results.filter((r) => r.step.op !== 'activate' && r.step.op !== 'reapply' && ['created', 'updated', 'deleted'].includes(r.outcome)).map((r) => ('id' in r.step ? r.step.id : team)),
     errors: errorsOf(result).map((e) => ({ code: e.code, message: e.message })),
     rolledBack: result.rolledBack,
     ok: result.ok,
     ms: 0,
   };
-  if (result.rolledBack) report.changed = [];
+  if (result.rolledBack) [report.changed, report.written] = [[], []];
   if (opts.activate && result.ok) await reactivate(nm, spec, team, plan, observed, report, opts);
   report.ms = Date.now() - started;
   return report;

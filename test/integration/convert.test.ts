@@ -149,6 +149,20 @@ describe('convert --from-nm', () => {
     expect(await field('team9', 'connection.type')).toBe('team');
     expect(await field('team-slave-eth2', 'connection.master')).toBe('team9');
   });
+  it('refuses, writing nothing, when a member is also a port of another team nmteam owns', async () => {
+    const spec = path.join(tmp, 'overlap.yaml');
+    fs.writeFileSync(spec, "network_config:\n  - {type: team, name: team9, members: [{type: interface, name: eth1}]}\n");
+    expect(await main(['apply', spec, '--no-activate'], { out: () => undefined, err: () => undefined })).toBe(0);
+    const before = await sb.keyfiles();
+    const mon = await monitorCalls(sb);
+    const r = await convert({ fromNm: ['bond0'], apply: true, noActivate: true });
+    await mon.stop();
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/team-slave-eth1: error: bond bond0: member eth1 is also a team port of team9/);
+    expect(mon.writes()).toEqual([]);
+    expect(await sb.keyfiles()).toEqual(before);
+    expect(await field('team-slave-eth1', 'connection.master')).toBe('team9');
+  });
 });
 
 describe('nmteam convert through the CLI', () => {

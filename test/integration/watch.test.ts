@@ -4,7 +4,7 @@
  * asserted), a storm of edits makes a bounded number of reconciles, the
  * watcher's own writes do not feed back, and it survives an NM restart.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -278,6 +278,59 @@ it('--once corrects and exits', async () => {
   expect(await once.exited()).toBe(0);
   expect(await teamConfig('team0')).toEqual({ runner: { name: 'activebackup' } });
   expect(once.reconciles().map((l) => [l.team, l.result])).toEqual([['team0', 'corrected']]);
+});
+
+it('--once with a member withheld because of a conflict: not "in sync", says what it withheld, exits 1', async () => {
+  await nmcli(['connection', 'add', 'type', 'ethernet', 'con-name', 'hand-eth3', 'ifname', 'eth3', 'connection.autoconnect', 'no']);
+  fs.writeFileSync(file, WITH_ETH3);
+  try {
+    const once = new Watcher(sb, file, ['--once']);
+    expect(await once.exited()).toBe(1);
+    const [line] = once.reconciles();
+    expect(line).toMatchObject({ team: 'team0', result: 'withheld' });
+    expect(line!.withheld).toEqual([expect.stringContaining("'team-slave-eth3' (eth3)")]);
+    expect(line!.conflicts).toEqual([expect.stringContaining("'hand-eth3'")]);
+    expect(await byId('team-slave-eth3')).toBeUndefined();
+  } finally {
+    fs.writeFileSync(file, SPEC);
+    await nmcli(['connection', 'delete', 'hand-eth3']);
+  }
+});
+
+describe('SIGTERM while the desired file is a FIFO with no writer (the read blocks)', () => {
+  const fifoIn = (dir: string): string => {
+    const f = path.join(dir, 'teams.yaml');
+    fs.rmSync(f, { force: true });
+    execFileSync('mkfifo', [f]);
+    return f;
+  };
+  const exitsPromptly = async (w: Watcher): Promise<void> => {
+    const t0 = Date.now();
+    w.signal('SIGTERM');
+    const code = await Promise.race([w.exited(), sleep(5000).then(() => 'still running')]);
+    if (code === 'still running') w.signal('SIGKILL');
+    expect(code).toBe(0);
+    timings.push(`SIGTERM → exit with the file a FIFO: ${Date.now() - t0} ms`);
+  };
+
+  it('at start: exits 0', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'fifo-start-'));
+    const w = new Watcher(sb, fifoIn(dir));
+    await sleep(1000); // connected to NM, blocked opening the FIFO
+    await exitsPromptly(w);
+  });
+
+  it('on a reload after the file was replaced by a FIFO: exits 0', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'fifo-reload-'));
+    const f = path.join(dir, 'teams.yaml');
+    fs.writeFileSync(f, SPEC);
+    const w = new Watcher(sb, f);
+    await w.waitFor('the first reconcile', () => w.reconciles().length > 0);
+    await w.quiet();
+    fifoIn(dir);
+    await sleep(1000); // the change is seen (200 ms debounce) and the reload blocks opening the FIFO
+    await exitsPromptly(w);
+  });
 });
 
 it('never touched the profile it does not own, through all of the above', async () => {

@@ -31,6 +31,17 @@ describe('cli without NetworkManager', () => {
     expect(t.err.join('')).toContain("did you mean 'primary'");
   });
 
+  it('prints terminal control sequences from the input escaped, never raw', async () => {
+    const f = path.join(dir, 'evil\x1b]0;title\x07.yaml');
+    fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: "t\\e[2J0"\n    "\\e]0;x\\a": 1\n    members: [{type: interface, name: "e\\x9b1"}]\n');
+    const t = io();
+    expect(await main(['plan', f], t.io)).toBe(EXIT.invalidInput);
+    const err = t.err.join('');
+    expect(err).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(err).toContain('evil\\u001b]0;title\\u0007.yaml');
+    expect(err).toContain('\\u001b]0;x\\u0007');
+  });
+
   it('fails with exit 1 and a clear message, not a hang, when the bus is not there', async () => {
     const t = io();
     expect(await main(['show'], t.io)).toBe(EXIT.failure);

@@ -110,6 +110,33 @@ describe('runConvert', () => {
     expect(r.out).toBe('network_config:\n  - type: linux_bond\n    name: team0\n    bonding_options: mode=802.3ad miimon=100 lacp_rate=fast xmit_hash_policy=layer2+3\n    use_dhcp: true\n    members:\n      - type: interface\n        name: eth0\n');
   });
 
+  describe('--from-nm with a member another team holds', () => {
+    // eth1 is also the port of team1, which nmteam owns: its owned team-slave-eth1 is exactly the profile the new
+    // team bond0 would want, so the old plan re-pointed it to bond0 and took eth1 from team1.
+    const TEAM1: NmSettings[] = [
+      { connection: { id: 'team1', uuid: 'u-t1', type: 'team', 'interface-name': 'team1' }, team: { config: '{}' }, user: { data: { 'nmteam.managed': 'yes' } } },
+      { connection: { id: 'team-slave-eth1', uuid: 'u-ts1', type: '802-3-ethernet', 'interface-name': 'eth1', master: 'team1', 'slave-type': 'team' }, 'team-port': { config: '{}' }, user: { data: { 'nmteam.managed': 'yes' } } },
+    ];
+    it.each<[string, ConvertArgs]>([
+      ['--apply', { fromNm: ['bond0'], apply: true, noActivate: true }],
+      ['--dry-run', { fromNm: ['bond0'], dryRun: true }],
+    ])('%s refuses, naming the profile, and writes nothing', async (_what, args) => {
+      const nm = new FakeNm([...BOND, ...TEAM1]);
+      const before = structuredClone([...nm.profiles.values()]);
+      const r = await run(args, nm);
+      expect(r.code).toBe(3);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^team-slave-eth1: error: bond bond0: member eth1 is also a team port of team1 \(profile 'team-slave-eth1'\)/m);
+      expect(nm.calls.filter((c) => c !== 'GetSettings' && c !== 'ListConnections')).toEqual([]);
+      expect([...nm.profiles.values()]).toEqual(before);
+    });
+    it('the YAML output (nothing applied) is still printed', async () => {
+      const r = await run({ fromNm: ['bond0'] }, new FakeNm([...BOND, ...TEAM1]));
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/name: eth1/);
+    });
+  });
+
   describe('--to-bond --from-nm --apply', () => {
     const TEAM: NmSettings[] = [
       {

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { convertIfcfg } from '../../src/convert/ifcfg';
-import { isIfcfgName, parseIfcfg, unquote } from '../../src/convert/ifcfg-parse';
+import { isIfcfgName, isSecretKey, parseIfcfg, unquote } from '../../src/convert/ifcfg-parse';
+import { runConvert } from '../../src/convert/command';
 import { readIfcfgDir } from '../../src/convert/read';
 import { parseSpec } from '../../src/spec/parse';
 
@@ -102,5 +103,40 @@ describe('ifcfg quoting', () => {
     const r = parseIfcfg('# c\n\n  DEVICE=a\nexport X=1\nBONDING_OPTS="open\nDEVICE=b\r\n', 'ifcfg-a');
     expect(r.vars).toEqual({ DEVICE: 'b' });
     expect(r.issues.map((i) => [i.code, i.loc?.line, i.file])).toEqual([['SOURCE_INVALID', 4, 'ifcfg-a'], ['SOURCE_INVALID', 5, 'ifcfg-a']]);
+  });
+});
+
+describe('secrets in ifcfg files', () => {
+  const SECRETS = ['hunter2psk', 'eap-pass-1', 'wep-key-val', 'tls-key-pw', 'my-app-secret', 'space psk', 'tokval'];
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-ifcfg-secret-'));
+    fs.writeFileSync(path.join(dir, 'ifcfg-bond0'), [
+      'DEVICE=bond0', 'TYPE=Bond', 'BONDING_MASTER=yes', 'BONDING_OPTS="mode=active-backup miimon=100"', 'BOOTPROTO=none',
+      'WPA_PSK=hunter2psk', 'IEEE_8021X_PASSWORD="eap-pass-1"', "KEY1='wep-key-val'", 'ZONE=public', 'export MY_SECRET=my-app-secret',
+    ].join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'ifcfg-eth0'), [
+      'DEVICE=eth0', 'MASTER=bond0', 'SLAVE=yes', 'IEEE_8021X_PRIVATE_KEY_PASSWORD=tls-key-pw', 'WPA_PSK=space psk', 'API_TOKEN=tokval',
+    ].join('\n') + '\n');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('convert reports secret keys as KEY=<hidden>, never their values', async () => {
+    const err: string[] = [];
+    const out: string[] = [];
+    const code = await runConvert({ fromIfcfg: dir }, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, () => Promise.reject(new Error('no NM')));
+    const text = err.join('') + out.join('');
+    expect(code).toBe(3); // the two malformed lines are errors
+    for (const s of SECRETS) expect(text).not.toContain(s);
+    for (const k of ['WPA_PSK', 'IEEE_8021X_PASSWORD', 'KEY1', 'IEEE_8021X_PRIVATE_KEY_PASSWORD', 'API_TOKEN']) expect(text).toContain(`${k}=<hidden>`);
+    expect(text).toContain('ZONE=public'); // not a secret: still shown
+    expect(text).toMatch(/WPA_PSK: unquoted space in the value; line ignored/);
+    expect(text).toMatch(/not a KEY=value line, ignored: <hidden: it may hold a secret>/);
+  });
+  it.each([
+    ['WPA_PSK', true], ['IEEE_8021X_PASSWORD', true], ['IEEE_8021X_PASSWORD_FLAGS', true], ['KEY2', true], ['KEY_PASSPHRASE1', true],
+    ['VPN_SECRET', true], ['SIM_PIN', true], ['ZONE', false], ['BONDING_OPTS', false], ['IPADDR', false], ['PINNED', false],
+  ])('isSecretKey(%s) = %s', (key, secret) => {
+    expect(isSecretKey(key)).toBe(secret);
   });
 });

@@ -3,7 +3,7 @@
  * shaped as NetworkManager 1.42 returns them (see the sandbox dump in
  * test/integration/convert.test.ts).
  */
-import { convertFromNm, planBondToTeam } from '../../src/convert/from-nm';
+import { convertFromNm, foreignSlaves, planBondToTeam } from '../../src/convert/from-nm';
 import type { NmConnection, NmSettings } from '../../src/nm/types';
 import { NM_OWNER_KEY } from '../../src/nm/types';
 
@@ -100,5 +100,23 @@ describe('planBondToTeam', () => {
     // After the apply: the bond's profiles are gone and the team's exist, as NetworkManager would return them.
     const created = planBondToTeam(conns, groups).steps.flatMap((s) => (s.op === 'create-connection' ? [conn(s.settings)] : []));
     expect(planBondToTeam([...other, ...created], groups, { activate: false }).steps).toEqual([]);
+  });
+});
+
+describe('foreignSlaves', () => {
+  it('names a member that another team or bond outside the conversion holds', () => {
+    const team1Port = conn({ connection: { id: 'team-slave-eth1', uuid: 'u-ts1', type: '802-3-ethernet', 'interface-name': 'eth1', master: 'team1', 'slave-type': 'team' } });
+    const bond7Port = slave('eth0', 'bond7');
+    const conns = [...bond0(), team1Port, bond7Port];
+    const issues = foreignSlaves(conns, convertFromNm(conns, ['bond0']).groups);
+    expect(issues.map((i) => [i.code, i.severity, i.path])).toEqual([
+      ['MEMBER_ELSEWHERE', 'error', 'team-slave-eth1'], ['MEMBER_ELSEWHERE', 'error', 'bond7-eth0'],
+    ]);
+  });
+  it('accepts the bond\'s own slaves (by name or UUID), a port already pointing at the new team and plain profiles', () => {
+    const mine = conn({ connection: { id: 'team-slave-eth0', uuid: 'u-x', type: '802-3-ethernet', 'interface-name': 'eth0', master: 'bond0', 'slave-type': 'team' } });
+    const plain = conn({ connection: { id: 'Wired 1', uuid: 'u-w1', type: '802-3-ethernet', 'interface-name': 'eth1' } });
+    const conns = [...bond0(), mine, plain];
+    expect(foreignSlaves(conns, convertFromNm(conns).groups)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { Variant } from 'dbus-next';
 import { bytesToIpv6, ipFromSettings, ipSettings, ipv4ToNmU32, ipv6ToBytes, nmU32ToIpv4 } from '../../src/nm/settings/ip';
-import { mergeOwned, portSettings, teamFromProfiles, teamSettings } from '../../src/nm/settings/team';
+import { isOwned, mergeOwned, portSettings, teamFromProfiles, teamSettings } from '../../src/nm/settings/team';
 import { SignatureRegistry, readSettings, settingsFromDbus, settingsToDbus } from '../../src/nm/variant';
 import { profileView } from '../../src/reconcile/normalize';
 import { team } from '../support/builders';
@@ -76,6 +76,15 @@ describe('profiles', () => {
     expect(merged.ipv4).not.toHaveProperty('dns-data');
     expect(merged.user!.data).toEqual({ 'other.tool': 'x', 'nmteam.managed': 'yes' });
     expect(current.connection.id).toBe('old'); // input untouched
+  });
+  it.each([
+    ['yes', true], ['no', false], ['', false], ['false', false], ['YES ', false],
+  ])('isOwned: nmteam.managed=%j owned=%s (only the value nmteam writes counts)', (value, owned) => {
+    expect(isOwned({ connection: { id: 'x' }, user: { data: { 'nmteam.managed': value } } })).toBe(owned);
+  });
+  it('isOwned: no user.data or no marker is not owned', () => {
+    expect(isOwned({ connection: { id: 'x' } })).toBe(false);
+    expect(isOwned({ connection: { id: 'x' }, user: { data: { 'other.tool': 'yes' } } })).toBe(false);
   });
   it('reads back the team it wrote', () => {
     const conns = [

@@ -102,3 +102,42 @@ describe('loadSpec', () => {
     expect(!res.ok && res.errors[0].code).toBe('NM_ERROR');
   });
 });
+
+describe('loadSpec on a named pipe', () => {
+  const SPEC = 'network_config:\n  - {type: team, name: team0, members: [{type: interface, name: eth0}]}\n';
+  const fifo = (): string => {
+    const f = join(mkdtempSync(join(tmpdir(), 'nmteam-fifo-')), 'teams.yaml');
+    execFileSync('mkfifo', [f]);
+    return f;
+  };
+
+  it('reads what a writer sends', async () => {
+    const f = fifo();
+    const writer = spawn('sh', ['-c', `printf '%s' "$1" > "$2"`, 'sh', SPEC, f]);
+    const res = await loadSpec(f);
+    await new Promise((r) => writer.on('exit', r));
+    expect(res.ok && res.spec.teams.map((t) => t.name)).toEqual(['team0']);
+  }, 20_000);
+
+  it('with no writer, gives up promptly when aborted (FILE_READ), leaving nothing blocked', async () => {
+    const f = fifo();
+    const stop = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => stop.abort(), 100);
+    const res = await loadSpec(f, { signal: stop.signal });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(res.ok ? [] : res.errors.map((e) => [e.code, e.message])).toEqual([['FILE_READ', `cannot read ${f}: aborted`]]);
+  });
+
+  it('with a writer that never writes, gives up when aborted', async () => {
+    const f = fifo();
+    const writer = spawn('sh', ['-c', `exec 3>"$1"; sleep 30`, 'sh', f]);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    const t0 = Date.now();
+    const res = await loadSpec(f, { signal: stop.signal });
+    writer.kill('SIGKILL');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(res.ok).toBe(false);
+  });
+});

@@ -88,9 +88,14 @@ export function mergeOwned(current: NmSettings, desired: NmSettings, kind: Profi
   return out;
 }
 
+/**
+ * Whether nmteam owns the profile: its `user.data` carries exactly the marker nmteam writes
+ * (`nmteam.managed=yes`). Any other value (`no`, `false`, empty) is someone saying "not nmteam's", so the profile is
+ * treated like one without a marker: left alone and reported as a conflict.
+ */
 export function isOwned(s: NmSettings): boolean {
   const data = s.user?.data as Record<string, string> | undefined;
-  return data?.[NM_OWNER_KEY] !== undefined;
+  return data?.[NM_OWNER_KEY] === OWNER_VALUE;
 }
 
 export function isTeamProfile(s: NmSettings): boolean {

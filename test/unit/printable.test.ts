@@ -1,0 +1,28 @@
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { printable } from '../../src/util/printable';
+
+const EVERY_CONTROL = Array.from({ length: 0xa0 }, (_, i) => String.fromCharCode(i)).filter((c) => /[\x00-\x1f\x7f-\x9f]/.test(c)).join('');
+
+describe('printable', () => {
+  it('escapes C0 (but the line feed and tab of the output itself), DEL and C1', () => {
+    expect(printable('team\x1b]0;pwned\x07 \x1b[2J\r\x00\x7f\x85\x9b\n\tend')).toBe(
+      'team\\u001b]0;pwned\\u0007 \\u001b[2J\\u000d\\u0000\\u007f\\u0085\\u009b\n\tend',
+    );
+    expect(printable(EVERY_CONTROL).replace(/[\n\t]/g, '')).toMatch(/^[\x20-\x7e]*$/);
+  });
+  it('leaves ordinary text, including non-ASCII letters, alone', () => {
+    expect(printable("team0: create team profile 'équipe ü' (team0)\n")).toBe("team0: create team profile 'équipe ü' (team0)\n");
+  });
+  it('keeps JSON output exact: the escaped text parses to the same value', () => {
+    const value = { id: `a${EVERY_CONTROL}b`, list: ['\x1b[2J', '\x9b31m'] };
+    const text = printable(JSON.stringify(value) + '\n');
+    expect(text).toMatch(/^[\x20-\x7e]*\n$/);
+    expect(JSON.parse(text)).toEqual(value);
+  });
+  it('keeps YAML output exact: yaml quotes such strings, where the escape means the same character', () => {
+    const value = { network_config: [{ name: `a${EVERY_CONTROL}b` }, { name: 'x\x7fy' }, { name: 'x\x85y' }] };
+    const text = printable(stringifyYaml(value, { lineWidth: 0 }));
+    expect(text.replace(/[\n\t]/g, '')).toMatch(/^[\x20-\x7e]*$/);
+    expect(parseYaml(text)).toEqual(value);
+  });
+});
