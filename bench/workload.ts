@@ -49,7 +49,7 @@ export function specOf(teams: number, primaryOfFirst = 0): Spec {
 
 /** Every profile nmteam would create for the spec, team profiles first (nmteam's own order). */
 export function desiredProfiles(spec: Spec): NmSettings[] {
-  return [...spec.teams.map(teamSettings), ...spec.teams.flatMap((t) => t.ports.map((p) => portSettings(t, p)))];
+  return [...spec.teams.map((t) => teamSettings(t)), ...spec.teams.flatMap((t) => t.ports.map((p) => portSettings(t, p)))];
 }
 
 /** The same profiles with a fresh UUID each (the lower bound sends complete profiles, as nmteam does). */

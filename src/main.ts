@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { type ApplyOpts, cmdApply, cmdPlan, type PlanOpts } from './commands/apply';
-import { type Io, seconds } from './commands/common';
+import { scopeName, type Io, seconds } from './commands/common';
 import { cmdShow, type ShowOpts } from './commands/show';
 import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
 import { cmdExpire } from './commands/expiry';
@@ -51,7 +51,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     cmd
       .argument('<file>', "desired-state YAML ('-' for stdin), or a plan saved by 'plan --out'")
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-      .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)');
+      .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)')
+      .option('--scope <name>', "the scope this desired state owns: only that scope's profiles are managed and pruned", scopeName, 'default')
+      .option('--allow-empty', 'a desired state with no team entry may delete every team of the scope (else it is refused)');
   const waitLock = (cmd: Command): Command =>
     cmd.option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0);
 

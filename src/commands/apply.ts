@@ -13,12 +13,17 @@ import { EXIT } from '../exit-codes';
 import { JournalStore } from '../state/journal';
 import { type Io, type LazyNm, specFromText, withLock, withNm } from './common';
 import { recoverInterrupted } from '../state/recover';
+import { DEFAULT_SCOPE } from '../nm/settings/team';
 import { armExpiry } from './expiry';
 
 export interface PlanOpts {
   output: string;
   mapping?: string;
   activate: boolean;
+  /** The scope the desired state owns (--scope). */
+  scope?: string;
+  /** A desired state with no team entry may prune every team of the scope (--allow-empty). */
+  allowEmpty?: boolean;
   /** plan: also write the plan, with its desired state, to this file for a later `apply FILE`. */
   out?: string;
 }
@@ -96,15 +101,19 @@ async function readInput(nm: LazyNm, file: string, o: PlanOpts): Promise<{ spec:
   const read = await readSpecText(file);
   if (!read.ok) throw new ReconcileErrors(read.errors);
   const saved = file === '-' ? undefined : parseSavedPlan(read.text, file);
-  if (!saved) return { spec: await specFromText(nm, read.text, read.name, o.mapping) };
+  if (!saved) {
+    const spec = await specFromText(nm, read.text, read.name, o.mapping);
+    return { spec: o.scope && o.scope !== DEFAULT_SCOPE ? { ...spec, scope: o.scope } : spec };
+  }
+  if (o.scope && o.scope !== (saved.spec.scope ?? DEFAULT_SCOPE)) throw new ReconcileError('SPEC_INVALID', `--scope ${o.scope} does not apply to a plan saved for scope '${saved.spec.scope ?? DEFAULT_SCOPE}'`, undefined, undefined, file);
   if (o.mapping) throw new ReconcileError('SPEC_INVALID', '--mapping does not apply to a saved plan: its nicN names were resolved when it was made', undefined, undefined, file);
   if (o.out) throw new ReconcileError('SPEC_INVALID', '--out takes a desired-state file, not a saved plan', undefined, undefined, file);
   return { spec: saved.spec, saved };
 }
 
 /** The saved plan planned again over NetworkManager now: the same plan (and what it was based on), or STALE_PLAN. */
-async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string): Promise<{ plan: Plan; observed: NmConnection[] }> {
-  const fresh = await observeAndPlan(nm, saved.spec, { activate: saved.activate });
+async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, allowEmpty?: boolean): Promise<{ plan: Plan; observed: NmConnection[] }> {
+  const fresh = await observeAndPlan(nm, saved.spec, { activate: saved.activate, allowEmpty: allowEmpty === true });
   const stale = staleness(saved, fresh.plan, file);
   if (stale) throw stale;
   return fresh;
@@ -114,13 +123,14 @@ async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string): Promi
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
     const { spec, saved } = await readInput(nm, file, o);
-    const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate });
+    const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o.allowEmpty)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate, allowEmpty: o.allowEmpty === true });
     io.out(o.output === 'json' ? planJson(plan) : renderPlan(plan));
     if (o.out) {
       fs.writeFileSync(o.out, savePlan(spec, plan, o.activate));
       io.err(`nmteam: plan saved to ${o.out}; 'nmteam apply ${o.out}' applies exactly this plan, or nothing if NetworkManager changed meanwhile\n`);
     }
-    return EXIT.ok;
+    // A plan apply would refuse (a blocking conflict, an empty desired state) is a failure to plan.
+    return plan.refusals.length > 0 ? EXIT.failure : EXIT.ok;
   });
 }
 
@@ -162,7 +172,7 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
 
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: { plan: SavedPlan; file: string }): Promise<number> {
   const journal = await cliJournal(nm, io, o.timeout);
-  const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file) : await observeAndPlan(nm, spec, { activate: o.activate });
+  const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o.allowEmpty) : await observeAndPlan(nm, spec, { activate: o.activate, allowEmpty: o.allowEmpty === true });
   const result = await applyPlan(
     plan,
     nm,

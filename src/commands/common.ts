@@ -1,3 +1,4 @@
+import { SCOPE_NAME } from '../nm/settings/team';
 import { InvalidArgumentError } from 'commander';
 import { NmClient } from '../nm/client';
 import type { NmPort } from '../nm/port';
@@ -82,6 +83,12 @@ export async function specFromText(nm: LazyNm, text: string, name: string, mappi
   const res = await loadSpecText(text, name, specLoadOptions(() => nm.get(), mapping));
   if (!res.ok) throw new ReconcileErrors(res.errors);
   return res.spec;
+}
+
+/** `--scope NAME`: lower-case letters, digits, '.', '_' and '-', up to 64 characters. */
+export function scopeName(v: string): string {
+  if (!SCOPE_NAME.test(v)) throw new InvalidArgumentError("expected a scope name: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters");
+  return v;
 }
 
 export function seconds(v: string): number {

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { type Io, seconds } from './common';
 import type { WatchOpts } from './watch';
+import { scopeName } from './common';
 
 /** The `watch` subcommand's options; the command itself is loaded on use. */
 export function registerWatch(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
@@ -12,6 +13,8 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     .option('--no-activate', 'never (re)activate teams; only keep their profiles right')
     .addOption(new Option('--log-format <format>', 'one line per reconcile, as text or JSON').choices(['text', 'json']).default('text'))
     .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)')
+    .option('--scope <name>', "the scope this desired state owns: only that scope's profiles are managed and pruned", scopeName, 'default')
+    .option('--allow-empty', 'a desired state with no team entry may delete every team of the scope (else it is refused)')
     .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
     .option('--resync <seconds>', "re-read every profile, and compare each team's ports in the kernel with teamd's, this often, in case a change went unannounced (0: never)", seconds, 600)
     .action((file: string, opts: WatchOpts) =>

@@ -32,6 +32,10 @@ export interface WatchOpts {
   activate: boolean;
   once?: boolean;
   logFormat: LogFormat;
+  /** The scope whose profiles this watch manages (`--scope`); default `default`. */
+  scope?: string;
+  /** A desired state with no team entry may prune every team of the scope. */
+  allowEmpty?: boolean;
   mapping?: string;
   /** Each D-Bus call's timeout and the bound on activations, seconds. */
   timeout: number;
@@ -55,9 +59,10 @@ const WATCH_DEFAULTS = { quietMs: 150, maxWaitMs: 1000, settleMs: 500 };
 
 /** Read and parse FILE; nicN names are resolved against NetworkManager's devices. */
 async function loadDesired(
-  nm: NmPort, file: string, mapping: string | undefined, signal?: AbortSignal,
+  nm: NmPort, file: string, o: Pick<WatchOpts, 'mapping' | 'scope'>, signal?: AbortSignal,
 ): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
-  return loadSpec(file, { ...specLoadOptions(async () => nm, mapping), ...(signal ? { signal } : {}) });
+  const res = await loadSpec(file, { ...specLoadOptions(async () => nm, o.mapping), ...(signal ? { signal } : {}) });
+  return res.ok && o.scope ? { ok: true, spec: { ...res.spec, scope: o.scope } } : res;
 }
 
 const isStop = (s: NodeJS.Signals): boolean => s === 'SIGTERM' || s === 'SIGINT';
@@ -87,7 +92,7 @@ async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Pro
   let ok = true;
   for (const team of teamNames(spec, index)) {
     const onNotice = (m: string): void => log.event('recovered', `nmteam: ${m}`, { message: m });
-    const p: Processed<string, TeamReport> = await reconcileTeam(nm, spec, team, { activate: o.activate, timeoutS: o.timeout, onNotice }).then(
+    const p: Processed<string, TeamReport> = await reconcileTeam(nm, spec, team, { activate: o.activate, timeoutS: o.timeout, onNotice, allowEmpty: o.allowEmpty === true }).then(
       (result) => ({ key: team, result, requeue: { kind: 'forget' } }),
       (error: unknown) => ({ key: team, error, requeue: { kind: 'stop' } }),
     );
@@ -173,6 +178,7 @@ class WatchSession {
     return reconcileTeam(this.nm, this.spec, team, {
       activate: this.o.activate,
       timeoutS: this.o.timeout,
+      allowEmpty: this.o.allowEmpty === true,
       onNotice: (m) => this.log.event('recovered', `nmteam: ${m}`, { message: m }),
       // A profile that moved to another team (a hand-edited master) needs that team reconciled too.
       onObserved: (observed) => this.learn(observed),
@@ -260,7 +266,7 @@ class WatchSession {
 
   /** An invalid file is reported and changes nothing; an unchanged one (a touch) too, unless forced by SIGHUP. */
   private async reload(force: boolean): Promise<KeyRequest[]> {
-    const res = await loadDesired(this.nm, this.file, this.o.mapping, this.stopping.signal);
+    const res = await loadDesired(this.nm, this.file, this.o, this.stopping.signal);
     if (this.stopping.signal.aborted) return [];
     if (!res.ok) {
       reportInvalid(this.log, this.file, res.errors, true);
@@ -289,7 +295,7 @@ export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<numb
       log.event('stop', `nmteam: ${sig}: exiting before the desired state was read`, { signal: sig });
       stopping.abort();
     });
-    const first = await loadDesired(nm, file, o.mapping, stopping.signal).finally(() => signals.unsubscribe());
+    const first = await loadDesired(nm, file, o, stopping.signal).finally(() => signals.unsubscribe());
     if (stopping.signal.aborted) return EXIT.ok;
     if (!first.ok) {
       reportInvalid(log, file, first.errors, false);

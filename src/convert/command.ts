@@ -17,6 +17,7 @@ import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
 import { applyPlan } from '../reconcile/apply';
 import type { Plan } from '../reconcile/plan';
+import { CONVERT_SCOPE } from '../nm/settings/team';
 import { ReconcileError, isInputError } from '../reconcile/errors';
 import { observedTeams } from '../reconcile/observe';
 import { renderPlan } from '../reconcile/render';
@@ -181,6 +182,9 @@ async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, conver
     }),
   );
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
+  if (!a.toBond && result.ok && plan.steps.length > 0) {
+    io.out(`Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${CONVERT_SCOPE}': an apply or watch of another scope leaves them alone; manage them with 'nmteam apply --scope ${CONVERT_SCOPE} FILE'.\n`);
+  }
   return applyExitCode(result, a.detailedExitCodes);
 }
 

@@ -14,7 +14,7 @@
  *   const plan = planBondToTeam(conns, groups)   // create team + ports, then delete the bond's profiles
  */
 import { ipFromSettings } from '../nm/settings/ip';
-import { ifaceName } from '../nm/settings/team';
+import { CONVERT_SCOPE, ifaceName } from '../nm/settings/team';
 import type { NmConnection, NmSettings } from '../nm/types';
 import { diffTeams } from '../reconcile/diff';
 import { planSteps, type DeleteStep, type Plan } from '../reconcile/plan';
@@ -188,7 +188,8 @@ export function planBondToTeam(conns: NmConnection[], groups: BondGroup[], opts:
   const teams = groups.map((g) => g.team);
   const names = teams.map((t) => t.name);
   // Only these teams: every other owned team is absent from this "desired state", not meant for deletion.
-  const plan = planSteps(diffTeams({ teams, skipped: [] }, rest), conns, [], names, { activate: opts.activate ?? true, teams: names });
+  // Owned by a scope of its own: no apply or watch of another desired state prunes what a conversion made.
+  const plan = planSteps(diffTeams({ teams, skipped: [], scope: CONVERT_SCOPE }, rest), conns, [], names, { activate: opts.activate ?? true, teams: names });
   const del = (c: NmConnection, g: BondGroup, kind: 'team' | 'port'): DeleteStep => ({
     op: 'delete-connection', team: g.team.name, kind, ifname: ifaceName(c.settings) ?? g.team.name,
     id: String(c.settings.connection?.id ?? ''), uuid: String(c.settings.connection?.uuid ?? ''), path: c.path,

@@ -158,5 +158,5 @@ export function planTeamToBond(conns: NmConnection[], groups: readonly TeamGroup
   // Each kind together, so the executor pipelines each run of them (bonds, bond slaves, team slaves, teams).
   const ofKind = <T extends CreateStep | DeleteStep>(xs: T[], kind: 'team' | 'port'): T[] => xs.filter((x) => x.kind === kind);
   const steps: Step[] = [...ofKind(creates, 'team'), ...ofKind(creates, 'port'), ...ofKind(deletes, 'port'), ...ofKind(deletes, 'team'), ...activations];
-  return { basedOn: '', steps, conflicts: [], skipped: [], teams: groups.map((g) => g.model.name) };
+  return { basedOn: '', steps, conflicts: [], refusals: [], skipped: [], teams: groups.map((g) => g.model.name) };
 }

@@ -494,6 +494,12 @@ async function verify(nm: NmPort, v: Verification, written: string[], early: Map
  */
 export async function applyPlan(plan: Plan, nm: NmPort, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const base = { rolledBack: false, rollbackErrors: [], restored: 0 };
+  if (plan.refusals.length > 0) {
+    // Refused as a whole, before the journal and the checkpoint: nothing of it is written.
+    const [first] = plan.refusals;
+    const message = plan.refusals.length === 1 ? first!.message : `${plan.refusals.length} reasons not to apply this plan:\n  ${plan.refusals.map((r) => r.message).join('\n  ')}`;
+    return { ...base, results: [], changed: false, ok: false, error: new ReconcileError(first!.code, `nothing was applied: ${message}`) };
+  }
   if (plan.steps.length === 0) return { ...base, results: [], changed: false, ok: true };
   const journal = opts.journal ?? new MemoryJournal();
   const state: JournalState = { version: 1, id: randomUUID(), pid: process.pid, startedAt: new Date().toISOString(), state: 'in-progress', memoryOnly: opts.memoryOnly === true, entries: [] };

@@ -1,8 +1,10 @@
 import { compare, type Operation } from 'fast-json-patch';
 import {
+  DEFAULT_SCOPE,
   ifaceName,
-  isOwned,
+  isOwnedBy,
   profileKind,
+  scopeOf,
   portSettings,
   type ProfileKind,
   teamSettings,
@@ -28,14 +30,26 @@ export interface MergedProfile {
   deleteReason?: string;
 }
 
-/** An unowned profile in the way of a desired team or member: reported, never touched. */
+/**
+ * A profile this desired state does not own (not nmteam's, or another scope's) in the way of a desired team or
+ * member: reported, never touched. `blocking`: it can claim the interface (a team or bond profile of the team's
+ * name, another master's slave profile, any profile that autoconnects), so writing nmteam's own beside it would
+ * make two profiles compete for the device: nothing is applied, and `remedy` says what to do. Otherwise (it
+ * cannot claim the device: autoconnect off) it is a note.
+ */
 export interface Conflict {
   team: string;
   ifname: string;
   path: string;
   id: string;
   uuid: string;
+  /** connection.type of the profile in the way. */
+  type: string;
+  /** Its keyfile, when NetworkManager reports one. */
+  file?: string;
   reason: string;
+  blocking: boolean;
+  remedy?: string;
 }
 
 export interface Diff {
@@ -46,14 +60,14 @@ export interface Diff {
 const key = (kind: ProfileKind, ifname: string): string => `${kind}:${ifname}`;
 
 
-/** Owned team and slave profiles by kind:ifname; later duplicates (a crashed run's leftovers) go to `extra`. */
-function indexOwned(observed: NmConnection[]): { byKey: Map<string, NmConnection>; extra: NmConnection[] } {
+/** This scope's team and slave profiles by kind:ifname; later duplicates (a crashed run's leftovers) go to `extra`. */
+function indexOwned(observed: NmConnection[], scope: string): { byKey: Map<string, NmConnection>; extra: NmConnection[] } {
   const byKey = new Map<string, NmConnection>();
   const extra: NmConnection[] = [];
   for (const c of observed) {
     const kind = profileKind(c.settings);
     const ifname = ifaceName(c.settings);
-    if (!kind || !ifname || !isOwned(c.settings)) continue;
+    if (!kind || !ifname || !isOwnedBy(c.settings, scope)) continue;
     if (byKey.has(key(kind, ifname))) extra.push(c);
     else byKey.set(key(kind, ifname), c);
   }
@@ -66,7 +80,12 @@ function merge(team: string, kind: ProfileKind, ifname: string, desired?: NmSett
   return { team, kind, ifname, desired, current, patch: compare(from, to) };
 }
 
-function findConflicts(spec: Spec, observed: NmConnection[]): Conflict[] {
+/** NetworkManager's default: a profile without `connection.autoconnect` autoconnects. */
+const autoconnects = (c: NmConnection): boolean => c.settings.connection?.autoconnect !== false;
+
+const MASTER_TYPES = new Set(['team', 'bond', 'bridge', 'ovs-bridge', 'ovs-port', 'vlan', 'macvlan', 'vrf']);
+
+function findConflicts(spec: Spec, observed: NmConnection[], scope: string): Conflict[] {
   const wanted = new Map<string, string>(); // ifname → team
   for (const t of spec.teams) {
     wanted.set(t.name, t.name);
@@ -74,16 +93,42 @@ function findConflicts(spec: Spec, observed: NmConnection[]): Conflict[] {
   }
   const out: Conflict[] = [];
   for (const c of observed) {
-    if (isOwned(c.settings)) continue;
+    if (isOwnedBy(c.settings, scope)) continue;
     const ifname = ifaceName(c.settings);
     const master = c.settings.connection?.master;
-    const base = { path: c.path, id: String(c.settings.connection?.id ?? ''), uuid: String(c.settings.connection?.uuid ?? '') };
+    const type = String(c.settings.connection?.type ?? '');
+    const other = scopeOf(c.settings);
+    const whose = other ? `owned by nmteam scope '${other}'` : 'not owned by nmteam';
+    const base = { path: c.path, id: String(c.settings.connection?.id ?? ''), uuid: String(c.settings.connection?.uuid ?? ''), type, ...(c.filename ? { file: c.filename } : {}) };
+    const cross = other ? `; it belongs to the desired state of scope '${other}': change that one, or use --scope ${other}` : '';
     if (ifname && wanted.has(ifname)) {
       const team = wanted.get(ifname)!;
-      const what = ifname === team ? 'the team' : `member ${ifname}`;
-      out.push({ ...base, team, ifname, reason: `profile '${base.id}' is not owned by nmteam but is also for ${what}; left alone` });
+      if (ifname === team) {
+        // Another team or bond under the team's name: two profiles for one device, whatever their autoconnect.
+        const blocking = MASTER_TYPES.has(type) || autoconnects(c);
+        const remedy = other
+          ? cross.slice(2)
+          : type === 'bond'
+            ? `a bond holds the name ${team}: replace it with 'nmteam convert --from-nm ${team} --apply', or delete the bond profile first`
+            : `take the existing profile over (nmteam import ${team} shows it as desired state), or delete it ('nmcli connection delete ${base.uuid}')`;
+        out.push({ ...base, team, ifname, blocking, ...(blocking ? { remedy } : {}), reason: `profile '${base.id}' (${type}, ${whose}) is also for the team ${team}${blocking ? '' : '; it does not autoconnect, left alone'}` });
+      } else {
+        const blocking = typeof master === 'string' || autoconnects(c);
+        const remedy = other
+          ? cross.slice(2)
+          : typeof master === 'string'
+            ? `member ${ifname} is a port of '${master}' through this profile: take ${ifname} out of ${master} first`
+            : `it would compete with the team's slave profile for ${ifname} at the next boot: delete it ('nmcli connection delete ${base.uuid}'), or set 'connection.autoconnect no' on it`;
+        out.push({ ...base, team, ifname, blocking, ...(blocking ? { remedy } : {}), reason: `profile '${base.id}' (${type}, ${whose}) is also for member ${ifname}${blocking ? '' : '; it does not autoconnect, left alone'}` });
+      }
     } else if (typeof master === 'string' && spec.teams.some((t) => t.name === master)) {
-      out.push({ ...base, team: master, ifname: ifname ?? '', reason: `slave profile '${base.id}' of team ${master} is not owned by nmteam; left alone` });
+      // Another slave of the team's name would attach a port the desired state does not have.
+      const blocking = autoconnects(c) || !other;
+      out.push({
+        ...base, team: master, ifname: ifname ?? '', blocking,
+        ...(blocking ? { remedy: other ? cross.slice(2) : `it makes ${ifname ?? 'its interface'} a port of ${master}, which the desired state does not list: delete it, or add ${ifname ?? 'that member'} to the desired state` } : {}),
+        reason: `slave profile '${base.id}' of team ${master} (${whose})${blocking ? '' : '; it does not autoconnect, left alone'}`,
+      });
     }
   }
   return out;
@@ -99,7 +144,8 @@ function findConflicts(spec: Spec, observed: NmConnection[]): Conflict[] {
  *   profiles.filter((p) => p.patch.length > 0) // what apply would write
  */
 export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlySet<string>): Diff {
-  const { byKey, extra } = indexOwned(observed);
+  const scope = spec.scope ?? DEFAULT_SCOPE;
+  const { byKey, extra } = indexOwned(observed, scope);
   // `only`: compare just these teams' profiles (watch runs one team at a time). Every desired profile is
   // still taken out of the index, so which owned profile is left over (deleted) is decided as for the whole spec.
   const wanted = (team: string): boolean => !only || only.has(team);
@@ -111,12 +157,12 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
   };
   for (const team of spec.teams) {
     const current = take('team', team.name);
-    if (wanted(team.name)) profiles.push(merge(team.name, 'team', team.name, teamSettings(team), current));
+    if (wanted(team.name)) profiles.push(merge(team.name, 'team', team.name, teamSettings(team, scope), current));
   }
   for (const team of spec.teams) {
     for (const port of team.ports) {
       const current = take('port', port.name);
-      if (wanted(team.name)) profiles.push(merge(team.name, 'port', port.name, portSettings(team, port), current));
+      if (wanted(team.name)) profiles.push(merge(team.name, 'port', port.name, portSettings(team, port, scope), current));
     }
   }
   const gone = (c: NmConnection, reason: string): void => {
@@ -126,6 +172,6 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
   };
   for (const c of byKey.values()) gone(c, `${profileKind(c.settings) === 'team' ? 'team' : 'member'} no longer in the desired state`);
   for (const c of extra) gone(c, 'duplicate of another owned profile for the same interface');
-  const conflicts = findConflicts(spec, observed);
+  const conflicts = findConflicts(spec, observed, scope);
   return { profiles, conflicts: only ? conflicts.filter((c) => only.has(c.team)) : conflicts };
 }

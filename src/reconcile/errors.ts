@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'NM_CHECKPOINT_BUSY' // a device is already in another checkpoint (another tool's, or a crashed run's)
   | 'NM_ERROR' // any other D-Bus error
   | 'STALE_PLAN' // a saved plan no longer matches NetworkManager
+  | 'CONFLICT' // another profile can claim a desired team's or member's interface: nothing applied
+  | 'EMPTY_DESIRED_STATE' // no team entry, and the plan would prune every team of the scope (--allow-empty)
   | 'PENDING_COMMIT' // an apply --no-commit awaits `nmteam commit` or `nmteam rollback`
   | 'LOCKED' // another nmteam run holds the lock
   | 'LOCK_UNAVAILABLE' // the lock cannot be taken at all (flock(1) from util-linux missing or failing)

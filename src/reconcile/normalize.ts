@@ -1,6 +1,6 @@
 import { ipFromSettings, type Family } from '../nm/settings/ip';
 import { canonicalIpText } from '../util/ip';
-import { type ProfileKind, parseTeamdJson } from '../nm/settings/team';
+import { DEFAULT_SCOPE, NM_SCOPE_KEY, type ProfileKind, parseTeamdJson } from '../nm/settings/team';
 import type { NmSettings } from '../nm/types';
 import { NM_OWNER_KEY } from '../nm/types';
 import { normalizePortConfig, normalizeTeamConfig } from '../teamd';
@@ -73,7 +73,9 @@ export function profileView(s: NmSettings, kind: ProfileKind): ProfileView {
   } else {
     view['team-port'] = configView(s['team-port']?.config, normalizePortConfig, false);
   }
-  const owner = (s.user?.data as Record<string, string> | undefined)?.[NM_OWNER_KEY];
-  view.owner = owner ?? null;
+  const data = s.user?.data as Record<string, string> | undefined;
+  view.owner = data?.[NM_OWNER_KEY] ?? null;
+  // No scope key reads as the default scope: profiles of a release without scopes compare equal.
+  if (view.owner !== null) view.scope = data?.[NM_SCOPE_KEY] || DEFAULT_SCOPE;
   return view;
 }

@@ -77,11 +77,23 @@ export interface ReapplyStep extends ProfileStepBase {
 }
 export type Step = CreateStep | UpdateStep | DeleteStep | ActivateStep | ReapplyStep;
 
+/**
+ * Why a plan must not be applied at all: a blocking conflict (another profile can claim a desired team's or
+ * member's interface, see Conflict), or a desired state with no team entry that would prune every team of its
+ * scope. The executor refuses a plan with any: nothing is written, not even a checkpoint.
+ */
+export interface Refusal {
+  code: 'CONFLICT' | 'EMPTY_DESIRED_STATE';
+  team?: string;
+  message: string;
+}
+
 export interface Plan {
   /** Hash of the normalized observed state the plan was computed from. */
   basedOn: string;
   steps: Step[];
   conflicts: Conflict[];
+  refusals: Refusal[];
   skipped: SkippedEntry[];
   /** Teams in the desired state, changed or not. */
   teams: string[];
@@ -99,6 +111,8 @@ export interface PlanOptions {
    * (re)activated when that is enough (see activationSteps); inactive or unknown teams are activated.
    */
   active?: Iterable<string>;
+  /** A desired state with no team entry may prune every team of its scope (`--allow-empty`). Default false. */
+  allowEmpty?: boolean;
 }
 
 /**
@@ -195,7 +209,22 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
   // every run was a fifth of its CPU at 100 teams).
   const seen = only ? new Set([...diff.profiles.flatMap((p) => (p.current && only.has(p.team) ? [p.current.path] : [])), ...diff.conflicts.filter((c) => only.has(c.team)).map((c) => c.path)]) : undefined;
   const basedOn = opts.hash === false ? '' : hashObserved(seen ? observed.filter((c) => seen.has(c.path)) : observed);
-  return { basedOn, steps, conflicts: diff.conflicts, skipped, teams: desiredTeams };
+  return { basedOn, steps, conflicts: diff.conflicts, refusals: refusalsOf(diff.conflicts, steps, desiredTeams, opts), skipped, teams: desiredTeams };
+}
+
+/** Pure: the plan's refusals (see Refusal). */
+function refusalsOf(conflicts: readonly Conflict[], steps: readonly Step[], desiredTeams: readonly string[], opts: PlanOptions): Refusal[] {
+  const out: Refusal[] = conflicts
+    .filter((c) => c.blocking)
+    .map((c) => ({ code: 'CONFLICT', team: c.team, message: `${c.team}: ${c.reason}${c.remedy ? `; ${c.remedy}` : ''}` }));
+  const pruned = steps.filter((s) => s.op === 'delete-connection' && s.kind === 'team').map((s) => s.team);
+  if (desiredTeams.length === 0 && pruned.length > 0 && opts.allowEmpty !== true) {
+    out.push({
+      code: 'EMPTY_DESIRED_STATE',
+      message: `the desired state has no team entry, and applying it would delete every team nmteam manages in this scope (${pruned.join(', ')}); if that is what you want, give --allow-empty`,
+    });
+  }
+  return out;
 }
 
 /** Stable hash over the normalized views of the team-related profiles, for stale-plan checks. */

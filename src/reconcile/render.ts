@@ -49,9 +49,17 @@ function renderStep(s: Step): string[] {
 export function renderPlan(plan: Plan): string {
   const lines: string[] = [];
   for (const s of plan.steps) lines.push(...renderStep(s));
-  for (const c of plan.conflicts) lines.push(`${c.team}: conflict: ${c.reason} [${c.uuid}]`);
+  for (const c of plan.conflicts) {
+    const where = `[${c.uuid}${c.file ? `, ${c.file}` : ''}]`;
+    if (c.blocking) lines.push(`${c.team}: BLOCKING conflict: ${c.reason} ${where}`, ...(c.remedy ? [`    fix: ${c.remedy}`] : []));
+    else lines.push(`${c.team}: conflict: ${c.reason} ${where}`);
+  }
   for (const k of plan.skipped) lines.push(`skipped: ${k.path} (type ${k.type}${k.name ? `, ${k.name}` : ''}): not a team`);
   const n = countChanges(plan);
+  const empty = plan.refusals.find((r) => r.code === 'EMPTY_DESIRED_STATE');
+  if (empty) lines.push(`REFUSED: ${empty.message}`);
+  const blocking = plan.refusals.filter((r) => r.code === 'CONFLICT').length;
+  if (blocking > 0) lines.push(`REFUSED: ${blocking} blocking conflict(s): nothing will be applied until they are resolved.`);
   if (n.create + n.update + n.delete + n.activate === 0) {
     lines.push(`No changes. ${plan.teams.length} team(s) match the desired state.`);
   } else {

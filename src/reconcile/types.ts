@@ -67,4 +67,6 @@ export interface Spec {
   file?: string;
   teams: Team[];
   skipped: SkippedEntry[];
+  /** The scope this desired state owns (`--scope`); `default` when absent. */
+  scope?: string;
 }

@@ -58,12 +58,14 @@ export interface ReconcileTeamOptions {
   waitLockS?: number;
   /** Told when an interrupted earlier run is rolled back first. */
   onNotice?: (message: string) => void;
+  /** A desired state with no team entry may prune every team of the scope (--allow-empty). */
+  allowEmpty?: boolean;
 }
 
 const { activated: DEVICE_STATE_ACTIVATED, prepare: DEVICE_STATE_PREPARE, deactivating: DEVICE_STATE_DEACTIVATING } = NM_DEVICE_STATE;
 
-function planTeam(spec: Spec, observed: NmConnection[], team: string, activate: boolean): Plan {
-  return planSteps(diffTeams(spec, observed, new Set([team])), observed, spec.skipped, spec.teams.map((t) => t.name), { teams: [team], activate });
+function planTeam(spec: Spec, observed: NmConnection[], team: string, activate: boolean, allowEmpty: boolean): Plan {
+  return planSteps(diffTeams(spec, observed, new Set([team])), observed, spec.skipped, spec.teams.map((t) => t.name), { teams: [team], activate, allowEmpty });
 }
 
 /**
@@ -145,7 +147,7 @@ async function reconcileLocked(nm: NmPort, spec: Spec, team: string, opts: Recon
   const started = Date.now();
   const observed = await nm.readConnections();
   opts.onObserved?.(observed);
-  const { plan, withheld } = holdConflicts(planTeam(spec, observed, team, opts.activate), team);
+  const { plan, withheld } = holdConflicts(planTeam(spec, observed, team, opts.activate, opts.allowEmpty === true), team);
   const result = await applyPlan(plan, nm, { journal, ...(opts.timeoutS !== undefined ? { timeoutS: opts.timeoutS } : {}) });
   const report: TeamReport = {
     team,

@@ -140,8 +140,17 @@ describe('minimal change', () => {
     expect(await nmField('team0', 'connection.zone')).toBe('trusted');
   });
 
-  it('removing the team deletes its slave profiles and then the team profile', async () => {
+  it('a desired state with no team entry is refused: it would delete every team (issue 16)', async () => {
+    const before = await sb.keyfiles();
     const r = await counted(['apply', writeSpec('empty.yaml', 'network_config: []\n'), '--no-activate']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/REFUSED: the desired state has no team entry, and applying it would delete every team nmteam manages in this scope \(team0\); if that is what you want, give --allow-empty/);
+    expect(r.all).toEqual([]); // not even a checkpoint
+    expect(await sb.keyfiles()).toEqual(before);
+  });
+
+  it('removing the team (--allow-empty) deletes its slave profiles and then the team profile', async () => {
+    const r = await counted(['apply', writeSpec('empty.yaml', 'network_config: []\n'), '--no-activate', '--allow-empty']);
     expect(r.code).toBe(0);
     expect(r.writes.map((w) => w.member)).toEqual(['Delete', 'Delete', 'Delete', 'Delete']);
     expect((await runNmteam(sb, ['show'])).stdout).toBe('network_config: []\n');
@@ -206,11 +215,11 @@ describe('ownership', () => {
     const before = await sb.keyfiles();
     const r = await runNmteam(sb, ['apply', writeSpec('own.yaml', ACTIVEBACKUP), '--no-activate']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/conflict: profile 'mgmt' is not owned by nmteam/);
+    expect(r.stdout).toMatch(/conflict: profile 'mgmt' \(802-3-ethernet, not owned by nmteam\) is also for member eth1; it does not autoconnect, left alone/);
     const after = await sb.keyfiles();
     for (const [file, text] of Object.entries(before)) expect(after[file]).toBe(text);
     // Removing everything from the desired state still leaves them alone.
-    await runNmteam(sb, ['apply', writeSpec('none.yaml', 'network_config: []\n'), '--no-activate']);
+    await runNmteam(sb, ['apply', writeSpec('none.yaml', 'network_config: []\n'), '--no-activate', '--allow-empty']);
     const last = await sb.keyfiles();
     for (const [file, text] of Object.entries(before)) expect(last[file]).toBe(text);
     expect(Object.keys(last).sort()).toEqual(Object.keys(before).sort());

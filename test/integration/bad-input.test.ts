@@ -45,6 +45,8 @@ function checkOutcome(r: { code: number; out: string; err: string; file: string 
   const all = r.out + r.err;
   if (/internal error|\n\s+at .+:\d+:\d+\)?\n|TypeError|RangeError|Maximum call stack/.test(all)) return `crash-like output: ${all.slice(0, 300)}`;
   if (r.code === 0) return /^(Plan: .*|No changes\. .*)$/m.test(r.out) ? undefined : `exit 0 without a plan: ${r.out.slice(0, 200)}`;
+  // A plan apply would refuse (a blocking conflict with a profile already there) says why, and exits 1.
+  if (r.code === 1) return /^REFUSED: .*/m.test(r.out) && /BLOCKING conflict: .*\n {4}fix: /.test(r.out) ? undefined : `exit 1 without a refusal: ${all.slice(0, 300)}`;
   if (r.code !== 3) return `exit ${r.code}: ${all.slice(0, 300)}`;
   const lines = r.err.trimEnd().split('\n');
   const summary = lines.pop();
@@ -99,11 +101,13 @@ describe('a corpus of hostile documents', () => {
     expect(await sb.keyfiles()).toEqual(before);
   }, 180_000);
 
-  it('a team or member that collides with an unowned profile plans with a conflict and leaves it alone', async () => {
-    for (const [i, doc] of conflictDocs().entries()) {
-      const r = await runDoc(['plan'], doc, 10_000 + i);
-      expect(r.code).toBe(0);
-      expect(r.out).toMatch(/conflict: profile '(legacy0|mgmt)' is not owned by nmteam/);
-    }
+  it('a team named like an unowned team profile is refused; a member with an unowned profile that does not autoconnect is a note', async () => {
+    const [team, member] = conflictDocs();
+    const refused = await runDoc(['plan'], team!, 10_000);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/legacy0: BLOCKING conflict: profile 'legacy0' \(team, not owned by nmteam\) is also for the team legacy0/);
+    const noted = await runDoc(['plan'], member!, 10_001);
+    expect(noted.code).toBe(0);
+    expect(noted.out).toMatch(/team0: conflict: profile 'mgmt' \(802-3-ethernet, not owned by nmteam\) is also for member eth3; it does not autoconnect, left alone/);
   });
 });

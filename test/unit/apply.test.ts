@@ -240,7 +240,7 @@ describe('ownership is checked again right before every write to an existing pro
   it("a conversion's deletion of a profile nmteam never owned (owner 'any') goes ahead", async () => {
     const nm = new FakeNm([{ connection: { id: 'bond0', uuid: 'u-b', type: 'bond', 'interface-name': 'bond0' } }]);
     const [path] = [...nm.profiles.keys()];
-    const res = await applyPlan({ basedOn: '', conflicts: [], skipped: [], teams: ['bond0'], steps: [
+    const res = await applyPlan({ basedOn: '', conflicts: [], refusals: [], skipped: [], teams: ['bond0'], steps: [
       { op: 'delete-connection', team: 'bond0', kind: 'team', ifname: 'bond0', id: 'bond0', uuid: 'u-b', path: path!, reason: 'replaced', owner: 'any' },
     ] }, nm);
     expect(res.ok).toBe(true);

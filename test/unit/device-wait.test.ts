@@ -128,7 +128,7 @@ describe('the executor activates a replacement only once the old device is gone'
   const bond = { connection: { id: 'team0', type: 'bond', 'interface-name': 'team0' }, bond: { options: { mode: 'active-backup' } } };
   const teamProfile = { connection: { id: 'team0', type: 'team', 'interface-name': 'team0', uuid: 'u-team' }, team: { config: '{}' } };
   const plan = (path: string): Plan => ({
-    basedOn: '', conflicts: [], skipped: [], teams: ['team0'],
+    basedOn: '', conflicts: [], refusals: [], skipped: [], teams: ['team0'],
     steps: [
       { op: 'create-connection', team: 'team0', kind: 'team', ifname: 'team0', id: 'team0', reason: 'r', settings: bond, patch: [] },
       { op: 'delete-connection', team: 'team0', kind: 'team', ifname: 'team0', id: 'team0', uuid: 'u-team', path, reason: 'r', owner: 'any' },

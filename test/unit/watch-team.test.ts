@@ -100,9 +100,11 @@ describe('reconcileTeam', () => {
     const teamPath = await pathOf(nm, 'team0');
     nm.profiles.get(teamPath)!.user = { data: { 'other.tool': 'x' } };
     const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
-    expect(r.conflicts).toEqual(["profile 'team0' is not owned by nmteam but is also for the team; left alone"]);
+    expect(r.conflicts).toEqual(["profile 'team0' (team, not owned by nmteam) is also for the team team0"]);
     expect(r.withheld).toEqual(["create team profile 'team0' (team0): no team profile for team0"]);
-    expect(r.ok).toBe(true);
+    // A team profile that is not nmteam's holds the name: the team is refused as a whole, and watch retries later.
+    expect(r.ok).toBe(false);
+    expect(r.errors.map((e) => e.code)).toEqual(['CONFLICT']);
     expect(nm.calls).toEqual([]); // no write, and no activation of a profile that is no longer ours
   });
 

@@ -49,7 +49,7 @@ describeVm('convert team ⇄ bond under CPU load on the real drivers (VM)', () =
     expect(runs.length).toBeGreaterThanOrEqual(3);
     for (const t of runs) {
       expect({ round: t.round, code: t.code, stderr: t.stderr }).toEqual({ round: t.round, code: 2, stderr: '' });
-      expect(String(t.out)).toMatch(/team0: delete bond profile 'team0' \(team0\): bond profile replaced by team team0;.*team0: eth0 activated, eth1 activated;Applied: 3 created, 0 updated, 3 deleted, 1 activated\.;$/);
+      expect(String(t.out)).toMatch(/team0: delete bond profile 'team0' \(team0\): bond profile replaced by team team0;.*team0: eth0 activated, eth1 activated;Applied: 3 created, 0 updated, 3 deleted, 1 activated\.;Scope: the team\(s\) team0 belong to nmteam scope 'convert'.*;$/);
       expect([t.type, t.state, t.ping]).toEqual(['team', '100', true]);
       expect(String(t.profiles).trim().split(' ')).toEqual(['lo:loopback', 'team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet', 'team0:team']);
     }
@@ -61,7 +61,7 @@ describeVm('convert team ⇄ bond under CPU load on the real drivers (VM)', () =
     expect(waits.filter((w) => w !== undefined && w > 0).length).toBeGreaterThan(0);
   });
 
-  it('after the last round the desired team is in place again: nothing to do', () => {
+  it("after the last round the team is as the file describes, owned by the conversion's scope: nothing to do there", () => {
     expect((check(r, 'plan').out as { plan: { steps: unknown[] } }).plan.steps).toEqual([]);
   });
 });

@@ -15,13 +15,30 @@ export type ProfileKind = 'team' | 'port';
 
 export const OWNER_VALUE = 'yes';
 
+/**
+ * Which desired state owns a profile: `user.data` `nmteam.scope` (`--scope NAME`). Absent means `default`, so
+ * the profiles of a release without scopes, and of the default scope, carry no scope key at all.
+ */
+export const NM_SCOPE_KEY = 'nmteam.scope';
+export const DEFAULT_SCOPE = 'default';
+/** The scope `convert --apply` gives what it makes without `--into`: no apply or watch of another scope prunes it. */
+export const CONVERT_SCOPE = 'convert';
+
+/** The user.data nmteam writes into a profile it owns. */
+function marker(scope: string = DEFAULT_SCOPE): Record<string, string> {
+  return scope === DEFAULT_SCOPE ? { [NM_OWNER_KEY]: OWNER_VALUE } : { [NM_OWNER_KEY]: OWNER_VALUE, [NM_SCOPE_KEY]: scope };
+}
+
+/** A valid scope name: what `--scope` accepts. */
+export const SCOPE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
 /** connection.id of a member's slave profile, NetworkManager's own naming. */
 export function portProfileId(port: string): string {
   return `team-slave-${port}`;
 }
 
-/** The team profile nmteam wants. */
-export function teamSettings(team: Team): NmSettings {
+/** The team profile nmteam wants (owned by `scope`). */
+export function teamSettings(team: Team, scope?: string): NmSettings {
   const s: NmSettings = {
     connection: {
       id: team.name,
@@ -33,14 +50,14 @@ export function teamSettings(team: Team): NmSettings {
     team: { config: canonicalJson(team.config) },
     ipv4: ipSettings('ipv4', team.ipv4),
     ipv6: ipSettings('ipv6', team.ipv6),
-    user: { data: { [NM_OWNER_KEY]: OWNER_VALUE } },
+    user: { data: marker(scope) },
   };
   if (team.mtu !== undefined) s['802-3-ethernet'] = { mtu: team.mtu };
   return s;
 }
 
-/** The slave profile nmteam wants for one member. */
-export function portSettings(team: Team, port: TeamPort): NmSettings {
+/** The slave profile nmteam wants for one member (owned by `scope`). */
+export function portSettings(team: Team, port: TeamPort, scope?: string): NmSettings {
   return {
     connection: {
       id: portProfileId(port.name),
@@ -52,7 +69,7 @@ export function portSettings(team: Team, port: TeamPort): NmSettings {
     },
     '802-3-ethernet': port.mtu !== undefined ? { mtu: port.mtu } : {},
     'team-port': { config: canonicalJson(port.config) },
-    user: { data: { [NM_OWNER_KEY]: OWNER_VALUE } },
+    user: { data: marker(scope) },
   };
 }
 
@@ -96,6 +113,18 @@ export function mergeOwned(current: NmSettings, desired: NmSettings, kind: Profi
 export function isOwned(s: NmSettings): boolean {
   const data = s.user?.data as Record<string, string> | undefined;
   return data?.[NM_OWNER_KEY] === OWNER_VALUE;
+}
+
+/** The scope of a profile nmteam owns (`default` without a scope key); undefined when nmteam does not own it. */
+export function scopeOf(s: NmSettings): string | undefined {
+  if (!isOwned(s)) return undefined;
+  const scope = (s.user?.data as Record<string, string> | undefined)?.[NM_SCOPE_KEY];
+  return scope || DEFAULT_SCOPE;
+}
+
+/** Owned by nmteam in this scope: the profiles a desired state of that scope manages and may prune. */
+export function isOwnedBy(s: NmSettings, scope: string = DEFAULT_SCOPE): boolean {
+  return scopeOf(s) === scope;
 }
 
 export function isTeamProfile(s: NmSettings): boolean {

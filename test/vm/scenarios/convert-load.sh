@@ -50,4 +50,4 @@ for round in $(seq "$ROUNDS"); do
   convert toteam "$round" --from-nm team0
 done
 kill $load 2>/dev/null
-emit plan "out=$(json_of nmteam plan "$WORK/team.yaml" -o json)"
+emit plan "out=$(json_of nmteam plan --scope convert "$WORK/team.yaml" -o json)"
