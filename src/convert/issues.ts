@@ -5,6 +5,7 @@
  * `code`, never on the message.
  */
 import type { SourceLoc } from '../reconcile/errors';
+import { printableLine } from '../util/printable';
 
 export type ConvertCode =
   // the input itself
@@ -90,5 +91,5 @@ export class Issues {
  */
 export function formatIssue(i: ConvertIssue): string {
   const where = [i.file, i.loc?.line, i.loc?.col].filter((x) => x !== undefined).join(':');
-  return [where, i.path, `${i.severity}: ${i.message}`].filter((x) => x !== undefined && x !== '').join(': ');
+  return printableLine([where, i.path, `${i.severity}: ${i.message}`].filter((x) => x !== undefined && x !== '').join(': '));
 }

@@ -1,4 +1,5 @@
 import type { Operation } from 'fast-json-patch';
+import { printableLine } from '../util/printable';
 import { countChanges, type Plan, type Step } from './plan';
 
 /**
@@ -65,5 +66,6 @@ export function renderPlan(plan: Plan): string {
   } else {
     lines.push(`Plan: ${n.create} to create, ${n.update} to update, ${n.delete} to delete, ${n.activate} to activate.`);
   }
-  return lines.join('\n') + '\n';
+  // One line per item: a line feed inside a profile id or reason must not start a forged line.
+  return lines.map(printableLine).join('\n') + '\n';
 }

@@ -14,8 +14,23 @@
  */
 export function printable(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, toEscape);
 }
+
+/**
+ * One line of a text report: printable(), and a line feed inside it escaped too. The stream filter cannot tell
+ * a line feed the output is made of from one inside a profile id (`nmcli con add con-name $'x\nteam0: delete…'`
+ * would forge a line); a renderer that builds one line per item can, so it passes each line through this.
+ *
+ * @example
+ *   printableLine("team0: conflict: profile 'x\ny' …")  // "team0: conflict: profile 'x\\u000ay' …"
+ */
+export function printableLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, toEscape);
+}
+
+const toEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** An output sink that writes only printable text (see printable()). */
 export function printableSink(write: (s: string) => void): (s: string) => void {

@@ -1,4 +1,5 @@
 import type { ReconcileError } from '../reconcile/errors';
+import { printableLine } from '../util/printable';
 import type { Processed } from '../reconcile/queue';
 import type { TeamReport } from './reconcile-team';
 
@@ -96,7 +97,7 @@ function jsonLine(p: Processed<string, TeamReport>): Record<string, unknown> {
 export function watchLog(format: LogFormat, write: (line: string) => void, now: () => Date = () => new Date()): WatchLog {
   const json = (o: Record<string, unknown>): void => write(JSON.stringify({ time: now().toISOString(), ...o }) + '\n');
   return {
-    reconcile: (p) => (format === 'json' ? json(jsonLine(p)) : write(textLine(p) + '\n')),
+    reconcile: (p) => (format === 'json' ? json(jsonLine(p)) : write(printableLine(textLine(p)) + '\n')),
     event: (event, text, fields = {}) => (format === 'json' ? json({ event, ...fields }) : write(`${text}\n`)),
   };
 }
