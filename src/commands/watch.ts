@@ -12,7 +12,7 @@ import { loadSpec } from '../spec/load';
 import { formatErrors } from '../spec/parse';
 import { fileChanges } from '../watch/file-events';
 import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
-import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
+import { reconcileTeam, type ReconcileTeamOptions, type TeamReport } from '../watch/reconcile-team';
 import { teamdMissing } from '../runtime/settle';
 import { SnapshotNm } from '../watch/snapshot';
 import { keysForEvent, TeamIndex } from '../watch/team-index';
@@ -73,14 +73,27 @@ function reportInvalid(log: WatchLog, file: string, errors: ReconcileError[], ke
   log.event('invalid-spec', `${formatErrors(errors)}\nnmteam: ${file} is invalid${tail}`, { file, kept, errors: errors.map((e) => e.toJSON()) });
 }
 
+/**
+ * What every reconcile of this watch is told: --no-activate, --timeout (which also sets the run's deadline
+ * for D-Bus calls, see reconcileTeam), and where its notices go: an interrupted run rolled back first
+ * (`recovered`), another nmteam run holding the lock that this run waits for (`lock-wait`).
+ */
+function runOptions(o: WatchOpts, log: WatchLog): ReconcileTeamOptions {
+  return {
+    activate: o.activate,
+    timeoutS: o.timeout,
+    onNotice: (m) => log.event('recovered', `nmteam: ${m}`, { message: m }),
+    onWaitLock: (pid) => log.event('lock-wait', `nmteam: waiting for another nmteam run${pid ? ` (pid ${pid})` : ''} to finish`, pid ? { pid } : {}),
+  };
+}
+
 /** --once: every team once, in order; exit 1 if any failed. */
 async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Promise<number> {
   const index = new TeamIndex();
   index.update(await nm.readConnections(), spec);
   let ok = true;
   for (const team of teamNames(spec, index)) {
-    const onNotice = (m: string): void => log.event('recovered', `nmteam: ${m}`, { message: m });
-    const p: Processed<string, TeamReport> = await reconcileTeam(nm, spec, team, { activate: o.activate, timeoutS: o.timeout, onNotice }).then(
+    const p: Processed<string, TeamReport> = await reconcileTeam(nm, spec, team, runOptions(o, log)).then(
       (result) => ({ key: team, result, requeue: { kind: 'forget' } }),
       (error: unknown) => ({ key: team, error, requeue: { kind: 'stop' } }),
     );
@@ -136,9 +149,7 @@ class WatchSession {
 
   private reconcile(team: string): Promise<TeamReport> {
     return reconcileTeam(this.nm, this.spec, team, {
-      activate: this.o.activate,
-      timeoutS: this.o.timeout,
-      onNotice: (m) => this.log.event('recovered', `nmteam: ${m}`, { message: m }),
+      ...runOptions(this.o, this.log),
       // A profile that moved to another team (a hand-edited master) needs that team reconciled too.
       onObserved: (observed) => this.learn(observed),
     });
