@@ -13,7 +13,7 @@ import { formatErrors } from '../spec/parse';
 import { FIGHT_DEFAULTS, FightDetector, type FightOptions } from '../watch/fight';
 import { fileChanges } from '../watch/file-events';
 import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
-import { reconcileTeam, type TeamReport } from '../watch/reconcile-team';
+import { reconcileTeam, type ReconcileTeamOptions, type TeamReport } from '../watch/reconcile-team';
 import { teamdMissing } from '../runtime/settle';
 import { SnapshotNm } from '../watch/snapshot';
 import { keysForEvent, TeamIndex } from '../watch/team-index';
@@ -85,14 +85,28 @@ function reportInvalid(log: WatchLog, file: string, errors: ReconcileError[], ke
   log.event('invalid-spec', `${formatErrors(errors)}\nnmteam: ${file} is invalid${tail}`, { file, kept, errors: errors.map((e) => e.toJSON()) });
 }
 
+/**
+ * What every reconcile of this watch is told: --no-activate, --timeout (which also sets the run's deadline
+ * for D-Bus calls, see reconcileTeam), and where its notices go: an interrupted run rolled back first
+ * (`recovered`), another nmteam run holding the lock that this run waits for (`lock-wait`).
+ */
+function runOptions(o: WatchOpts, log: WatchLog): ReconcileTeamOptions {
+  return {
+    activate: o.activate,
+    timeoutS: o.timeout,
+    allowEmpty: o.allowEmpty === true,
+    onNotice: (m) => log.event('recovered', `nmteam: ${m}`, { message: m }),
+    onWaitLock: (pid) => log.event('lock-wait', `nmteam: waiting for another nmteam run${pid ? ` (pid ${pid})` : ''} to finish`, pid ? { pid } : {}),
+  };
+}
+
 /** --once: every team once, in order; exit 1 if any failed or had steps withheld because of a conflict. */
 async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Promise<number> {
   const index = new TeamIndex();
   index.update(await nm.readConnections(), spec);
   let ok = true;
   for (const team of teamNames(spec, index)) {
-    const onNotice = (m: string): void => log.event('recovered', `nmteam: ${m}`, { message: m });
-    const p: Processed<string, TeamReport> = await reconcileTeam(nm, spec, team, { activate: o.activate, timeoutS: o.timeout, onNotice, allowEmpty: o.allowEmpty === true }).then(
+    const p: Processed<string, TeamReport> = await reconcileTeam(nm, spec, team, runOptions(o, log)).then(
       (result) => ({ key: team, result, requeue: { kind: 'forget' } }),
       (error: unknown) => ({ key: team, error, requeue: { kind: 'stop' } }),
     );
@@ -176,10 +190,7 @@ class WatchSession {
 
   private reconcileNow(team: string): Promise<TeamReport> {
     return reconcileTeam(this.nm, this.spec, team, {
-      activate: this.o.activate,
-      timeoutS: this.o.timeout,
-      allowEmpty: this.o.allowEmpty === true,
-      onNotice: (m) => this.log.event('recovered', `nmteam: ${m}`, { message: m }),
+      ...runOptions(this.o, this.log),
       // A profile that moved to another team (a hand-edited master) needs that team reconciled too.
       onObserved: (observed) => this.learn(observed),
     });

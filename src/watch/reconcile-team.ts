@@ -48,7 +48,7 @@ export interface TeamReport extends RunOutcome {
 export interface ReconcileTeamOptions {
   /** (Re)activate the team when it is down. */
   activate: boolean;
-  /** Bound on each activation and on the apply's checkpoint, seconds. */
+  /** Bound on each activation and on the apply's checkpoint, and the run's deadline for D-Bus calls, seconds. */
   timeoutS?: number;
   /** Sees every full read (watch's TeamIndex learns paths from it). */
   onObserved?: (observed: NmConnection[]) => void;
@@ -60,6 +60,8 @@ export interface ReconcileTeamOptions {
   onNotice?: (message: string) => void;
   /** A desired state with no team entry may prune every team of the scope (--allow-empty). */
   allowEmpty?: boolean;
+  /** Told once when another nmteam run holds the lock and this run waits for it (its PID, if known). */
+  onWaitLock?: (holderPid: number | undefined) => void;
 }
 
 const { activated: DEVICE_STATE_ACTIVATED, prepare: DEVICE_STATE_PREPARE, deactivating: DEVICE_STATE_DEACTIVATING } = NM_DEVICE_STATE;
@@ -133,12 +135,16 @@ function errorsOf(result: ApplyResult): ReconcileError[] {
 export async function reconcileTeam(nm: NmPort, spec: Spec, team: string, opts: ReconcileTeamOptions): Promise<TeamReport> {
   // The same lock and journal as `apply`: one writer at a time, and a watch that dies mid-write
   // is undone by the next nmteam run. LOCKED and PENDING_COMMIT are retryable: watch backs off.
-  const lock = await acquireLock(opts.waitLockS ?? 30);
+  const lock = await acquireLock(opts.waitLockS ?? 30, opts.onWaitLock);
+  // One deadline per run, as `apply` has (cliJournal): a hung NetworkManager costs this run about timeoutS,
+  // not one call timeout per call, and the next run asks again (setRunDeadline(undefined) forgets it).
+  nm.setRunDeadline?.(Date.now() + (opts.timeoutS ?? 60) * 1000);
   try {
     const journal = new JournalStore();
     await recoverInterrupted(nm, journal, (m) => opts.onNotice?.(m));
     return await reconcileLocked(nm, spec, team, opts, journal);
   } finally {
+    nm.setRunDeadline?.(undefined); // between runs (signals, resync reads) each call has its own timeout
     lock.release();
   }
 }

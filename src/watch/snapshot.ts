@@ -204,6 +204,8 @@ export class SnapshotNm implements NmPort {
   /** A rollback may restore any number of profiles: read them all again. */
   rollbackCheckpoint: NmPort['rollbackCheckpoint'] = (...a) => this.nm.rollbackCheckpoint(...a).finally(() => this.invalidate());
   activateConnection: NmPort['activateConnection'] = (...a) => this.nm.activateConnection(...a);
+  /** A run's deadline bounds the wrapped port's calls (watch sets one per reconcile). */
+  setRunDeadline = (at: number | undefined): void => this.nm.setRunDeadline?.(at);
   close = (): void => this.nm.close();
 }
 

@@ -9,6 +9,7 @@ import { runNmteam } from '../../src/sandbox/cli';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { ACTIVEBACKUP_SPEC, resetSandbox } from '../support/nm-state';
+import { itWithoutDriver } from '../support/kernel';
 
 const EXAMPLES = path.resolve(__dirname, '../../examples');
 let sb: Sandbox;
@@ -265,7 +266,7 @@ describe('bad input', () => {
 describe('activation', () => {
   beforeEach(reset);
 
-  it('reports NetworkManager’s reason per team when activation fails (no team driver here), and rolls back', async () => {
+  itWithoutDriver('team')('reports NetworkManager’s reason per team when activation fails (no team driver here), and rolls back', async () => {
     const before = await sb.keyfiles();
     const r = await runNmteam(sb, ['apply', writeSpec('act.yaml', ACTIVEBACKUP)]);
     expect(r.code).toBe(1);
@@ -279,5 +280,27 @@ describe('activation', () => {
     const r = await counted(['apply', writeSpec('noact.yaml', ACTIVEBACKUP), '--no-activate', '--detailed-exit-codes']);
     expect(r.code).toBe(2);
     expect(r.writes.map((w) => w.member)).toEqual(['AddConnection2', 'AddConnection2', 'AddConnection2', 'AddConnection2']);
+  });
+});
+
+describe('profiles are written with autoconnect blocked (README: Safety)', () => {
+  beforeEach(reset);
+
+  // The profiles say autoconnect yes (the team's onboot), and eth0-2 are free: without the AddConnection2 flag
+  // BLOCK_AUTOCONNECT NetworkManager auto-activates team0 and its slave profiles the moment they are added (on
+  // this kernel that fails, "Operation not supported", and the devices go back to disconnected, so the
+  // device states alone would not tell; NetworkManager's log does, on any kernel).
+  it('apply --no-activate of autoconnect profiles makes NetworkManager start no activation', async () => {
+    const logFile = path.join(sb.dir, 'nm.log');
+    const from = fs.statSync(logFile).size;
+    const r = await runNmteam(sb, ['apply', writeSpec('auto.yaml', ACTIVEBACKUP), '--no-activate']);
+    expect(r.code).toBe(0);
+    for (const id of ['team0', 'team-slave-eth0']) expect(await nmField(id, 'connection.autoconnect')).toBe('yes');
+    await new Promise((res) => setTimeout(res, 3000)); // NetworkManager auto-activates within milliseconds of the add
+    const log = fs.readFileSync(logFile, 'utf8').slice(from);
+    expect(log).toMatch(/op="connection-add" .*name="team-slave-eth2" .*result="success"/); // the window is the right one
+    expect(log.split('\n').filter((l) => /auto-activating connection|Activation: starting connection/.test(l))).toEqual([]);
+    const active = (await sb.nmcli(['-t', '-f', 'NAME', 'connection', 'show', '--active'])).stdout.split('\n').filter((n) => n && n !== 'lo');
+    expect(active).toEqual([]);
   });
 });

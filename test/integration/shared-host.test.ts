@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cliPath, runNmteam } from '../../src/sandbox/cli';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
+import { itWithoutDriver } from '../support/kernel';
 
 let sb: Sandbox;
 let tmp: string;
@@ -152,7 +153,7 @@ describe('a second writer on the same NetworkManager is never touched', () => {
     await settle();
   });
 
-  it('through a failed activation (no team driver here), rolled back with its checkpoint', async () => {
+  itWithoutDriver('team')('through a failed activation (no team driver here), rolled back with its checkpoint', async () => {
     const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Rolled back/);
@@ -183,7 +184,7 @@ describe('a second writer on the same NetworkManager is never touched', () => {
     await settle();
   });
 
-  it('through watch retrying an activation that keeps failing', async () => {
+  itWithoutDriver('team')('through watch retrying an activation that keeps failing', async () => {
     const child: ChildProcess = spawn('setpriv', ['--pdeathsig', 'TERM', process.execPath, cliPath(), 'watch', path.join(tmp, 'after.yaml'), '--log-format', 'json'], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
@@ -221,7 +222,7 @@ describe('the cases of issue 14, one by one', () => {
     expect((await sb.keyfiles())['sentinel-late.nmconnection']).toBe(sentinel);
   });
 
-  it("an operator's edit of a profile active on a member survives the rollback of a failed activation, and that profile is active there again", async () => {
+  itWithoutDriver('team')("an operator's edit of a profile active on a member survives the rollback of a failed activation, and that profile is active there again", async () => {
     // 'System oth0' is active on oth0, which the desired state makes a member of team0.
     expect((await sb.nmcli(['con', 'add', 'type', 'ethernet', 'con-name', 'System oth0', 'ifname', 'oth0', 'autoconnect', 'no', 'ipv4.method', 'manual', 'ipv4.addresses', '198.51.100.7/24', 'ipv6.method', 'disabled'])).code).toBe(0);
     expect((await sb.nmcli(['con', 'up', 'System oth0'])).code).toBe(0);

@@ -4,76 +4,22 @@
  * asserted), a storm of edits makes a bounded number of reconciles, the
  * watcher's own writes do not feed back, and it survives an NM restart.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NmClient } from '../../src/nm/client';
 import type { NmConnection } from '../../src/nm/types';
-import { cliPath } from '../../src/sandbox/cli';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { sleep } from '../../src/sandbox/proc';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { ACTIVEBACKUP_SPEC } from '../support/nm-state';
+import { Watcher } from '../support/watcher';
 
 jest.setTimeout(60_000);
 
 const SPEC = ACTIVEBACKUP_SPEC;
 const WITH_ETH3 = SPEC + '      - {type: interface, name: eth3}\n';
-
-type Line = { event: string; team?: string; result?: string; changed?: string[]; conflicts?: string[]; withheld?: string[]; [k: string]: unknown };
-
-/** The watcher as a child process: `nmteam watch` once the CLI has it, else runWatch through a two-line entry. */
-class Watcher {
-  readonly lines: Line[] = [];
-  private readonly child: ChildProcess;
-  private exit: Promise<number>;
-  stderr = '';
-
-  constructor(sb: Sandbox, file: string, extra: string[] = []) {
-    const args = [cliPath(), 'watch', file, '--no-activate', '--log-format', 'json', ...extra];
-    this.child = spawn('setpriv', ['--pdeathsig', 'TERM', process.execPath, ...args], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    this.child.stdout!.on('data', (b: Buffer) => {
-      buf += b.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop() ?? '';
-      for (const p of parts) if (p.trim()) this.lines.push(JSON.parse(p) as Line);
-    });
-    this.child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
-    this.exit = new Promise((resolve) => this.child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? os.constants.signals[sig] : 0))));
-  }
-
-  reconciles(from = 0): Line[] {
-    return this.lines.slice(from).filter((l) => l.event === 'reconcile');
-  }
-
-  async waitFor(what: string, pred: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await pred())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; watcher log:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\n${this.stderr}`);
-      await sleep(25);
-    }
-  }
-
-  /** Until no log line came for `ms`. */
-  async quiet(ms = 1000): Promise<void> {
-    let n = -1;
-    let since = Date.now();
-    await this.waitFor('quiet', () => {
-      if (this.lines.length !== n) [n, since] = [this.lines.length, Date.now()];
-      return Date.now() - since >= ms;
-    }, 30_000);
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    this.child.kill(sig);
-  }
-
-  exited(): Promise<number> {
-    return this.exit;
-  }
-}
 
 let sb: Sandbox;
 let nm: NmClient;

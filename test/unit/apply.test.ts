@@ -8,7 +8,7 @@ import type { Spec } from '../../src/reconcile/types';
 import type { NmSettings } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';
 import { ReconcileError } from '../../src/reconcile/errors';
-import { spec, team } from '../support/builders';
+import { ip, spec, team } from '../support/builders';
 
 async function planFor(nm: FakeNm, s: Spec, activate = false) {
   const observed = await nm.readConnections();
@@ -458,5 +458,54 @@ describe('undoJournal', () => {
     const undo = await undoJournal(nm, journal.read()!);
     expect(undo.errors.map((e) => e.message)).toEqual(['busy']);
     expect([...nm.profiles.keys()]).toEqual([paths[1]]);
+  });
+});
+
+describe('a reapply NetworkManager refuses (README: Activation, Reapply and runtime state)', () => {
+  // team0 is active and only its IP address changes: the plan reapplies its profile on the live device.
+  async function reapplyPlan(nm: FakeNm) {
+    const observed = await nm.readConnections();
+    const s = spec(team('team0', ['eth0', 'eth1', 'eth2'], { ipv4: ip('manual', ['192.0.2.99/24']) }), team('team1', ['eth3']));
+    return planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { activate: true, teams: ['team0'], active: ['team0'] });
+  }
+
+  it('activates the team instead and says why on the notice channel', async () => {
+    const nm = await seeded();
+    const plan = await reapplyPlan(nm);
+    expect(plan.steps.map((s) => s.op)).toEqual(['update-connection', 'reapply']);
+    const refuse = jest.fn(async (device: string) => {
+      nm.calls.push(`Reapply ${device}`);
+      return { ok: false, reason: 'Can\'t reapply changes to \'connection.master\'' };
+    });
+    Object.assign(nm, { reapplyConnection: refuse });
+    const notices: string[] = [];
+    const r = await applyPlan(plan, nm, { onNotice: (m) => notices.push(m) });
+    expect(r.ok).toBe(true);
+    // The Reapply was asked for, refused, and the activation followed it.
+    expect(nm.calls.filter((c) => c.startsWith('Reapply') || c === 'ActivateConnection')).toEqual(['Reapply /d/team0', 'ActivateConnection']);
+    expect(r.results.map((x) => [x.step.op, x.outcome])).toEqual([['update-connection', 'updated'], ['activate', 'activated']]); // the step it became
+    expect(notices).toEqual([expect.stringMatching(/^team team0: cannot reapply its profile on the live device \(Can't reapply changes to 'connection\.master'\); activating it instead$/)]);
+  });
+
+  it('an accepted reapply activates nothing', async () => {
+    const nm = await seeded();
+    const plan = await reapplyPlan(nm);
+    Object.assign(nm, { reapplyConnection: jest.fn(async () => ({ ok: true })) });
+    const notices: string[] = [];
+    const r = await applyPlan(plan, nm, { onNotice: (m) => notices.push(m) });
+    expect(r.results.map((x) => x.outcome)).toEqual(['updated', 'reapplied']);
+    expect(nm.calls).not.toContain('ActivateConnection');
+    expect(notices).toEqual([]);
+  });
+
+  it('a refused reapply whose activation then fails rolls the run back', async () => {
+    const nm = await seeded();
+    const before = await byUuid(nm);
+    const plan = await reapplyPlan(nm);
+    Object.assign(nm, { reapplyConnection: jest.fn(async () => ({ ok: false, reason: 'device is not activated' })) });
+    nm.activation = { ok: false, state: 4, reason: 'Operation not supported' };
+    const r = await applyPlan(plan, nm, { onNotice: () => undefined });
+    expect([r.ok, r.rolledBack, r.error?.code]).toEqual([false, true, 'NM_ACTIVATION_FAILED']);
+    expect(await byUuid(nm)).toEqual(before);
   });
 });

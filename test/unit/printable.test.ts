@@ -45,8 +45,8 @@ describe('one line per item in the text renderers', () => {
   });
   it('renderPlan', () => {
     const text = renderPlan({
-      basedOn: '', steps: [], skipped: [], teams: ['team0'],
-      conflicts: [{ team: 'team0', ifname: 'eth3', path: '/p', id: evil, uuid: 'u', reason: `profile '${evil}' is not owned by nmteam; left alone` }],
+      basedOn: '', steps: [], skipped: [], teams: ['team0'], refusals: [],
+      conflicts: [{ team: 'team0', ifname: 'eth3', path: '/p', id: evil, uuid: 'u', type: '802-3-ethernet', blocking: false, reason: `profile '${evil}' is not owned by nmteam; left alone` }],
     });
     noForgery(text, 2);
   });

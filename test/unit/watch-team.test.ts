@@ -6,6 +6,8 @@ import { type Plan, planSteps } from '../../src/reconcile/plan';
 import type { Spec } from '../../src/reconcile/types';
 import { activationNeed, holdConflicts, reconcileTeam } from '../../src/watch/reconcile-team';
 import { keysForEvent, TeamIndex } from '../../src/watch/team-index';
+import { SnapshotNm } from '../../src/watch/snapshot';
+import { ReconcileError } from '../../src/reconcile/errors';
 import { FakeNm } from '../support/fake-nm';
 import { spec, team } from '../support/builders';
 import { scratchStateDir } from '../support/state-dir';
@@ -126,6 +128,54 @@ describe('reconcileTeam', () => {
     expect(r).toMatchObject({ ok: true, changed: [], drift: [] });
     expect(all).not.toHaveBeenCalled();
     expect(named.mock.calls).toEqual([[['team0']]]);
+  });
+
+  // Without a deadline a hung NetworkManager makes every call of a watch reconcile wait its full timeout.
+  it("bounds each run by a deadline of --timeout from its start (as apply's cliJournal does), cleared when it ends", async () => {
+    const nm = await seeded();
+    const deadlines: (number | undefined)[] = [];
+    Object.assign(nm, {
+      setRunDeadline: (at: number | undefined) => {
+        deadlines.push(at);
+        nm.calls.push(at === undefined ? 'deadline cleared' : 'deadline set');
+      },
+    });
+    const readConnections = nm.readConnections.bind(nm);
+    nm.readConnections = () => {
+      nm.calls.push('ListConnections');
+      return readConnections();
+    };
+    const eth1 = await pathOf(nm, 'team-slave-eth1');
+    nm.profiles.get(eth1)!['team-port'] = { config: '{"prio":5}' };
+    nm.resetCounters();
+    const t0 = Date.now();
+    const r = await reconcileTeam(nm, desired, 'team0', { activate: false, timeoutS: 7 });
+    expect(r.ok).toBe(true);
+    expect(nm.calls[0]).toBe('deadline set'); // before any call to NetworkManager
+    expect(nm.calls.at(-1)).toBe('deadline cleared'); // after its last
+    expect(nm.calls).toContain('Update2');
+    expect(deadlines).toHaveLength(2);
+    expect(deadlines[0]).toBeGreaterThanOrEqual(t0 + 7_000);
+    expect(deadlines[0]).toBeLessThanOrEqual(Date.now() + 7_000);
+  });
+
+  it('clears the deadline when the run throws, so the next run (and the reads between runs) start afresh', async () => {
+    const nm = await seeded();
+    const deadlines: (number | undefined)[] = [];
+    Object.assign(nm, { setRunDeadline: (at: number | undefined) => void deadlines.push(at) });
+    nm.readConnections = () => Promise.reject(new ReconcileError('NM_UNRESPONSIVE', 'NetworkManager did not answer'));
+    await expect(reconcileTeam(nm, desired, 'team0', { activate: false, timeoutS: 30 })).rejects.toMatchObject({ code: 'NM_UNRESPONSIVE' });
+    expect(deadlines).toEqual([expect.any(Number), undefined]);
+  });
+
+  it('reaches the NmBus through watch\'s SnapshotNm', () => {
+    const inner = new FakeNm();
+    const setRunDeadline = jest.fn();
+    Object.assign(inner, { setRunDeadline });
+    const snap = new SnapshotNm(inner);
+    snap.setRunDeadline(123);
+    snap.setRunDeadline(undefined);
+    expect(setRunDeadline.mock.calls).toEqual([[123], [undefined]]);
   });
 
   it('a failed reactivation is a failed run (backoff), not a thrown error', async () => {
