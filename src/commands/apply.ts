@@ -68,6 +68,7 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
     lines.push(`${s.team}: FAILED ${s.op}${s.op === 'activate' ? ' team' : ` '${s.id}' (${s.ifname})`}: ${x.error?.message}`);
   }
   if (r.error && !r.results.some((x) => x.error === r.error)) lines.push(`FAILED: ${r.error.message}`);
+  if (r.error && r.results.length === 0 && !r.rolledBack) return lines.join('\n') + '\n'; // refused before any write
   if (r.rolledBack) {
     lines.push(
       r.rollbackErrors.length === 0

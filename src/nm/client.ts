@@ -180,6 +180,11 @@ export class NmClient implements NmPort {
     });
   }
 
+  async connectionFilename(path: string): Promise<string | undefined> {
+    const name = await this.nm.getProperty(path, IFACE.connection, 'Filename').catch(undefinedIfNotFound);
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  }
+
   async deleteConnection(path: string): Promise<void> {
     await this.nm.call({ path, iface: IFACE.connection, member: 'Delete' });
   }

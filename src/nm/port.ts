@@ -59,6 +59,8 @@ export interface NmPort {
    * `settings` must be complete (use mergeOwned over a fresh read).
    */
   updateConnection(path: string, settings: NmSettings, opts?: NmWriteOptions): Promise<void>;
+  /** The keyfile (or ifcfg file) a profile is stored in (Connection.Filename); undefined when in memory only or gone. */
+  connectionFilename?(path: string): Promise<string | undefined>;
   /** A fresh GetSettings of one profile. */
   readConnection(path: string): Promise<NmConnection>;
   deleteConnection(path: string): Promise<void>;

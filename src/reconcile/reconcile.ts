@@ -18,7 +18,15 @@ export async function observeAndPlan(nm: NmPort, spec: Spec, opts: PlanOptions =
   const observed = await nm.readConnections();
   // Which teams are up decides between activate, reapply and port-only activation.
   const active = opts.active ?? (opts.activate === false ? [] : await activeTeams(nm, spec.teams.map((t) => t.name)));
-  return { plan: planSpec(spec, observed, { ...opts, active }), observed };
+  const plan = planSpec(spec, observed, { ...opts, active });
+  return { plan: { ...plan, conflicts: await withFiles(nm, plan.conflicts) }, observed };
+}
+
+/** Each conflicting profile with the file it is stored in, so that the operator can find it (a few reads). */
+async function withFiles(nm: NmPort, conflicts: Plan['conflicts']): Promise<Plan['conflicts']> {
+  if (!nm.connectionFilename || conflicts.length === 0) return conflicts;
+  const files = await Promise.all(conflicts.map((c) => nm.connectionFilename!(c.path).catch(() => undefined)));
+  return conflicts.map((c, i) => (files[i] ? { ...c, file: files[i] } : c));
 }
 
 /**

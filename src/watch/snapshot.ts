@@ -192,6 +192,9 @@ export class SnapshotNm implements NmPort {
   listCheckpoints = (): Promise<string[]> => this.nm.listCheckpoints();
   checkpointInfo: NmPort['checkpointInfo'] = (p) => this.nm.checkpointInfo(p);
   deviceActivations: NmPort['deviceActivations'] = (d) => this.nm.deviceActivations(d);
+  get connectionFilename(): NmPort['connectionFilename'] {
+    return this.nm.connectionFilename?.bind(this.nm);
+  }
   /** Device waits wake on NetworkManager's signals through the wrapped port too. */
   get deviceSignals(): NmPort['deviceSignals'] {
     return this.nm.deviceSignals?.bind(this.nm);

@@ -1,0 +1,169 @@
+/**
+ * Brownfield hosts (issue 16) on the real sandbox NetworkManager: teams made by hand, NIC profiles that
+ * autoconnect, a watch running while a conversion applies, a desired state with no team, and two desired
+ * states in two scopes. Keyfiles are compared byte for byte before and after.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runNmteam } from '../../src/sandbox/cli';
+import { monitorCalls } from '../../src/sandbox/dbus-monitor';
+import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { resetSandbox } from '../support/nm-state';
+import { Watcher } from '../support/watcher';
+
+let sb: Sandbox;
+let tmp: string;
+
+beforeAll(async () => {
+  sb = await startSandbox({ devices: ['eth0', 'eth1', 'eth2', 'eth3', 'eth4', 'eth5'] });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-brownfield-'));
+});
+afterAll(async () => {
+  await sb?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+beforeEach(() => resetSandbox(sb));
+
+const team = (name: string, members: string[]) => `  - type: team
+    name: ${name}
+    bonding_options: '{"runner": {"name": "activebackup"}}'
+    members:
+${members.map((m) => `      - {type: interface, name: ${m}}`).join('\n')}
+`;
+function file(name: string, text: string): string {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+const nmcli = async (...args: string[]): Promise<void> => {
+  const r = await sb.nmcli(args);
+  if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
+};
+const uuidOf = async (id: string): Promise<string> => (await sb.nmcli(['-g', 'connection.uuid', 'connection', 'show', id])).stdout.trim();
+const ids = async (): Promise<string[]> =>
+  (await sb.nmcli(['-t', '-f', 'NAME', 'connection', 'show'])).stdout.split('\n').filter((l) => l && l !== 'lo').sort();
+
+describe('never duplicate', () => {
+  it('a team made by hand with nmcli: apply of a file naming it is refused, naming the profile, and writes nothing', async () => {
+    await nmcli('con', 'add', 'type', 'team', 'con-name', 'team9', 'ifname', 'team9', 'team.config', '{"runner": {"name": "activebackup"}}');
+    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'team9-port1', 'ifname', 'eth1', 'master', 'team9', 'slave-type', 'team');
+    const before = await sb.keyfiles();
+    const uuid = await uuidOf('team9');
+    const mon = await monitorCalls(sb);
+    const r = await runNmteam(sb, ['apply', file('t9.yaml', `network_config:\n${team('team9', ['eth1', 'eth2'])}`), '--no-activate']);
+    await mon.stop();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`team9: BLOCKING conflict: profile 'team9' \\(team, not owned by nmteam\\) is also for the team team9 \\[${uuid}, \\S+team9\\.nmconnection\\]\\n {4}fix: `));
+    expect(r.stdout).toMatch(/team9: BLOCKING conflict: profile 'team9-port1' \(802-3-ethernet, not owned by nmteam\) is also for member eth1/);
+    expect(r.stdout).toMatch(/REFUSED: 2 blocking conflict\(s\): nothing will be applied/);
+    expect(mon.writes()).toEqual([]); // not even a checkpoint
+    expect(await sb.keyfiles()).toEqual(before);
+    expect(await ids()).toEqual(['team9', 'team9-port1']);
+  });
+
+  it("'System eth1' that autoconnects is blocking; once it does not autoconnect it is a note and the team applies", async () => {
+    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'System eth1', 'ifname', 'eth1', 'connection.autoconnect', 'yes', 'connection.autoconnect-priority', '0');
+    const spec = file('t0.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`);
+    const before = await sb.keyfiles();
+    const r = await runNmteam(sb, ['apply', spec, '--no-activate']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/team0: BLOCKING conflict: profile 'System eth1' \(802-3-ethernet, not owned by nmteam\) is also for member eth1 .*\n {4}fix: it would compete with the team's slave profile for eth1 at the next boot/);
+    expect(r.stdout).not.toMatch(/No changes/);
+    expect(await sb.keyfiles()).toEqual(before);
+    // The operator takes it out of the way; then the plan notes it and applies.
+    await nmcli('con', 'mod', 'System eth1', 'connection.autoconnect', 'no');
+    const system = (await sb.keyfiles())['System eth1.nmconnection'];
+    const ok = await runNmteam(sb, ['apply', spec, '--no-activate', '--detailed-exit-codes']);
+    expect(ok.code).toBe(2);
+    expect(ok.stdout).toMatch(/team0: conflict: profile 'System eth1' .* it does not autoconnect, left alone/);
+    expect((await sb.keyfiles())['System eth1.nmconnection']).toBe(system);
+  });
+});
+
+describe('scopes', () => {
+  it('two desired states in two scopes each prune only their own teams', async () => {
+    const a = file('a.yaml', `network_config:\n${team('teama', ['eth0', 'eth1'])}`);
+    const b = file('b.yaml', `network_config:\n${team('teamb', ['eth2', 'eth3'])}`);
+    expect((await runNmteam(sb, ['apply', a, '--no-activate', '--scope', 'a'])).code).toBe(0);
+    expect((await runNmteam(sb, ['apply', b, '--no-activate', '--scope', 'b'])).code).toBe(0);
+    const ofB = Object.fromEntries(Object.entries(await sb.keyfiles()).filter(([f]) => /team-slave-eth[23]|teamb/.test(f)));
+    expect(Object.keys(ofB)).toHaveLength(3);
+    for (const text of Object.values(ofB)) expect(text).toMatch(/nmteam.scope=b/);
+    // Scope a replaces its team with another: teama is pruned, teamb is not touched.
+    const a2 = file('a2.yaml', `network_config:\n${team('teamc', ['eth4', 'eth5'])}`);
+    const r = await runNmteam(sb, ['apply', a2, '--no-activate', '--scope', 'a']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/teama: delete team profile 'teama'/);
+    expect(r.stdout).not.toMatch(/teamb/);
+    const after = await sb.keyfiles();
+    for (const [f, text] of Object.entries(ofB)) expect(after[f]).toBe(text);
+    // The default scope sees neither as its own: nothing to prune, and naming teamb is a blocking conflict.
+    const free = await runNmteam(sb, ['plan', file('d.yaml', `network_config:\n${team('teamd', ['eth0'])}`)]);
+    expect([free.code, free.stdout]).toEqual([0, expect.not.stringMatching(/: delete |conflict/)]);
+    const cross = await runNmteam(sb, ['plan', file('db.yaml', `network_config:\n${team('teamb', ['eth2', 'eth3'])}`)]);
+    expect(cross.code).toBe(1);
+    expect(cross.stdout).toMatch(/teamb: BLOCKING conflict: profile 'teamb' \(team, owned by nmteam scope 'b'\).*\n {4}fix: it belongs to the desired state of scope 'b': change that one, or use --scope b/);
+  });
+
+  it('profiles of the default scope carry no scope key, as releases before scopes wrote them, and re-apply with no write', async () => {
+    const spec = file('t0.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`);
+    expect((await runNmteam(sb, ['apply', spec, '--no-activate'])).code).toBe(0);
+    for (const text of Object.values(await sb.keyfiles())) {
+      expect(text).toMatch(/\[user\]\nnmteam.managed=yes\n/);
+      expect(text).not.toMatch(/nmteam.scope/);
+    }
+    const mon = await monitorCalls(sb);
+    const again = await runNmteam(sb, ['apply', spec, '--no-activate', '--detailed-exit-codes']);
+    await mon.stop();
+    expect(again.code).toBe(0);
+    expect(mon.writes()).toEqual([]);
+  });
+});
+
+describe('an empty desired state', () => {
+  it('apply refuses it; watch logs it and keeps the current state', async () => {
+    const spec = file('w.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`);
+    expect((await runNmteam(sb, ['apply', spec, '--no-activate'])).code).toBe(0);
+    const before = await sb.keyfiles();
+    const watcher = new Watcher(sb, spec);
+    try {
+      await watcher.waitFor('the first pass', () => watcher.reconciles().length >= 1);
+      fs.writeFileSync(spec, 'network_config:\n  - {type: interface, name: eth5}\n'); // no team entry at all
+      await watcher.waitFor('the refusal', () => watcher.reconciles().some((l) => JSON.stringify(l.errors ?? []).includes('EMPTY_DESIRED_STATE')), 30_000);
+      await sleep(1000);
+      expect(await sb.keyfiles()).toEqual(before);
+    } finally {
+      watcher.signal('SIGTERM');
+      await watcher.exited();
+    }
+  });
+});
+
+describe('convert while watch runs', () => {
+  it('watch of the default scope does not delete the team convert --apply made, and neither does the next apply', async () => {
+    const spec = file('teams.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`);
+    expect((await runNmteam(sb, ['apply', spec, '--no-activate'])).code).toBe(0);
+    await nmcli('con', 'add', 'type', 'bond', 'con-name', 'bond0', 'ifname', 'bond0', 'bond.options', 'mode=active-backup,miimon=100', 'connection.autoconnect', 'no');
+    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'bond0-port', 'ifname', 'eth3', 'master', 'bond0', 'slave-type', 'bond', 'connection.autoconnect', 'no');
+    const watcher = new Watcher(sb, spec);
+    try {
+      await watcher.waitFor('the first pass', () => watcher.reconciles().length >= 1);
+      const c = await runNmteam(sb, ['convert', '--from-nm', 'bond0', '--apply', '--no-activate', '--wait-lock', '30']);
+      expect(c.code).toBe(0);
+      expect(c.stdout).toMatch(/Scope: the team\(s\) bond0 belong to nmteam scope 'convert'/);
+      const made = Object.fromEntries(Object.entries(await sb.keyfiles()).filter(([, text]) => text.includes('nmteam.scope=convert')));
+      expect(Object.values(made).map((t) => /^id=(.*)$/m.exec(t)![1]).sort()).toEqual(['bond0', 'team-slave-eth3']);
+      await sleep(3000); // watch has seen the new profiles by now
+      expect(watcher.lines.filter((l) => JSON.stringify(l).includes("delete team profile 'bond0'"))).toEqual([]);
+      const now = await sb.keyfiles();
+      for (const [f, text] of Object.entries(made)) expect(now[f]).toBe(text);
+    } finally {
+      watcher.signal('SIGTERM');
+      await watcher.exited();
+    }
+    const plan = await runNmteam(sb, ['plan', spec]);
+    expect(plan.stdout).not.toMatch(/bond0/);
+  });
+});
