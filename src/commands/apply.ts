@@ -24,6 +24,8 @@ export interface PlanOpts {
   scope?: string;
   /** A desired state with no team entry may prune every team of the scope (--allow-empty). */
   allowEmpty?: boolean;
+  /** Take over in place the profiles in the way that can be adopted (--adopt). */
+  adopt?: boolean;
   /** plan: also write the plan, with its desired state, to this file for a later `apply FILE`. */
   out?: string;
 }
@@ -113,8 +115,8 @@ async function readInput(nm: LazyNm, file: string, o: PlanOpts): Promise<{ spec:
 }
 
 /** The saved plan planned again over NetworkManager now: the same plan (and what it was based on), or STALE_PLAN. */
-async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, allowEmpty?: boolean): Promise<{ plan: Plan; observed: NmConnection[] }> {
-  const fresh = await observeAndPlan(nm, saved.spec, { activate: saved.activate, allowEmpty: allowEmpty === true });
+async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pick<PlanOpts, 'allowEmpty' | 'adopt'>): Promise<{ plan: Plan; observed: NmConnection[] }> {
+  const fresh = await observeAndPlan(nm, saved.spec, { activate: saved.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
   const stale = staleness(saved, fresh.plan, file);
   if (stale) throw stale;
   return fresh;
@@ -124,7 +126,7 @@ async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, allowE
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
     const { spec, saved } = await readInput(nm, file, o);
-    const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o.allowEmpty)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate, allowEmpty: o.allowEmpty === true });
+    const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
     io.out(o.output === 'json' ? planJson(plan) : renderPlan(plan));
     if (o.out) {
       fs.writeFileSync(o.out, savePlan(spec, plan, o.activate));
@@ -173,7 +175,7 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
 
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: { plan: SavedPlan; file: string }): Promise<number> {
   const journal = await cliJournal(nm, io, o.timeout);
-  const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o.allowEmpty) : await observeAndPlan(nm, spec, { activate: o.activate, allowEmpty: o.allowEmpty === true });
+  const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o) : await observeAndPlan(nm, spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
   const result = await applyPlan(
     plan,
     nm,

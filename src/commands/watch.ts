@@ -36,6 +36,8 @@ export interface WatchOpts {
   scope?: string;
   /** A desired state with no team entry may prune every team of the scope. */
   allowEmpty?: boolean;
+  /** Take over in place the profiles in the way that can be adopted. */
+  adopt?: boolean;
   mapping?: string;
   /** Each D-Bus call's timeout and the bound on activations, seconds. */
   timeout: number;
@@ -95,6 +97,7 @@ function runOptions(o: WatchOpts, log: WatchLog): ReconcileTeamOptions {
     activate: o.activate,
     timeoutS: o.timeout,
     allowEmpty: o.allowEmpty === true,
+    adopt: o.adopt === true,
     onNotice: (m) => log.event('recovered', `nmteam: ${m}`, { message: m }),
     onWaitLock: (pid) => log.event('lock-wait', `nmteam: waiting for another nmteam run${pid ? ` (pid ${pid})` : ''} to finish`, pid ? { pid } : {}),
   };

@@ -294,7 +294,7 @@ class Transaction {
         // Re-read right before writing: Update2 replaces the whole profile, and an edit made since
         // the plan was computed must survive in the properties nmteam does not own.
         const fresh = this.prefetched.get(step) ?? (await this.nm.readConnection(step.path));
-        if (!isOwned(fresh.settings)) {
+        if (!step.adopt && !isOwned(fresh.settings)) {
           throw new ReconcileError('STALE_PLAN', `profile ${step.uuid} lost its nmteam marker since the plan was made; not touching it`);
         }
         await this.beforeWrite();

@@ -28,6 +28,8 @@ export interface MergedProfile {
   patch: Operation[];
   /** Why an owned profile goes away. */
   deleteReason?: string;
+  /** `--adopt`: `current` is a profile this scope does not own yet, taken over in place (same UUID, same file). */
+  adopted?: boolean;
 }
 
 /**
@@ -110,7 +112,7 @@ function findConflicts(spec: Spec, observed: NmConnection[], scope: string): Con
           ? cross.slice(2)
           : type === 'bond'
             ? `a bond holds the name ${team}: replace it with 'nmteam convert --from-nm ${team} --apply', or delete the bond profile first`
-            : `take the existing profile over (nmteam import ${team} shows it as desired state), or delete it ('nmcli connection delete ${base.uuid}')`;
+            : `take it over in place with --adopt (nmteam import ${team} shows it as desired state), or delete it ('nmcli connection delete ${base.uuid}')`;
         out.push({ ...base, team, ifname, blocking, ...(blocking ? { remedy } : {}), reason: `profile '${base.id}' (${type}, ${whose}) is also for the team ${team}${blocking ? '' : '; it does not autoconnect, left alone'}` });
       } else {
         const blocking = typeof master === 'string' || autoconnects(c);
@@ -118,7 +120,7 @@ function findConflicts(spec: Spec, observed: NmConnection[], scope: string): Con
           ? cross.slice(2)
           : typeof master === 'string'
             ? `member ${ifname} is a port of '${master}' through this profile: take ${ifname} out of ${master} first`
-            : `it would compete with the team's slave profile for ${ifname} at the next boot: delete it ('nmcli connection delete ${base.uuid}'), or set 'connection.autoconnect no' on it`;
+            : `it would compete with the team's slave profile for ${ifname} at the next boot: take it over as the member's slave profile with --adopt, delete it ('nmcli connection delete ${base.uuid}'), or set 'connection.autoconnect no' on it`;
         out.push({ ...base, team, ifname, blocking, ...(blocking ? { remedy } : {}), reason: `profile '${base.id}' (${type}, ${whose}) is also for member ${ifname}${blocking ? '' : '; it does not autoconnect, left alone'}` });
       }
     } else if (typeof master === 'string' && spec.teams.some((t) => t.name === master)) {
@@ -143,9 +145,10 @@ function findConflicts(spec: Spec, observed: NmConnection[], scope: string): Con
  *   const { profiles } = diffTeams(spec, await nm.readConnections())
  *   profiles.filter((p) => p.patch.length > 0) // what apply would write
  */
-export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlySet<string>): Diff {
+export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlySet<string>, opts: { adopt?: boolean } = {}): Diff {
   const scope = spec.scope ?? DEFAULT_SCOPE;
   const { byKey, extra } = indexOwned(observed, scope);
+  const adopted = opts.adopt ? adoptions(spec, observed, byKey, scope) : new Map<string, NmConnection>();
   // `only`: compare just these teams' profiles (watch runs one team at a time). Every desired profile is
   // still taken out of the index, so which owned profile is left over (deleted) is decided as for the whole spec.
   const wanted = (team: string): boolean => !only || only.has(team);
@@ -155,14 +158,25 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
     byKey.delete(key(kind, ifname));
     return c;
   };
+  const mergeTaken = (team: string, kind: ProfileKind, ifname: string, desired: NmSettings): MergedProfile => {
+    const owned = take(kind, ifname);
+    const theirs = owned ? undefined : adopted.get(key(kind, ifname));
+    const current = owned ?? theirs;
+    // A slave profile that names its team by the team profile's UUID (NetworkManager accepts either) keeps it.
+    const master = current?.settings.connection?.master;
+    if (kind === 'port' && typeof master === 'string' && master !== team && master === teamUuids.get(team)) desired = { ...desired, connection: { ...desired.connection, master } };
+    return { ...merge(team, kind, ifname, desired, current), ...(theirs ? { adopted: true } : {}) };
+  };
+  const teamUuids = new Map<string, string>();
   for (const team of spec.teams) {
-    const current = take('team', team.name);
-    if (wanted(team.name)) profiles.push(merge(team.name, 'team', team.name, teamSettings(team, scope), current));
+    const m = mergeTaken(team.name, 'team', team.name, teamSettings(team, scope));
+    if (m.current) teamUuids.set(team.name, String(m.current.settings.connection?.uuid ?? ''));
+    if (wanted(team.name)) profiles.push(m);
   }
   for (const team of spec.teams) {
     for (const port of team.ports) {
-      const current = take('port', port.name);
-      if (wanted(team.name)) profiles.push(merge(team.name, 'port', port.name, portSettings(team, port, scope), current));
+      const m = mergeTaken(team.name, 'port', port.name, portSettings(team, port, scope));
+      if (wanted(team.name)) profiles.push(m);
     }
   }
   const gone = (c: NmConnection, reason: string): void => {
@@ -172,6 +186,43 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
   };
   for (const c of byKey.values()) gone(c, `${profileKind(c.settings) === 'team' ? 'team' : 'member'} no longer in the desired state`);
   for (const c of extra) gone(c, 'duplicate of another owned profile for the same interface');
-  const conflicts = findConflicts(spec, observed, scope);
+  const taken = new Set([...adopted.values()].map((c) => c.path));
+  const conflicts = findConflicts(spec, observed.filter((c) => !taken.has(c.path)), scope);
   return { profiles, conflicts: only ? conflicts.filter((c) => only.has(c.team)) : conflicts };
+}
+
+/**
+ * `--adopt`: for each desired team and member this scope has no profile for, the one profile it takes over in
+ * place, by kind:ifname. A team: the team profile of that name (not a bond: that is `nmteam convert`'s). A
+ * member: its plain ethernet profile (`System eth1`), or a team slave profile of that team (by name or by the
+ * team profile's UUID); never another master's slave. Several candidates for one interface adopt none of them:
+ * they stay conflicts, for the operator to choose.
+ */
+function adoptions(spec: Spec, observed: NmConnection[], ours: ReadonlyMap<string, NmConnection>, scope: string): Map<string, NmConnection> {
+  const out = new Map<string, NmConnection>();
+  const byIface = new Map<string, NmConnection[]>();
+  for (const c of observed) {
+    const ifname = ifaceName(c.settings);
+    if (!ifname || isOwnedBy(c.settings, scope)) continue;
+    byIface.set(ifname, [...(byIface.get(ifname) ?? []), c]);
+  }
+  const one = (candidates: NmConnection[]): NmConnection | undefined => (candidates.length === 1 ? candidates[0] : undefined);
+  for (const team of spec.teams) {
+    const teamProfile = ours.get(key('team', team.name)) ?? one((byIface.get(team.name) ?? []).filter((c) => c.settings.connection?.type === 'team'));
+    if (teamProfile && !ours.has(key('team', team.name))) out.set(key('team', team.name), teamProfile);
+    const teamUuid = teamProfile?.settings.connection?.uuid;
+    for (const port of team.ports) {
+      if (ours.has(key('port', port.name))) continue;
+      const candidate = one(
+        (byIface.get(port.name) ?? []).filter((c) => {
+          const conn = c.settings.connection ?? {};
+          if (conn.type !== '802-3-ethernet') return false;
+          if (conn.master === undefined || conn.master === '') return true;
+          return conn['slave-type'] === 'team' && (conn.master === team.name || conn.master === teamUuid);
+        }),
+      );
+      if (candidate) out.set(key('port', port.name), candidate);
+    }
+  }
+  return out;
 }

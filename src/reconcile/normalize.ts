@@ -55,7 +55,6 @@ export function profileView(s: NmSettings, kind: ProfileKind): ProfileView {
   const str = (v: unknown): JsonValue => (typeof v === 'string' ? v : null);
   const view: ProfileView = {
     connection: {
-      id: str(c.id),
       type: str(c.type),
       'interface-name': str(c['interface-name']),
       autoconnect: c.autoconnect !== false,
@@ -75,7 +74,8 @@ export function profileView(s: NmSettings, kind: ProfileKind): ProfileView {
   }
   const data = s.user?.data as Record<string, string> | undefined;
   view.owner = data?.[NM_OWNER_KEY] ?? null;
-  // No scope key reads as the default scope: profiles of a release without scopes compare equal.
-  if (view.owner !== null) view.scope = data?.[NM_SCOPE_KEY] || DEFAULT_SCOPE;
+  // No scope key reads as the default scope (profiles of a release without scopes compare equal), shown only when other.
+  const scope = data?.[NM_SCOPE_KEY] || DEFAULT_SCOPE;
+  if (view.owner !== null && scope !== DEFAULT_SCOPE) view.scope = scope;
   return view;
 }

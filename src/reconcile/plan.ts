@@ -37,6 +37,8 @@ export interface UpdateStep extends ProfileStepBase {
   op: 'update-connection';
   path: string;
   uuid: string;
+  /** `--adopt`: a profile nmteam does not own yet, taken over in place; the executor does not require the marker. */
+  adopt?: true;
   /** The owned part; the executor merges it into a fresh read (Update2 replaces whole profiles). */
   settings: NmSettings;
   patch: Operation[];
@@ -113,6 +115,8 @@ export interface PlanOptions {
   active?: Iterable<string>;
   /** A desired state with no team entry may prune every team of its scope (`--allow-empty`). Default false. */
   allowEmpty?: boolean;
+  /** Take over in place the profiles in the way that can be adopted (see diff.ts, adoptions). Default false. */
+  adopt?: boolean;
 }
 
 /**
@@ -174,6 +178,13 @@ function profileStep(m: MergedProfile): Step | undefined {
   }
   if (m.desired && m.current && m.patch.length > 0) {
     const fields = [...new Set(m.patch.map((p) => p.path.split('/').slice(1, 3).join('.')))];
+    const changed = fields.filter((f) => f !== 'owner' && f !== 'scope');
+    if (m.adopted) {
+      return {
+        op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, adopt: true,
+        reason: `taken over in place (--adopt)${changed.length ? `; ${changed.join(', ')} differ` : ''}`,
+      };
+    }
     return { op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, reason: `${fields.join(', ')} differ` };
   }
   return undefined;
@@ -197,7 +208,9 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
     // A deleted slave profile detaches its port by itself; only written profiles need the team (re)activated.
     // Grouped by team once: looking each team's steps and profiles up in the whole lists made planning
     // quadratic (4000 teams: 0.9 s, most of it here).
-    const written = groupBy(steps.filter((s): s is CreateStep | UpdateStep => s.op === 'create-connection' || s.op === 'update-connection'), (s) => s.team);
+    // A write that only marks a profile as nmteam's (an adoption, a change of scope) is no reason to bounce a team.
+    const markerOnly = (s: Step): boolean => s.op === 'update-connection' && s.patch.every((o) => o.path === '/owner' || o.path === '/scope');
+    const written = groupBy(steps.filter((s): s is CreateStep | UpdateStep => (s.op === 'create-connection' || s.op === 'update-connection') && !markerOnly(s)), (s) => s.team);
     const profiles = groupBy(diff.profiles, (p) => p.team);
     const active = new Set(opts.active ?? []);
     for (const team of desiredTeams) {

@@ -7,7 +7,7 @@ import type { Spec } from './types';
 
 /** Pure: the plan that brings these profiles to `spec`. */
 export function planSpec(spec: Spec, observed: NmConnection[], opts: PlanOptions = {}): Plan {
-  return planSteps(diffTeams(spec, observed), observed, spec.skipped, spec.teams.map((t) => t.name), opts);
+  return planSteps(diffTeams(spec, observed, undefined, { adopt: opts.adopt === true }), observed, spec.skipped, spec.teams.map((t) => t.name), opts);
 }
 
 /**

@@ -60,14 +60,17 @@ export interface ReconcileTeamOptions {
   onNotice?: (message: string) => void;
   /** A desired state with no team entry may prune every team of the scope (--allow-empty). */
   allowEmpty?: boolean;
+  /** Take over in place the profiles in the way that can be adopted (--adopt). */
+  adopt?: boolean;
   /** Told once when another nmteam run holds the lock and this run waits for it (its PID, if known). */
   onWaitLock?: (holderPid: number | undefined) => void;
 }
 
 const { activated: DEVICE_STATE_ACTIVATED, prepare: DEVICE_STATE_PREPARE, deactivating: DEVICE_STATE_DEACTIVATING } = NM_DEVICE_STATE;
 
-function planTeam(spec: Spec, observed: NmConnection[], team: string, activate: boolean, allowEmpty: boolean): Plan {
-  return planSteps(diffTeams(spec, observed, new Set([team])), observed, spec.skipped, spec.teams.map((t) => t.name), { teams: [team], activate, allowEmpty });
+function planTeam(spec: Spec, observed: NmConnection[], team: string, activate: boolean, o: Pick<ReconcileTeamOptions, 'allowEmpty' | 'adopt'>): Plan {
+  const adopt = o.adopt === true;
+  return planSteps(diffTeams(spec, observed, new Set([team]), { adopt }), observed, spec.skipped, spec.teams.map((t) => t.name), { teams: [team], activate, allowEmpty: o.allowEmpty === true, adopt });
 }
 
 /**
@@ -153,7 +156,7 @@ async function reconcileLocked(nm: NmPort, spec: Spec, team: string, opts: Recon
   const started = Date.now();
   const observed = await nm.readConnections();
   opts.onObserved?.(observed);
-  const { plan, withheld } = holdConflicts(planTeam(spec, observed, team, opts.activate, opts.allowEmpty === true), team);
+  const { plan, withheld } = holdConflicts(planTeam(spec, observed, team, opts.activate, opts), team);
   const result = await applyPlan(plan, nm, { journal, ...(opts.timeoutS !== undefined ? { timeoutS: opts.timeoutS } : {}) });
   const report: TeamReport = {
     team,

@@ -167,3 +167,63 @@ describe('convert while watch runs', () => {
     expect(plan.stdout).not.toMatch(/bond0/);
   });
 });
+
+describe('--adopt', () => {
+  /** A team made by hand as the RHEL 7 guide shows it, a second port bound by the team's UUID, and the NIC profile of a third member. */
+  async function handMade(): Promise<void> {
+    await nmcli('con', 'add', 'type', 'team', 'con-name', 'Team team9', 'ifname', 'team9', 'team.config', '{"runner": {"name": "activebackup"}}', 'ipv4.method', 'manual', 'ipv4.addresses', '192.0.2.9/24', 'ipv6.method', 'ignore');
+    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'team9-port1', 'ifname', 'eth1', 'master', 'team9', 'slave-type', 'team', 'team-port.config', '{"prio": 100}');
+    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'team9-port2', 'ifname', 'eth2', 'master', await uuidOf('Team team9'), 'slave-type', 'team');
+    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'System eth3', 'ifname', 'eth3', 'connection.autoconnect', 'yes', 'ipv4.method', 'auto');
+  }
+  const T9 = `network_config:
+  - type: team
+    name: team9
+    bonding_options: '{"runner": {"name": "activebackup"}}'
+    addresses: [{ip_netmask: 192.0.2.9/24}]
+    members:
+      - {type: interface, name: eth1, primary: true}
+      - {type: interface, name: eth2}
+      - {type: interface, name: eth3}
+`;
+
+  it('takes the profiles over in place: one Update2 each, same files and UUIDs, then re-apply writes nothing', async () => {
+    await handMade();
+    const before = await sb.keyfiles();
+    const uuids = await Promise.all(['Team team9', 'team9-port1', 'team9-port2', 'System eth3'].map(uuidOf));
+    const spec = file('t9.yaml', T9);
+    const mon = await monitorCalls(sb);
+    const r = await runNmteam(sb, ['apply', spec, '--adopt', '--no-activate', '--detailed-exit-codes']);
+    await mon.stop();
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/team9: update team profile 'Team team9' \(team9\): taken over in place \(--adopt\)/);
+    expect(mon.writes().map((w) => w.member).filter((m) => !m.startsWith('Checkpoint'))).toEqual(['Update2', 'Update2', 'Update2', 'Update2']);
+    const after = await sb.keyfiles();
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort()); // the same files
+    for (const text of Object.values(after)) expect(text).toMatch(/nmteam.managed=yes/);
+    expect(after['System eth3.nmconnection']).toMatch(/master=team9/);
+    expect(after['System eth3.nmconnection']).not.toMatch(/\[ipv4\]/); // a slave has no IP settings
+    expect(await Promise.all(['Team team9', 'team9-port1', 'team9-port2', 'System eth3'].map(uuidOf))).toEqual(uuids);
+    const again = await counted(['apply', spec, '--no-activate', '--detailed-exit-codes']);
+    expect([again.code, again.writes]).toEqual([0, []]);
+  });
+
+  it('a failed adopt (a fault before each write) leaves every keyfile byte for byte as it was', async () => {
+    await handMade();
+    const before = await sb.keyfiles();
+    const spec = file('t9.yaml', T9);
+    for (const n of [1, 2, 3, 4]) {
+      const r = await runNmteam(sb, ['apply', spec, '--adopt', '--no-activate'], { env: { NMTEAM_INJECT_FAULT: String(n) } });
+      expect([n, r.code]).toEqual([n, 1]);
+      expect(r.stdout).toMatch(/Rolled back: NetworkManager is as it was before this run/);
+      expect(await sb.keyfiles()).toEqual(before);
+    }
+  });
+});
+
+async function counted(args: string[]): Promise<{ code: number; writes: string[] }> {
+  const mon = await monitorCalls(sb);
+  const r = await runNmteam(sb, args);
+  await mon.stop();
+  return { code: r.code, writes: mon.writes().map((w) => w.member) };
+}

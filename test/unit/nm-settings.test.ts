@@ -69,7 +69,7 @@ describe('profiles', () => {
       user: { data: { 'other.tool': 'x', 'nmteam.managed': 'yes', 'nmteam.stale': 'y' } },
     };
     const merged = mergeOwned(current, teamSettings(t), 'team');
-    expect(merged.connection).toMatchObject({ uuid: 'u-1', zone: 'trusted', id: 'team0', autoconnect: true });
+    expect(merged.connection).toMatchObject({ uuid: 'u-1', zone: 'trusted', id: 'old', autoconnect: true }); // the name is the operator's once the profile exists
     expect(merged.team).toEqual({ config: '{"runner":{"name":"activebackup"}}' }); // split properties gone
     expect(merged.ipv4).toMatchObject({ method: 'manual', 'may-fail': false });
     expect(merged.ipv4).not.toHaveProperty('addresses');

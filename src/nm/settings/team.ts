@@ -73,7 +73,12 @@ export function portSettings(team: Team, port: TeamPort, scope?: string): NmSett
   };
 }
 
-const OWNED_CONNECTION_PROPS = ['id', 'type', 'interface-name', 'master', 'slave-type', 'autoconnect', 'autoconnect-slaves'];
+/**
+ * What nmteam owns in a profile's connection setting. Not `connection.id`: nmteam names the profiles it creates
+ * (the team's name, `team-slave-<member>`) and then leaves the name to the operator; a profile taken over with
+ * --adopt keeps its own (`System eth1`).
+ */
+const OWNED_CONNECTION_PROPS = ['type', 'interface-name', 'master', 'slave-type', 'autoconnect', 'autoconnect-slaves'];
 
 /**
  * Update2 replaces a whole profile: start from what NetworkManager has now,
@@ -89,6 +94,7 @@ export function mergeOwned(current: NmSettings, desired: NmSettings, kind: Profi
     Object.assign(sec, desired[name] ?? {});
   };
   replaceProps('connection', OWNED_CONNECTION_PROPS);
+  if (current.connection?.id !== undefined) section('connection').id = current.connection.id;
   // No empty 802-3-ethernet section on a team profile that had none: NetworkManager would then see
   // wired defaults (generate-mac-address-mask, ...) differ from the applied connection and refuse a Reapply.
   if (out['802-3-ethernet'] || desired['802-3-ethernet']) replaceProps('802-3-ethernet', ['mtu']);
@@ -98,6 +104,9 @@ export function mergeOwned(current: NmSettings, desired: NmSettings, kind: Profi
     replaceProps('ipv6', OWNED_IP_PROPS);
   } else {
     out['team-port'] = { ...(desired['team-port'] ?? {}) };
+    // A slave has no IP configuration of its own (a NIC profile taken over with --adopt had one).
+    delete out.ipv4;
+    delete out.ipv6;
   }
   const data = { ...((current.user?.data as Record<string, string> | undefined) ?? {}) };
   for (const k of Object.keys(data)) if (k.startsWith('nmteam.')) delete data[k];
