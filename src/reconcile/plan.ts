@@ -190,6 +190,9 @@ function profileStep(m: MergedProfile): Step | undefined {
   return undefined;
 }
 
+/** Patch paths whose change needs no activation: they act only when the profile is next activated. */
+const NO_RUNTIME_EFFECT = new Set(['/owner', '/scope', '/connection/autoconnect-slaves']);
+
 const ORDER: Record<string, number> = { 'delete-connection:port': 0, 'delete-connection:team': 1, 'team': 2, 'port': 3 };
 const rank = (s: Step): number => (s.op === 'activate' || s.op === 'reapply' ? 4 : (ORDER[`${s.op}:${s.kind}`] ?? ORDER[s.kind])!);
 
@@ -208,8 +211,9 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
     // A deleted slave profile detaches its port by itself; only written profiles need the team (re)activated.
     // Grouped by team once: looking each team's steps and profiles up in the whole lists made planning
     // quadratic (4000 teams: 0.9 s, most of it here).
-    // A write that only marks a profile as nmteam's (an adoption, a change of scope) is no reason to bounce a team.
-    const markerOnly = (s: Step): boolean => s.op === 'update-connection' && s.patch.every((o) => o.path === '/owner' || o.path === '/scope');
+    // A write that only marks a profile as nmteam's (an adoption, a change of scope), or sets the team's
+    // autoconnect-slaves (which acts at its next activation), is no reason to bounce a live team.
+    const markerOnly = (s: Step): boolean => s.op === 'update-connection' && s.patch.every((o) => NO_RUNTIME_EFFECT.has(o.path));
     const written = groupBy(steps.filter((s): s is CreateStep | UpdateStep => (s.op === 'create-connection' || s.op === 'update-connection') && !markerOnly(s)), (s) => s.team);
     const profiles = groupBy(diff.profiles, (p) => p.team);
     const active = new Set(opts.active ?? []);

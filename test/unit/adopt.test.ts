@@ -40,6 +40,14 @@ describe('--adopt', () => {
     for (const s of plan.steps) if (s.op === 'update-connection') expect(s.patch).toEqual([{ op: 'replace', path: '/owner', value: 'yes' }]);
   });
 
+  it("a team made without autoconnect-slaves gets it in the same write, and is not bounced for it either", () => {
+    const observed = handMade();
+    delete observed[0]!.settings.connection!['autoconnect-slaves'];
+    const plan = planSpec(desired, observed, { adopt: true, active: ['team9'] });
+    expect(plan.steps.map((s) => s.op)).toEqual(['update-connection', 'update-connection', 'update-connection']);
+    expect(plan.steps[0]).toMatchObject({ reason: 'taken over in place (--adopt); connection.autoconnect-slaves differ' });
+  });
+
   it('once adopted (the marker written), the next plan is empty; names and the UUID master are kept', () => {
     const observed = handMade();
     const plan = planSpec(desired, observed, { adopt: true, active: ['team9'] });

@@ -1,10 +1,10 @@
 # Scenario: live conversion on a busy machine. A working team passes traffic to a peer namespace; with
 # both guest CPUs kept busy by a load generator, it becomes a bond of the same name (convert --to-bond
-# --from-nm --apply) and then a team again (convert --from-nm --apply), several rounds in a row. Each
+# --from-nm --apply) and then a team again (convert --from-nm --apply), two rounds in a row. Each
 # conversion deletes a device of one type and activates one of the other type under the same name:
 # nmteam must wait until NetworkManager has removed the old device (on its signals) before it activates.
 . "$(dirname "$0")/lib.sh"
-ROUNDS=${NMTEAM_CONVERT_ROUNDS:-3}
+ROUNDS=${NMTEAM_CONVERT_ROUNDS:-2}
 
 mkveth eth0
 mkveth eth1
@@ -26,8 +26,28 @@ network_config:
       - {type: interface, name: eth0, primary: true}
       - {type: interface, name: eth1}
 YAML
-emit apply "out=$(json_of nmteam apply "$WORK/team.yaml" -o json)"
+# A live team made by hand with nmcli, as the RHEL 7 guide does it, taken over with apply --adopt: one write per
+# profile (the marker), no activation, so the team keeps its ifindex, its teamd and its traffic.
+nmcli con add type team con-name team0 ifname team0 team.config '{"runner": {"name": "activebackup"}}' \
+  ipv4.method manual ipv4.addresses 192.0.2.1/24 ipv6.method ignore >/dev/null
+nmcli con add type ethernet con-name team0-port1 ifname eth0 master team0 slave-type team team-port.config '{"prio": 100}' >/dev/null
+nmcli con add type ethernet con-name team0-port2 ifname eth1 master team0 slave-type team >/dev/null
+nmcli con up team0 >/dev/null 2>&1
+wait_for 30 is_activated team0
+wait_for 20 port_is_active team0 eth0
 wait_for 20 ping_peer; emit ping "label=\"before\"" "ok=$(ping_peer && echo true || echo false)"
+teamd_pid() { busybox pidof teamd; }
+before_ifindex=$(ifindex team0) before_pid=$(teamd_pid) before_con=$(con_path team0)
+# 20 pings 0.2 s apart, across the adoption; every one must be answered.
+busybox ping -c 20 -i 0.2 -W 1 192.0.2.2 > "$WORK/adopt-ping.txt" 2>&1 & pinger=$!
+sleep 1
+emit adopt "out=$(json_of nmteam apply --adopt "$WORK/team.yaml" -o json)"
+wait $pinger
+emit adopted "ifindex_same=$([ "$(ifindex team0)" = "$before_ifindex" ] && echo true || echo false)" \
+  "teamd_same=$([ -n "$before_pid" ] && [ "$(teamd_pid)" = "$before_pid" ] && echo true || echo false)" \
+  "con_same=$([ "$(con_path team0)" = "$before_con" ] && echo true || echo false)" \
+  "ping=$(str "$(grep -E 'packets transmitted' "$WORK/adopt-ping.txt")")" \
+  "again=$(json_of nmteam plan "$WORK/team.yaml" -o json)"
 
 # The load: one busy loop per guest CPU, for the whole of the conversions.
 load=""
