@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { type ApplyOpts, cmdApply, cmdPlan, type PlanOpts } from './commands/apply';
 import { scopeName, type Io, seconds } from './commands/common';
+import { cmdImport, type ImportOpts } from './commands/import';
 import { cmdShow, type ShowOpts } from './commands/show';
 import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
 import { cmdExpire } from './commands/expiry';
@@ -80,9 +81,17 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('[name...]', 'team interface names (default: all)')
     .description('print the teams nmteam owns as desired-state YAML (feed it back to apply: no change)')
     .addOption(new Option('-o, --output <format>', 'output format (default yaml; table = the --state table)').choices(['yaml', 'json', 'table']))
-    .option('--all', 'include teams nmteam does not own')
+    .option('--all', "include teams nmteam does not own (a comment above each says whose it is: '# not owned by nmteam', '# owned by nmteam scope NAME')")
     .option('--state', "add each team's runtime state (teamd's runner, active port, port links and counters) under 'runtime:'; not accepted by apply")
     .action((names: string[], o: ShowOpts) => run(cmdShow(names, { ...o, tty: process.stdout.isTTY === true }, io)));
+
+  program
+    .command('import')
+    .argument('[name...]', 'team interface names (default: all)')
+    .description("print the teams nmteam does not own (made by hand, or another scope's) as desired-state YAML, for 'apply --adopt FILE'")
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option('--scope <name>', 'the scope whose teams count as ours; every other team is printed', scopeName, 'default')
+    .action((names: string[], o: ImportOpts) => run(cmdImport(names, o, io)));
 
   waitLock(program.command('commit'))
     .description('keep the change of a pending apply --no-commit')

@@ -3,6 +3,7 @@ import { observedTeams } from '../reconcile/observe';
 import { renderRuntimeTable } from '../runtime/table';
 import { TeamdReader } from '../runtime/teamd';
 import { emitSpec, teamEntry } from '../spec/emit';
+import { emitAnnotatedSpec, teamsWithOwners } from '../spec/import';
 import { yaml } from '../util/lazy-yaml';
 import { type Io, withNm } from './common';
 
@@ -20,15 +21,21 @@ export interface ShowOpts {
   tty?: boolean;
 }
 
-/** `nmteam show`: the owned teams (or all with --all) as desired-state YAML or JSON, with --state their runtime state. */
+/**
+ * `nmteam show`: the owned teams (or all with --all, each one the default scope does not own under a comment
+ * saying whose it is) as desired-state YAML or JSON, with --state their runtime state.
+ */
 export async function cmdShow(names: string[], o: ShowOpts, io: Io): Promise<number> {
   return withNm(async (lazy) => {
     const nm = await lazy.get();
-    const teams = observedTeams(await nm.readConnections(), { names, all: o.all === true });
+    const conns = await nm.readConnections();
+    const teams = observedTeams(conns, { names, all: o.all === true });
     const state = o.state === true || o.output === 'table';
     const output = o.output ?? (state && o.tty ? 'table' : 'yaml');
     if (!state) {
-      io.out(output === 'json' ? JSON.stringify({ network_config: teams.map(teamEntry) }, null, 2) + '\n' : emitSpec(teams));
+      // --all: a comment above each team the default scope does not own (comments only: the data is the same).
+      const text = () => (o.all ? emitAnnotatedSpec(teamsWithOwners(conns, names)) : emitSpec(teams));
+      io.out(output === 'json' ? JSON.stringify({ network_config: teams.map(teamEntry) }, null, 2) + '\n' : text());
     } else {
       const reader = new TeamdReader();
       try {

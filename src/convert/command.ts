@@ -17,7 +17,8 @@ import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
 import { applyPlan } from '../reconcile/apply';
 import type { Plan } from '../reconcile/plan';
-import { CONVERT_SCOPE } from '../nm/settings/team';
+import { CONVERT_SCOPE, DEFAULT_SCOPE } from '../nm/settings/team';
+import type { Team } from '../reconcile/types';
 import { ReconcileError, isInputError } from '../reconcile/errors';
 import { observedTeams } from '../reconcile/observe';
 import { renderPlan } from '../reconcile/render';
@@ -25,6 +26,7 @@ import { emitSpec } from '../spec/emit';
 import { bondEntry, emitBondSpec } from './emit-bond';
 import { convertFromNm, foreignSlaves, planBondToTeam, type NmConversion } from './from-nm';
 import { convertIfcfg } from './ifcfg';
+import { placeInto, stageInto, undoInto } from './into-apply';
 import { Issues, formatIssue, type ConvertIssue } from './issues';
 import { convertOsNetConfig } from './onc';
 import { readIfcfgDir, readText } from './read';
@@ -50,6 +52,10 @@ export interface ConvertArgs {
   timeout?: number;
   /** With --apply: seconds to wait for another nmteam run's lock (default 0: fail at once). */
   waitLock?: number;
+  /** With --from-nm --apply: add the converted teams to this desired-state file and own them in `scope` (see into-apply.ts). */
+  into?: string;
+  /** With --apply (bonds to teams): the scope that owns the teams; default `convert`, with --into `default`. */
+  scope?: string;
 }
 
 export interface ConvertIo {
@@ -79,6 +85,8 @@ function checkArgs(a: ConvertArgs): string | undefined {
   if ((a.apply || a.dryRun) && !nm) return '--apply and --dry-run work with --from-nm only';
   if (a.apply && a.dryRun) return '--apply and --dry-run exclude each other';
   if (a.output !== undefined && (a.apply || a.dryRun)) return '--output writes converted YAML; it does not go with --apply or --dry-run';
+  if ((a.into !== undefined || a.scope !== undefined) && (!a.apply || a.toBond)) return '--into and --scope go with --from-nm --apply (bonds to teams)';
+  if (a.into === '-') return '--into needs a file, not standard input';
   return undefined;
 }
 
@@ -160,44 +168,64 @@ function convertNm(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): NmConv
 /** A conversion's plan over some profiles (those read first, then the read-backs for verification). */
 type Planner = (conns: NmConnection[], opts: { activate: boolean }) => Plan;
 
+/** What a conversion makes: its planner, and (bonds to teams) the teams, for --into. */
+interface Conversion {
+  planner: Planner;
+  teams: Team[];
+}
+
 /**
  * --apply, in either direction: one transaction under the lock, like `nmteam apply` (checkpoint, journal,
  * verification by planning again over the read-backs). `convert` turns the profiles read under the lock
- * into a planner, or prints why it cannot and returns the exit code.
+ * into a planner, or prints why it cannot and returns the exit code. With --into, the desired-state file
+ * is written before the apply and put back if the apply fails (into-apply.ts says why in that order).
  */
-async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, convert: (conns: NmConnection[]) => Planner | number): Promise<number> {
+async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, convert: (conns: NmConnection[]) => Conversion | number): Promise<number> {
   const timeoutS = a.timeout ?? 60;
   const journal = await cliJournal(nm, io, timeoutS);
   const conns = await nm.readConnections(); // read under the lock: nobody changes them meanwhile
-  const planner = convert(conns);
-  if (typeof planner === 'number') return planner;
+  const conv = convert(conns);
+  if (typeof conv === 'number') return conv;
+  const { planner } = conv;
   const plan = planner(conns, { activate: !a.noActivate });
+  const into = a.into !== undefined ? stageInto(a.into, conv.teams, plan) : undefined;
+  if (into && !into.ok) {
+    io.err(`nmteam: ${into.message}\n`);
+    return into.code;
+  }
+  const placed = into ? placeInto(into) : undefined; // the file first: see into-apply.ts
+  if (placed) {
+    io.err(`nmteam: ${placed}\n`);
+    return EXIT.failure;
+  }
   io.out(renderPlan(plan));
   const result = await applyPlan(
     plan,
     nm,
-    cliApplyOptions(journal, io, {
-      timeoutS,
-      verify: { observed: conns, replan: (now) => planner(now, { activate: false }) },
-    }),
+    cliApplyOptions(journal, io, { timeoutS, verify: { observed: conns, replan: (now) => planner(now, { activate: false }) } }),
   );
+  if (into) undoInto(into, result, io);
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
   if (!a.toBond && result.ok && plan.steps.length > 0) {
-    io.out(`Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${CONVERT_SCOPE}': an apply or watch of another scope leaves them alone; manage them with 'nmteam apply --scope ${CONVERT_SCOPE} FILE'.\n`);
+    const scope = a.scope ?? (into ? DEFAULT_SCOPE : CONVERT_SCOPE);
+    if (into) io.out(`Added to ${a.into}: ${conv.teams.map((t) => t.name).join(', ')} (scope '${scope}'); an apply or watch of ${a.into}${scope === DEFAULT_SCOPE ? '' : ` --scope ${scope}`} finds nothing to change.\n`);
+    else if (scope === CONVERT_SCOPE) io.out(`Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${scope}': an apply or watch of another scope leaves them alone; manage them with 'nmteam apply --scope ${scope} FILE'.\n`);
+    else io.out(`Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${scope}': add them to that scope's desired state (--into FILE does), else its next apply or watch deletes them.\n`);
   }
   return applyExitCode(result, a.detailedExitCodes);
 }
 
-/** Bond profiles → team profiles (see from-nm.ts). */
-const bondsToTeams = (a: ConvertArgs, io: ConvertIo) => (conns: NmConnection[]): Planner | number => {
+/** Bond profiles → team profiles (see from-nm.ts), owned by --scope, else `default` with --into, else `convert`. */
+const bondsToTeams = (a: ConvertArgs, io: ConvertIo) => (conns: NmConnection[]): Conversion | number => {
   const conv = convertNm(conns, a, io);
-  return typeof conv === 'number' ? conv : (now, o) => planBondToTeam(now, conv.groups, o);
+  const scope = a.scope ?? (a.into !== undefined ? DEFAULT_SCOPE : CONVERT_SCOPE);
+  return typeof conv === 'number' ? conv : { planner: (now, o) => planBondToTeam(now, conv.groups, { ...o, scope }), teams: conv.teams };
 };
 
 /** Team profiles → bond profiles (see to-bond-nm.ts). */
-const teamsToBonds = (a: ConvertArgs, io: ConvertIo) => (conns: NmConnection[]): Planner | number => {
+const teamsToBonds = (a: ConvertArgs, io: ConvertIo) => (conns: NmConnection[]): Conversion | number => {
   const conv = convertTeams(conns, a, io);
-  return typeof conv === 'number' ? conv : (now, o) => planTeamToBond(now, conv.groups, o);
+  return typeof conv === 'number' ? conv : { planner: (now, o) => planTeamToBond(now, conv.groups, o), teams: [] };
 };
 
 /** Team profiles → bond profiles, converted; the issues printed; an exit code when it cannot go on. */

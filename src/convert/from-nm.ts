@@ -178,9 +178,9 @@ export function foreignSlaves(conns: NmConnection[], groups: BondGroup[]): Conve
  * slave profiles and the bond profile, then (unless told not to) activate.
  * Creating first means a failed write is undone before the bond is touched.
  * Profiles are matched by UUID in `conns`, so re-planning after an apply
- * (verification) finds nothing left to do.
+ * (verification) finds nothing left to do. `scope` owns the team profiles (default `convert`).
  */
-export function planBondToTeam(conns: NmConnection[], groups: BondGroup[], opts: { activate?: boolean } = {}): Plan {
+export function planBondToTeam(conns: NmConnection[], groups: BondGroup[], opts: { activate?: boolean; scope?: string } = {}): Plan {
   const byUuid = new Map(conns.map((c) => [String(c.settings.connection?.uuid), c]));
   const current = (c: NmConnection): NmConnection | undefined => byUuid.get(String(c.settings.connection?.uuid));
   const replaced = new Set(groups.flatMap((g) => [g.bond, ...g.slaves].map((c) => String(c.settings.connection?.uuid))));
@@ -188,8 +188,9 @@ export function planBondToTeam(conns: NmConnection[], groups: BondGroup[], opts:
   const teams = groups.map((g) => g.team);
   const names = teams.map((t) => t.name);
   // Only these teams: every other owned team is absent from this "desired state", not meant for deletion.
-  // Owned by a scope of its own: no apply or watch of another desired state prunes what a conversion made.
-  const plan = planSteps(diffTeams({ teams, skipped: [], scope: CONVERT_SCOPE }, rest), conns, [], names, { activate: opts.activate ?? true, teams: names });
+  // Owned by a scope of its own (`convert`, unless `--into FILE` gives the file's): no apply or watch of another
+  // desired state prunes what a conversion made.
+  const plan = planSteps(diffTeams({ teams, skipped: [], scope: opts.scope ?? CONVERT_SCOPE }, rest), conns, [], names, { activate: opts.activate ?? true, teams: names });
   const del = (c: NmConnection, g: BondGroup, kind: 'team' | 'port'): DeleteStep => ({
     op: 'delete-connection', team: g.team.name, kind, ifname: ifaceName(c.settings) ?? g.team.name,
     id: String(c.settings.connection?.id ?? ''), uuid: String(c.settings.connection?.uuid ?? ''), path: c.path,
