@@ -86,6 +86,25 @@ describe('nmteam import', () => {
     expect(JSON.parse(json.stdout)).toEqual({ network_config: [expect.objectContaining({ type: 'team', name: 'team9' })] });
   });
 
+  it('import > FILE && apply --adopt FILE: one Update2 per profile and nothing else; then nothing left to do', async () => {
+    await handMadeTeam();
+    const imported = await runNmteam(sb, ['import']);
+    expect(imported.code).toBe(0);
+    const f = path.join(tmp, 'imported.yaml');
+    fs.writeFileSync(f, imported.stdout);
+    const before = Object.keys(await sb.keyfiles()).sort();
+    const mon = await monitorCalls(sb);
+    const r = await runNmteam(sb, ['apply', f, '--adopt', '--no-activate', '--detailed-exit-codes']);
+    await mon.stop();
+    expect(r.code).toBe(2);
+    expect(mon.writes().map((w) => w.member).filter((m) => !m.startsWith('Checkpoint'))).toEqual(['Update2', 'Update2', 'Update2']);
+    expect(Object.keys(await sb.keyfiles()).sort()).toEqual(before);
+    const again = await monitorCalls(sb);
+    const second = await runNmteam(sb, ['apply', f, '--no-activate', '--detailed-exit-codes']);
+    await again.stop();
+    expect([second.code, again.writes()]).toEqual([0, []]);
+  });
+
   it('names: an unknown or owned name exits 1; --scope counts the default scope as not ours and says so', async () => {
     await handMadeTeam();
     expect((await runNmteam(sb, ['apply', file('owned.yaml', OWNED), '--no-activate'])).code).toBe(0);
