@@ -12,6 +12,7 @@ import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
 import { Watcher } from '../support/watcher';
+import { nmcliOk, teamEntry, writeIn } from '../support/spec-text';
 
 let sb: Sandbox;
 let tmp: string;
@@ -26,21 +27,9 @@ afterAll(async () => {
 });
 beforeEach(() => resetSandbox(sb));
 
-const team = (name: string, members: string[]) => `  - type: team
-    name: ${name}
-    bonding_options: '{"runner": {"name": "activebackup"}}'
-    members:
-${members.map((m) => `      - {type: interface, name: ${m}}`).join('\n')}
-`;
-function file(name: string, text: string): string {
-  const f = path.join(tmp, name);
-  fs.writeFileSync(f, text);
-  return f;
-}
-const nmcli = async (...args: string[]): Promise<void> => {
-  const r = await sb.nmcli(args);
-  if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
-};
+const team = (name: string, members: string[]): string => teamEntry(name, 'activebackup', members);
+const file = (name: string, text: string): string => writeIn(tmp, name, text);
+const nmcli = (...args: string[]): Promise<void> => nmcliOk(sb, ...args);
 const uuidOf = async (id: string): Promise<string> => (await sb.nmcli(['-g', 'connection.uuid', 'connection', 'show', id])).stdout.trim();
 const ids = async (): Promise<string[]> =>
   (await sb.nmcli(['-t', '-f', 'NAME', 'connection', 'show'])).stdout.split('\n').filter((l) => l && l !== 'lo').sort();

@@ -13,6 +13,7 @@ import { parseSpec } from '../../src/spec/parse';
 import { resetSandbox } from '../support/nm-state';
 import { Watcher } from '../support/watcher';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { nmcliOk, writeIn } from '../support/spec-text';
 
 let sb: Sandbox;
 let tmp: string;
@@ -27,15 +28,8 @@ afterAll(async () => {
 });
 beforeEach(() => resetSandbox(sb));
 
-function file(name: string, text: string): string {
-  const f = path.join(tmp, name);
-  fs.writeFileSync(f, text);
-  return f;
-}
-const nmcli = async (...args: string[]): Promise<void> => {
-  const r = await sb.nmcli(args);
-  if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
-};
+const file = (name: string, text: string): string => writeIn(tmp, name, text);
+const nmcli = (...args: string[]): Promise<void> => nmcliOk(sb, ...args);
 
 /** team9 as an operator makes it by hand: activebackup, eth1 preferred (prio 100), a static address. */
 async function handMadeTeam(): Promise<void> {

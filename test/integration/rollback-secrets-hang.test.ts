@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { runNmteam } from '../../src/sandbox/cli';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
+import { teamEntry, writeIn } from '../support/spec-text';
 
 let sb: Sandbox;
 let tmp: string;
@@ -24,21 +25,12 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const team = (name: string, runner: string, members: string[], primary?: string) => `  - type: team
-    name: ${name}
-    bonding_options: '{"runner": {"name": "${runner}"}}'
-    members:
-${members.map((m) => `      - {type: interface, name: ${m}${m === primary ? ', primary: true' : ''}}`).join('\n')}
-`;
+const team = teamEntry;
 // BEFORE → AFTER: team0 loses eth2 (its profile is deleted) and moves its primary (eth0's and eth1's are updated), team1 comes.
 const BEFORE = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1', 'eth2'], 'eth0')}`;
 const AFTER = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'], 'eth1')}${team('team1', 'roundrobin', ['eth3', 'eth4'])}`;
 
-function file(name: string, text: string): string {
-  const f = path.join(tmp, name);
-  fs.writeFileSync(f, text);
-  return f;
-}
+const file = (name: string, text: string): string => writeIn(tmp, name, text);
 
 async function setUp(): Promise<void> {
   await resetSandbox(sb);

@@ -11,6 +11,7 @@ import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
 import { run } from '../../src/sandbox/proc';
+import { teamEntry, writeIn } from '../support/spec-text';
 
 let sb: Sandbox;
 let tmp: string;
@@ -24,21 +25,12 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const team = (name: string, runner: string, members: string[], primary?: string) => `  - type: team
-    name: ${name}
-    bonding_options: '{"runner": {"name": "${runner}"}}'
-    members:
-${members.map((m) => `      - {type: interface, name: ${m}${m === primary ? ', primary: true' : ''}}`).join('\n')}
-`;
+const team = teamEntry;
 // BEFORE → AFTER: team0 loses eth2 and moves its primary, team1 goes, team2 comes, team0's runner changes.
 const BEFORE = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1', 'eth2'], 'eth0')}${team('team1', 'roundrobin', ['eth3'])}`;
 const AFTER = `network_config:\n${team('team0', 'loadbalance', ['eth0', 'eth1'], 'eth1')}${team('team2', 'broadcast', ['eth4', 'eth5'])}`;
 
-function file(name: string, text: string): string {
-  const f = path.join(tmp, name);
-  fs.writeFileSync(f, text);
-  return f;
-}
+const file = (name: string, text: string): string => writeIn(tmp, name, text);
 
 const reset = (): Promise<void> => resetSandbox(sb);
 

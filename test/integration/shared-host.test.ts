@@ -15,6 +15,7 @@ import { cliPath, runNmteam } from '../../src/sandbox/cli';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
 import { itWithoutDriver } from '../support/kernel';
+import { teamEntry, writeIn } from '../support/spec-text';
 
 let sb: Sandbox;
 let tmp: string;
@@ -28,20 +29,11 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const team = (name: string, runner: string, members: string[], primary?: string) => `  - type: team
-    name: ${name}
-    bonding_options: '{"runner": {"name": "${runner}"}}'
-    members:
-${members.map((m) => `      - {type: interface, name: ${m}${m === primary ? ', primary: true' : ''}}`).join('\n')}
-`;
+const team = teamEntry;
 const BEFORE = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1', 'eth2'], 'eth0')}${team('team1', 'roundrobin', ['eth3'])}`;
 const AFTER = `network_config:\n${team('team0', 'loadbalance', ['eth0', 'eth1'], 'eth1')}${team('team2', 'broadcast', ['eth4', 'eth5'])}`;
 
-function file(name: string, text: string): string {
-  const f = path.join(tmp, name);
-  fs.writeFileSync(f, text);
-  return f;
-}
+const file = (name: string, text: string): string => writeIn(tmp, name, text);
 
 /**
  * Another client of the same NetworkManager: creates `w-N` profiles on interfaces nmteam does not manage,

@@ -8,12 +8,7 @@ ROUNDS=${NMTEAM_CONVERT_ROUNDS:-2}
 
 mkveth eth0
 mkveth eth1
-ip netns add peer
-ip link set eth0p netns peer
-ip link set eth1p netns peer
-ip netns exec peer sh -c 'ip link add br0 type bridge && ip link set eth0p master br0 && ip link set eth1p master br0 &&
-  ip link set eth0p up && ip link set eth1p up && ip link set br0 up && ip addr add 192.0.2.2/24 dev br0 && ip link set lo up'
-ping_peer() { busybox ping -c 2 -W 2 192.0.2.2 >/dev/null 2>&1; }
+peer_bridge eth0 eth1
 dev_type() { nmcli -g GENERAL.TYPE device show "$1" 2>/dev/null; }
 
 cat > "$WORK/team.yaml" <<'YAML'

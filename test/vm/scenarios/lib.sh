@@ -24,6 +24,16 @@ json_of() { out=$("$@" 2>>"$OUT/stderr.log" | tr -d '\n'); [ -n "$out" ] && prin
 
 # veth pair NAME <-> NAMEp with the peer up. NetworkManager manages NAME (no udev in the guest).
 mkveth() { ip link add "$1" type veth peer name "$1p" && ip link set "$1p" up; }
+# peer_bridge NAME...: a namespace 'peer' whose bridge br0 (192.0.2.2/24) joins the far ends NAMEp of the
+# veth pairs NAME..., so a team of NAME... reaches 192.0.2.2 through whichever port is active.
+peer_bridge() {
+  ip netns add peer
+  for n in "$@"; do ip link set "${n}p" netns peer; done
+  ip netns exec peer ip link add br0 type bridge
+  for n in "$@"; do ip netns exec peer ip link set "${n}p" master br0; ip netns exec peer ip link set "${n}p" up; done
+  ip netns exec peer sh -c 'ip link set br0 up && ip addr add 192.0.2.2/24 dev br0 && ip link set lo up'
+}
+ping_peer() { busybox ping -c 2 -W 2 192.0.2.2 >/dev/null 2>&1; }
 
 # wait_for SECONDS CMD...: poll until CMD succeeds; 1 on timeout.
 wait_for() {

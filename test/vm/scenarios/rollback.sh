@@ -8,12 +8,7 @@ mkveth eth0
 mkveth eth1
 mkveth eth2
 # The peer: a namespace with both veth ends in a bridge, 192.0.2.2.
-ip netns add peer
-ip link set eth0p netns peer
-ip link set eth1p netns peer
-ip netns exec peer sh -c 'ip link add br0 type bridge && ip link set eth0p master br0 && ip link set eth1p master br0 &&
-  ip link set eth0p up && ip link set eth1p up && ip link set br0 up && ip addr add 192.0.2.2/24 dev br0 && ip link set lo up'
-ping_peer() { busybox ping -c 2 -W 2 192.0.2.2 >/dev/null 2>&1; }
+peer_bridge eth0 eth1
 
 cat > "$WORK/good.yaml" <<'YAML'
 network_config:
