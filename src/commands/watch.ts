@@ -1,4 +1,5 @@
 import { catchError, defer, EMPTY, exhaustMap, filter, from, interval, lastValueFrom, map, merge, mergeMap, Observable, of, share, take, tap, timer } from 'rxjs';
+import * as fs from 'node:fs';
 import { EXIT } from '../exit-codes';
 import type { NmEvent } from '../nm/events';
 import { NmClient } from '../nm/client';
@@ -69,6 +70,16 @@ async function loadDesired(
 
 const isStop = (s: NodeJS.Signals): boolean => s === 'SIGTERM' || s === 'SIGINT';
 
+/** What identifies the desired file's content without reading it: taken before each read, compared before each run. */
+function fileStamp(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file);
+    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function processSignals(): Observable<NodeJS.Signals> {
   const names: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
   return new Observable<NodeJS.Signals>((subscriber) => {
@@ -123,6 +134,8 @@ async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Pro
 /** The long-running loop's state: the desired state in force, the path index, the queue. */
 class WatchSession {
   private spec: Spec;
+  /** fileStamp of the desired file when this.spec was read from it (taken before the read). */
+  private stamp: string | undefined;
   private readonly index = new TeamIndex();
   private readonly queue: WorkQueue<string>;
   private readonly signals$: Observable<NodeJS.Signals>;
@@ -139,9 +152,11 @@ class WatchSession {
     first: Spec,
     private readonly o: WatchOpts,
     private readonly log: WatchLog,
+    firstStamp?: string,
   ) {
     this.nm = new SnapshotNm(nm);
     this.spec = first;
+    this.stamp = firstStamp;
     this.queue = new WorkQueue<string>(o.backoff ?? DEFAULT_BACKOFF);
     this.signals$ = (o.signals ?? processSignals()).pipe(share());
     this.fights = new FightDetector(o.fight ?? FIGHT_DEFAULTS);
@@ -191,9 +206,22 @@ class WatchSession {
     return report;
   }
 
+  /**
+   * The desired state as the file holds it now, asked under the lock right before a run plans: a file changed
+   * since it was read (its change not yet seen, or seen and still being debounced) is read again first. Another
+   * nmteam run that writes the file and NetworkManager together (`convert --apply --into`) does so under the
+   * same lock, so a run never plans its profiles against the file from before.
+   */
+  private async currentSpec(): Promise<Spec> {
+    const stamp = fileStamp(this.file);
+    if (stamp !== undefined && stamp !== this.stamp) await this.reload(false);
+    return this.spec;
+  }
+
   private reconcileNow(team: string): Promise<TeamReport> {
     return reconcileTeam(this.nm, this.spec, team, {
       ...runOptions(this.o, this.log),
+      currentSpec: () => this.currentSpec(),
       // A profile that moved to another team (a hand-edited master) needs that team reconciled too.
       onObserved: (observed) => this.learn(observed),
     });
@@ -280,12 +308,14 @@ class WatchSession {
 
   /** An invalid file is reported and changes nothing; an unchanged one (a touch) too, unless forced by SIGHUP. */
   private async reload(force: boolean): Promise<KeyRequest[]> {
+    const stamp = fileStamp(this.file);
     const res = await loadDesired(this.nm, this.file, this.o, this.stopping.signal);
     if (this.stopping.signal.aborted) return [];
     if (!res.ok) {
       reportInvalid(this.log, this.file, res.errors, true);
       return [];
     }
+    this.stamp = stamp;
     if (!force && specKey(res.spec) === specKey(this.spec)) return [];
     this.spec = res.spec;
     this.log.event('reload', `nmteam: desired state reloaded: ${this.spec.teams.length} team(s)`, { file: this.file, teams: this.spec.teams.map((x) => x.name) });
@@ -309,13 +339,14 @@ export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<numb
       log.event('stop', `nmteam: ${sig}: exiting before the desired state was read`, { signal: sig });
       stopping.abort();
     });
+    const firstStamp = fileStamp(file);
     const first = await loadDesired(nm, file, o, stopping.signal).finally(() => signals.unsubscribe());
     if (stopping.signal.aborted) return EXIT.ok;
     if (!first.ok) {
       reportInvalid(log, file, first.errors, false);
       return EXIT.invalidInput;
     }
-    return o.once ? await runOnce(nm, first.spec, o, log) : await new WatchSession(nm, file, first.spec, o, log).run();
+    return o.once ? await runOnce(nm, first.spec, o, log) : await new WatchSession(nm, file, first.spec, o, log, firstStamp).run();
   } finally {
     if (!o.nm) nm.close();
   }

@@ -10,10 +10,10 @@
  * 2. The conversion is applied as usual (checkpoint, journal, verification). If it fails it is rolled back,
  *    and FILE's old text is put back (atomically again).
  *
- * Why the file first: a running `nmteam watch FILE` cannot write while this run holds the lock, but it
- * reloads FILE on its own time (debounced). Had FILE been written after the apply, the watch could act on
- * the new profiles with the old FILE the moment the lock is released and delete them (seen in the
- * integration test). Written first, the watch has the new FILE long before the lock is released. The other
+ * Why the file first: a running `nmteam watch FILE` cannot write while this run holds the lock, and each of
+ * its runs, once it holds the lock, reads FILE again if it changed since it last read it (its own reload is
+ * debounced and may come late on a busy host: seen in CI). So with FILE written before the apply, no watch run
+ * after the lock is released can plan with the old FILE and delete the new profiles. The other
  * way round is safe too: while FILE names the team and NetworkManager still has the bond (the apply not yet
  * done, failed, or the process died mid-way and the journal rolled it back), a watch or apply of FILE plans a
  * blocking conflict against the bond and writes nothing, never a second profile.

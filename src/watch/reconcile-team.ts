@@ -64,6 +64,11 @@ export interface ReconcileTeamOptions {
   adopt?: boolean;
   /** Told once when another nmteam run holds the lock and this run waits for it (its PID, if known). */
   onWaitLock?: (holderPid: number | undefined) => void;
+  /**
+   * The desired state to plan with, asked once the lock is held (watch re-reads a file that changed since it
+   * last read it). Default: `spec` as given.
+   */
+  currentSpec?: () => Promise<Spec>;
 }
 
 const { activated: DEVICE_STATE_ACTIVATED, prepare: DEVICE_STATE_PREPARE, deactivating: DEVICE_STATE_DEACTIVATING } = NM_DEVICE_STATE;
@@ -145,7 +150,7 @@ export async function reconcileTeam(nm: NmPort, spec: Spec, team: string, opts: 
   try {
     const journal = new JournalStore();
     await recoverInterrupted(nm, journal, (m) => opts.onNotice?.(m));
-    return await reconcileLocked(nm, spec, team, opts, journal);
+    return await reconcileLocked(nm, opts.currentSpec ? await opts.currentSpec() : spec, team, opts, journal);
   } finally {
     nm.setRunDeadline?.(undefined); // between runs (signals, resync reads) each call has its own timeout
     lock.release();

@@ -84,6 +84,20 @@ describe('reconcileTeam', () => {
   // It takes the real lock and journal: in a directory of its own, never the host's /run/nmteam (issue 14, item 8).
   scratchStateDir('nmteam-watch-team-');
 
+  it('plans with the desired state currentSpec gives under the lock, not the one it was handed (a file changed meanwhile)', async () => {
+    // team5's profiles were made together with a new file naming it (convert --apply --into) while this watch
+    // still held the old file: planned with the old one, team5 would be deleted as "no longer desired".
+    const both = spec(team('team0', ['eth0', 'eth1']), team('team5', ['eth4']));
+    const nm = await seeded(both);
+    let asked = 0;
+    const r = await reconcileTeam(nm, desired, 'team5', { activate: false, currentSpec: async () => (asked++, both) });
+    expect(asked).toBe(1);
+    expect(r).toMatchObject({ ok: true, drift: [], changed: [] });
+    expect(nm.calls).toEqual([]);
+    const stale = await reconcileTeam(nm, desired, 'team5', { activate: false });
+    expect(stale.changed).toContain("deleted 'team5'"); // what the old file alone would have done
+  });
+
   it('corrects a hand edit, then finds nothing to do and writes nothing', async () => {
     const nm = await seeded();
     const eth1 = await pathOf(nm, 'team-slave-eth1');
