@@ -73,5 +73,5 @@ export function loadCli(dir = __dirname): { cli: Cli; from: LoadedFrom } {
 if (require.main === module) {
   const { cli, from } = loadCli();
   if (process.env.NMTEAM_LOAD_INFO === '1') process.stderr.write(`nmteam: loaded from: ${from}\n`);
-  cli.run();
+  cli.run(process.argv.slice(2), __filename);
 }

@@ -4,7 +4,7 @@ import { scopeName, type Io, seconds } from './commands/common';
 import { cmdImport, type ImportOpts } from './commands/import';
 import { cmdShow, type ShowOpts } from './commands/show';
 import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
-import { cmdExpire } from './commands/expiry';
+import { cmdExpire, setSelfCommand } from './commands/expiry';
 import { registerConvert } from './commands/convert-cli';
 import { registerWatch } from './commands/watch-cli';
 import { EXIT } from './exit-codes';
@@ -127,7 +127,13 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
 }
 
 /** Run this process's command line and set its exit code (what the launcher, src/cli.ts, calls). */
-export function run(argv: string[] = process.argv.slice(2)): void {
+/**
+ * The process entry (cli.ts). `self` is the nmteam script this process runs, which `apply --no-commit` starts
+ * again for the change's expiry (commands/expiry.ts); main() called in-process (tests, library use) has none
+ * and starts no process.
+ */
+export function run(argv: string[] = process.argv.slice(2), self?: string): void {
+  if (self) setSelfCommand(self);
   const io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
   main(argv, io).then(
     (code) => {

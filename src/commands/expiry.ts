@@ -15,11 +15,18 @@ import { type Io, withLock, withNm } from './common';
  * rollback (recoverInterrupted).
  */
 export function armExpiry(pending: { id: string; expiresAt: string }): void {
-  const cli = process.argv[1];
-  if (!cli) return;
+  const cli = selfCommand;
+  if (!cli) return; // not the nmteam command itself (main() in-process): the next command recovers instead
   const child = spawn(process.execPath, [cli, '_expire', pending.id, pending.expiresAt], { detached: true, stdio: 'ignore', env: process.env });
   child.on('error', () => undefined); // best effort: the next command recovers anyway
   child.unref();
+}
+
+let selfCommand: string | undefined;
+
+/** The nmteam script this process runs (cli.ts passes its own path through run()). */
+export function setSelfCommand(script: string): void {
+  selfCommand = script;
 }
 
 /** How long `_expire` waits for the lock once the change has expired (a commit may hold it right then). */
