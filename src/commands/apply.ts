@@ -122,12 +122,19 @@ async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pic
   return fresh;
 }
 
+/** The plan's text, coloured when stdout takes colour (Io.outStyled). */
+function printPlan(plan: Plan, io: Io): void {
+  if (io.outStyled) io.outStyled(renderPlan(plan, { color: true }));
+  else io.out(renderPlan(plan));
+}
+
 /** `nmteam plan`: what apply would do; writes nothing to NetworkManager. */
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
     const { spec, saved } = await readInput(nm, file, o);
     const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
-    io.out(o.output === 'json' ? planJson(plan) : renderPlan(plan));
+    if (o.output === 'json') io.out(planJson(plan));
+    else printPlan(plan, io);
     if (o.out) {
       fs.writeFileSync(o.out, savePlan(spec, plan, o.activate));
       io.err(`nmteam: plan saved to ${o.out}; 'nmteam apply ${o.out}' applies exactly this plan, or nothing if NetworkManager changed meanwhile\n`);
@@ -188,7 +195,10 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: {
   );
   if (result.pending) armExpiry(result.pending);
   if (o.output === 'json') io.out(planJson(plan, result));
-  else io.out(renderPlan(plan) + (plan.steps.length ? renderResult(result, o.timeout) : ''));
+  else {
+    printPlan(plan, io);
+    if (plan.steps.length) io.out(renderResult(result, o.timeout));
+  }
   return applyExitCode(result, o.detailedExitCodes);
 }
 
