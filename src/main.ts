@@ -114,7 +114,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 export async function main(argv: string[], rawIo: Io): Promise<number> {
   let code: number = EXIT.ok;
   // The one printing edge: every line of every command (text, JSON, YAML, errors, help) passes printable().
-  const io: Io = { out: printableSink(rawIo.out), err: printableSink(rawIo.err) };
+  const io: Io = { out: printableSink(rawIo.out), err: printableSink(rawIo.err), ...(rawIo.outStyled ? { outStyled: rawIo.outStyled } : {}) };
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -126,15 +126,15 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
   return code;
 }
 
-/** Run this process's command line and set its exit code (what the launcher, src/cli.ts, calls). */
 /**
- * The process entry (cli.ts). `self` is the nmteam script this process runs, which `apply --no-commit` starts
- * again for the change's expiry (commands/expiry.ts); main() called in-process (tests, library use) has none
- * and starts no process.
+ * Run this process's command line and set its exit code: the process entry (src/cli.ts). `self` is the nmteam
+ * script this process runs, which `apply --no-commit` starts again for the change's expiry
+ * (commands/expiry.ts); main() called in-process (tests, library use) has none and starts no process.
  */
 export function run(argv: string[] = process.argv.slice(2), self?: string): void {
   if (self) setSelfCommand(self);
-  const io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), ...(color ? { outStyled: (s: string) => process.stdout.write(s) } : {}) };
   main(argv, io).then(
     (code) => {
       process.exitCode = code;

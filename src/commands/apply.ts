@@ -4,6 +4,7 @@ import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH
 import { countChanges, type Plan } from '../reconcile/plan';
 import { observeAndPlan, planFromSystem, verifySpec } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
+import { specWarnings } from '../spec/warnings';
 import { parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
 import { ReconcileError, ReconcileErrors } from '../reconcile/errors';
 import { readSpecText } from '../spec/load';
@@ -122,12 +123,25 @@ async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pic
   return fresh;
 }
 
+/** The desired state's warnings on stderr (never a refusal). */
+function warnSpec(spec: Spec, io: Io): void {
+  for (const w of specWarnings(spec)) io.err(`nmteam: warning: ${w}\n`);
+}
+
+/** The plan's text, coloured when stdout takes colour (Io.outStyled). */
+function printPlan(plan: Plan, io: Io): void {
+  if (io.outStyled) io.outStyled(renderPlan(plan, { color: true }));
+  else io.out(renderPlan(plan));
+}
+
 /** `nmteam plan`: what apply would do; writes nothing to NetworkManager. */
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
     const { spec, saved } = await readInput(nm, file, o);
+    warnSpec(spec, io);
     const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
-    io.out(o.output === 'json' ? planJson(plan) : renderPlan(plan));
+    if (o.output === 'json') io.out(planJson(plan));
+    else printPlan(plan, io);
     if (o.out) {
       fs.writeFileSync(o.out, savePlan(spec, plan, o.activate));
       io.err(`nmteam: plan saved to ${o.out}; 'nmteam apply ${o.out}' applies exactly this plan, or nothing if NetworkManager changed meanwhile\n`);
@@ -188,7 +202,10 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: {
   );
   if (result.pending) armExpiry(result.pending);
   if (o.output === 'json') io.out(planJson(plan, result));
-  else io.out(renderPlan(plan) + (plan.steps.length ? renderResult(result, o.timeout) : ''));
+  else {
+    printPlan(plan, io);
+    if (plan.steps.length) io.out(renderResult(result, o.timeout));
+  }
   return applyExitCode(result, o.detailedExitCodes);
 }
 
@@ -197,6 +214,7 @@ export async function cmdApply(file: string, o: ApplyOpts, io: Io): Promise<numb
   if (o.dryRun) return cmdPlan(file, o, io);
   return withNm(async (nm) => {
     const { spec, saved } = await readInput(nm, file, o); // invalid input fails before the lock and the bus
+    warnSpec(spec, io);
     return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io, saved && { plan: saved, file }));
   });
 }

@@ -11,6 +11,11 @@ import { acquireLock, type Lock } from '../state/lock';
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /**
+   * Stdout for coloured text, set only on a TTY without NO_COLOR. It bypasses the printable() filter, so only
+   * a renderer that made every line printable itself and adds nothing but its own SGR codes writes here (renderPlan).
+   */
+  outStyled?: (s: string) => void;
 }
 
 export interface NmOpts {

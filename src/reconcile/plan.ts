@@ -4,6 +4,7 @@ import { type ProfileKind, profileKind } from '../nm/settings/team';
 import type { NmConnection, NmSettings } from '../nm/types';
 import { canonicalJson } from '../teamd';
 import type { Conflict, Diff, MergedProfile } from './diff';
+import { type FieldChange, fieldChanges } from './field-changes';
 import { profileView } from './normalize';
 import type { JsonValue, SkippedEntry } from './types';
 
@@ -42,6 +43,8 @@ export interface UpdateStep extends ProfileStepBase {
   /** The owned part; the executor merges it into a fresh read (Update2 replaces whole profiles). */
   settings: NmSettings;
   patch: Operation[];
+  /** What a person reads: each changed field, old and new, in the user's own terms (see FieldChange). Plans saved before it have none. */
+  fields?: FieldChange[];
 }
 export interface DeleteStep extends ProfileStepBase {
   op: 'delete-connection';
@@ -179,13 +182,14 @@ function profileStep(m: MergedProfile): Step | undefined {
   if (m.desired && m.current && m.patch.length > 0) {
     const fields = [...new Set(m.patch.map((p) => p.path.split('/').slice(1, 3).join('.')))];
     const changed = fields.filter((f) => f !== 'owner' && f !== 'scope');
+    const shown = fieldChanges(m.patch, m.current.settings, m.desired, m.kind);
     if (m.adopted) {
       return {
-        op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, adopt: true,
+        op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, fields: shown, adopt: true,
         reason: `taken over in place (--adopt)${changed.length ? `; ${changed.join(', ')} differ` : ''}`,
       };
     }
-    return { op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, reason: `${fields.join(', ')} differ` };
+    return { op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, fields: shown, reason: `${fields.join(', ')} differ` };
   }
   return undefined;
 }

@@ -1,55 +1,80 @@
 import type { Operation } from 'fast-json-patch';
 import { printableLine } from '../util/printable';
+import type { FieldChange } from './field-changes';
 import { countChanges, type Plan, type Step } from './plan';
 
 /**
- * Pure: Plan → the text a dry run prints.
+ * Pure: Plan → the text a dry run prints. Every changed field shows its old and new value in full
+ * (`~ path: old → new`, `+ path: new`, `- path: old`); nothing is cut. A line that would pass WIDE
+ * columns puts each value on a line of its own.
  *
  * @example
  *   team0: update slave profile 'team-slave-eth1' (eth1): team-port.config differ
- *       + /team-port/config/prio: 100
+ *       ~ /team-port/prio: 50 → 100
  */
 
-const short = (v: unknown): string => {
-  const s = JSON.stringify(v);
-  return s === undefined ? 'null' : s.length > 120 ? `${s.slice(0, 117)}...` : s;
-};
+export interface RenderOptions {
+  /** ANSI colours: additions green, changes yellow, removals red. The CLI sets it on a TTY without NO_COLOR. */
+  color?: boolean;
+}
 
-function renderOp(op: Operation): string {
-  switch (op.op) {
-    case 'add':
-      return `+ ${op.path}: ${short(op.value)}`;
-    case 'remove':
-      return `- ${op.path}`;
-    case 'replace':
-      return `~ ${op.path}: ${short(op.value)}`;
-    default:
-      return `  ${op.op} ${op.path}`;
-  }
+type Tone = 'add' | 'change' | 'remove';
+const ANSI: Record<Tone, string> = { add: '\x1b[32m', change: '\x1b[33m', remove: '\x1b[31m' };
+const WIDE = 100;
+
+const json = (v: unknown): string => JSON.stringify(v) ?? 'null';
+
+function fieldLines(sign: string, path: string, before: string | undefined, after: string | undefined): string[] {
+  const values = [before, after].filter((v) => v !== undefined);
+  const one = `${sign} ${path}: ${values.join(' → ')}`;
+  if (one.length <= WIDE || values.length === 0) return [one];
+  if (before === undefined || after === undefined) return [`${sign} ${path}:`, `      ${values[0]}`];
+  return [`${sign} ${path}:`, `      ${before}`, `    → ${after}`];
+}
+
+function renderField(f: FieldChange): { tone: Tone; lines: string[] } {
+  const before = 'before' in f ? json(f.before) : undefined;
+  const after = 'after' in f ? json(f.after) : undefined;
+  const tone: Tone = before === undefined ? 'add' : after === undefined ? 'remove' : 'change';
+  return { tone, lines: fieldLines(tone === 'add' ? '+' : tone === 'remove' ? '-' : '~', f.path, before, after) };
+}
+
+/** A step without `fields` (a plan saved by an older release, a convert plan): the patch, values in full. */
+function renderOp(op: Operation): { tone: Tone; lines: string[] } {
+  if (op.op === 'add') return { tone: 'add', lines: fieldLines('+', op.path, undefined, json(op.value)) };
+  if (op.op === 'remove') return { tone: 'remove', lines: [`- ${op.path}`] };
+  if (op.op === 'replace') return { tone: 'change', lines: fieldLines('~', op.path, undefined, json(op.value)) };
+  return { tone: 'change', lines: [`  ${op.op} ${op.path}`] };
 }
 
 function what(s: Exclude<Step, { op: 'activate' }>): string {
   return `${s.noun ?? (s.kind === 'team' ? 'team profile' : 'slave profile')} '${s.id}' (${s.ifname})`;
 }
 
-function renderStep(s: Step): string[] {
+type Line = { text: string; tone?: Tone };
+
+function renderStep(s: Step): Line[] {
   switch (s.op) {
     case 'create-connection':
-      return [`${s.team}: create ${what(s)}`];
-    case 'update-connection':
-      return [`${s.team}: update ${what(s)}: ${s.reason}`, ...s.patch.map((op) => `    ${renderOp(op)}`)];
+      return [{ text: `${s.team}: create ${what(s)}`, tone: 'add' }];
+    case 'update-connection': {
+      const fields = s.fields ? s.fields.map(renderField) : s.patch.map(renderOp);
+      return [{ text: `${s.team}: update ${what(s)}: ${s.reason}`, tone: 'change' }, ...fields.flatMap((f) => f.lines.map((l) => ({ text: `    ${l}`, tone: f.tone })))];
+    }
     case 'delete-connection':
-      return [`${s.team}: delete ${what(s)}: ${s.reason}`];
+      return [{ text: `${s.team}: delete ${what(s)}: ${s.reason}`, tone: 'remove' }];
     case 'activate':
-      return [`${s.team}: activate${s.port ? ` port ${s.port}` : ''} (${s.reason})`];
+      return [{ text: `${s.team}: activate${s.port ? ` port ${s.port}` : ''} (${s.reason})` }];
     case 'reapply':
-      return [`${s.team}: reapply (${s.reason})`];
+      return [{ text: `${s.team}: reapply (${s.reason})` }];
   }
 }
 
-export function renderPlan(plan: Plan): string {
+export function renderPlan(plan: Plan, opts: RenderOptions = {}): string {
+  const steps: Line[] = plan.steps.flatMap(renderStep);
+  // Colour goes on after printableLine, which would escape the ANSI sequences.
+  const paint = (l: Line): string => (opts.color && l.tone ? `${ANSI[l.tone]}${printableLine(l.text)}\x1b[0m` : printableLine(l.text));
   const lines: string[] = [];
-  for (const s of plan.steps) lines.push(...renderStep(s));
   for (const c of plan.conflicts) {
     const where = `[${c.uuid}${c.file ? `, ${c.file}` : ''}]`;
     if (c.blocking) lines.push(`${c.team}: BLOCKING conflict: ${c.reason} ${where}`, ...(c.remedy ? [`    fix: ${c.remedy}`] : []));
@@ -67,5 +92,5 @@ export function renderPlan(plan: Plan): string {
     lines.push(`Plan: ${n.create} to create, ${n.update} to update, ${n.delete} to delete, ${n.activate} to activate.`);
   }
   // One line per item: a line feed inside a profile id or reason must not start a forged line.
-  return lines.map(printableLine).join('\n') + '\n';
+  return [...steps.map(paint), ...lines.map(printableLine)].join('\n') + '\n';
 }

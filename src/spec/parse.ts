@@ -6,7 +6,8 @@ import { ReconcileError, type SourceLoc } from '../reconcile/errors';
 import { yaml } from '../util/lazy-yaml';
 import type { SkippedEntry, Spec, Team } from '../reconcile/types';
 import { DECLINE, fastLoad } from './fast-yaml';
-import { duplicateKeyOffsets } from './unique-keys';
+import { duplicateKeys } from './unique-keys';
+import { fixNestedQuotes, nestedQuotes } from './quote-hints';
 import { Locator, formatPath, type Seg } from './locate';
 import { checkRules, type TeamRef } from './rules';
 import { TEAM_TYPES, checkKeys, describe, isObj, suggest, type Reporter } from './schema';
@@ -111,9 +112,22 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
   // The yaml library turns stack exhaustion on absurd nesting into ordinary errors: say what it means, once.
   const tooDeep = doc.errors.find((e) => /Maximum call stack size exceeded/.test(e.message));
   if (tooDeep) return fail('YAML_SYNTAX', 'the document is nested too deeply', lines.linePos(tooDeep.pos[0]));
+  if (doc.errors.length > 0) {
+    // A known paste (JSON in double quotes inside double quotes): one error with the fix, then the rest of the
+    // document read as if fixed, so its other problems are still reported.
+    const quoted = nestedQuotes(text);
+    if (quoted.length > 0) {
+      for (const q of quoted) fail('YAML_SYNTAX', q.message, q.loc);
+      parseInto(fixNestedQuotes(text, quoted), opts, errors);
+      return undefined;
+    }
+  }
   for (const e of doc.errors) fail('YAML_SYNTAX', e.message, lines.linePos(e.pos[0]));
-  const duplicates = doc.errors.length > 0 ? [] : duplicateKeyOffsets(doc);
-  for (const at of duplicates) fail('YAML_SYNTAX', 'Map keys must be unique', lines.linePos(at));
+  const duplicates = doc.errors.length > 0 ? [] : duplicateKeys(doc);
+  for (const d of duplicates) {
+    const first = lines.linePos(d.first);
+    fail('YAML_SYNTAX', `Map keys must be unique: '${d.key}' is given twice in this mapping (the first at line ${first.line}, col ${first.col}); keep one`, lines.linePos(d.at));
+  }
   if (doc.errors.length > 0 || duplicates.length > 0) return undefined;
   let root: unknown;
   try {
@@ -134,8 +148,14 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
 
 function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | undefined {
   if (!isObj(root) || !Object.prototype.hasOwnProperty.call(root, 'network_config')) {
-    const near = isObj(root) ? Object.keys(root).map((k) => suggest(k, ['network_config'])).find((s) => s) ?? '' : '';
-    r.report('SPEC_INVALID', [], `expected a mapping with a 'network_config' list, got ${describe(root)}${near}`);
+    const keys = isObj(root) ? Object.keys(root) : [];
+    const near = keys.find((k) => suggest(k, ['network_config']));
+    if (near !== undefined) {
+      r.report('SPEC_INVALID', [near], `the 'network_config' key is missing: found '${near}'${suggest(near, ['network_config'])}`, { target: 'key' });
+    } else if (isObj(root)) {
+      const has = keys.length ? `; its keys are ${keys.slice(0, 5).map((k) => `'${k}'`).join(', ')}${keys.length > 5 ? ', ...' : ''}` : '';
+      r.report('SPEC_INVALID', [], `the 'network_config' key is missing: expected a mapping with a 'network_config' list${has}`);
+    } else r.report('SPEC_INVALID', [], `expected a mapping with a 'network_config' list, got ${describe(root)}`);
     return undefined;
   }
   checkKeys(r, root, [], ['network_config']);

@@ -16,6 +16,7 @@ import type { Team, TeamdJson, TeamPort } from '../reconcile/types';
 import { validatePortConfig, validateTeamConfig, type TeamdIssue } from '../teamd';
 import { parseIpConfig } from './ip';
 import { formatPath, jsonErrorOffset, type Seg } from './locate';
+import { duplicateJsonKeys } from './json-keys';
 import { resolveNicName } from './nics';
 import type { MemberRef, TeamRef } from './rules';
 import {
@@ -175,6 +176,17 @@ function memberWords(issue: TeamdIssue, keyed: Map<string, Member>): TeamdIssue 
   return { path: issue.path, message: issue.message.slice(prefix.length) };
 }
 
+/** A linux_bond's option string (`mode=active-backup miimon=100`), which os-net-config passes to the bonding driver. */
+const BOND_OPTION_STRING = /^\s*[a-z_]+=\S+(\s+[a-z_]+=\S+)*\s*$/i;
+
+function bondOptionsHint(source: string): string {
+  return (
+    `bonding_options holds a bond option string ('${source.trim()}'), not teamd JSON: a team takes teamd's config, ` +
+    `e.g. '{"runner": {"name": "activebackup"}}'. To turn a linux_bond entry into a team with the matching runner and ` +
+    `link watcher, write it as type linux_bond and run 'nmteam convert FILE' (see README, Migrating from bonds)`
+  );
+}
+
 /** The teamd JSON object; undefined when absent, null when unusable (already reported). */
 function readBondingOptions(r: Reporter, e: Obj, at: Seg[]): TeamdJson | undefined | null {
   if (!has(e, 'bonding_options')) return undefined;
@@ -184,10 +196,22 @@ function readBondingOptions(r: Reporter, e: Obj, at: Seg[]): TeamdJson | undefin
     try {
       v = JSON.parse(source) as unknown;
     } catch (err) {
+      if (BOND_OPTION_STRING.test(source)) {
+        r.report('TEAMD_JSON_SYNTAX', at, bondOptionsHint(source));
+        return null;
+      }
       const loc = r.locInString(at, jsonErrorOffset(source));
       r.report('TEAMD_JSON_SYNTAX', at, `bonding_options is not valid JSON: ${(err as Error).message}`, { loc });
       return null;
     }
+    const repeated = duplicateJsonKeys(source);
+    for (const d of repeated) {
+      const first = r.locInString(at, d.first);
+      const where = first ? `line ${first.line}, col ${first.col}` : `offset ${d.first}`;
+      const loc = r.locInString(at, d.at);
+      r.report('TEAMD_JSON_SYNTAX', [...at, ...d.path, d.key], `the teamd JSON gives the key '${d.key}' twice (the first at ${where}); teamd refuses such a config: keep one`, loc ? { loc } : {});
+    }
+    if (repeated.length > 0) return null;
   }
   const json = isObj(v) ? toJson(v) : undefined;
   if (isObj(json)) return json;

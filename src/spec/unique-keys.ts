@@ -18,16 +18,30 @@ import { yaml } from '../util/lazy-yaml';
  *   duplicateKeyOffsets(parseDocument('a: 1\na: 2\n', { uniqueKeys: false }))   // [5]
  */
 export function duplicateKeyOffsets(doc: Document): number[] {
+  return duplicateKeys(doc).map((d) => d.at);
+}
+
+/** A repeated mapping key: its text (for messages), its offset, and the offset of the first one. */
+export interface DuplicateKey {
+  key: string;
+  at: number;
+  first: number;
+}
+
+/** duplicateKeyOffsets with what a message needs: which key, and where the first one is. */
+export function duplicateKeys(doc: Document): DuplicateKey[] {
   const { isScalar, visit } = yaml();
-  const out: number[] = [];
+  const out: DuplicateKey[] = [];
   visit(doc, {
     Map(_key, map) {
-      const seen = new Set<unknown>();
+      const seen = new Map<unknown, number>();
       for (const pair of map.items) {
         const key = pair.key as YamlNode | null;
         const id = isScalar(key) ? key.value : key;
-        if (seen.has(id)) out.push(key?.range?.[0] ?? map.range?.[0] ?? 0);
-        else seen.add(id);
+        const at = key?.range?.[0] ?? map.range?.[0] ?? 0;
+        const first = seen.get(id);
+        if (first !== undefined) out.push({ key: isScalar(key) ? String(key.value) : String(key), at, first });
+        else seen.set(id, at);
       }
     },
   });

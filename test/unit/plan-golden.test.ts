@@ -3,7 +3,8 @@
  * test/fixtures/plan holds current.yaml (profiles as NetworkManager returns
  * them), desired.yaml (a desired-state document), plan.yaml (the steps
  * expected, with the field-level patch where one is given) and, optionally,
- * options.yaml (planner inputs such as the teams that are active).
+ * options.yaml (planner inputs such as the teams that are active), and
+ * plan.txt: renderPlan's text, exactly (plain; NMTEAM_GOLDEN_WRITE=1 rewrites it).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +12,7 @@ import { parse } from 'yaml';
 import type { NmConnection } from '../../src/nm/types';
 import { diffTeams } from '../../src/reconcile/diff';
 import { type PlanOptions, planSteps } from '../../src/reconcile/plan';
+import { renderPlan } from '../../src/reconcile/render';
 import { parseSpec } from '../../src/spec/parse';
 
 const DIR = path.join(__dirname, '../fixtures/plan');
@@ -44,6 +46,17 @@ describe.each(cases)('%s', (name) => {
   });
   it('reports the expected conflicts', () => {
     expect(plan.conflicts.map((c, i) => pick(c, expected.conflicts[i] ?? { team: undefined }))).toEqual(expected.conflicts);
+  });
+  it('renders plan.txt, plain', () => {
+    const file = path.join(DIR, name, 'plan.txt');
+    if (process.env.NMTEAM_GOLDEN_WRITE === '1') fs.writeFileSync(file, renderPlan(plan));
+    expect(renderPlan(plan)).toBe(fs.readFileSync(file, 'utf8'));
+    expect(renderPlan(plan)).not.toContain('\x1b');
+  });
+  it('colours its step lines only when asked', () => {
+    const coloured = renderPlan(plan, { color: true });
+    expect(coloured.replace(/\x1b\[\d+m/g, '')).toBe(renderPlan(plan));
+    if (plan.steps.some((s) => s.op !== 'activate' && s.op !== 'reapply')) expect(coloured).toMatch(/\x1b\[3[123]m/);
   });
   it('is JSON-safe data', () => {
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);

@@ -82,6 +82,7 @@ const cases: Case[] = [
   ['top-level unknown key', 'network_config: []\nextra: 1\n', 'UNKNOWN_KEY', 'extra', 2, 1],
   ['YAML syntax', 'network_config:\n  - {type: team\n', 'YAML_SYNTAX', undefined, 3, 1],
   ['duplicate key', 'network_config: []\nnetwork_config: []\n', 'YAML_SYNTAX', undefined, 2, 1],
+  ['misspelt network_config', 'network_configs: []\n', 'SPEC_INVALID', 'network_configs', 1, 1],
   ['two documents', 'network_config: []\n---\nnetwork_config: []\n', 'YAML_SYNTAX', undefined, 2, 1],
 ];
 
@@ -93,6 +94,64 @@ describe('each rule reports its code at its path and position', () => {
 
   it('reports exactly one error for a single mistake', () => {
     expect(errs(parseSpec(team(['use_dchp: true'])))).toHaveLength(1);
+  });
+});
+
+/** Inputs people actually write, with the exact message: what is wrong and how to fix it. */
+const DESIGN_SPEC_PASTE = team(['bonding_options: "{"runner": {"name": "activebackup"}}"', 'use_dhcp: true']);
+const hinted: [name: string, text: string, code: string, path: string | undefined, at: string, message: string][] = [
+  [
+    "os-net-config design spec's JSON in double quotes inside double quotes", DESIGN_SPEC_PASTE, 'YAML_SYNTAX', undefined, 'f.yaml:4:22',
+    `the JSON of bonding_options is in double quotes and holds double quotes itself, so YAML ends the string at the first inner one; put the JSON in single quotes: bonding_options: '{"runner": {"name": "activebackup"}}'`,
+  ],
+  [
+    'a key given twice names the key and the first one', team(['name: team1']), 'YAML_SYNTAX', undefined, 'f.yaml:4:5',
+    "Map keys must be unique: 'name' is given twice in this mapping (the first at line 3, col 5); keep one",
+  ],
+  [
+    'network_config misspelt', 'network_configs:\n  - {type: team, name: t}\n', 'SPEC_INVALID', 'network_configs', 'f.yaml:1:1',
+    "the 'network_config' key is missing: found 'network_configs' (did you mean 'network_config'?)",
+  ],
+  [
+    'network_config missing', 'teams: []\n', 'SPEC_INVALID', undefined, 'f.yaml:1:1',
+    "the 'network_config' key is missing: expected a mapping with a 'network_config' list; its keys are 'teams'",
+  ],
+  [
+    'bond option string on a team', team(['bonding_options: "mode=active-backup miimon=100"']), 'TEAMD_JSON_SYNTAX', `${NC}.bonding_options`, 'f.yaml:4:22',
+    "bonding_options holds a bond option string ('mode=active-backup miimon=100'), not teamd JSON: a team takes teamd's config, " +
+      `e.g. '{"runner": {"name": "activebackup"}}'. To turn a linux_bond entry into a team with the matching runner and ` +
+      "link watcher, write it as type linux_bond and run 'nmteam convert FILE' (see README, Migrating from bonds)",
+  ],
+  [
+    'a key given twice in the teamd JSON', team([`bonding_options: '{"runner": {"name": "lacp"}, "runner": {"name": "activebackup"}}'`]), 'TEAMD_JSON_SYNTAX', `${NC}.bonding_options.runner`, 'f.yaml:4:52',
+    "the teamd JSON gives the key 'runner' twice (the first at line 4, col 24); teamd refuses such a config: keep one",
+  ],
+  [
+    'a key given twice deeper in the teamd JSON', team([`bonding_options: '{"runner": {"name": "lacp", "name": "lacp"}}'`]), 'TEAMD_JSON_SYNTAX', `${NC}.bonding_options.runner.name`, 'f.yaml:4:51',
+    "the teamd JSON gives the key 'name' twice (the first at line 4, col 35); teamd refuses such a config: keep one",
+  ],
+];
+
+describe('errors that say how to fix it', () => {
+  it.each(hinted)('%s', (_name, text, code, path, at, message) => {
+    for (const fastPath of [true, false]) {
+      const res = parseSpec(text, { file: 'f.yaml', fastPath });
+      expect(res.ok).toBe(false);
+      if (res.ok) return;
+      expect(res.errors.map((e) => ({ code: e.code, path: e.path, at: `${e.file}:${e.loc?.line}:${e.loc?.col}`, message: e.message }))).toEqual([{ code, path, at, message }]);
+    }
+  });
+
+  it('reads the rest of a document with the design-spec paste, and reports its other errors too', () => {
+    const found = errs(parseSpec(team(['bonding_options: "{"runner": {"name": "activebackup"}}"', 'use_dchp: true']), { file: 'f.yaml' }));
+    expect(found.map((e) => [e.code, e.path, e.line, e.col])).toEqual([
+      ['YAML_SYNTAX', undefined, 4, 22],
+      ['UNKNOWN_KEY', `${NC}.use_dchp`, 5, 5],
+    ]);
+  });
+
+  it('leaves a JSON string in double quotes with escaped inner quotes alone', () => {
+    expect(parseSpec(team(['bonding_options: "{\\"runner\\": {\\"name\\": \\"activebackup\\"}}"'])).ok).toBe(true);
   });
 });
 

@@ -38,7 +38,7 @@ describe('duplicateKeyOffsets', () => {
   it('parseSpec still reports a duplicate key as YAML_SYNTAX at the repeated key', () => {
     const res = parseSpec('network_config:\n  - type: team\n    name: t\n    members: []\n    name: u\n', { file: 'd.yaml', fastPath: false });
     if (res.ok) throw new Error('accepted');
-    expect(res.errors.map((e) => [e.code, e.message, e.loc?.line, e.loc?.col])).toEqual([['YAML_SYNTAX', 'Map keys must be unique', 5, 5]]);
+    expect(res.errors.map((e) => [e.code, e.message, e.loc?.line, e.loc?.col])).toEqual([['YAML_SYNTAX', "Map keys must be unique: 'name' is given twice in this mapping (the first at line 3, col 5); keep one", 5, 5]]);
   });
 });
 
