@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runNmteam } from '../../src/sandbox/cli';
+import { run } from '../../src/sandbox/proc';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
@@ -216,3 +217,13 @@ async function counted(args: string[]): Promise<{ code: number; writes: string[]
   await mon.stop();
   return { code: r.code, writes: mon.writes().map((w) => w.member) };
 }
+
+describe("the README's recovery commands", () => {
+  it("grep -lx 'nmteam.managed=yes' lists exactly nmteam's keyfiles, whatever else NetworkManager has", async () => {
+    await nmcli('con', 'add', 'type', 'team', 'con-name', 'hand', 'ifname', 'team7', 'connection.autoconnect', 'no');
+    expect((await runNmteam(sb, ['apply', file('t0.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`), '--no-activate', '--scope', 'x'])).code).toBe(0);
+    const keyfiles = Object.keys(await sb.keyfiles()).map((f) => path.join(sb.connDir, f));
+    const r = await run('grep', ['-lx', 'nmteam.managed=yes', ...keyfiles]);
+    expect(r.stdout.trim().split('\n').map((f) => path.basename(f)).sort()).toEqual(['team-slave-eth0.nmconnection', 'team-slave-eth1.nmconnection', 'team0.nmconnection']);
+  });
+});
