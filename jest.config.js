@@ -11,6 +11,10 @@ module.exports = {
   // (The crash that prompted this, V8's "RegExpCompiler Allocation failed", came from parsing absurdly
   // nested YAML to stack exhaustion; src/spec/depth.ts now refuses such input first.)
   workerIdleMemoryLimit: '150MB',
+  // Jest reads testTimeout only here, not per project (a project's own testTimeout was silently ignored, and the
+  // sandbox tests ran with the 5 s default: a busy CI machine timed them out). One bound for every test; the VM
+  // tests set their own, longer ones on their hooks.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -25,7 +29,6 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       setupFilesAfterEnv: stateGuard,
-      testTimeout: 60000,
     },
     {
       // The real team driver in a QEMU VM (README, "Real teams in a VM"): `npm run test:vm`. Each file boots one VM.
@@ -33,7 +36,6 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/vm/**/*.test.ts'],
-      testTimeout: 900000,
     },
   ],
 };
