@@ -15,6 +15,8 @@ export interface Route {
   destination: Cidr;
   nextHop?: string;
   metric?: number;
+  /** Routing table (NetworkManager's route-data `table`); undefined: the main table. */
+  table?: number;
 }
 
 export interface IpFamilyConfig {

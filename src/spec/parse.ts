@@ -25,7 +25,8 @@ export interface ParseOptions {
   fastPath?: boolean;
 }
 
-export type ParseResult = { ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] };
+/** `warnings`: what was accepted but has no effect (IGNORED_KEY, NESTED_TEAM); located like errors, never blocking. */
+export type ParseResult = { ok: true; spec: Spec; warnings: ReconcileError[] } | { ok: false; errors: ReconcileError[] };
 
 /** Larger than any sane network config; refusing early bounds memory and time on hostile input. */
 export const MAX_SPEC_CHARS = 4 * 1024 * 1024;
@@ -65,11 +66,12 @@ export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
   const deep = nestingTooDeep(source);
   if (deep) return refuse('YAML_SYNTAX', `the document nests deeper than ${MAX_DEPTH} levels`, deep);
   const fast = opts.fastPath === false ? undefined : parseFast(source, opts);
-  if (fast) return { ok: true, spec: fast };
+  if (fast) return { ok: true, spec: fast, warnings: [] };
   const errors: ReconcileError[] = [];
+  const warnings: ReconcileError[] = [];
   try {
-    const spec = parseInto(source, opts, errors);
-    if (spec && errors.length === 0) return { ok: true, spec };
+    const spec = parseInto(source, opts, errors, warnings);
+    if (spec && errors.length === 0) return { ok: true, spec, warnings: sortErrors(warnings) };
   } catch (e) {
     const why = e instanceof RangeError ? 'the document is too deeply nested' : `unexpected failure: ${String(e)}`;
     errors.push(new ReconcileError('SPEC_INVALID', why, undefined, { line: 1, col: 1 }, opts.file, { cause: e }));
@@ -90,13 +92,14 @@ function parseFast(text: string, opts: ParseOptions): Spec | undefined {
     throw new Error('abandoned');
   };
   try {
-    return readEntries({ report: abandon, locInString: abandon }, root, opts);
+    // A warning needs a location too: the full path reports it.
+    return readEntries({ report: abandon, warn: abandon, locInString: abandon }, root, opts);
   } catch {
     return undefined;
   }
 }
 
-function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): Spec | undefined {
+function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[], warnings: ReconcileError[]): Spec | undefined {
   const file = opts.file;
   const fail = (code: 'YAML_SYNTAX' | 'SPEC_INVALID', message: string, loc?: SourceLoc): undefined => {
     errors.push(new ReconcileError(code, message, undefined, loc, file));
@@ -127,6 +130,8 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
   const r: Reporter = {
     report: (code, path, message, o) =>
       errors.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
+    warn: (code, path, message, o) =>
+      warnings.push(new ReconcileError(code, message, formatPath(path) || undefined, where.loc(path, o?.target), file)),
     locInString: (path, i) => where.locInString(path, i),
   };
   return readEntries(r, root, opts);
@@ -188,8 +193,8 @@ function sortErrors(errors: readonly ReconcileError[]): ReconcileError[] {
  * net.yaml:7:15: network_config[0].members[1].name: nic9 is not mapped to an interface; known: nic1=em1
  * ```
  */
-export function formatErrors(errors: readonly ReconcileError[]): string {
+export function formatErrors(errors: readonly ReconcileError[], kind: 'error' | 'warning' = 'error'): string {
   return sortErrors(errors)
-    .map((e) => e.format())
+    .map((e) => e.format(kind))
     .join('\n');
 }
