@@ -12,6 +12,7 @@ import { checkRules, type TeamRef } from './rules';
 import { TEAM_TYPES, checkKeys, describe, isObj, suggest, type Reporter } from './schema';
 import { parseTeam } from './team';
 import { MAX_DEPTH, nestingTooDeep } from './depth';
+import { nestedTeams } from './nested';
 
 export interface ParseOptions {
   /** Named in every error; also copied to `spec.file`. */
@@ -33,7 +34,7 @@ export const MAX_SPEC_CHARS = 4 * 1024 * 1024;
 /** yaml's guard against "billion laughs" alias expansion. */
 const MAX_ALIAS_COUNT = 200;
 
-/** Every os-net-config entry type (objects.object_from_json); these are skipped silently. */
+/** Every os-net-config entry type (objects.object_from_json); these are listed in spec.skipped. */
 const ONC_TYPES = [
   'route_table', 'route_rule', 'interface', 'vlan', 'ovs_bridge', 'ovs_user_bridge', 'ovs_bond', 'ovs_interface',
   'linux_bond', 'linux_bridge', 'ivs_bridge', 'ivs_interface', 'nfvswitch_bridge', 'nfvswitch_internal', 'ovs_tunnel',
@@ -168,7 +169,7 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
       r.report('SPEC_INVALID', [...path, 'type'], `unknown entry type '${type}'${suggest(type, TEAM_TYPES)}`);
     } else {
       const name = typeof entry.name === 'string' ? entry.name : undefined;
-      skipped.push({ index, type, ...(name !== undefined ? { name } : {}), path: formatPath(path) });
+      skipped.push({ index, type, ...(name !== undefined ? { name } : {}), path: formatPath(path) }, ...nestedTeams(r, entry, path, index));
     }
   });
   for (const v of checkRules(refs)) r.report(v.code, v.path, v.message);
