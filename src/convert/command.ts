@@ -103,7 +103,9 @@ async function fromIfcfg(dir: string, a: ConvertArgs): Promise<{ text: string; i
   const notDir = await notADirectory(dir);
   if (notDir) return { text: '', issues: [{ code: 'SOURCE_INVALID', severity: 'error', file: dir, message: notDir }] };
   const r = convertIfcfg(await readIfcfgDir(dir), { strict: a.strict, toBond: a.toBond });
-  return { text: r.yaml, issues: r.issues };
+  // One line per file read, saying what became of it; an issue about the whole directory names it.
+  const outcomes = r.outcomes.map((o) => ({ ...note(o.what), file: o.file }));
+  return { text: r.yaml, issues: [...r.issues.map((i) => (i.file === undefined ? { ...i, file: dir } : i)), ...outcomes] };
 }
 
 /** Why `dir` cannot be read as a network-scripts directory (exit 3, the path named), or undefined. */
