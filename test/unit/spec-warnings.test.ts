@@ -5,6 +5,8 @@ import { team } from '../support/spec-doc';
 import * as yaml from 'yaml';
 import { ipFromSettings, ipSettings } from '../../src/nm/settings/ip';
 import { teamEntry } from '../../src/spec/emit';
+import { planJson } from '../../src/commands/apply';
+import type { Plan } from '../../src/reconcile/plan';
 
 const NC = 'network_config[0]';
 const nics = { nic1: 'em1', nic2: 'em2', nic3: 'em3' };
@@ -107,5 +109,17 @@ describe('a route table round-trips through NetworkManager and show', () => {
 
   it('NetworkManager table 0 (unset) reads as the main table', () => {
     expect(ipFromSettings('ipv4', { method: 'manual', 'route-data': [{ dest: '10.0.0.0', prefix: 8, table: 0 }] }).routes).toEqual([{ destination: '10.0.0.0/8' }]);
+  });
+});
+
+describe('plan -o json', () => {
+  it("lists the warnings (code, path, loc, file) under 'warnings', and none when there are none", () => {
+    const res = parseSpec(team(['persist_mapping: false']), { file: 'f.yaml' });
+    if (!res.ok) throw new Error('invalid');
+    const plan: Plan = { basedOn: '', steps: [], conflicts: [], refusals: [], skipped: [], teams: ['team0'] };
+    expect(JSON.parse(planJson(plan, undefined, res.warnings)).warnings).toEqual([
+      expect.objectContaining({ code: 'IGNORED_KEY', path: `${NC}.persist_mapping`, loc: { line: 4, col: 5 }, file: 'f.yaml' }),
+    ]);
+    expect(JSON.parse(planJson(plan)).warnings).toBeUndefined();
   });
 });
