@@ -8,6 +8,7 @@ import { specWarnings } from '../spec/warnings';
 import { parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
 import { ReconcileError, ReconcileErrors } from '../reconcile/errors';
 import { readSpecText } from '../spec/load';
+import { formatErrors } from '../spec/parse';
 import type { Spec } from '../reconcile/types';
 import type { NmConnection } from '../nm/types';
 import { EXIT } from '../exit-codes';
@@ -29,6 +30,8 @@ export interface PlanOpts {
   adopt?: boolean;
   /** plan: also write the plan, with its desired state, to this file for a later `apply FILE`. */
   out?: string;
+  /** Warnings (keys with no effect, nested teams) are errors: exit 3, nothing applied (--strict). */
+  strict?: boolean;
 }
 
 export interface ApplyOpts extends PlanOpts {
@@ -42,8 +45,9 @@ export interface ApplyOpts extends PlanOpts {
 }
 
 /** `plan`/`apply -o json`: the plan, and with a result each step's outcome (never a journal's content). */
-export function planJson(plan: Plan, result?: ApplyResult): string {
+export function planJson(plan: Plan, result?: ApplyResult, warnings: readonly ReconcileError[] = []): string {
   const body: Record<string, unknown> = { plan, changes: countChanges(plan) };
+  if (warnings.length > 0) body.warnings = warnings.map((w) => w.toJSON());
   if (result) {
     body.results = result.results.map((r) => ({
       op: r.step.op, team: r.step.team, ...(r.step.op === 'activate' && r.step.port ? { port: r.step.port } : {}),
@@ -101,18 +105,19 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
  * not stdin) with the desired state it carries. Options that shape a plan cannot reshape a saved one.
  * Invalid input is thrown before the lock and the bus.
  */
-async function readInput(nm: LazyNm, file: string, o: PlanOpts): Promise<{ spec: Spec; saved?: SavedPlan }> {
+async function readInput(nm: LazyNm, file: string, o: PlanOpts, io: Io): Promise<{ spec: Spec; saved?: SavedPlan; warnings: ReconcileError[] }> {
   const read = await readSpecText(file);
   if (!read.ok) throw new ReconcileErrors(read.errors);
   const saved = file === '-' ? undefined : parseSavedPlan(read.text, file);
   if (!saved) {
-    const spec = await specFromText(nm, read.text, read.name, o.mapping);
-    return { spec: o.scope && o.scope !== DEFAULT_SCOPE ? { ...spec, scope: o.scope } : spec };
+    const { spec, warnings } = await specFromText(nm, read.text, read.name, o.mapping, o.strict);
+    if (warnings.length > 0) io.err(formatErrors(warnings, 'warning') + '\n');
+    return { spec: o.scope && o.scope !== DEFAULT_SCOPE ? { ...spec, scope: o.scope } : spec, warnings };
   }
   if (o.scope && o.scope !== (saved.spec.scope ?? DEFAULT_SCOPE)) throw new ReconcileError('SPEC_INVALID', `--scope ${o.scope} does not apply to a plan saved for scope '${saved.spec.scope ?? DEFAULT_SCOPE}'`, undefined, undefined, file);
   if (o.mapping) throw new ReconcileError('SPEC_INVALID', '--mapping does not apply to a saved plan: its nicN names were resolved when it was made', undefined, undefined, file);
   if (o.out) throw new ReconcileError('SPEC_INVALID', '--out takes a desired-state file, not a saved plan', undefined, undefined, file);
-  return { spec: saved.spec, saved };
+  return { spec: saved.spec, saved, warnings: [] };
 }
 
 /** The saved plan planned again over NetworkManager now: the same plan (and what it was based on), or STALE_PLAN. */
@@ -137,10 +142,10 @@ function printPlan(plan: Plan, io: Io): void {
 /** `nmteam plan`: what apply would do; writes nothing to NetworkManager. */
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
-    const { spec, saved } = await readInput(nm, file, o);
+    const { spec, saved, warnings } = await readInput(nm, file, o, io);
     warnSpec(spec, io);
     const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
-    if (o.output === 'json') io.out(planJson(plan));
+    if (o.output === 'json') io.out(planJson(plan, undefined, warnings));
     else printPlan(plan, io);
     if (o.out) {
       fs.writeFileSync(o.out, savePlan(spec, plan, o.activate));
@@ -187,7 +192,7 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
   return result.changed && detailedExitCodes ? EXIT.changed : EXIT.ok;
 }
 
-async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: { plan: SavedPlan; file: string }): Promise<number> {
+async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, warnings: ReconcileError[], saved?: { plan: SavedPlan; file: string }): Promise<number> {
   const journal = await cliJournal(nm, io, o.timeout);
   const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o) : await observeAndPlan(nm, spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
   const result = await applyPlan(
@@ -201,7 +206,7 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: {
     }),
   );
   if (result.pending) armExpiry(result.pending);
-  if (o.output === 'json') io.out(planJson(plan, result));
+  if (o.output === 'json') io.out(planJson(plan, result, warnings));
   else {
     printPlan(plan, io);
     if (plan.steps.length) io.out(renderResult(result, o.timeout));
@@ -213,8 +218,8 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, saved?: {
 export async function cmdApply(file: string, o: ApplyOpts, io: Io): Promise<number> {
   if (o.dryRun) return cmdPlan(file, o, io);
   return withNm(async (nm) => {
-    const { spec, saved } = await readInput(nm, file, o); // invalid input fails before the lock and the bus
+    const { spec, saved, warnings } = await readInput(nm, file, o, io); // invalid input fails before the lock and the bus
     warnSpec(spec, io);
-    return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io, saved && { plan: saved, file }));
+    return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io, warnings, saved && { plan: saved, file }));
   });
 }

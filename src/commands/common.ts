@@ -2,9 +2,10 @@ import { SCOPE_NAME } from '../nm/settings/team';
 import { InvalidArgumentError } from 'commander';
 import { NmClient } from '../nm/client';
 import type { NmPort } from '../nm/port';
-import { ReconcileErrors } from '../reconcile/errors';
+import { type ReconcileError, ReconcileErrors } from '../reconcile/errors';
 import type { Spec } from '../reconcile/types';
 import { type LoadOptions, loadSpecText } from '../spec/load';
+import type { ParseResult } from '../spec/parse';
 import { acquireLock, type Lock } from '../state/lock';
 
 /** Where a command writes; cli.ts binds it to stdout/stderr, tests to arrays. */
@@ -83,11 +84,18 @@ export function specLoadOptions(nm: () => Promise<NmPort>, mapping: string | und
   };
 }
 
-/** A desired-state text read with readSpecText → Spec, or every error thrown together. */
-export async function specFromText(nm: LazyNm, text: string, name: string, mapping: string | undefined): Promise<Spec> {
-  const res = await loadSpecText(text, name, specLoadOptions(() => nm.get(), mapping));
+/** `--strict`: the parse's warnings become its errors (exit 3, nothing applied). */
+export function strictResult(res: ParseResult, strict: boolean | undefined): ParseResult {
+  return res.ok && strict === true && res.warnings.length > 0 ? { ok: false, errors: res.warnings } : res;
+}
+
+/** A desired-state text read with readSpecText → Spec and its warnings, or every error thrown together. */
+export async function specFromText(
+  nm: LazyNm, text: string, name: string, mapping: string | undefined, strict?: boolean,
+): Promise<{ spec: Spec; warnings: ReconcileError[] }> {
+  const res = strictResult(await loadSpecText(text, name, specLoadOptions(() => nm.get(), mapping)), strict);
   if (!res.ok) throw new ReconcileErrors(res.errors);
-  return res.spec;
+  return { spec: res.spec, warnings: res.warnings };
 }
 
 /** `--scope NAME`: lower-case letters, digits, '.', '_' and '-', up to 64 characters. */

@@ -10,9 +10,9 @@ type ConvertOpts = Omit<ConvertArgs, 'file' | 'noActivate'> & { activate: boolea
 export function registerConvert(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
   return program
     .command('convert')
-    .argument('[file]', "os-net-config file whose linux_bond entries become team entries ('-' for stdin)")
+    .argument('[file]', "os-net-config file whose linux_bond entries (also those nested in an ovs_bridge) become team entries ('-' for stdin)")
     .description('convert bonds to teams (--to-bond: teams to bonds) from an os-net-config file, ifcfg files or NetworkManager')
-    .option('--from-ifcfg <dir>', 'read RHEL ifcfg-* and route-* files from this directory')
+    .option('--from-ifcfg <dir>', 'read RHEL ifcfg-* and route-* files from this directory: bonds and RHEL 7 teams (DEVICETYPE=Team/TeamPort) become team entries; a note per file says what became of it')
     .option('--from-nm [bond...]', 'read NetworkManager bond profiles: all, or these interface names, connection ids or UUIDs')
     .option('--to-bond', 'the reverse: team entries, team ifcfg files or team profiles become linux_bond entries')
     .option('--strict', 'treat every warning (an option with no exact equivalent) as an error')

@@ -18,7 +18,7 @@ import { reconcileTeam, type ReconcileTeamOptions, type TeamReport } from '../wa
 import { teamdMissing } from '../runtime/settle';
 import { SnapshotNm } from '../watch/snapshot';
 import { keysForEvent, TeamIndex } from '../watch/team-index';
-import { type Io, specLoadOptions, withTestHooks } from './common';
+import { type Io, specLoadOptions, strictResult, withTestHooks } from './common';
 
 /**
  * `nmteam watch FILE`: keep NetworkManager matching FILE. Reconciles every
@@ -40,6 +40,8 @@ export interface WatchOpts {
   /** Take over in place the profiles in the way that can be adopted. */
   adopt?: boolean;
   mapping?: string;
+  /** Warnings in the desired state (keys with no effect, nested teams) make it invalid (--strict). */
+  strict?: boolean;
   /** Each D-Bus call's timeout and the bound on activations, seconds. */
   timeout: number;
   /** Re-read every profile this often (seconds), as insurance against a lost signal; 0 or omitted: never. */
@@ -60,11 +62,14 @@ export interface WatchOpts {
 
 const WATCH_DEFAULTS = { quietMs: 150, maxWaitMs: 1000, settleMs: 500 };
 
-/** Read and parse FILE; nicN names are resolved against NetworkManager's devices. */
+/** Read and parse FILE; nicN names are resolved against NetworkManager's devices. Warnings are logged (errors with --strict). */
 async function loadDesired(
-  nm: NmPort, file: string, o: Pick<WatchOpts, 'mapping' | 'scope'>, signal?: AbortSignal,
+  nm: NmPort, file: string, o: Pick<WatchOpts, 'mapping' | 'scope' | 'strict'>, log: WatchLog, signal?: AbortSignal,
 ): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
-  const res = await loadSpec(file, { ...specLoadOptions(async () => nm, o.mapping), ...(signal ? { signal } : {}) });
+  const res = strictResult(await loadSpec(file, { ...specLoadOptions(async () => nm, o.mapping), ...(signal ? { signal } : {}) }), o.strict);
+  if (res.ok && res.warnings.length > 0) {
+    log.event('warning', formatErrors(res.warnings, 'warning'), { file, warnings: res.warnings.map((w) => w.toJSON()) });
+  }
   return res.ok && o.scope ? { ok: true, spec: { ...res.spec, scope: o.scope } } : res;
 }
 
@@ -309,7 +314,7 @@ class WatchSession {
   /** An invalid file is reported and changes nothing; an unchanged one (a touch) too, unless forced by SIGHUP. */
   private async reload(force: boolean): Promise<KeyRequest[]> {
     const stamp = fileStamp(this.file);
-    const res = await loadDesired(this.nm, this.file, this.o, this.stopping.signal);
+    const res = await loadDesired(this.nm, this.file, this.o, this.log, this.stopping.signal);
     if (this.stopping.signal.aborted) return [];
     if (!res.ok) {
       reportInvalid(this.log, this.file, res.errors, true);
@@ -340,7 +345,7 @@ export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<numb
       stopping.abort();
     });
     const firstStamp = fileStamp(file);
-    const first = await loadDesired(nm, file, o, stopping.signal).finally(() => signals.unsubscribe());
+    const first = await loadDesired(nm, file, o, log, stopping.signal).finally(() => signals.unsubscribe());
     if (stopping.signal.aborted) return EXIT.ok;
     if (!first.ok) {
       reportInvalid(log, file, first.errors, false);

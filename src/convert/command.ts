@@ -9,7 +9,7 @@
  *   nmteam convert --from-nm bond0 --apply --no-activate
  *   nmteam convert --to-bond --from-nm team0 --apply
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { applyExitCode, cliApplyOptions, cliJournal, renderResult } from '../commands/apply';
 import { withLock } from '../commands/common';
 import { EXIT } from '../exit-codes';
@@ -100,8 +100,22 @@ async function fromFile(file: string, a: ConvertArgs): Promise<{ text: string; i
 }
 
 async function fromIfcfg(dir: string, a: ConvertArgs): Promise<{ text: string; issues: ConvertIssue[] }> {
+  const notDir = await notADirectory(dir);
+  if (notDir) return { text: '', issues: [{ code: 'SOURCE_INVALID', severity: 'error', file: dir, message: notDir }] };
   const r = convertIfcfg(await readIfcfgDir(dir), { strict: a.strict, toBond: a.toBond });
-  return { text: r.yaml, issues: r.issues };
+  // One line per file read, saying what became of it; an issue about the whole directory names it.
+  const outcomes = r.outcomes.map((o) => ({ ...note(o.what), file: o.file }));
+  return { text: r.yaml, issues: [...r.issues.map((i) => (i.file === undefined ? { ...i, file: dir } : i)), ...outcomes] };
+}
+
+/** Why `dir` cannot be read as a network-scripts directory (exit 3, the path named), or undefined. */
+async function notADirectory(dir: string): Promise<string | undefined> {
+  const hint = '--from-ifcfg takes a directory of ifcfg-* files, such as /etc/sysconfig/network-scripts';
+  try {
+    return (await stat(dir)).isDirectory() ? undefined : `${dir} is not a directory; ${hint}`;
+  } catch (e) {
+    return `cannot read ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; ${hint}`;
+  }
 }
 
 function note(message: string): ConvertIssue {

@@ -1,7 +1,9 @@
 /**
  * RHEL ifcfg files → desired-state YAML. Bond masters (TYPE=Bond,
  * BONDING_MASTER=yes or BONDING_OPTS) and their slaves (MASTER=, SLAVE=yes)
- * become team entries; with `toBond`, team masters (DEVICETYPE=Team,
+ * become team entries, and so do RHEL 7's team masters (DEVICETYPE=Team,
+ * TEAM_CONFIG) with their ports (DEVICETYPE=TeamPort, TEAM_MASTER=,
+ * TEAM_PORT_CONFIG), both in one directory; with `toBond`, team masters (DEVICETYPE=Team,
  * TEAM_CONFIG) and their ports (TEAM_MASTER=, TEAM_PORT_CONFIG) become
  * linux_bond entries. Pure: the caller reads the directory (read.ts).
  *
@@ -28,6 +30,8 @@ export interface IfcfgResult {
   teams: Team[];
   yaml: string;
   issues: ConvertIssue[];
+  /** What became of each file read, in file-name order: `ifcfg-eth1: port of team team0`. */
+  outcomes: { file: string; what: string }[];
 }
 
 interface Device {
@@ -49,13 +53,18 @@ export function convertIfcfg(files: Readonly<Record<string, string>>, opts: Ifcf
     issues.addAll(parsed.issues);
     devices.push({ file, name: parsed.vars.DEVICE ?? file.slice('ifcfg-'.length), vars: parsed.vars });
   }
-  const isMaster = opts.toBond ? isTeamMaster : isBondMaster;
+  const isMaster = opts.toBond ? isTeamMaster : (d: Device): boolean => isBondMaster(d) || isTeamMaster(d);
   const teams: Team[] = [];
   const masters = devices.filter(isMaster);
+  const outcome = new Map<string, string>();
   for (const master of masters) {
-    const ports = devices.filter((d) => portOf(d, master, !!opts.toBond)).sort((a, b) => a.name.localeCompare(b.name));
-    const team = opts.toBond ? readTeam(master, ports, issues) : readBond(master, ports, issues);
-    if (!team) continue;
+    const kind = isTeamMaster(master) ? 'team' : 'bond';
+    const ports = devices.filter((d) => portOf(d, master, kind === 'team')).sort((a, b) => a.name.localeCompare(b.name));
+    const team = kind === 'team' ? readTeam(master, ports, issues) : readBond(master, ports, issues);
+    if (!team) {
+      outcome.set(master.file, `${kind} ${master.name}: not converted (see the errors above)`);
+      continue;
+    }
     team.ipv4.routes = routes(files, master, issues, 'route');
     team.ipv6.routes = routes(files, master, issues, 'route6');
     for (const [ip, any] of [[team.ipv4, '0.0.0.0/0'], [team.ipv6, '::/0']] as const) {
@@ -65,11 +74,17 @@ export function convertIfcfg(files: Readonly<Record<string, string>>, opts: Ifcf
     }
     if (!opts.toBond) schemaLimits(team, master.file, issues);
     teams.push(team);
+    const entry = `${opts.toBond ? 'linux_bond' : 'team'} entry network_config[${teams.length - 1}]`;
+    outcome.set(master.file, `${kind} ${master.name} → ${entry}`);
+    for (const p of ports) outcome.set(p.file, `port ${p.name} of ${kind} ${master.name} → a member of ${entry}`);
+    for (const r of ['route', 'route6']) if (files[`${r}-${master.name}`] !== undefined) outcome.set(`${r}-${master.name}`, `routes of ${master.name} → ${entry}`);
   }
-  if (masters.length === 0) issues.add('SOURCE_INVALID', `no ${opts.toBond ? 'team (DEVICETYPE=Team)' : 'bond (TYPE=Bond)'} ifcfg file found`);
+  const what = opts.toBond ? 'team (DEVICETYPE=Team)' : 'bond (TYPE=Bond) or team (DEVICETYPE=Team)';
+  if (masters.length === 0) issues.add('SOURCE_INVALID', `no ${what} ifcfg file found`);
+  const outcomes = Object.keys(files).sort().map((file) => ({ file, what: outcome.get(file) ?? `not a ${opts.toBond ? 'team' : 'bond or team'} or one of their ports: left alone` }));
   const bonds = opts.toBond ? teams.map((t) => bondEntry(t, issues)).filter((e) => e !== undefined) : [];
   const yaml = opts.toBond ? emitBondSpec(bonds) : emitSpec(teams);
-  return { teams, yaml, issues: issues.list };
+  return { teams, yaml, issues: issues.list, outcomes };
 }
 
 function isBondMaster(d: Device): boolean {
@@ -93,6 +108,10 @@ function baseTeam(master: Device, ports: Device[], issues: Issues): Team {
   const team: Team = { name: master.name, config: {}, ports: [], ipv4, ipv6, autoconnect, path: master.file };
   const mtu = Number(master.vars.MTU);
   if (master.vars.MTU !== undefined && Number.isInteger(mtu) && mtu > 0) team.mtu = mtu;
+  const dhcp = /^dhcp$/i.test(master.vars.BOOTPROTO ?? '');
+  if (dhcp && master.vars.PEERDNS !== undefined && !isYes(master.vars.PEERDNS)) {
+    issues.add('NOT_CARRIED', 'PEERDNS=no on a DHCP team: the desired state has no key for ipv4.ignore-auto-dns, so DHCP-provided DNS servers will be used', { option: 'PEERDNS', file: master.file });
+  }
   for (const [k, v] of Object.entries(master.vars)) {
     if (!MASTER_VARS.test(k) && !IP_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${shownVar(k, v)} has no place in a team entry`, { option: k, file: master.file });
   }

@@ -24,6 +24,7 @@ export type ConvertCode =
   | 'NOT_CARRIED' // a profile/ifcfg property the converted form has no place for
   | 'ROUNDED' // converted to the value the driver really uses (e.g. updelay rounded to miimon)
   | 'NOTHING_TO_CONVERT' // no bond (or team) in the source, or already converted
+  | 'NESTED' // an entry converted in place inside another entry's members (an ovs_bridge holding a linux_bond)
   | 'MEMBER_ELSEWHERE' // a member is also a slave of a team or bond outside the conversion: never taken from it
   // our own output
   | 'TEAMD_INVALID';
@@ -46,7 +47,7 @@ const ERROR_CODES: ReadonlySet<ConvertCode> = new Set<ConvertCode>([
   'BOND_SYNTAX', 'BOND_UNKNOWN_OPTION', 'BOND_BAD_VALUE', 'SOURCE_INVALID', 'TEAMD_INVALID', 'MEMBER_ELSEWHERE',
 ]);
 /** Codes that describe a faithful conversion the user may still want to know about. */
-const NOTE_CODES: ReadonlySet<ConvertCode> = new Set<ConvertCode>(['ROUNDED', 'NOTHING_TO_CONVERT']);
+const NOTE_CODES: ReadonlySet<ConvertCode> = new Set<ConvertCode>(['ROUNDED', 'NOTHING_TO_CONVERT', 'NESTED']);
 
 /**
  * Collects issues; with `strict`, every warning is recorded as an error.

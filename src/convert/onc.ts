@@ -11,7 +11,7 @@
  *   - type: linux_bond            →   - type: team
  *     bonding_options: "mode=1"   →     bonding_options: '{"runner":{"name":"activebackup"}}'
  */
-import { CST, Composer, LineCounter, Parser, isMap, isScalar, isSeq, type Document, type YAMLMap } from 'yaml';
+import { CST, Composer, LineCounter, Parser, isMap, isScalar, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { SourceLoc } from '../reconcile/errors';
 import { Locator, formatPath, type Seg } from '../spec/locate';
 import { Issues, type ConvertIssue } from './issues';
@@ -55,17 +55,47 @@ export function convertOsNetConfig(text: string, opts: OncOptions = {}): OncResu
   if (!isSeq(list)) return fail("expected a mapping with a 'network_config' list");
   const where = new Locator(doc as Document, lines, text);
   const converted: string[] = [];
-  list.items.forEach((item, index) => {
-    const type = isMap(item) ? item.get('type') : undefined;
-    const wanted = opts.toBond ? TEAM_TYPES.includes(String(type)) : type === 'linux_bond';
-    if (!wanted) return;
-    const path: Seg[] = ['network_config', index];
-    const entry: OncEntry = { node: item as YAMLMap, path, where, issues: new Issues(opts.strict) };
+  const convertOne = (item: YAMLMap, path: Seg[], within?: YAMLMap): void => {
+    const what = `${String(item.get('type'))} ${String(item.get('name') ?? '(no name)')}`;
+    const entry: OncEntry = { node: item, path, where, issues: new Issues(opts.strict) };
     const ok = opts.toBond ? teamEntryToBond(entry) : bondEntryToTeam(entry);
     issues.addAll(entry.issues.list, opts.file ? { file: opts.file } : {});
-    if (ok) converted.push(formatPath(path));
+    if (!ok) return;
+    converted.push(formatPath(path));
+    if (!within) return;
+    const outer = `${String(within.get('type'))}${within.get('name') !== undefined ? ` ${String(within.get('name'))}` : ''}`;
+    issues.add('NESTED', `${what} found nested in ${outer}'s members: converted in place (a nested team is os-net-config's to configure: nmteam manages top-level teams only)`, {
+      ...(opts.file ? { file: opts.file } : {}), path: formatPath(path), loc: where.loc(path),
+    });
+  };
+  walkEntries(list, ['network_config'], undefined, 0, (item, path, within) => {
+    const type = item.get('type');
+    const wanted = opts.toBond ? TEAM_TYPES.includes(String(type)) : type === 'linux_bond';
+    if (wanted) convertOne(item, path, within);
+    return wanted;
   });
   return { text: tokens.map((t) => CST.stringify(t)).join(''), issues: issues.list, converted };
+}
+
+/** os-net-config nests two or three levels (ovs_bridge → ovs_bond → interface); this bounds hostile input. */
+const MAX_NESTING = 16;
+
+/**
+ * Visits every mapping of `list` and, unless `visit` took it (returned true), the mappings of its
+ * `members`, at any depth: a linux_bond is converted wherever it stands (TripleO puts one in an ovs_bridge).
+ */
+function walkEntries(
+  list: YAMLSeq, at: Seg[], within: YAMLMap | undefined, depth: number,
+  visit: (item: YAMLMap, path: Seg[], within: YAMLMap | undefined) => boolean,
+): void {
+  if (depth > MAX_NESTING) return;
+  list.items.forEach((item, i) => {
+    if (!isMap(item)) return;
+    const path = [...at, i];
+    if (visit(item as YAMLMap, path, within)) return;
+    const members = item.get('members', true);
+    if (isSeq(members)) walkEntries(members as YAMLSeq, [...path, 'members'], item as YAMLMap, depth + 1, visit);
+  });
 }
 
 /** A scalar's string value, or undefined. */

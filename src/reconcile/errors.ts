@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'PORTS_NOT_MEMBER' // bonding_options.ports names an interface that is not a member
   | 'UNKNOWN_NIC' // nicN that does not resolve
   | 'FILE_READ' // the file cannot be read
+  // warnings (errors only with --strict)
+  | 'IGNORED_KEY' // an os-net-config key nmteam accepts but cannot map to NetworkManager
+  | 'NESTED_TEAM' // a team nested in another entry's members: nmteam manages top-level teams only
   // NetworkManager side
   | 'NM_UNAVAILABLE' // bus or NetworkManager not reachable
   | 'NM_TIMEOUT' // a D-Bus call did not answer in time
@@ -61,10 +64,11 @@ export class ReconcileError extends Error {
     super(message, options);
   }
 
-  /** `file:line:col: path: message` — every part that is known. */
-  format(): string {
+  /** `file:line:col: path: message` — every part that is known; `warning: ` before the message of a warning. */
+  format(kind: 'error' | 'warning' = 'error'): string {
     const where = [this.file, this.loc?.line, this.loc?.col].filter((x) => x !== undefined).join(':');
-    const parts = [where, this.path, this.message].filter((x) => x !== undefined && x !== '');
+    const text = kind === 'warning' ? `warning: ${this.message}` : this.message;
+    const parts = [where, this.path, text].filter((x) => x !== undefined && x !== '');
     return parts.join(': ');
   }
 
@@ -88,6 +92,8 @@ const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PORTS_NOT_MEMBER',
   'UNKNOWN_NIC',
   'FILE_READ',
+  'IGNORED_KEY',
+  'NESTED_TEAM',
 ]);
 
 export function isInputError(code: ErrorCode): boolean {

@@ -25,6 +25,7 @@ function ipView(family: Family, s: Record<string, unknown> | undefined): Profile
       const route: ProfileView = { destination: canonicalCidr(r.destination) };
       if (r.nextHop) route.next_hop = canonicalIpText(r.nextHop);
       if (r.metric !== undefined) route.metric = r.metric;
+      if (r.table !== undefined) route.table = r.table;
       return route;
     });
   }

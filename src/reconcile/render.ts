@@ -80,7 +80,7 @@ export function renderPlan(plan: Plan, opts: RenderOptions = {}): string {
     if (c.blocking) lines.push(`${c.team}: BLOCKING conflict: ${c.reason} ${where}`, ...(c.remedy ? [`    fix: ${c.remedy}`] : []));
     else lines.push(`${c.team}: conflict: ${c.reason} ${where}`);
   }
-  for (const k of plan.skipped) lines.push(`skipped: ${k.path} (type ${k.type}${k.name ? `, ${k.name}` : ''}): not a team`);
+  for (const k of plan.skipped) lines.push(`skipped: ${k.path} (type ${k.type}${k.name ? `, ${k.name}` : ''}): ${k.reason ?? 'not a team'}`);
   const n = countChanges(plan);
   const empty = plan.refusals.find((r) => r.code === 'EMPTY_DESIRED_STATE');
   if (empty) lines.push(`REFUSED: ${empty.message}`);

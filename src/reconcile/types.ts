@@ -15,6 +15,8 @@ export interface Route {
   destination: Cidr;
   nextHop?: string;
   metric?: number;
+  /** Routing table (NetworkManager's route-data `table`); undefined: the main table. */
+  table?: number;
 }
 
 export interface IpFamilyConfig {
@@ -60,6 +62,8 @@ export interface SkippedEntry {
   type: string;
   name?: string;
   path: string;
+  /** Why it is skipped and what becomes of it, when it is not simply "not a team" (a team nested in another entry). */
+  reason?: string;
 }
 
 /** The desired state read from one file. */

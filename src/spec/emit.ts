@@ -35,6 +35,7 @@ function routeEntries(ip: IpFamilyConfig): SpecEntry[] {
       ip_netmask: r.destination,
       ...(r.nextHop ? { next_hop: r.nextHop } : {}),
       ...(r.metric !== undefined ? { route_options: `metric ${r.metric}` } : {}),
+      ...(r.table !== undefined ? { table: r.table } : {}),
     });
   }
   return out;

@@ -17,7 +17,7 @@ import type { IpFamilyConfig, Route } from '../reconcile/types';
 import { canonicalIpText } from '../util/ip';
 import { formatPath, type Seg } from './locate';
 import {
-  ADDRESS_KEYS, ROUTE_KEYS, UNSUPPORTED_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
+  ADDRESS_KEYS, ROUTE_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
   type Obj, type Reporter,
 } from './schema';
 
@@ -75,7 +75,7 @@ export function parseIpConfig(r: Reporter, e: Obj, path: readonly Seg[]): { ipv4
     if (off(rt.family)) r.report('SPEC_INVALID', rt.path, `route of a family that is not configured: ${offWhy(rt.family)}`);
     else if (rt.isDefault && neverDefault) {
       r.report('SPEC_INVALID', [...rt.path, 'default'], 'a default route contradicts defroute: false');
-    } else if (rt.isDefault && rt.route.metric === undefined) {
+    } else if (rt.isDefault && rt.route.metric === undefined && rt.route.table === undefined) {
       // A plain default route is what NetworkManager calls the gateway.
       const first = gatewayAt[rt.family];
       if (first) r.report('SPEC_INVALID', rt.path, `second IPv${rt.family} default route; the first is at ${formatPath(first)}`);
@@ -136,7 +136,7 @@ function parseRoutes(r: Reporter, e: Obj, path: readonly Seg[]): ParsedRoute[] {
 
 /** One route in either os-net-config spelling: ip_netmask/next_hop or destination/nexthop. */
 function parseRoute(r: Reporter, o: Obj, at: Seg[]): ParsedRoute | undefined {
-  checkKeys(r, o, at, ROUTE_KEYS, UNSUPPORTED_KEYS.route);
+  checkKeys(r, o, at, ROUTE_KEYS);
   const errors: [Seg[], string][] = [];
   const hopKey = pickKey(o, 'next_hop', 'nexthop', at, errors);
   const destKey = pickKey(o, 'ip_netmask', 'destination', at, errors);
@@ -144,6 +144,7 @@ function parseRoute(r: Reporter, o: Obj, at: Seg[]): ParsedRoute | undefined {
   const destText = readString(r, o, destKey, at);
   const isDefault = readBool(r, o, 'default', at) ?? false;
   const metric = parseMetric(r, o, at);
+  const table = parseTable(r, o, at);
 
   const hop = hopText === undefined ? undefined : canonicalIp(hopText);
   // os-net-config requires a next hop everywhere; a direct route without one is allowed here so
@@ -161,12 +162,35 @@ function parseRoute(r: Reporter, o: Obj, at: Seg[]): ParsedRoute | undefined {
     errors.push([[...at, destKey], `default: true conflicts with destination ${dest.cidr}`]);
   }
   for (const [p, m] of errors) r.report('SPEC_INVALID', p, m);
-  const unreadable = (has(o, hopKey) && !hop) || (has(o, destKey) && !dest) || metric === null;
+  const unreadable = (has(o, hopKey) && !hop) || (has(o, destKey) && !dest) || metric === null || table === null;
   if (errors.length > 0 || unreadable || !family) return undefined;
   const route: Route = { destination: dest?.cidr ?? DEFAULT_DEST[family] };
   if (hop) route.nextHop = hop.ip;
   if (metric !== undefined) route.metric = metric;
+  if (typeof table === 'number') route.table = table;
   return { family, route, isDefault, path: at };
+}
+
+/** The kernel's `main` table: NetworkManager's table 0 (the default) means it too. */
+const MAIN_TABLE = 254;
+const TABLE = { min: 1, max: 4294967295 };
+
+/**
+ * `table: 200` (or `'200'`) → the route-data `table` attribute; `table: main` or 254 is the default
+ * table and maps to nothing. A table by name needs os-net-config's route_table entries, which nmteam
+ * does not read: an error, so the route never lands in the main table by surprise. null after an error.
+ */
+function parseTable(r: Reporter, o: Obj, at: Seg[]): number | undefined | null {
+  if (!has(o, 'table')) return undefined;
+  const v = o.table;
+  if (v === 'main') return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : NaN;
+  if (Number.isInteger(n) && n >= TABLE.min && n <= TABLE.max) return n === MAIN_TABLE ? undefined : n;
+  const why = typeof v === 'string'
+    ? `route table '${v}' is a name; nmteam needs the table's number (from its route_table entry)`
+    : `must be a route table number from ${TABLE.min} to ${TABLE.max}, got ${JSON.stringify(v)}`;
+  r.report('SPEC_INVALID', [...at, 'table'], why);
+  return null;
 }
 
 /** The key present among two os-net-config synonyms; both present is an error. */

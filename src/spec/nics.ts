@@ -60,6 +60,8 @@ export function parseNicMapping(
     const r: Reporter = {
       report: (code, path, message, opts) =>
         errors.push(new ReconcileError(code, message, formatPath(path) || undefined, opts?.loc ?? where.loc(path, opts?.target), file)),
+      warn: (code, path, message, o) =>
+        errors.push(new ReconcileError(code, message, formatPath(path) || undefined, where.loc(path, o?.target), file)),
       locInString: (path, i) => where.locInString(path, i),
     };
     const map = readMapping(r, doc.toJS({ maxAliasCount: 100 }));

@@ -13,6 +13,7 @@ import { checkRules, type TeamRef } from './rules';
 import { TEAM_TYPES, checkKeys, describe, isObj, suggest, type Reporter } from './schema';
 import { parseTeam } from './team';
 import { MAX_DEPTH, nestingTooDeep } from './depth';
+import { nestedTeams } from './nested';
 
 export interface ParseOptions {
   /** Named in every error; also copied to `spec.file`. */
@@ -26,14 +27,15 @@ export interface ParseOptions {
   fastPath?: boolean;
 }
 
-export type ParseResult = { ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] };
+/** `warnings`: what was accepted but has no effect (IGNORED_KEY, NESTED_TEAM); located like errors, never blocking. */
+export type ParseResult = { ok: true; spec: Spec; warnings: ReconcileError[] } | { ok: false; errors: ReconcileError[] };
 
 /** Larger than any sane network config; refusing early bounds memory and time on hostile input. */
 export const MAX_SPEC_CHARS = 4 * 1024 * 1024;
 /** yaml's guard against "billion laughs" alias expansion. */
 const MAX_ALIAS_COUNT = 200;
 
-/** Every os-net-config entry type (objects.object_from_json); these are skipped silently. */
+/** Every os-net-config entry type (objects.object_from_json); these are listed in spec.skipped. */
 const ONC_TYPES = [
   'route_table', 'route_rule', 'interface', 'vlan', 'ovs_bridge', 'ovs_user_bridge', 'ovs_bond', 'ovs_interface',
   'linux_bond', 'linux_bridge', 'ivs_bridge', 'ivs_interface', 'nfvswitch_bridge', 'nfvswitch_internal', 'ovs_tunnel',
@@ -66,11 +68,12 @@ export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
   const deep = nestingTooDeep(source);
   if (deep) return refuse('YAML_SYNTAX', `the document nests deeper than ${MAX_DEPTH} levels`, deep);
   const fast = opts.fastPath === false ? undefined : parseFast(source, opts);
-  if (fast) return { ok: true, spec: fast };
+  if (fast) return { ok: true, spec: fast, warnings: [] };
   const errors: ReconcileError[] = [];
+  const warnings: ReconcileError[] = [];
   try {
-    const spec = parseInto(source, opts, errors);
-    if (spec && errors.length === 0) return { ok: true, spec };
+    const spec = parseInto(source, opts, errors, warnings);
+    if (spec && errors.length === 0) return { ok: true, spec, warnings: sortErrors(warnings) };
   } catch (e) {
     const why = e instanceof RangeError ? 'the document is too deeply nested' : `unexpected failure: ${String(e)}`;
     errors.push(new ReconcileError('SPEC_INVALID', why, undefined, { line: 1, col: 1 }, opts.file, { cause: e }));
@@ -91,13 +94,14 @@ function parseFast(text: string, opts: ParseOptions): Spec | undefined {
     throw new Error('abandoned');
   };
   try {
-    return readEntries({ report: abandon, locInString: abandon }, root, opts);
+    // A warning needs a location too: the full path reports it.
+    return readEntries({ report: abandon, warn: abandon, locInString: abandon }, root, opts);
   } catch {
     return undefined;
   }
 }
 
-function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): Spec | undefined {
+function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[], warnings: ReconcileError[]): Spec | undefined {
   const file = opts.file;
   const fail = (code: 'YAML_SYNTAX' | 'SPEC_INVALID', message: string, loc?: SourceLoc): undefined => {
     errors.push(new ReconcileError(code, message, undefined, loc, file));
@@ -118,7 +122,7 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
     const quoted = nestedQuotes(text);
     if (quoted.length > 0) {
       for (const q of quoted) fail('YAML_SYNTAX', q.message, q.loc);
-      parseInto(fixNestedQuotes(text, quoted), opts, errors);
+      parseInto(fixNestedQuotes(text, quoted), opts, errors, warnings);
       return undefined;
     }
   }
@@ -141,6 +145,8 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[]): 
   const r: Reporter = {
     report: (code, path, message, o) =>
       errors.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
+    warn: (code, path, message, o) =>
+      warnings.push(new ReconcileError(code, message, formatPath(path) || undefined, where.loc(path, o?.target), file)),
     locInString: (path, i) => where.locInString(path, i),
   };
   return readEntries(r, root, opts);
@@ -183,7 +189,7 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
       r.report('SPEC_INVALID', [...path, 'type'], `unknown entry type '${type}'${suggest(type, TEAM_TYPES)}`);
     } else {
       const name = typeof entry.name === 'string' ? entry.name : undefined;
-      skipped.push({ index, type, ...(name !== undefined ? { name } : {}), path: formatPath(path) });
+      skipped.push({ index, type, ...(name !== undefined ? { name } : {}), path: formatPath(path) }, ...nestedTeams(r, entry, path, index));
     }
   });
   for (const v of checkRules(refs)) r.report(v.code, v.path, v.message);
@@ -208,8 +214,8 @@ function sortErrors(errors: readonly ReconcileError[]): ReconcileError[] {
  * net.yaml:7:15: network_config[0].members[1].name: nic9 is not mapped to an interface; known: nic1=em1
  * ```
  */
-export function formatErrors(errors: readonly ReconcileError[]): string {
+export function formatErrors(errors: readonly ReconcileError[], kind: 'error' | 'warning' = 'error'): string {
   return sortErrors(errors)
-    .map((e) => e.format())
+    .map((e) => e.format(kind))
     .join('\n');
 }

@@ -16,36 +16,57 @@ import type { Seg, Target } from './locate';
 /** Entry types nmteam manages; os-net-config itself only knows `team`. */
 export const TEAM_TYPES: readonly string[] = ['team', 'linux_team'];
 
-/** Keys of a team entry (os-net-config's linux_team minus rules/dhclient_args). */
+/** Keys of a team entry: all of os-net-config's linux_team (the IGNORED_KEYS among them only warn). */
 export const TEAM_KEYS = [
   'type', 'name', 'bonding_options', 'members', 'use_dhcp', 'use_dhcpv6', 'addresses', 'routes',
   'dns_servers', 'domain', 'mtu', 'defroute', 'onboot', 'nm_controlled',
+  'rules', 'dhclient_args', 'nic_mapping', 'persist_mapping',
 ] as const;
 
 /** Per-port teamd options a member may carry, in teamd's words (teamd.conf(5) "PORT OPTIONS"). */
 export const PORT_OPTION_KEYS = ['prio', 'sticky', 'queue_id', 'lacp_prio', 'lacp_key', 'link_watch'] as const;
 
-/** Keys of a team member: `{type: interface, name: nic1, primary: true, mtu: 9000, prio: 10}`. */
-export const MEMBER_KEYS = ['type', 'name', 'primary', 'mtu', ...PORT_OPTION_KEYS] as const;
+/**
+ * Keys of a team member: `{type: interface, name: nic1, primary: true, mtu: 9000, prio: 10}`, and every
+ * other key of os-net-config's `interface` (those in IGNORED_KEYS.member only warn).
+ */
+export const MEMBER_KEYS = [
+  'type', 'name', 'primary', 'mtu', ...PORT_OPTION_KEYS,
+  'use_dhcp', 'use_dhcpv6', 'addresses', 'routes', 'rules', 'dns_servers', 'domain', 'defroute', 'onboot',
+  'nm_controlled', 'dhclient_args', 'ethtool_opts', 'hotplug', 'linkdelay', 'nic_mapping', 'persist_mapping',
+] as const;
 /** `{ip_netmask: 192.0.2.10/24}` */
 export const ADDRESS_KEYS = ['ip_netmask'] as const;
 /** Both os-net-config route spellings: `{ip_netmask, next_hop}` and `{destination, nexthop}`. */
-export const ROUTE_KEYS = ['ip_netmask', 'destination', 'next_hop', 'nexthop', 'route_options', 'metric', 'default'] as const;
+export const ROUTE_KEYS = ['ip_netmask', 'destination', 'next_hop', 'nexthop', 'route_options', 'metric', 'default', 'table'] as const;
 /** Top level of os-net-config's mapping file: `interface_mapping: {nic1: em1}`. */
 export const MAPPING_FILE_KEYS = ['interface_mapping'] as const;
 
+const PORT_HAS_NO_IP = 'a team port has no IP configuration of its own (the team carries it)';
+
 /**
- * Keys os-net-config accepts on these objects that nmteam cannot honour.
- * They are still UNKNOWN_KEY, but the message says why instead of guessing a typo.
+ * Keys os-net-config accepts that nmteam cannot map to NetworkManager: accepted, each with a
+ * warning saying why it has no effect (`--strict` makes them errors). Never silent, never fatal.
  */
-export const UNSUPPORTED_KEYS = {
-  team: ['rules', 'dhclient_args', 'nic_mapping', 'persist_mapping'],
-  member: [
-    'use_dhcp', 'use_dhcpv6', 'addresses', 'routes', 'rules', 'dns_servers', 'domain', 'defroute', 'onboot',
-    'nm_controlled', 'dhclient_args', 'ethtool_opts', 'hotplug', 'linkdelay',
-  ],
-  route: ['table'],
-} as const;
+export const IGNORED_KEYS: { team: Record<string, string>; member: Record<string, string> } = {
+  team: {
+    rules: 'route rules are not mapped yet (NetworkManager has ipvX.routing-rules; nmteam does not write them)',
+    dhclient_args: "NetworkManager runs its own DHCP client, which takes no dhclient arguments",
+    nic_mapping: 'nmteam reads NIC mappings only from a mapping file (--mapping FILE)',
+    persist_mapping: 'nmteam never writes interface mappings to disk; nicN names are resolved on every run',
+  },
+  member: {
+    use_dhcp: PORT_HAS_NO_IP, use_dhcpv6: PORT_HAS_NO_IP, addresses: PORT_HAS_NO_IP, routes: PORT_HAS_NO_IP,
+    rules: PORT_HAS_NO_IP, dns_servers: PORT_HAS_NO_IP, domain: PORT_HAS_NO_IP, defroute: PORT_HAS_NO_IP,
+    dhclient_args: PORT_HAS_NO_IP,
+    onboot: 'a team port comes up with its team (connection.autoconnect-slaves)',
+    ethtool_opts: 'ethtool options are not mapped yet (NetworkManager\'s ethtool setting is not written by nmteam)',
+    hotplug: 'NetworkManager attaches a port whenever its device appears',
+    linkdelay: 'NetworkManager has no per-port link delay; the team\'s link watcher (delay_up) is the place for one',
+    nic_mapping: 'nmteam reads NIC mappings only from a mapping file (--mapping FILE)',
+    persist_mapping: 'nmteam never writes interface mappings to disk; nicN names are resolved on every run',
+  },
+};
 
 /** Team MTU bounds: 1280 so IPv6 always fits on the team. */
 export const TEAM_MTU = { min: 1280, max: 65535 } as const;
@@ -55,6 +76,8 @@ export const PORT_MTU = { min: 68, max: 65535 } as const;
 /** Sink for problems; the parser turns them into ReconcileErrors with file and line:col. */
 export interface Reporter {
   report(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target; loc?: SourceLoc }): void;
+  /** A problem that does not block: the parser keeps going and returns it with the spec (IGNORED_KEY, NESTED_TEAM). */
+  warn(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target }): void;
   /** Position of character `index` inside the string at `path` (for JSON inside a YAML string). */
   locInString(path: readonly Seg[], index: number): SourceLoc | undefined;
 }
@@ -82,15 +105,18 @@ export function suggest(word: string, known: readonly string[]): string {
 }
 
 /** Reports every key of `obj` not in `known` as UNKNOWN_KEY, pointing at the key. */
-export function checkKeys(
-  r: Reporter, obj: Obj, path: readonly Seg[], known: readonly string[], unsupported: readonly string[] = [],
-): void {
+export function checkKeys(r: Reporter, obj: Obj, path: readonly Seg[], known: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (known.includes(key)) continue;
-    const why = unsupported.includes(key)
-      ? `'${key}' is an os-net-config option that nmteam does not support here`
-      : `unknown key '${key}'${suggest(key, known)}`;
-    r.report('UNKNOWN_KEY', [...path, key], why, { target: 'key' });
+    r.report('UNKNOWN_KEY', [...path, key], `unknown key '${key}'${suggest(key, known)}`, { target: 'key' });
+  }
+}
+
+/** Warns (IGNORED_KEY, at the key) for each key of `obj` that nmteam accepts but cannot map, saying why. */
+export function warnIgnored(r: Reporter, obj: Obj, path: readonly Seg[], ignored: Record<string, string>): void {
+  for (const key of Object.keys(obj)) {
+    if (!has(ignored, key)) continue;
+    r.warn('IGNORED_KEY', [...path, key], `'${key}' has no effect: ${ignored[key]}`, { target: 'key' });
   }
 }
 

@@ -20,8 +20,8 @@ import { duplicateJsonKeys } from './json-keys';
 import { resolveNicName } from './nics';
 import type { MemberRef, TeamRef } from './rules';
 import {
-  MEMBER_KEYS, PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, UNSUPPORTED_KEYS, asObj, checkKeys, describe, has,
-  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, requireString, setOwn, toJson, type Obj, type Reporter,
+  IGNORED_KEYS, MEMBER_KEYS, PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
+  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, requireString, setOwn, toJson, type Obj, type Reporter, warnIgnored,
 } from './schema';
 
 /** A member while its port config is assembled: where each option came from, for error paths. */
@@ -36,13 +36,16 @@ interface Member {
 
 /** Parses a team entry; errors go to `r`, the Team is returned regardless so later rules still run. */
 export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string, string>): { team: Team; ref: TeamRef } {
-  checkKeys(r, e, path, TEAM_KEYS, UNSUPPORTED_KEYS.team);
+  checkKeys(r, e, path, TEAM_KEYS);
+  warnIgnored(r, e, path, IGNORED_KEYS.team);
   const name = requireString(r, e, 'name', path);
   const nameProblem = name === undefined ? undefined : ifnameProblem(name);
   if (nameProblem) r.report('BAD_IFNAME', [...path, 'name'], nameProblem);
   const mtu = readInt(r, e, 'mtu', path, TEAM_MTU);
   const autoconnect = readBool(r, e, 'onboot', path) ?? true;
-  readBool(r, e, 'nm_controlled', path); // accepted for os-net-config files; NetworkManager always manages teams here
+  if (readBool(r, e, 'nm_controlled', path) === false) {
+    r.warn('IGNORED_KEY', [...path, 'nm_controlled'], 'nm_controlled: false has no effect: nmteam manages every team entry through NetworkManager');
+  }
   const members = (readList(r, e, 'members', path) ?? []).flatMap((m, j) => {
     const parsed = parseMember(r, m, [...path, 'members', j], nics);
     return parsed ? [parsed] : [];
@@ -76,7 +79,11 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
     r.report('SPEC_INVALID', [...path, 'type'], `member type ${shown} is not supported; team members must be 'type: interface'`);
     return undefined;
   }
-  checkKeys(r, o, path, MEMBER_KEYS, UNSUPPORTED_KEYS.member);
+  checkKeys(r, o, path, MEMBER_KEYS);
+  warnIgnored(r, o, path, IGNORED_KEYS.member);
+  if (readBool(r, o, 'nm_controlled', path) === false) {
+    r.warn('IGNORED_KEY', [...path, 'nm_controlled'], 'nm_controlled: false has no effect: a port of a team nmteam manages is a NetworkManager profile');
+  }
   const m: Member = { path, config: {}, origin: new Map() };
   m.written = requireString(r, o, 'name', path);
   if (m.written !== undefined) {

@@ -31,6 +31,18 @@ describe('cli without NetworkManager', () => {
     expect(t.err.join('')).toContain("did you mean 'primary'");
   });
 
+  it('prints warnings on stderr (file:line:col: path: warning:) and --strict makes them errors (exit 3)', async () => {
+    const f = path.join(dir, 'warn.yaml');
+    fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: team0\n    persist_mapping: false\n    members: [{type: interface, name: eth0}]\n');
+    const t = io();
+    expect(await main(['plan', f], t.io)).toBe(EXIT.failure); // no bus here: the warning came first
+    expect(t.err.join('')).toContain(`${f}:4:5: network_config[0].persist_mapping: warning: 'persist_mapping' has no effect`);
+    const s = io();
+    expect(await main(['plan', '--strict', f], s.io)).toBe(EXIT.invalidInput);
+    expect(s.err.join('')).toContain(`${f}:4:5: network_config[0].persist_mapping: 'persist_mapping' has no effect`);
+    expect(s.err.join('')).toContain('nothing was applied');
+  });
+
   it('prints terminal control sequences from the input escaped, never raw', async () => {
     const f = path.join(dir, 'evil\x1b]0;title\x07.yaml');
     fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: "t\\e[2J0"\n    "\\e]0;x\\a": 1\n    members: [{type: interface, name: "e\\x9b1"}]\n');

@@ -59,12 +59,12 @@ describe('runConvert', () => {
     expect(r.err).toMatch(/error: use_carrier=0: .*\nnmteam: 1 error\(s\); nothing was converted \(--strict counts warnings as errors\)\n$/);
   });
 
-  it('reads an ifcfg directory; a missing one is a failure', async () => {
+  it('reads an ifcfg directory; a missing one is invalid input (exit 3, path named)', async () => {
     const r = await run({ fromIfcfg: path.join(FIX, 'ifcfg/rhel7-lacp') });
     expect(r.code).toBe(0);
     expect(r.out).toBe(fs.readFileSync(path.join(FIX, 'ifcfg/rhel7-lacp/expected.yaml'), 'utf8'));
     const missing = await run({ fromIfcfg: path.join(scratch.dir, 'nope') });
-    expect([missing.code, missing.err]).toEqual([1, expect.stringMatching(/ENOENT/)]);
+    expect([missing.code, missing.err]).toEqual([3, expect.stringMatching(/nope: ENOENT/)]);
   });
 
   it('--from-nm prints YAML; an unknown bond name fails', async () => {
@@ -245,5 +245,18 @@ describe('runConvert', () => {
       expect(r.err).toMatch(/no team profile named team9/);
       expect(nm.calls).toEqual([]);
     });
+  });
+});
+
+describe('convert --from-ifcfg with a path that is not a directory', () => {
+  it.each([
+    ['a file', path.join(FIX, 'onc/overcloud.yaml'), /is not a directory; --from-ifcfg takes a directory of ifcfg-\* files/],
+    ['a missing path', path.join(FIX, 'no-such-dir'), /cannot read .*no-such-dir: ENOENT; --from-ifcfg takes a directory/],
+  ])('%s: a clear error naming the path (exit 3), no ENOTDIR', async (_what, p, msg) => {
+    const r = await run({ fromIfcfg: p });
+    expect([r.code, r.out]).toEqual([3, '']);
+    expect(r.err).toContain(p);
+    expect(r.err).toMatch(msg);
+    expect(r.err).not.toMatch(/ENOTDIR/);
   });
 });

@@ -19,6 +19,10 @@ const CASES: Array<[string, boolean, Array<[string | undefined, string, string |
   ['rhel7-lacp', false, [['ifcfg-bond0', 'NOT_CARRIED', 'ZONE']]],
   ['rhel7-activebackup', false, [['ifcfg-em2', 'NOT_CARRIED', 'ETHTOOL_OPTS'], ['ifcfg-bond1', 'NO_TEAM_EQUIVALENT', 'all_slaves_active']]],
   ['rhel8-team', true, []],
+  // RHEL 7's own team files (DEVICETYPE=Team/TeamPort), as the RHEL 7 Networking Guide writes them, with both quoting styles.
+  ['rhel7-team', false, []],
+  // A bond and a team in one directory: both become team entries.
+  ['rhel7-mixed', false, [['ifcfg-bond0', 'NOT_CARRIED', 'PEERDNS']]],
 ];
 
 describe.each(CASES)('%s', (name, toBond, expected) => {
@@ -138,5 +142,55 @@ describe('secrets in ifcfg files', () => {
     ['VPN_SECRET', true], ['SIM_PIN', true], ['ZONE', false], ['BONDING_OPTS', false], ['IPADDR', false], ['PINNED', false],
   ])('isSecretKey(%s) = %s', (key, secret) => {
     expect(isSecretKey(key)).toBe(secret);
+  });
+});
+
+describe('RHEL 7 team ifcfg files → team entries', () => {
+  it('says what became of each file', async () => {
+    const r = convertIfcfg(await readIfcfgDir(path.join(DIR, 'rhel7-team')));
+    expect(r.outcomes).toEqual([
+      { file: 'ifcfg-eth0', what: 'not a bond or team or one of their ports: left alone' },
+      { file: 'ifcfg-eth1', what: 'port eth1 of team team0 → a member of team entry network_config[0]' },
+      { file: 'ifcfg-eth2', what: 'port eth2 of team team0 → a member of team entry network_config[0]' },
+      { file: 'ifcfg-team0', what: 'team team0 → team entry network_config[0]' },
+      { file: 'route-team0', what: 'routes of team0 → team entry network_config[0]' },
+    ]);
+  });
+
+  it('reads TEAM_PORT_CONFIG in single quotes and in double quotes with \\" escapes', () => {
+    const r = convertIfcfg({
+      'ifcfg-team0': "DEVICE=team0\nDEVICETYPE=Team\nTEAM_CONFIG='{\"runner\": {\"name\": \"lacp\"}}'\n",
+      'ifcfg-eth1': "DEVICE=eth1\nDEVICETYPE=TeamPort\nTEAM_MASTER=team0\nTEAM_PORT_CONFIG='{\"lacp_prio\": 10}'\n",
+      'ifcfg-eth2': 'DEVICE=eth2\nDEVICETYPE=TeamPort\nTEAM_MASTER=team0\nTEAM_PORT_CONFIG="{\\"lacp_prio\\": 20}"\n',
+    });
+    expect(r.issues).toEqual([]);
+    expect(r.teams.map((t) => [t.name, t.config, t.ports.map((p) => [p.name, p.config])])).toEqual([
+      ['team0', { runner: { name: 'lacp' } }, [['eth1', { lacp_prio: 10 }], ['eth2', { lacp_prio: 20 }]]],
+    ]);
+  });
+
+  it('PEERDNS=no on a DHCP master is a warning, never dropped silently', () => {
+    const r = convertIfcfg({ 'ifcfg-team0': "DEVICE=team0\nDEVICETYPE=Team\nTEAM_CONFIG='{}'\nBOOTPROTO=dhcp\nPEERDNS=no\n" });
+    expect(r.issues.map((i) => [i.code, i.severity, i.option])).toEqual([['NOT_CARRIED', 'warning', 'PEERDNS']]);
+  });
+
+  it('a directory with neither a bond nor a team is an error', () => {
+    expect(convertIfcfg({ 'ifcfg-eth0': 'DEVICE=eth0\n' }).issues.map((i) => [i.code, i.message])).toEqual([
+      ['SOURCE_INVALID', 'no bond (TYPE=Bond) or team (DEVICETYPE=Team) ifcfg file found'],
+    ]);
+  });
+
+  it('convert --from-ifcfg prints a note per file and names the directory in a directory-wide error', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) };
+    const dir = path.join(DIR, 'rhel7-team');
+    expect(await runConvert({ fromIfcfg: dir }, io, async () => { throw new Error('no bus'); })).toBe(0);
+    expect(err.join('')).toContain('ifcfg-team0: note: team team0 → team entry network_config[0]\n');
+    expect(err.join('')).toContain('ifcfg-eth0: note: not a bond or team or one of their ports: left alone\n');
+    const empty = path.join(DIR, 'rhel7-team', 'expected.yaml');
+    err.length = 0;
+    expect(await runConvert({ fromIfcfg: path.dirname(empty) + '/..' }, io, async () => { throw new Error('no bus'); })).toBe(3);
+    expect(err.join('')).toMatch(/: error: no bond \(TYPE=Bond\) or team \(DEVICETYPE=Team\) ifcfg file found/);
   });
 });

@@ -156,3 +156,31 @@ describe('os-net-config: problems', () => {
     expect(r.issues.map((i) => i.code)).toEqual(['SOURCE_INVALID']);
   });
 });
+
+describe('os-net-config: a linux_bond nested in an ovs_bridge (TripleO)', () => {
+  const input = read('tripleo-nested.yaml');
+  const r = convertOsNetConfig(input, { file: 'nested.yaml' });
+
+  it('is converted in place, and a note says where it was found', () => {
+    expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(r.converted).toEqual(['network_config[1].members[0]']);
+    expect(r.issues.filter((i) => i.code === 'NESTED').map((i) => [i.severity, i.path, i.loc?.line])).toEqual([['note', 'network_config[1].members[0]', 11]]);
+    expect(r.issues.find((i) => i.code === 'NESTED')?.message).toMatch(/^linux_bond bond_api found nested in ovs_bridge br-ex's members: converted in place/);
+  });
+
+  it('changes only its type and bonding_options lines; comments and members stay', () => {
+    const { removed, added } = lineDiff(input, r.text);
+    expect(removed).toEqual([11, 13]);
+    expect(added.map((l) => l.trim().replace(/:.*/, ':'))).toEqual(['- type:', 'bonding_options:']);
+    expect(r.text).toContain('# the bond carrying every VLAN');
+    expect(r.text).toContain('name: nic3   # second port');
+    expect(r.text).toMatch(/- type: team\n\s+name: bond_api/);
+  });
+
+  it('is then a nested team: skipped with a NESTED_TEAM warning, not managed', () => {
+    const spec = parseSpec(r.text);
+    if (!spec.ok) throw new Error(spec.errors.map((e) => e.format()).join('\n'));
+    expect(spec.spec.teams).toEqual([]);
+    expect(spec.warnings.map((w) => [w.code, w.path])).toEqual([['NESTED_TEAM', 'network_config[1].members[0]']]);
+  });
+});

@@ -73,7 +73,7 @@ export function ipSettings(family: Family, ip: IpFamilyConfig): Record<string, u
   if (ip.routes.length > 0) {
     out['route-data'] = ip.routes.map((r) => {
       const { address, prefix } = splitCidr(r.destination);
-      return { dest: address, prefix, ...(r.nextHop ? { 'next-hop': r.nextHop } : {}), ...(r.metric !== undefined ? { metric: r.metric } : {}) };
+      return { dest: address, prefix, ...(r.nextHop ? { 'next-hop': r.nextHop } : {}), ...(r.metric !== undefined ? { metric: r.metric } : {}), ...(r.table !== undefined ? { table: r.table } : {}) };
     });
   }
   if (ip.dns.length > 0) out.dns = family === 'ipv4' ? ip.dns.map(ipv4ToNmU32) : ip.dns.map(ipv6ToBytes);
@@ -93,6 +93,8 @@ export function ipFromSettings(family: Family, s: Dict | undefined): IpFamilyCon
     destination: `${String(r.dest)}/${Number(r.prefix)}`,
     ...(typeof r['next-hop'] === 'string' && r['next-hop'] !== '' ? { nextHop: r['next-hop'] } : {}),
     ...(typeof r.metric === 'number' ? { metric: r.metric } : {}),
+    // Table 0 is NetworkManager's "unset" (the main table, or ipvX.route-table).
+    ...(typeof r.table === 'number' && r.table !== 0 ? { table: r.table } : {}),
   }));
   const gateway = typeof s?.gateway === 'string' && s.gateway !== '' ? s.gateway : undefined;
   return {
