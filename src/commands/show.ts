@@ -51,6 +51,13 @@ export async function cmdShow(names: string[], o: ShowOpts, io: Io): Promise<num
     const missing = names.filter((n) => !found.has(n));
     if (missing.length === 0) return EXIT.ok;
     io.err(`nmteam: no ${o.all ? '' : 'nmteam-owned '}team named ${missing.join(', ')}\n`);
+    if (!o.all) {
+      // A team that exists but is not nmteam's: say where to see it rather than let it look absent.
+      const unowned = new Set(observedTeams(conns, { names: missing, all: true }).map((t) => t.name));
+      for (const n of missing.filter((x) => unowned.has(x))) {
+        io.err(`nmteam: ${n} exists but is not nmteam's: 'nmteam show --all ${n}' shows it, 'nmteam import ${n}' prints it as desired state to take it over with 'apply --adopt'\n`);
+      }
+    }
     return EXIT.failure;
   });
 }

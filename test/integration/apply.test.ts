@@ -233,6 +233,12 @@ describe('ownership', () => {
     expect(owned.map((t: { name: string }) => t.name)).toEqual(['team0']);
     const all = JSON.parse((await runNmteam(sb, ['show', '--all', '-o', 'json'])).stdout).network_config;
     expect(all.map((t: { name: string }) => t.name)).toEqual(['team0', 'team7']);
+    // Asked for by name, an unowned team is not "absent": the message says where to see it.
+    const named = await runNmteam(sb, ['show', 'team7']);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toMatch(/no nmteam-owned team named team7\nnmteam: team7 exists but is not nmteam's: 'nmteam show --all team7' shows it, 'nmteam import team7' prints it/);
+    const absent = await runNmteam(sb, ['show', 'team8']);
+    expect(absent.stderr).not.toMatch(/exists but/);
   });
 });
 
