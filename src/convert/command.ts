@@ -176,7 +176,8 @@ function convertNm(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): NmConv
   }
   if (conv.groups.length === 0 && conv.unmatched.length === 0) issues.list.push(note('no bond profiles to convert'));
   if (printIssues(issues.list, io, a.strict)) return conv;
-  return conv.unmatched.some((n) => !teams.has(n)) ? EXIT.failure : EXIT.invalidInput;
+  // A name that matches no profile is an error in the input, like any other (exit 3, nothing written).
+  return EXIT.invalidInput;
 }
 
 /** A conversion's plan over some profiles (those read first, then the read-backs for verification). */
@@ -250,8 +251,8 @@ function convertTeams(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): Tea
   for (const n of conv.unmatched) issues.add('SOURCE_INVALID', `no team profile named ${n}`);
   if (conv.groups.length === 0 && conv.unmatched.length === 0 && conv.issues.length === 0) issues.list.push(note('no team profiles to convert'));
   if (printIssues(issues.list, io, a.strict)) return conv;
-  // An unknown name is a failure (as for `show`), not bad input.
-  return conv.unmatched.length > 0 ? EXIT.failure : EXIT.invalidInput;
+  // A name that matches no profile is an error in the input, like any other (exit 3, nothing written).
+  return EXIT.invalidInput;
 }
 
 /** Team profiles (owned or not) → linux_bond entries. */
@@ -262,10 +263,10 @@ async function teamsToBond(conns: NmConnection[], names: string[], a: ConvertArg
   for (const n of names.filter((x) => !found.has(x))) issues.add('SOURCE_INVALID', `no team profile named ${n}`);
   const entries = teams.map((t) => bondEntry(t, issues)).filter((e) => e !== undefined);
   if (teams.length === 0 && names.length === 0) issues.list.push(note('no team profiles to convert'));
-  // An unknown name is a failure (as for `show`), not bad input.
+  // A name that matches no profile is an error in the input, like any other (exit 3).
   if (names.some((x) => !found.has(x))) {
     printIssues(issues.list, io, a.strict);
-    return EXIT.failure;
+    return EXIT.invalidInput;
   }
   return finish(emitBondSpec(entries), issues.list, a, io);
 }

@@ -71,7 +71,7 @@ describe('runConvert', () => {
     const r = await run({ fromNm: ['bond0'] }, new FakeNm(BOND));
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^network_config:\n {2}- type: team\n {4}name: bond0\n/);
-    expect((await run({ fromNm: ['bond7'] }, new FakeNm(BOND))).code).toBe(1);
+    expect((await run({ fromNm: ['bond7'] }, new FakeNm(BOND))).code).toBe(3); // a name that matches no profile: bad input
   });
 
   it('--from-nm --apply replaces the bond in one transaction; the next run has nothing to do', async () => {
@@ -238,10 +238,10 @@ describe('runConvert', () => {
       expect([...nm.profiles.values()].find((x) => x.connection?.id === 'bond-slave-eth0')!['bond-port']).toBeUndefined();
     });
 
-    it('an unknown team name fails (exit 1) and writes nothing', async () => {
+    it('an unknown team name is an input error (exit 3) and writes nothing', async () => {
       const nm = fake();
       const r = await run({ fromNm: ['team9'], toBond: true, apply: true }, nm);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(3);
       expect(r.err).toMatch(/no team profile named team9/);
       expect(nm.calls).toEqual([]);
     });
