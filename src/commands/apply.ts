@@ -133,6 +133,19 @@ function warnSpec(spec: Spec, io: Io): void {
   for (const w of specWarnings(spec)) io.err(`nmteam: warning: ${w}\n`);
 }
 
+/**
+ * `plan` only: a member with no device on this host is a warning, not an error (NICs can appear later), but
+ * activating its team fails until it exists, so say so before apply finds out. One lookup per member name.
+ */
+async function warnMissingMembers(nm: NmPort, spec: Spec, io: Io): Promise<void> {
+  const members = spec.teams.flatMap((t) => t.ports.map((p) => ({ team: t.name, name: p.name })));
+  if (members.length === 0) return;
+  const present = new Set((await nm.readDevicesNamed(members.map((m) => m.name))).map((d) => d.iface));
+  for (const m of members.filter((x) => !present.has(x.name))) {
+    io.err(`nmteam: warning: member ${m.name} of ${m.team} has no device on this host: activating ${m.team} fails until it exists (--no-activate writes the profiles only)\n`);
+  }
+}
+
 /** The plan's text, coloured when stdout takes colour (Io.outStyled). */
 function printPlan(plan: Plan, io: Io): void {
   if (io.outStyled) io.outStyled(renderPlan(plan, { color: true }));
@@ -145,6 +158,7 @@ export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number
     const { spec, saved, warnings } = await readInput(nm, file, o, io);
     warnSpec(spec, io);
     const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
+    await warnMissingMembers(await nm.get(), spec, io);
     if (o.output === 'json') io.out(planJson(plan, undefined, warnings));
     else printPlan(plan, io);
     if (o.out) {

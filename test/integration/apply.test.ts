@@ -242,6 +242,18 @@ describe('ownership', () => {
   });
 });
 
+describe('plan warnings', () => {
+  beforeEach(reset);
+
+  it('a member with no device on this host is a warning in plan, not an error', async () => {
+    const text = ACTIVEBACKUP.replace('name: eth2}', 'name: eth9}');
+    const r = await runNmteam(sb, ['plan', writeSpec('eth9.yaml', text)]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("nmteam: warning: member eth9 of team0 has no device on this host: activating team0 fails until it exists (--no-activate writes the profiles only)\n");
+    expect((await runNmteam(sb, ['plan', writeSpec('ok.yaml', ACTIVEBACKUP)])).stderr).toBe('');
+  });
+});
+
 describe('bad input', () => {
   beforeEach(reset);
 
