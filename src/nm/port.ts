@@ -3,10 +3,6 @@ import type { NmEvent } from './events';
 import type { NmActivationResult, NmConnection, NmDevice, NmSecrets, NmSettings, NmWriteOptions } from './types';
 
 /**
- * What the reconciler needs from NetworkManager: the only nm/ import
- * reconcile/ may use. `NmClient` implements it over D-Bus; tests use FakeNm.
- */
-/**
  * Device signals as wake-ups, from the moment deviceSignals() resolves: `next` resolves true as soon
  * as a signal has arrived since the previous `next` (at once if one already has), false after
  * `timeoutMs` without one. The waiter then re-reads what it waits for (level-based, like watch).
@@ -35,6 +31,10 @@ export interface NmCheckpointInfo {
   createdMs: number;
 }
 
+/**
+ * What the reconciler needs from NetworkManager: the only nm/ import
+ * reconcile/ may use. `NmClient` implements it over D-Bus; tests use FakeNm.
+ */
 export interface NmPort {
   /** Manager.Version, e.g. "1.42.4". */
   version(): Promise<string>;

@@ -38,6 +38,9 @@ export class SnapshotNm implements NmPort {
   readonly reactivateDevice?: NmPort['reactivateDevice'];
   readonly kernelPorts?: NmPort['kernelPorts'];
   readonly events?: NmPort['events'];
+  readonly readSecrets?: NmPort['readSecrets'];
+  readonly deviceSignals?: NmPort['deviceSignals'];
+  readonly connectionFilename?: NmPort['connectionFilename'];
 
   constructor(private readonly nm: NmPort) {
     // Optional port methods pass through only when present: callers test for them (without teamdPorts and
@@ -47,6 +50,10 @@ export class SnapshotNm implements NmPort {
     if (nm.reactivateDevice) this.reactivateDevice = nm.reactivateDevice.bind(nm);
     if (nm.kernelPorts) this.kernelPorts = nm.kernelPorts.bind(nm);
     if (nm.events) this.events = nm.events.bind(nm);
+    // Without readSecrets a deletion watch makes would be journaled without its secrets (see Transaction).
+    if (nm.readSecrets) this.readSecrets = nm.readSecrets.bind(nm);
+    if (nm.deviceSignals) this.deviceSignals = nm.deviceSignals.bind(nm);
+    if (nm.connectionFilename) this.connectionFilename = nm.connectionFilename.bind(nm);
   }
 
   /** Forget everything: the next read is a full one. */
@@ -192,13 +199,6 @@ export class SnapshotNm implements NmPort {
   listCheckpoints = (): Promise<string[]> => this.nm.listCheckpoints();
   checkpointInfo: NmPort['checkpointInfo'] = (p) => this.nm.checkpointInfo(p);
   deviceActivations: NmPort['deviceActivations'] = (d) => this.nm.deviceActivations(d);
-  get connectionFilename(): NmPort['connectionFilename'] {
-    return this.nm.connectionFilename?.bind(this.nm);
-  }
-  /** Device waits wake on NetworkManager's signals through the wrapped port too. */
-  get deviceSignals(): NmPort['deviceSignals'] {
-    return this.nm.deviceSignals?.bind(this.nm);
-  }
   addConnection = (s: NmSettings, o?: NmWriteOptions): Promise<string> => this.wrote(undefined, this.nm.addConnection(s, o));
   updateConnection = (p: string, s: NmSettings, o?: NmWriteOptions): Promise<void> => this.wrote(p, this.nm.updateConnection(p, s, o));
   deleteConnection = (p: string): Promise<void> => this.wrote(p, this.nm.deleteConnection(p));

@@ -141,4 +141,18 @@ describe('SnapshotNm (profiles read once, then kept current from signals)', () =
     const bare = new SnapshotNm({ ...fake, teamdPorts: undefined, reactivateDevice: undefined } as unknown as FakeNm);
     expect([bare.teamdPorts, bare.reactivateDevice]).toEqual([undefined, undefined]);
   });
+
+  it("passes secrets, device signals and filenames through, so a deletion watch makes is journaled with its secrets", async () => {
+    const fake = Object.assign(new FakeNm(), {
+      deviceSignals: jest.fn(async () => ({ next: async () => true, close: () => undefined })),
+      connectionFilename: jest.fn(async () => '/etc/x.nmconnection'),
+    });
+    fake.secrets.set('/p', { '802-1x': { password: 'pw' } });
+    const nm = new SnapshotNm(fake);
+    expect(await nm.readSecrets?.('/p', {})).toEqual({ secrets: { '802-1x': { password: 'pw' } }, signatures: {} });
+    expect(await nm.connectionFilename?.('/p')).toBe('/etc/x.nmconnection');
+    expect(await (await nm.deviceSignals!()).next(0)).toBe(true);
+    const bare = new SnapshotNm({ ...fake, readSecrets: undefined, deviceSignals: undefined, connectionFilename: undefined } as unknown as FakeNm);
+    expect([bare.readSecrets, bare.deviceSignals, bare.connectionFilename]).toEqual([undefined, undefined, undefined]);
+  });
 });
