@@ -88,3 +88,6 @@ export const NM_DEVICE_STATE_NAMES: Record<number, string> = {
   0: 'unknown', 10: 'unmanaged', 20: 'unavailable', 30: 'disconnected', 40: 'prepare', 50: 'config', 60: 'need-auth',
   70: 'ip-config', 80: 'ip-check', 90: 'secondaries', 100: 'activated', 110: 'deactivating', 120: 'failed',
 };
+
+/** A device state's name for messages and reports (`deactivating`), or `state N` for one nmteam does not know. */
+export const stateName = (n: number): string => NM_DEVICE_STATE_NAMES[n] ?? `state ${n}`;

@@ -158,6 +158,7 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
     byKey.delete(key(kind, ifname));
     return c;
   };
+  const teamUuids = new Map<string, string>(); // team → its profile's UUID, as its slave profiles may name it
   const mergeTaken = (team: string, kind: ProfileKind, ifname: string, desired: NmSettings): MergedProfile => {
     const owned = take(kind, ifname);
     const theirs = owned ? undefined : adopted.get(key(kind, ifname));
@@ -167,7 +168,6 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
     if (kind === 'port' && typeof master === 'string' && master !== team && master === teamUuids.get(team)) desired = { ...desired, connection: { ...desired.connection, master } };
     return { ...merge(team, kind, ifname, desired, current), ...(theirs ? { adopted: true } : {}) };
   };
-  const teamUuids = new Map<string, string>();
   for (const team of spec.teams) {
     const m = mergeTaken(team.name, 'team', team.name, teamSettings(team, scope));
     if (m.current) teamUuids.set(team.name, String(m.current.settings.connection?.uuid ?? ''));

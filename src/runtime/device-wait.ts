@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NmPort } from '../nm/port';
-import { type NmDevice, NM_DEVICE_STATE, NM_DEVICE_STATE_NAMES, NM_DEVICE_TYPE } from '../nm/types';
+import { type NmDevice, NM_DEVICE_STATE, NM_DEVICE_TYPE, stateName } from '../nm/types';
 import { ReconcileError } from '../reconcile/errors';
 
 /**
@@ -55,7 +55,7 @@ export const deviceTypeName = (t: number): string => TYPE_NAMES[t] ?? `type ${t}
  */
 export function blockingDevice(d: NmDevice | undefined, want: number | undefined): string | undefined {
   if (!d || d.real === false) return undefined;
-  const state = NM_DEVICE_STATE_NAMES[d.state] ?? `state ${d.state}`;
+  const state = stateName(d.state);
   if (want !== undefined && d.deviceType !== want) return `a ${deviceTypeName(d.deviceType)} device ${d.iface} still holds the name (state ${state})`;
   if (d.state === NM_DEVICE_STATE.deactivating) return `device ${d.iface} is still going down (state ${state})`;
   return undefined;

@@ -1,5 +1,5 @@
 import type { NmPort } from '../nm/port';
-import { type NmDevice, NM_DEVICE_STATE, NM_DEVICE_STATE_NAMES } from '../nm/types';
+import { type NmDevice, NM_DEVICE_STATE, stateName } from '../nm/types';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReconcileError } from '../reconcile/errors';
 import { untilDevices } from './device-wait';
@@ -11,7 +11,6 @@ import { untilDevices } from './device-wait';
  * the transaction rolls back to the working team.
  */
 
-export const stateName = (n: number): string => NM_DEVICE_STATE_NAMES[n] ?? `state ${n}`;
 
 const { activated: ACTIVATED, failed: FAILED } = NM_DEVICE_STATE;
 

@@ -13,8 +13,7 @@ import { NmBus } from '../nm/dbus';
 import { sysPorts } from '../nm/sysfs';
 import { teamdStateDump } from '../nm/teamd';
 import { isSafeIfname } from '../util/ifname';
-import { type NmDevice, NM_DEVICE_STATE } from '../nm/types';
-import { stateName } from './settle';
+import { type NmDevice, NM_DEVICE_STATE, stateName } from '../nm/types';
 
 export interface PortRuntime {
   /** Kernel link (carrier) as teamd sees it. */
