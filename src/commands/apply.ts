@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { NmPort } from '../nm/port';
 import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH } from '../reconcile/apply';
-import { countChanges, type Plan } from '../reconcile/plan';
+import { countChanges, type Plan, type PlanOptions } from '../reconcile/plan';
 import { observeAndPlan, planFromSystem, verifySpec } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
 import { specWarnings } from '../spec/warnings';
@@ -120,9 +120,14 @@ async function readInput(nm: LazyNm, file: string, o: PlanOpts, io: Io): Promise
   return { spec: saved.spec, saved, warnings: [] };
 }
 
+/** What the command line asks of planning; `activate` is a saved plan's own when it has one. */
+function planOptions(o: Pick<PlanOpts, 'allowEmpty' | 'adopt'>, activate: boolean): PlanOptions {
+  return { activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true };
+}
+
 /** The saved plan planned again over NetworkManager now: the same plan (and what it was based on), or STALE_PLAN. */
 async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pick<PlanOpts, 'allowEmpty' | 'adopt'>): Promise<{ plan: Plan; observed: NmConnection[] }> {
-  const fresh = await observeAndPlan(nm, saved.spec, { activate: saved.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
+  const fresh = await observeAndPlan(nm, saved.spec, planOptions(o, saved.activate));
   const stale = staleness(saved, fresh.plan, file);
   if (stale) throw stale;
   return fresh;
@@ -157,7 +162,7 @@ export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number
   return withNm(async (nm) => {
     const { spec, saved, warnings } = await readInput(nm, file, o, io);
     warnSpec(spec, io);
-    const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
+    const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, planOptions(o, o.activate));
     await warnMissingMembers(await nm.get(), spec, io);
     if (o.output === 'json') io.out(planJson(plan, undefined, warnings));
     else printPlan(plan, io);
@@ -208,7 +213,7 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
 
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, warnings: ReconcileError[], saved?: { plan: SavedPlan; file: string }): Promise<number> {
   const journal = await cliJournal(nm, io, o.timeout);
-  const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o) : await observeAndPlan(nm, spec, { activate: o.activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true });
+  const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o) : await observeAndPlan(nm, spec, planOptions(o, o.activate));
   const result = await applyPlan(
     plan,
     nm,
