@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 npm run --silent build
-exec node dist/demo.js "$@"
+npx tsc -p test/harness/tsconfig.json
+exec node node_modules/.cache/nmteam-harness/test/harness/demo.js "$@"

@@ -4,7 +4,7 @@
 # unpack the kernel. The guest runs the host's own NetworkManager, teamd, dbus
 # and iproute2, so the sandbox's packages are needed too (scripts/ensure-deps.sh).
 # Idempotent and silent when everything is present. Installs Debian packages only;
-# the kernel itself is downloaded (never installed) by src/vm/prepare.ts.
+# the kernel itself is downloaded (never installed) by test/harness/vm/prepare.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -20,7 +20,7 @@ command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 if [ ! -x /bin/busybox ] || ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
   missing+=(busybox-static)
 fi
-# src/vm/prepare.ts downloads the kernel package linux-image-amd64 points at: apt must know it.
+# test/harness/vm/prepare.ts downloads the kernel package linux-image-amd64 points at: apt must know it.
 apt_knows_kernel() { apt-cache depends linux-image-amd64 2>/dev/null | grep -q 'Depends: linux-image-'; }
 if [ "${#missing[@]}" -eq 0 ]; then
   apt_knows_kernel && exit 0

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/main';
-import { monitorCalls } from '../../src/sandbox/dbus-monitor';
-import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { monitorCalls } from '../harness/sandbox/dbus-monitor';
+import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { type CorpusDoc, conflictDocs, corpus } from '../support/corpus';
 
 let sb: Sandbox;

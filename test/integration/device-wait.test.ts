@@ -5,7 +5,7 @@
 import { NmClient } from '../../src/nm/client';
 import { awaitNameFree, untilDevices } from '../../src/runtime/device-wait';
 import { NM_DEVICE_TYPE } from '../../src/nm/types';
-import { Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 
 let sb: Sandbox;
 let nm: NmClient;

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliPath, repoRoot } from '../../src/sandbox/cli';
+import { cliPath, repoRoot } from '../harness/sandbox/cli';
 
 const FIXTURE = path.join(repoRoot(), 'test/fixtures/spec/many-errors.yaml');
 

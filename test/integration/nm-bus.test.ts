@@ -5,7 +5,7 @@
  */
 import * as dbus from 'dbus-next';
 import { IFACE, NM_BUS_NAME, NM_SETTINGS_PATH, NmBus } from '../../src/nm/dbus';
-import { Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 
 let sb: Sandbox;
 let nm: NmBus;

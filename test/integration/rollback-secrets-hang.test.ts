@@ -8,8 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runNmteam } from '../../src/sandbox/cli';
-import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { runNmteam } from '../harness/sandbox/cli';
+import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
 import { teamEntry, writeIn } from '../support/spec-text';
 

@@ -6,11 +6,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runNmteam } from '../../src/sandbox/cli';
-import { monitorCalls } from '../../src/sandbox/dbus-monitor';
-import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { runNmteam } from '../harness/sandbox/cli';
+import { monitorCalls } from '../harness/sandbox/dbus-monitor';
+import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
-import { run } from '../../src/sandbox/proc';
+import { run } from '../harness/sandbox/proc';
 import { teamEntry, writeIn } from '../support/spec-text';
 
 let sb: Sandbox;

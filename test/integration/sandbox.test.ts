@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { cliPath, repoRoot } from '../../src/sandbox/cli';
-import { monitorCalls } from '../../src/sandbox/dbus-monitor';
-import { isAlive, ProcRef, run } from '../../src/sandbox/proc';
-import { Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { cliPath, repoRoot } from '../harness/sandbox/cli';
+import { monitorCalls } from '../harness/sandbox/dbus-monitor';
+import { isAlive, ProcRef, run } from '../harness/sandbox/proc';
+import { Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 
 const DEVICES = ['eth0', 'eth1', 'eth2', 'eth3'];
 
@@ -145,7 +145,7 @@ describe('crash safety (owner process without stop())', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-sbtest-'));
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
   for (const f of ['sandbox', 'proc', 'config']) {
-    const src = fs.readFileSync(path.join(__dirname, `../../src/sandbox/${f}.ts`), 'utf8');
+    const src = fs.readFileSync(path.join(__dirname, `../harness/sandbox/${f}.ts`), 'utf8');
     const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
     fs.writeFileSync(path.join(work, `${f}.js`), js);
   }

@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runNmteam } from '../../src/sandbox/cli';
-import { monitorCalls } from '../../src/sandbox/dbus-monitor';
-import { sleep } from '../../src/sandbox/proc';
-import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { runNmteam } from '../harness/sandbox/cli';
+import { monitorCalls } from '../harness/sandbox/dbus-monitor';
+import { sleep } from '../harness/sandbox/proc';
+import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { ACTIVEBACKUP_SPEC, resetSandbox } from '../support/nm-state';
 import { Watcher } from '../support/watcher';
 

@@ -8,10 +8,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cliPath } from '../../src/sandbox/cli';
-import { monitorCalls } from '../../src/sandbox/dbus-monitor';
-import { sleep } from '../../src/sandbox/proc';
-import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { cliPath } from '../harness/sandbox/cli';
+import { monitorCalls } from '../harness/sandbox/dbus-monitor';
+import { sleep } from '../harness/sandbox/proc';
+import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 
 jest.setTimeout(90_000);
 

@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NmClient } from '../../src/nm/client';
 import type { NmConnection } from '../../src/nm/types';
-import { monitorCalls } from '../../src/sandbox/dbus-monitor';
-import { sleep } from '../../src/sandbox/proc';
-import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
+import { monitorCalls } from '../harness/sandbox/dbus-monitor';
+import { sleep } from '../harness/sandbox/proc';
+import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { ACTIVEBACKUP_SPEC } from '../support/nm-state';
 import { Watcher } from '../support/watcher';
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Sandbox } from '../../src/sandbox/sandbox';
+import type { Sandbox } from '../harness/sandbox/sandbox';
 
 /**
  * Delete every profile (owned or not, except NetworkManager's own loopback)

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Sandbox } from '../../src/sandbox/sandbox';
+import type { Sandbox } from '../harness/sandbox/sandbox';
 
 /**
  * Desired-state text and scratch files for the sandbox tests: one team entry as os-net-config writes it, a

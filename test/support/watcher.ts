@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as os from 'node:os';
-import { cliPath } from '../../src/sandbox/cli';
-import { sleep } from '../../src/sandbox/proc';
-import type { Sandbox } from '../../src/sandbox/sandbox';
+import { cliPath } from '../harness/sandbox/cli';
+import { sleep } from '../harness/sandbox/proc';
+import type { Sandbox } from '../harness/sandbox/sandbox';
 
 export type Line = { event: string; team?: string; result?: string; changed?: string[]; conflicts?: string[]; withheld?: string[]; [k: string]: unknown };
 

@@ -1,4 +1,4 @@
-import { missingModules, WANTED_MODULES } from '../../src/vm/modules';
+import { missingModules, WANTED_MODULES } from '../harness/vm/modules';
 
 describe('the VM kernel modules', () => {
   it('include the bonding driver (a team converted to a bond runs on it)', () => {

@@ -4,8 +4,8 @@
  * conversion replaces a device by one of another type under the same name; NetworkManager takes the old
  * one down slowly under load, and the new profile must only be activated once it is gone.
  */
-import type { VmRun } from '../../src/vm/run';
-import { check, checks, runScenario, vmAvailability } from '../../src/vm/suite';
+import type { VmRun } from '../harness/vm/run';
+import { check, checks, runScenario, vmAvailability } from '../harness/vm/suite';
 
 const vm = vmAvailability();
 if (!vm.run) process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);

@@ -3,8 +3,8 @@
  * down, `nmteam show --state` reporting it, the primary taking over again (sticky false),
  * and `nmteam watch` bringing a deactivated managed team back up (when watch exists).
  */
-import type { VmRun } from '../../src/vm/run';
-import { check, runScenario, vmAvailability } from '../../src/vm/suite';
+import type { VmRun } from '../harness/vm/run';
+import { check, runScenario, vmAvailability } from '../harness/vm/suite';
 import type { TeamRuntime } from '../../src/runtime/teamd';
 
 const vm = vmAvailability();

@@ -5,8 +5,8 @@
  * working team, which passes traffic again. Then a member teamd does not run after its activation
  * (as when teamd missed the kernel's port event) is attached again, and teamd runs it.
  */
-import type { VmRun } from '../../src/vm/run';
-import { check, runScenario, vmAvailability } from '../../src/vm/suite';
+import type { VmRun } from '../harness/vm/run';
+import { check, runScenario, vmAvailability } from '../harness/vm/suite';
 
 const vm = vmAvailability();
 if (!vm.run) process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);

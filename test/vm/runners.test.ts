@@ -3,8 +3,8 @@
  * `nmteam apply`; a port-only change re-attaches only that port; IP-only and MTU-only
  * changes on active teams are reapplied (same ifindex, same active connection).
  */
-import type { VmRun } from '../../src/vm/run';
-import { check, runScenario, vmAvailability } from '../../src/vm/suite';
+import type { VmRun } from '../harness/vm/run';
+import { check, runScenario, vmAvailability } from '../harness/vm/suite';
 
 const vm = vmAvailability();
 if (!vm.run) process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);

@@ -1,4 +1,4 @@
-# Sourced by every VM scenario (fixed text; runs inside the guest as root, see src/vm/guest/stage2.sh).
+# Sourced by every VM scenario (fixed text; runs inside the guest as root, see test/harness/vm/guest/stage2.sh).
 # Results go to $NMTEAM_OUT/results.jsonl, one JSON object per line: {"check": NAME, ...}.
 set -u
 OUT=${NMTEAM_OUT:?not in the nmteam VM}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * By hand: `node dist/vm/cli.js prepare` fills the cache; `node dist/vm/cli.js run
- * SCENARIO [OUTDIR]` boots the VM for one guest script and prints where its results
+ * By hand, after `npx tsc -p test/harness/tsconfig.json`: `node node_modules/.cache/nmteam-harness/test/harness/vm/cli.js
+ * prepare` fills the cache; `… vm/cli.js run SCENARIO [OUTDIR]` boots the VM for one guest script and prints where its results
  * are, with the timings. Exit code = the scenario's (125: the guest never finished).
  */
 import { vmProblems } from './check';

@@ -2,7 +2,7 @@
  * Prepare the team VM once: Debian's kernel package is downloaded (never
  * installed), its kernel and the few modules the guest needs are kept in a
  * cache folder outside the repository, keyed by the package's name and version,
- * and an initramfs (static busybox, the modules, src/vm/guest/init.sh) is packed
+ * and an initramfs (static busybox, the modules, test/harness/vm/guest/init.sh) is packed
  * next to them. A second prepare with the same kernel and init does nothing.
  *
  * Layout: $NMTEAM_VM_CACHE (default /var/cache/nmteam-vm)/
@@ -177,7 +177,7 @@ async function packInitramfs(dir: string, manifest: Manifest, initText: string, 
 }
 
 export function guestFile(name: 'init.sh' | 'stage2.sh'): string {
-  return path.join(repoRoot(), 'src', 'vm', 'guest', name);
+  return path.join(repoRoot(), 'test', 'harness', 'vm', 'guest', name);
 }
 
 /**

@@ -1,5 +1,5 @@
 #!/bin/busybox sh
-# nmteam VM, stage 1: the initramfs's /init (packed by src/vm/prepare.ts; fixed text).
+# nmteam VM, stage 1: the initramfs's /init (packed by test/harness/vm/prepare.ts; fixed text).
 # Loads the kernel modules listed in /lib/modules/order (dependency order, computed on
 # the host), mounts the host's root read-only over 9p with a tmpfs overlay on top, mounts
 # the writable results share, and hands over to the stage-2 script named on the kernel

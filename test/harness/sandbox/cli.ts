@@ -6,7 +6,7 @@ import type { Sandbox } from './sandbox';
 
 /**
  * The repo root is the nearest ancestor holding nmteam's package.json. This
- * works from src/sandbox (ts-jest) and from dist/sandbox alike, where a fixed
+ * works from test/harness/sandbox (ts-jest) and from its compiled copy alike, where a fixed
  * relative path would differ.
  */
 export function repoRoot(from: string = __dirname): string {
