@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { IFACE, NM_PATH, NmBus } from '../src/nm/dbus';
+import { IFACE, NM_PATH, NmBus } from '../src/bus/dbus';
 import { PEER_PREFIX, type Sandbox } from '../test/harness/sandbox/sandbox';
 import { type Runner, sleep } from './measure';
 

@@ -7,8 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import * as dbus from 'dbus-next';
-import type { NmClient } from '../src/nm/client';
-import { IFACE } from '../src/nm/dbus';
+import type { NmClient } from '../src/bus/client';
+import { IFACE } from '../src/bus/dbus';
 import type { Sandbox } from '../test/harness/sandbox/sandbox';
 import { median, quiesce, type Runner, sleep, vmHwmKb } from './measure';
 import { portName } from './workload';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { portSettings, teamSettings } from '../src/nm/settings/team';
 import type { NmConnection, NmSettings } from '../src/nm/types';
-import type { Spec, Team } from '../src/reconcile/types';
+import type { Spec, Team } from '../src/core/types';
 import { parseSpec } from '../src/spec/parse';
 
 export const PORTS_PER_TEAM = 4;

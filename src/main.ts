@@ -1,14 +1,14 @@
 import { Command, Option } from 'commander';
 import { type ApplyOpts, cmdApply, cmdPlan, type PlanOpts } from './commands/apply';
-import { scopeName, type Io, seconds } from './commands/common';
+import { scopeName, type Io, seconds } from './transaction/common';
 import { cmdImport, type ImportOpts } from './commands/import';
 import { cmdShow, type ShowOpts } from './commands/show';
 import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
 import { cmdExpire, setSelfCommand } from './commands/expiry';
 import { registerConvert } from './commands/convert-cli';
 import { registerWatch } from './commands/watch-cli';
-import { EXIT } from './exit-codes';
-import { isInputError, ReconcileError, ReconcileErrors } from './reconcile/errors';
+import { EXIT } from './core/exit-codes';
+import { isInputError, ReconcileError, ReconcileErrors } from './core/errors';
 import { formatErrors } from './spec/parse';
 import { printableSink } from './util/printable';
 
@@ -17,7 +17,7 @@ import { printableSink } from './util/printable';
  * the exit code; commands write through an Io and return their code.
  */
 
-export { EXIT } from './exit-codes';
+export { EXIT } from './core/exit-codes';
 
 const VERSION: string = (require('../package.json') as { version: string }).version;
 

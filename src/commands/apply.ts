@@ -1,20 +1,20 @@
 import * as fs from 'node:fs';
 import type { NmPort } from '../nm/port';
-import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH } from '../reconcile/apply';
+import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH } from '../transaction/apply';
 import { countChanges, type Plan, type PlanOptions } from '../reconcile/plan';
-import { observeAndPlan, planFromSystem, verifySpec } from '../reconcile/reconcile';
+import { observeAndPlan, planFromSystem, verifySpec } from '../transaction/reconcile';
 import { renderPlan } from '../reconcile/render';
 import { specWarnings } from '../spec/warnings';
 import { parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
-import { ReconcileError, ReconcileErrors } from '../reconcile/errors';
+import { ReconcileError, ReconcileErrors } from '../core/errors';
 import { readSpecText } from '../spec/load';
 import { formatErrors } from '../spec/parse';
-import type { Spec } from '../reconcile/types';
+import type { Spec } from '../core/types';
 import type { NmConnection } from '../nm/types';
-import { EXIT } from '../exit-codes';
+import { EXIT } from '../core/exit-codes';
 import { JournalStore } from '../state/journal';
-import { type Io, type LazyNm, specFromText, withLock, withNm } from './common';
-import { recoverInterrupted } from '../state/recover';
+import { type Io, type LazyNm, specFromText, withLock, withNm } from '../transaction/common';
+import { recoverInterrupted } from '../transaction/recover';
 import { DEFAULT_SCOPE } from '../nm/settings/team';
 import { armExpiry } from './expiry';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { ConvertArgs } from '../convert/command';
-import { NmClient } from '../nm/client';
-import { type Io, scopeName, seconds } from './common';
+import type { ConvertArgs } from './convert';
+import { NmClient } from '../bus/client';
+import { type Io, scopeName, seconds } from '../transaction/common';
 
 /** commander's view of the options: `--no-activate` arrives as `activate: false`. */
 type ConvertOpts = Omit<ConvertArgs, 'file' | 'noActivate'> & { activate: boolean };
@@ -28,7 +28,7 @@ export function registerConvert(program: Command, io: Io, run: (p: Promise<numbe
     .action((file: string | undefined, o: ConvertOpts) =>
       run(
         Promise.resolve().then(() =>
-          (require('../convert/command') as typeof import('../convert/command')).runConvert(
+          (require('./convert') as typeof import('./convert')).runConvert(
             { ...o, file, noActivate: o.activate === false },
             io,
             () => NmClient.connect(),

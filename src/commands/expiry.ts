@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXIT } from '../exit-codes';
+import { EXIT } from '../core/exit-codes';
 import { JournalStore } from '../state/journal';
-import { recoverInterrupted } from '../state/recover';
-import { type Io, withLock, withNm } from './common';
+import { recoverInterrupted } from '../transaction/recover';
+import { type Io, withLock, withNm } from '../transaction/common';
 
 /**
  * The expiry of `apply --no-commit`, kept by a process of its own. NetworkManager's checkpoint rolls the

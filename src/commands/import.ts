@@ -1,8 +1,8 @@
-import { EXIT } from '../exit-codes';
+import { EXIT } from '../core/exit-codes';
 import { DEFAULT_SCOPE } from '../nm/settings/team';
 import { teamEntry } from '../spec/emit';
-import { emitAnnotatedSpec, foreignTeams, importHeader } from '../spec/import';
-import { type Io, withNm } from './common';
+import { emitAnnotatedSpec, foreignTeams, importHeader } from '../convert/import';
+import { type Io, withNm } from '../transaction/common';
 
 export interface ImportOpts {
   /** yaml (default) or json. */

@@ -1,11 +1,11 @@
-import { EXIT } from '../exit-codes';
+import { EXIT } from '../core/exit-codes';
 import { observedTeams } from '../reconcile/observe';
 import { renderRuntimeTable } from '../runtime/table';
 import { TeamdReader } from '../runtime/teamd';
 import { emitSpec, teamEntry } from '../spec/emit';
-import { emitAnnotatedSpec, teamsWithOwners } from '../spec/import';
+import { emitAnnotatedSpec, teamsWithOwners } from '../convert/import';
 import { yaml } from '../util/lazy-yaml';
-import { type Io, withNm } from './common';
+import { type Io, withNm } from '../transaction/common';
 
 export interface ShowOpts {
   /** yaml (default), json, or table (implies --state; the default for --state on a TTY). */

@@ -1,9 +1,9 @@
-import { ReconcileError } from '../reconcile/errors';
-import { undoJournal } from '../reconcile/undo';
-import { EXIT } from '../exit-codes';
+import { ReconcileError } from '../core/errors';
+import { undoJournal } from '../transaction/undo';
+import { EXIT } from '../core/exit-codes';
 import { JournalStore } from '../state/journal';
-import { recoverInterrupted, stillPending } from '../state/recover';
-import { type Io, withLock, withNm } from './common';
+import { recoverInterrupted, stillPending } from '../transaction/recover';
+import { type Io, withLock, withNm } from '../transaction/common';
 
 export interface TxnOpts {
   waitLock: number;

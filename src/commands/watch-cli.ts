@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
-import { type Io, seconds } from './common';
-import type { WatchOpts } from './watch';
-import { scopeName } from './common';
+import { type Io, seconds } from '../transaction/common';
+import type { WatchOpts } from '../watch/controller';
+import { scopeName } from '../transaction/common';
 
 /** The `watch` subcommand's options; the command itself is loaded on use. */
 export function registerWatch(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
@@ -21,6 +21,6 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     .option('--resync <seconds>', "re-read every profile, and compare each team's ports in the kernel with teamd's, this often, in case a change went unannounced (0: never)", seconds, 600)
     .action((file: string, opts: WatchOpts) =>
       // rxjs and the watch machinery load only for `watch`: plan/apply/show start faster without them.
-      run(Promise.resolve().then(() => (require('./watch') as typeof import('./watch')).runWatch(file, opts, io))),
+      run(Promise.resolve().then(() => (require('../watch/controller') as typeof import('../watch/controller')).runWatch(file, opts, io))),
     );
 }

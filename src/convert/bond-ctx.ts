@@ -3,7 +3,7 @@
  * (bond-to-team.ts, bond-link-watch.ts): the options, the config being
  * built, and which options were looked at, so none is dropped unreported.
  */
-import type { TeamdJson } from '../reconcile/types';
+import type { TeamdJson } from '../core/types';
 import { effective, valueName, type BondOption, type BondOptions } from './bond-options';
 import type { ConvertCode, Issues } from './issues';
 

@@ -11,7 +11,7 @@
  *   mode=1 arp_interval=200 arp_ip_target=192.0.2.1,192.0.2.2 →
  *   "link_watch": [{"name":"arp_ping","target_host":"192.0.2.1","interval":200,"missed_max":2}, {... "192.0.2.2" ...}]
  */
-import type { TeamdJson } from '../reconcile/types';
+import type { TeamdJson } from '../core/types';
 import { BOND_OPTIONS, effective, valueName } from './bond-options';
 import { AD, ALB, TLB, roundTo, type BondCtx } from './bond-ctx';
 

@@ -7,7 +7,7 @@
  *   // config: {"runner":{"name":"activebackup"},"link_watch":{"name":"ethtool","delay_up":200}}
  *   // ports:  {"em1":{"prio":100}}, primary: 'em1'
  */
-import type { JsonValue, TeamdJson } from '../reconcile/types';
+import type { JsonValue, TeamdJson } from '../core/types';
 import { validateTeamConfig } from '../teamd';
 import { AB, ALB, AD, BondCtx, RR, TLB, XOR, roundTo } from './bond-ctx';
 import { mapLinkWatch } from './bond-link-watch';

@@ -11,7 +11,7 @@
  *       - {type: interface, name: eth0, primary: true}
  */
 import { stringify } from 'yaml';
-import type { Team } from '../reconcile/types';
+import type { Team } from '../core/types';
 import { teamEntry, type SpecEntry } from '../spec/emit';
 import type { Issues } from './issues';
 import { teamToBond } from './team-to-bond';

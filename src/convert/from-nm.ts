@@ -18,7 +18,7 @@ import { CONVERT_SCOPE, ifaceName } from '../nm/settings/team';
 import type { NmConnection, NmSettings } from '../nm/types';
 import { diffTeams } from '../reconcile/diff';
 import { planSteps, type DeleteStep, type Plan } from '../reconcile/plan';
-import type { Team, TeamPort } from '../reconcile/types';
+import type { Team, TeamPort } from '../core/types';
 import { bondToTeam } from './bond-to-team';
 import { Issues, type ConvertIssue } from './issues';
 import { unexpectedProps } from './nm-props';

@@ -9,7 +9,7 @@
  *   // { method: 'manual', addresses: ['192.0.2.5/24'], gateway: '192.0.2.1', ... }
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { IpFamilyConfig, Route } from '../reconcile/types';
+import type { IpFamilyConfig, Route } from '../core/types';
 import { parseCidr } from '../spec/ip';
 import { isYes } from './ifcfg-parse';
 import type { Issues } from './issues';

@@ -12,7 +12,7 @@
  *                  'ifcfg-eth0': 'DEVICE=eth0\nMASTER=bond0\nSLAVE=yes\n' }).yaml
  *   // network_config: [{type: team, name: bond0, bonding_options: '{"runner":...}', members: [...]}]
  */
-import type { Team, TeamdJson } from '../reconcile/types';
+import type { Team, TeamdJson } from '../core/types';
 import { emitSpec } from '../spec/emit';
 import { bondToTeam } from './bond-to-team';
 import { bondEntry, emitBondSpec } from './emit-bond';

@@ -15,5 +15,4 @@ export { parseIfcfg, unquote } from './ifcfg-parse';
 export { convertFromNm, planBondToTeam, type BondGroup, type NmConversion } from './from-nm';
 export { bondEntry, emitBondSpec } from './emit-bond';
 export { convertIfcfgDir, readIfcfgDir, readText } from './read';
-export { runConvert, type ConvertArgs, type ConvertIo } from './command';
 export { formatIssue, Issues, type ConvertCode, type ConvertIssue, type Severity } from './issues';

@@ -8,7 +8,7 @@
  *   // → 'network_config:\n  # ours\n  - type: team\n    name: team0\n  - type: team\n    name: bond0\n    ...'
  */
 import { Composer, LineCounter, Parser, isMap, isSeq } from 'yaml';
-import type { SourceLoc } from '../reconcile/errors';
+import type { SourceLoc } from '../core/errors';
 import type { SpecEntry } from '../spec/emit';
 import { yaml } from '../util/lazy-yaml';
 

@@ -4,7 +4,7 @@
  * option (an error with `--strict`). Codes are data; callers branch on
  * `code`, never on the message.
  */
-import type { SourceLoc } from '../reconcile/errors';
+import type { SourceLoc } from '../core/errors';
 import { printableLine } from '../util/printable';
 
 export type ConvertCode =

@@ -4,7 +4,7 @@
  * no error, so a failed entry stays exactly as written. Pure.
  */
 import { CST, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
-import type { TeamdJson } from '../reconcile/types';
+import type { TeamdJson } from '../core/types';
 import { PORT_OPTION_KEYS } from '../spec/schema';
 import type { Locator, Seg } from '../spec/locate';
 import { formatPath } from '../spec/locate';

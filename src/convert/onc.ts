@@ -12,7 +12,7 @@
  *     bonding_options: "mode=1"   →     bonding_options: '{"runner":{"name":"activebackup"}}'
  */
 import { CST, Composer, LineCounter, Parser, isMap, isScalar, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { SourceLoc } from '../reconcile/errors';
+import type { SourceLoc } from '../core/errors';
 import { Locator, formatPath, type Seg } from '../spec/locate';
 import { Issues, type ConvertIssue } from './issues';
 import { bondEntryToTeam, teamEntryToBond, type OncEntry } from './onc-entry';

@@ -1,5 +1,5 @@
 /** What the team → bond mappers (team-to-bond.ts, team-link-watch.ts) share. */
-import type { JsonValue, TeamdJson } from '../reconcile/types';
+import type { JsonValue, TeamdJson } from '../core/types';
 import type { ConvertCode, Issues } from './issues';
 
 /** What the mappers share: the team config, the port configs, and the bond options being built. */

@@ -9,7 +9,7 @@
  * @example
  *   {"link_watch": {"name": "ethtool", "delay_up": 250}} → miimon=50 updelay=250
  */
-import type { TeamdJson } from '../reconcile/types';
+import type { TeamdJson } from '../core/types';
 import { obj, type TeamCtx } from './team-ctx';
 
 const MIIMON = 100;

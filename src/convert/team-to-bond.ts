@@ -7,7 +7,7 @@
  *   // text: 'mode=802.3ad miimon=100 lacp_rate=fast xmit_hash_policy=layer3+4'
  */
 import { own } from '../util/own';
-import type { TeamdJson } from '../reconcile/types';
+import type { TeamdJson } from '../core/types';
 import { validateTeamConfig } from '../teamd';
 import { TX_HASH_ALIASES } from '../teamd/defaults';
 import { formatBondOptions } from './bond-options';

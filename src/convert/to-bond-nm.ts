@@ -22,7 +22,7 @@ import { ipSettings } from '../nm/settings/ip';
 import { ifaceName, isTeamProfile, portsOf, teamFromProfiles } from '../nm/settings/team';
 import { NM_TYPE_ETHERNET, type NmConnection, type NmSettings } from '../nm/types';
 import type { ActivateStep, CreateStep, DeleteStep, Plan, Step } from '../reconcile/plan';
-import type { Team } from '../reconcile/types';
+import type { Team } from '../core/types';
 import { bondIfname, isBondProfile } from './from-nm';
 import { Issues, type ConvertIssue } from './issues';
 import { teamToBond } from './team-to-bond';

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { NmEvent } from './events';
+import type { NmEvent } from '../nm/types';
 import type { NmActivationResult, NmConnection, NmDevice, NmSecrets, NmSettings, NmWriteOptions } from './types';
 
 /**

@@ -91,3 +91,12 @@ export const NM_DEVICE_STATE_NAMES: Record<number, string> = {
 
 /** A device state's name for messages and reports (`deactivating`), or `state N` for one nmteam does not know. */
 export const stateName = (n: number): string => NM_DEVICE_STATE_NAMES[n] ?? `state ${n}`;
+
+/** NetworkManager's signals as nmteam's watch sees them (src/bus/events.ts turns D-Bus signals into these). */
+export type NmEvent =
+  | { type: 'connection-added' | 'connection-removed' | 'connection-updated'; path: string }
+  /** `iface` is looked up (and cached) by device path; undefined when the device is already gone. */
+  | { type: 'device-state'; path: string; iface?: string; state: number; oldState: number; reason: number }
+  /** `connection` is the profile's path; undefined when the active connection vanished first. */
+  | { type: 'active-state'; path: string; connection?: string; state: number; reason: number }
+  | { type: 'nm-lost' | 'nm-appeared' };

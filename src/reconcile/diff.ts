@@ -11,7 +11,7 @@ import {
 } from '../nm/settings/team';
 import type { NmConnection, NmSettings } from '../nm/types';
 import { profileView, type ProfileView } from './normalize';
-import type { Spec } from './types';
+import type { Spec } from '../core/types';
 
 /**
  * Every view of one profile in one record (nmstate's MergedInterface):

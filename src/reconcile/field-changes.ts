@@ -3,7 +3,7 @@ import { parseTeamdJson, type ProfileKind } from '../nm/settings/team';
 import type { NmSettings } from '../nm/types';
 import { canonicalJson } from '../teamd';
 import { profileView } from './normalize';
-import type { JsonValue } from './types';
+import type { JsonValue } from '../core/types';
 
 /**
  * One changed field of a profile as a person reads it: the value NetworkManager holds (`before`, absent for an

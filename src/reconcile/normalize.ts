@@ -4,7 +4,7 @@ import { DEFAULT_SCOPE, NM_SCOPE_KEY, type ProfileKind, parseTeamdJson } from '.
 import type { NmSettings } from '../nm/types';
 import { NM_OWNER_KEY } from '../nm/types';
 import { normalizePortConfig, normalizeTeamConfig } from '../teamd';
-import type { JsonValue, TeamdJson } from './types';
+import type { JsonValue, TeamdJson } from '../core/types';
 
 /**
  * The comparable view of a profile: only what nmteam owns, with everything

@@ -1,6 +1,6 @@
 import { ifaceName, isOwned, isTeamProfile, portsOf, teamFromProfiles } from '../nm/settings/team';
 import type { NmConnection } from '../nm/types';
-import type { Team } from './types';
+import type { Team } from '../core/types';
 
 export interface ObserveOptions {
   /** Only these team names (interface names); all when empty. */

@@ -6,7 +6,7 @@ import { canonicalJson } from '../teamd';
 import type { Conflict, Diff, MergedProfile } from './diff';
 import { type FieldChange, fieldChanges } from './field-changes';
 import { profileView } from './normalize';
-import type { JsonValue, SkippedEntry } from './types';
+import type { JsonValue, SkippedEntry } from '../core/types';
 
 /**
  * A plan is data: JSON-safe, printable by renderPlan, executable by applyPlan.

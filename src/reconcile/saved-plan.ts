@@ -15,9 +15,9 @@
  *   "plan": { "basedOn": "3f2a…", "steps": [ ... ], ... } }
  * ```
  */
-import { ReconcileError } from './errors';
+import { ReconcileError } from '../core/errors';
 import type { Plan } from './plan';
-import type { Spec } from './types';
+import type { Spec } from '../core/types';
 
 export const SAVED_PLAN_VERSION = 1;
 

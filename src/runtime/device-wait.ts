@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NmPort } from '../nm/port';
 import { type NmDevice, NM_DEVICE_STATE, NM_DEVICE_TYPE, stateName } from '../nm/types';
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError } from '../core/errors';
 
 /**
  * Waits on NetworkManager's devices that react to its signals: each round

@@ -1,7 +1,7 @@
 import type { NmPort } from '../nm/port';
 import { type NmDevice, NM_DEVICE_STATE, stateName } from '../nm/types';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError } from '../core/errors';
 import { untilDevices } from './device-wait';
 
 /**

@@ -9,9 +9,9 @@
  * dump` makes. No child process is started (nmteam runs none, see test/unit/hygiene).
  */
 import * as fs from 'node:fs';
-import { NmBus } from '../nm/dbus';
-import { sysPorts } from '../nm/sysfs';
-import { teamdStateDump } from '../nm/teamd';
+import { NmBus } from '../bus/dbus';
+import { sysPorts } from '../bus/sysfs';
+import { teamdStateDump } from '../bus/teamd';
 import { isSafeIfname } from '../util/ifname';
 import { type NmDevice, NM_DEVICE_STATE, stateName } from '../nm/types';
 

@@ -14,7 +14,7 @@
  * An approximation that can only overcount by what stray brackets in plain scalars
  * add, far below the limit in any real file.
  */
-import type { SourceLoc } from '../reconcile/errors';
+import type { SourceLoc } from '../core/errors';
 
 export const MAX_DEPTH = 100;
 

@@ -1,6 +1,6 @@
 import { canonicalJson } from '../teamd';
 import { yaml } from '../util/lazy-yaml';
-import type { IpFamilyConfig, Team, TeamdJson } from '../reconcile/types';
+import type { IpFamilyConfig, Team, TeamdJson } from '../core/types';
 
 /**
  * Pure: Team → a desired-state entry in the same os-net-config schema that

@@ -13,7 +13,7 @@
  * ```
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { IpFamilyConfig, Route } from '../reconcile/types';
+import type { IpFamilyConfig, Route } from '../core/types';
 import { canonicalIpText } from '../util/ip';
 import { formatPath, type Seg } from './locate';
 import {

@@ -6,7 +6,7 @@ import { close, constants, createReadStream, open } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError } from '../core/errors';
 import { MAX_SPEC_CHARS, parseSpec, type ParseResult } from './parse';
 import { buildNicMap, normalizeMac, orderActiveNics, parseNicMapping, usesNicNames, type NicDevice } from './nics';
 

@@ -7,7 +7,7 @@
  * the validators never have to carry nodes around.
  */
 import type { Document, LineCounter, Node, Scalar, YAMLMap } from 'yaml';
-import type { SourceLoc } from '../reconcile/errors';
+import type { SourceLoc } from '../core/errors';
 import { yaml } from '../util/lazy-yaml';
 
 /** One step of a document path: a mapping key or a sequence index. */

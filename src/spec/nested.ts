@@ -12,7 +12,7 @@
  *       - {type: linux_team, name: team1, members: [...]}   # skipped, with a warning
  * ```
  */
-import type { SkippedEntry } from '../reconcile/types';
+import type { SkippedEntry } from '../core/types';
 import { formatPath, type Seg } from './locate';
 import { TEAM_TYPES, isObj, type Obj, type Reporter } from './schema';
 

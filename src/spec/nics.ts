@@ -8,7 +8,7 @@
  * (objects.mapped_nics). Everything here is I/O-free so the loader decides
  * when to ask NetworkManager for devices.
  */
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError } from '../core/errors';
 import { yaml } from '../util/lazy-yaml';
 import { Locator, formatPath, type Seg } from './locate';
 import { MAPPING_FILE_KEYS, checkKeys, describe, ifnameProblem, isObj, type Reporter } from './schema';

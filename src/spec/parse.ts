@@ -2,9 +2,9 @@
  * Desired-state text → Spec. Pure: no I/O, never throws, collects every
  * problem of every entry before returning.
  */
-import { ReconcileError, type SourceLoc } from '../reconcile/errors';
+import { ReconcileError, type SourceLoc } from '../core/errors';
 import { yaml } from '../util/lazy-yaml';
-import type { SkippedEntry, Spec, Team } from '../reconcile/types';
+import type { SkippedEntry, Spec, Team } from '../core/types';
 import { DECLINE, fastLoad } from './fast-yaml';
 import { duplicateKeys } from './unique-keys';
 import { fixNestedQuotes, nestedQuotes } from './quote-hints';

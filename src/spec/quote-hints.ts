@@ -1,4 +1,4 @@
-import type { SourceLoc } from '../reconcile/errors';
+import type { SourceLoc } from '../core/errors';
 
 /**
  * os-net-config's design spec shows the team example as `bonding_options: "{"runner": {"name": "activebackup"}}"`:

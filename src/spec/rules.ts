@@ -10,7 +10,7 @@
  *   - {type: team, name: em1, members: [{type: interface, name: em2}]}                    # NAME_CLASH, DUPLICATE_MEMBER
  * ```
  */
-import type { ErrorCode } from '../reconcile/errors';
+import type { ErrorCode } from '../core/errors';
 import { formatPath, type Seg } from './locate';
 
 /** A member as the rules see it: its resolved name and where it was written (the member's mapping). */

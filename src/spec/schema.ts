@@ -9,8 +9,8 @@
  */
 import { setOwn } from '../util/own';
 import { closest, distance } from 'fastest-levenshtein';
-import type { ErrorCode, SourceLoc } from '../reconcile/errors';
-import type { JsonValue } from '../reconcile/types';
+import type { ErrorCode, SourceLoc } from '../core/errors';
+import type { JsonValue } from '../core/types';
 import type { Seg, Target } from './locate';
 
 /** Entry types nmteam manages; os-net-config itself only knows `team`. */

@@ -12,7 +12,7 @@
  * bonding_options may also be a YAML mapping; its `ports` section is moved
  * onto the members and `device` is dropped (the entry's name is the device).
  */
-import type { Team, TeamdJson, TeamPort } from '../reconcile/types';
+import type { Team, TeamdJson, TeamPort } from '../core/types';
 import { validatePortConfig, validateTeamConfig, type TeamdIssue } from '../teamd';
 import { parseIpConfig } from './ip';
 import { formatPath, jsonErrorOffset, type Seg } from './locate';

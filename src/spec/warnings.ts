@@ -1,4 +1,4 @@
-import type { Spec } from '../reconcile/types';
+import type { Spec } from '../core/types';
 import { DEFAULT_RUNNER } from '../teamd/defaults';
 
 /** teamd runners that never read a port's `prio` (only activebackup uses it, to pick the active port). */

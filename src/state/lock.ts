@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError } from '../core/errors';
 import { openOwnFile, secureStateDir, stateDir } from './state-dir';
 
 /**

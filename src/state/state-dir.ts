@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError } from '../core/errors';
 
 /**
  * The state directory (undo journal, lock) and the rules for trusting it. Root's

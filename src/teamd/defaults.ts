@@ -6,7 +6,7 @@
  * source (github.com/jpirko/libteam, teamd/*.c, v1.31 and master 337125c).
  * Where a default is quoted below it is teamd's behaviour when the key is absent.
  */
-import type { JsonValue } from '../reconcile/types';
+import type { JsonValue } from '../core/types';
 
 /** Ranges teamd reads through `teamd_config_int_get` (a C `int`). */
 const INT_MAX = 2 ** 31 - 1;

@@ -1,5 +1,5 @@
 import { own, setOwn } from '../util/own';
-import type { JsonValue, TeamdJson } from '../reconcile/types';
+import type { JsonValue, TeamdJson } from '../core/types';
 import {
   DEFAULT_LINK_WATCHER,
   DEFAULT_RUNNER,

@@ -1,7 +1,7 @@
 import { own } from '../util/own';
 import { isIPv4, isIPv6 } from 'node:net';
 import { closest, distance } from 'fastest-levenshtein';
-import type { JsonValue } from '../reconcile/types';
+import type { JsonValue } from '../core/types';
 import {
   LINK_WATCH_FIELDS,
   MAC,

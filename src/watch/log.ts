@@ -1,6 +1,6 @@
-import type { ReconcileError } from '../reconcile/errors';
+import type { ReconcileError } from '../core/errors';
 import { printableLine } from '../util/printable';
-import type { Processed } from '../reconcile/queue';
+import type { Processed } from './queue';
 import type { TeamReport } from './reconcile-team';
 
 /**

@@ -1,15 +1,15 @@
 import type { NmPort } from '../nm/port';
 import { ifaceName, isOwned, isTeamProfile } from '../nm/settings/team';
 import { type NmConnection, type NmDevice, NM_DEVICE_STATE } from '../nm/types';
-import { applyPlan, type ApplyResult } from '../reconcile/apply';
+import { applyPlan, type ApplyResult } from '../transaction/apply';
 import { diffTeams } from '../reconcile/diff';
-import type { ErrorCode, ReconcileError } from '../reconcile/errors';
+import type { ErrorCode, ReconcileError } from '../core/errors';
 import { type Plan, planSteps, type Step } from '../reconcile/plan';
-import type { Spec, Team } from '../reconcile/types';
-import type { RunOutcome } from '../reconcile/watch';
+import type { Spec, Team } from '../core/types';
+import type { RunOutcome } from './stream';
 import { JournalStore } from '../state/journal';
 import { acquireLock } from '../state/lock';
-import { recoverInterrupted } from '../state/recover';
+import { recoverInterrupted } from '../transaction/recover';
 import { settleTeamd, settleTimeout } from '../runtime/settle';
 
 /**

@@ -1,7 +1,7 @@
-import type { NmEvent } from '../nm/events';
+import type { NmEvent } from '../nm/types';
 import type { NmPort } from '../nm/port';
 import type { NmConnection, NmSettings, NmWriteOptions } from '../nm/types';
-import { undefinedIfNotFound } from '../reconcile/errors';
+import { undefinedIfNotFound } from '../core/errors';
 
 /**
  * Watch's copy of NetworkManager's profiles, kept current by NM's own

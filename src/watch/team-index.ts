@@ -1,8 +1,8 @@
-import type { NmEvent } from '../nm/events';
+import type { NmEvent } from '../nm/types';
 import { ifaceName, isOwned, isTeamProfile, isTeamSlaveProfile } from '../nm/settings/team';
 import type { NmConnection } from '../nm/types';
-import { ALL, type KeyRequest } from '../reconcile/watch';
-import type { Spec } from '../reconcile/types';
+import { ALL, type KeyRequest } from './stream';
+import type { Spec } from '../core/types';
 
 /**
  * Which team a NetworkManager object belongs to, learnt from the last full

@@ -2,7 +2,7 @@
  * Device waits on a real NetworkManager react to its signals: a device that appears, changes state or
  * goes away wakes the wait at once, with no polling in between (issue 13).
  */
-import { NmClient } from '../../src/nm/client';
+import { NmClient } from '../../src/bus/client';
 import { awaitNameFree, untilDevices } from '../../src/runtime/device-wait';
 import { NM_DEVICE_TYPE } from '../../src/nm/types';
 import { Sandbox, startSandbox } from '../harness/sandbox/sandbox';

@@ -1,10 +1,10 @@
 /**
  * NmBus on a real bus and a real NetworkManager: argument-less calls go out
- * as bytes built by src/nm/wire.ts (not through dbus-next's marshaller), and
+ * as bytes built by src/bus/wire.ts (not through dbus-next's marshaller), and
  * NetworkManager answers them exactly as it answers dbus-next's own.
  */
 import * as dbus from 'dbus-next';
-import { IFACE, NM_BUS_NAME, NM_SETTINGS_PATH, NmBus } from '../../src/nm/dbus';
+import { IFACE, NM_BUS_NAME, NM_SETTINGS_PATH, NmBus } from '../../src/bus/dbus';
 import { Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 
 let sb: Sandbox;

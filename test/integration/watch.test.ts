@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { NmClient } from '../../src/nm/client';
+import { NmClient } from '../../src/bus/client';
 import type { NmConnection } from '../../src/nm/types';
 import { monitorCalls } from '../harness/sandbox/dbus-monitor';
 import { sleep } from '../harness/sandbox/proc';

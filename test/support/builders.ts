@@ -1,4 +1,4 @@
-import type { IpFamilyConfig, Spec, Team, TeamPort, TeamdJson } from '../../src/reconcile/types';
+import type { IpFamilyConfig, Spec, Team, TeamPort, TeamdJson } from '../../src/core/types';
 
 export function ip(method: IpFamilyConfig['method'], addresses: string[] = []): IpFamilyConfig {
   return { method, addresses, routes: [], dns: [], dnsSearch: [], neverDefault: false };

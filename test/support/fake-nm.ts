@@ -1,7 +1,7 @@
 import type { NmPort } from '../../src/nm/port';
 import type { NmActivationResult, NmConnection, NmDevice, NmSecrets, NmSettings } from '../../src/nm/types';
-import { ReconcileError } from '../../src/reconcile/errors';
-import { boottimeMs } from '../../src/reconcile/apply';
+import { ReconcileError } from '../../src/core/errors';
+import { boottimeMs } from '../../src/transaction/apply';
 
 /**
  * An in-memory NmPort for unit tests of the executor: stores profiles,

@@ -1,13 +1,13 @@
-import { applyPlan, batches, WRITE_BATCH } from '../../src/reconcile/apply';
-import { undoJournal } from '../../src/reconcile/undo';
+import { applyPlan, batches, WRITE_BATCH } from '../../src/transaction/apply';
+import { undoJournal } from '../../src/transaction/undo';
 import { MemoryJournal } from '../../src/state/journal';
 import { diffTeams } from '../../src/reconcile/diff';
 import { planSteps } from '../../src/reconcile/plan';
-import { verifySpec } from '../../src/reconcile/reconcile';
-import type { Spec } from '../../src/reconcile/types';
+import { verifySpec } from '../../src/transaction/reconcile';
+import type { Spec } from '../../src/core/types';
 import type { NmSettings } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';
-import { ReconcileError } from '../../src/reconcile/errors';
+import { ReconcileError } from '../../src/core/errors';
 import { ip, spec, team } from '../support/builders';
 
 async function planFor(nm: FakeNm, s: Spec, activate = false) {

@@ -5,7 +5,7 @@
  */
 import { BOND_OPTIONS, effective, parseBondOptions } from '../../src/convert/bond-options';
 import { bondToTeam } from '../../src/convert/bond-to-team';
-import type { TeamdJson } from '../../src/reconcile/types';
+import type { TeamdJson } from '../../src/core/types';
 import { ROWS } from '../fixtures/convert/bond-rows';
 
 const codes = (opts: string, ports?: string[]) => bondToTeam(opts, ports ? { ports } : {}).issues.map((i) => [i.option, i.code]);

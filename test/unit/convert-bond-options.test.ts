@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BOND_OPTIONS, parseBondOptions } from '../../src/convert/bond-options';
 import { bondToTeam, type TeamFromBond } from '../../src/convert/bond-to-team';
-import type { JsonValue, TeamdJson } from '../../src/reconcile/types';
+import type { JsonValue, TeamdJson } from '../../src/core/types';
 import { normalizePortConfig, normalizeTeamConfig, validateTeamConfig } from '../../src/teamd';
 import { b2tLinkWatchIntent, b2tRunnerCount, isPairs, parseTolerant, runBond2team, teamdConf, toJson, type B2tRun } from '../fixtures/convert/bond2team';
 import { FIX_ORDER, REASONS, type FixCtx, type Reason } from '../fixtures/convert/bond2team-reasons';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runConvert, type ConvertArgs } from '../../src/convert/command';
+import { runConvert, type ConvertArgs } from '../../src/commands/convert';
 import type { NmSettings } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';
 import { scratchStateDir } from '../support/state-dir';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { convertIfcfg } from '../../src/convert/ifcfg';
 import { isIfcfgName, isSecretKey, parseIfcfg, unquote } from '../../src/convert/ifcfg-parse';
-import { runConvert } from '../../src/convert/command';
+import { runConvert } from '../../src/commands/convert';
 import { readIfcfgDir } from '../../src/convert/read';
 import { parseSpec } from '../../src/spec/parse';
 

@@ -8,7 +8,7 @@
 import { BOND_OPTIONS, effective, parseBondOptions } from '../../src/convert/bond-options';
 import { bondToTeam } from '../../src/convert/bond-to-team';
 import { teamToBond } from '../../src/convert/team-to-bond';
-import type { TeamdJson } from '../../src/reconcile/types';
+import type { TeamdJson } from '../../src/core/types';
 import { normalizePortConfig, normalizeTeamConfig } from '../../src/teamd';
 import { ROWS } from '../fixtures/convert/bond-rows';
 

@@ -1,7 +1,7 @@
 import type { NmDeviceSignals } from '../../src/nm/port';
 import { NM_DEVICE_STATE, NM_DEVICE_TYPE, type NmDevice } from '../../src/nm/types';
 import { awaitNameFree, blockingDevice, untilDevices } from '../../src/runtime/device-wait';
-import { applyPlan } from '../../src/reconcile/apply';
+import { applyPlan } from '../../src/transaction/apply';
 import type { Plan } from '../../src/reconcile/plan';
 import { FakeNm } from '../support/fake-nm';
 

@@ -1,7 +1,7 @@
 import { Variant } from 'dbus-next';
 import { bytesToIpv6, ipFromSettings, ipSettings, ipv4ToNmU32, ipv6ToBytes, nmU32ToIpv4 } from '../../src/nm/settings/ip';
 import { isOwned, mergeOwned, portSettings, teamFromProfiles, teamSettings } from '../../src/nm/settings/team';
-import { SignatureRegistry, readSettings, settingsFromDbus, settingsToDbus } from '../../src/nm/variant';
+import { SignatureRegistry, readSettings, settingsFromDbus, settingsToDbus } from '../../src/bus/variant';
 import { profileView } from '../../src/reconcile/normalize';
 import { team } from '../support/builders';
 

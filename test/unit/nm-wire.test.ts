@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import * as dbus from 'dbus-next';
-import { IFACE, NM_BUS_NAME, NmBus } from '../../src/nm/dbus';
-import { encodeBareCall } from '../../src/nm/wire';
+import { IFACE, NM_BUS_NAME, NmBus } from '../../src/bus/dbus';
+import { encodeBareCall } from '../../src/bus/wire';
 
 // dbus-next's own marshaller and parser, the reference the built bytes must match.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,5 +1,5 @@
 import { Observable, of, Subject, throwError, VirtualTimeScheduler } from 'rxjs';
-import { backoffDelay, type Processed, type Requeue, runQueue, WorkQueue } from '../../src/reconcile/queue';
+import { backoffDelay, type Processed, type Requeue, runQueue, WorkQueue } from '../../src/watch/queue';
 
 /** A queue on virtual time; `advance(ms)` runs the timers due by then. */
 function virtualQueue(backoff = { baseMs: 500, maxMs: 30_000 }) {

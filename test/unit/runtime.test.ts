@@ -3,7 +3,7 @@ import { renderRuntimeTable } from '../../src/runtime/table';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sysPorts } from '../../src/nm/sysfs';
+import { sysPorts } from '../../src/bus/sysfs';
 import { runtimeFromDump } from '../../src/runtime/teamd';
 import type { NmDevice } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';

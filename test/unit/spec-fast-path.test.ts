@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { specYaml } from '../../bench/workload';
-import type { ReconcileError } from '../../src/reconcile/errors';
+import type { ReconcileError } from '../../src/core/errors';
 import { DECLINE, fastLoad } from '../../src/spec/fast-yaml';
 import { parseSpec, type ParseOptions, type ParseResult } from '../../src/spec/parse';
 import { corpus, rng, VALID } from '../support/corpus';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSpec } from '../../src/spec/load';
-import { ReconcileError } from '../../src/reconcile/errors';
+import { ReconcileError } from '../../src/core/errors';
 import type { NicDevice } from '../../src/spec/nics';
 
 const FIX = join(__dirname, '../fixtures/spec');

@@ -1,8 +1,8 @@
 import { parseSpec } from '../../src/spec/parse';
 import { renderPlan } from '../../src/reconcile/render';
 import type { Plan } from '../../src/reconcile/plan';
-import { isInputError } from '../../src/reconcile/errors';
-import { strictResult } from '../../src/commands/common';
+import { isInputError } from '../../src/core/errors';
+import { strictResult } from '../../src/transaction/common';
 
 const doc = [
   'network_config:',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatErrors, parseSpec, type ParseResult } from '../../src/spec/parse';
-import type { Spec, Team } from '../../src/reconcile/types';
+import type { Spec, Team } from '../../src/core/types';
 import { errs, team } from '../support/spec-doc';
 
 const FIX = join(__dirname, '../fixtures/spec');

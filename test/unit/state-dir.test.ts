@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type JournalState, JournalStore } from '../../src/state/journal';
 import { acquireLock } from '../../src/state/lock';
-import { recoverInterrupted } from '../../src/state/recover';
+import { recoverInterrupted } from '../../src/transaction/recover';
 import { secureStateDir } from '../../src/state/state-dir';
 import { FakeNm } from '../support/fake-nm';
 import { scratchStateDir } from '../support/state-dir';

@@ -35,7 +35,7 @@ acquireLock(Number(waitS), undefined, dir).then(async (lock) => {
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-lock-'));
-  for (const f of ['state/lock.ts', 'state/state-dir.ts', 'state/journal.ts', 'reconcile/errors.ts']) {
+  for (const f of ['state/lock.ts', 'state/state-dir.ts', 'state/journal.ts', 'core/errors.ts']) {
     const out = ts.transpileModule(fs.readFileSync(path.join(ROOT, 'src', f), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
     fs.mkdirSync(path.join(tmp, path.dirname(f)), { recursive: true });
     fs.writeFileSync(path.join(tmp, f.replace(/\.ts$/, '.js')), out.outputText);

@@ -1,4 +1,4 @@
-import type { JsonValue, TeamdJson } from '../../src/reconcile/types';
+import type { JsonValue, TeamdJson } from '../../src/core/types';
 import { canonicalJson, normalizePortConfig, normalizeTeamConfig, validateTeamConfig } from '../../src/teamd';
 
 const arp = (extra: TeamdJson = {}): TeamdJson => ({ name: 'arp_ping', target_host: '192.0.2.1', ...extra });

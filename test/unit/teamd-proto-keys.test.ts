@@ -5,7 +5,7 @@
  */
 import { parseSpec } from '../../src/spec/parse';
 import { canonicalJson, normalizePortConfig, normalizeTeamConfig, validatePortConfig, validateTeamConfig } from '../../src/teamd';
-import type { TeamdJson } from '../../src/reconcile/types';
+import type { TeamdJson } from '../../src/core/types';
 
 const KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
 const polluted = (): boolean => ({} as Record<string, unknown>).kind !== undefined || ({} as Record<string, unknown>).x !== undefined;

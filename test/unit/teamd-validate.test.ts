@@ -1,4 +1,4 @@
-import type { JsonValue } from '../../src/reconcile/types';
+import type { JsonValue } from '../../src/core/types';
 import { TEAMD_LINK_WATCHERS, TEAMD_RUNNERS, validatePortConfig, validateTeamConfig } from '../../src/teamd';
 
 type Path = (string | number)[];

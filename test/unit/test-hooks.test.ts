@@ -1,4 +1,4 @@
-import { withTestHooks } from '../../src/commands/common';
+import { withTestHooks } from '../../src/transaction/common';
 import { FakeNm } from '../support/fake-nm';
 
 describe('NMTEAM_INJECT_FAULT=teamd-miss:PORTS (the VM proof of re-attachment uses it)', () => {

@@ -1,4 +1,4 @@
-import type { Processed } from '../../src/reconcile/queue';
+import type { Processed } from '../../src/watch/queue';
 import type { TeamReport } from '../../src/watch/reconcile-team';
 import { watchLog } from '../../src/watch/log';
 

@@ -1,8 +1,8 @@
 import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { ReconcileError } from '../../src/reconcile/errors';
-import { WorkQueue } from '../../src/reconcile/queue';
-import { coalesceKeys, decideRequeue, type KeyRequest, type RunOutcome, watchLoop } from '../../src/reconcile/watch';
+import { ReconcileError } from '../../src/core/errors';
+import { WorkQueue } from '../../src/watch/queue';
+import { coalesceKeys, decideRequeue, type KeyRequest, type RunOutcome, watchLoop } from '../../src/watch/stream';
 
 /**
  * Marble tests of the watch pipeline on virtual time: one frame = 1 ms.

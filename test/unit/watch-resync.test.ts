@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
-import { runWatch } from '../../src/commands/watch';
-import { applyPlan } from '../../src/reconcile/apply';
-import { planSpec } from '../../src/reconcile/reconcile';
+import { runWatch } from '../../src/watch/controller';
+import { applyPlan } from '../../src/transaction/apply';
+import { planSpec } from '../../src/transaction/reconcile';
 import { parseSpec } from '../../src/spec/parse';
 import { SnapshotNm } from '../../src/watch/snapshot';
 import { FakeNm } from '../support/fake-nm';

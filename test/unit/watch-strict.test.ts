@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runWatch } from '../../src/commands/watch';
+import { runWatch } from '../../src/watch/controller';
 import { FakeNm } from '../support/fake-nm';
 import { scratchStateDir } from '../support/state-dir';
 

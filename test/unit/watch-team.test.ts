@@ -1,13 +1,13 @@
-import { toNmEvent } from '../../src/nm/events';
+import { toNmEvent } from '../../src/bus/events';
 import type { NmConnection, NmDevice } from '../../src/nm/types';
-import { applyPlan } from '../../src/reconcile/apply';
+import { applyPlan } from '../../src/transaction/apply';
 import { diffTeams } from '../../src/reconcile/diff';
 import { type Plan, planSteps } from '../../src/reconcile/plan';
-import type { Spec } from '../../src/reconcile/types';
+import type { Spec } from '../../src/core/types';
 import { activationNeed, holdConflicts, reconcileTeam } from '../../src/watch/reconcile-team';
 import { keysForEvent, TeamIndex } from '../../src/watch/team-index';
 import { SnapshotNm } from '../../src/watch/snapshot';
-import { ReconcileError } from '../../src/reconcile/errors';
+import { ReconcileError } from '../../src/core/errors';
 import { FakeNm } from '../support/fake-nm';
 import { spec, team } from '../support/builders';
 import { scratchStateDir } from '../support/state-dir';

@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { canonicalIpText } from '../../util/ip';
-import type { IpFamilyConfig, Route } from '../../reconcile/types';
+import type { IpFamilyConfig, Route } from '../../core/types';
 
 /**
  * ipv4/ipv6 settings ↔ nmteam's IpFamilyConfig. Uses the `*-data` properties

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../teamd';
-import type { JsonValue, Team, TeamPort, TeamdJson } from '../../reconcile/types';
+import type { JsonValue, Team, TeamPort, TeamdJson } from '../../core/types';
 import { type NmConnection, type NmSettings, NM_OWNER_KEY, NM_SLAVE_TYPE_TEAM, NM_TYPE_ETHERNET, NM_TYPE_TEAM } from '../types';
 import { ipFromSettings, ipSettings, OWNED_IP_PROPS } from './ip';
 

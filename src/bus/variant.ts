@@ -1,5 +1,5 @@
 import { Variant } from 'dbus-next';
-import type { NmSettings } from './types';
+import type { NmSettings } from '../nm/types';
 
 /**
  * Conversion between dbus-next's `a{sa{sv}}` (Variant leaves) and JSON-safe

@@ -1,7 +1,7 @@
 import type { NmPort } from '../nm/port';
-import { ReconcileError } from '../reconcile/errors';
-import { undoJournal } from '../reconcile/undo';
-import type { JournalState, JournalStore } from './journal';
+import { ReconcileError } from '../core/errors';
+import { undoJournal } from './undo';
+import type { JournalState, JournalStore } from '../state/journal';
 
 /**
  * What an earlier run left behind, handled before a new one writes:

@@ -12,7 +12,7 @@ import {
   takeUntil,
   tap,
 } from 'rxjs';
-import { isRetryable, ReconcileError } from './errors';
+import { isRetryable, ReconcileError } from '../core/errors';
 import { type Processed, type Requeue, runQueue, WorkQueue } from './queue';
 
 /**

@@ -1,9 +1,9 @@
 import type { NmPort } from '../nm/port';
 import { type NmConnection, NM_DEVICE_STATE, NM_DEVICE_TYPE } from '../nm/types';
 import { type ApplyOptions, type ApplyResult, type Verification, applyPlan } from './apply';
-import { diffTeams } from './diff';
-import { type Plan, type PlanOptions, planSteps } from './plan';
-import type { Spec } from './types';
+import { diffTeams } from '../reconcile/diff';
+import { type Plan, type PlanOptions, planSteps } from '../reconcile/plan';
+import type { Spec } from '../core/types';
 
 /** Pure: the plan that brings these profiles to `spec`. */
 export function planSpec(spec: Spec, observed: NmConnection[], opts: PlanOptions = {}): Plan {

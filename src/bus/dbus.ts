@@ -1,5 +1,5 @@
 import * as dbus from 'dbus-next';
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError } from '../core/errors';
 import { translateDbusError } from './errors';
 import { Slots } from '../util/slots';
 import { encodeBareCall } from './wire';

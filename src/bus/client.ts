@@ -1,12 +1,12 @@
 import type { Message, Variant } from 'dbus-next';
-import { ReconcileError, undefinedIfNotFound } from '../reconcile/errors';
+import { ReconcileError, undefinedIfNotFound } from '../core/errors';
 import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
-import type { NmEvent } from './events';
-import type { NmCheckpointInfo, NmDeviceActivation, NmDeviceSignals, NmPort } from './port';
+import type { NmEvent } from '../nm/types';
+import type { NmCheckpointInfo, NmDeviceActivation, NmDeviceSignals, NmPort } from '../nm/port';
 import { sysPorts } from './sysfs';
 import { teamdPorts } from './teamd';
-import { type NmActivationResult, type NmConnection, type NmDevice, type NmSecrets, type NmSettings, type NmWriteOptions, NM_SECRET_SETTINGS } from './types';
+import { type NmActivationResult, type NmConnection, type NmDevice, type NmSecrets, type NmSettings, type NmWriteOptions, NM_SECRET_SETTINGS } from '../nm/types';
 import { SignatureRegistry, readSettings, settingsToDbus, unwrapProps } from './variant';
 
 const SETTINGS_FLAG_TO_DISK = 0x1;

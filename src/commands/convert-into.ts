@@ -19,13 +19,13 @@
  * blocking conflict against the bond and writes nothing, never a second profile.
  */
 import { rmSync } from 'node:fs';
-import { EXIT } from '../exit-codes';
-import type { ApplyResult } from '../reconcile/apply';
+import { EXIT } from '../core/exit-codes';
+import type { ApplyResult } from '../transaction/apply';
 import type { Plan } from '../reconcile/plan';
-import type { Team } from '../reconcile/types';
+import type { Team } from '../core/types';
 import { teamEntry } from '../spec/emit';
-import { addTeamEntries } from './into';
-import { readInto, stageFile, type StagedFile } from './into-file';
+import { addTeamEntries } from '../convert/into';
+import { readInto, stageFile, type StagedFile } from '../convert/into-file';
 
 export type StagedInto =
   | { ok: true; file: string; staged?: StagedFile; restore: () => void }

@@ -1,9 +1,9 @@
 import { SCOPE_NAME } from '../nm/settings/team';
 import { InvalidArgumentError } from 'commander';
-import { NmClient } from '../nm/client';
+import { NmClient } from '../bus/client';
 import type { NmPort } from '../nm/port';
-import { type ReconcileError, ReconcileErrors } from '../reconcile/errors';
-import type { Spec } from '../reconcile/types';
+import { type ReconcileError, ReconcileErrors } from '../core/errors';
+import type { Spec } from '../core/types';
 import { type LoadOptions, loadSpecText } from '../spec/load';
 import type { ParseResult } from '../spec/parse';
 import { acquireLock, type Lock } from '../state/lock';

@@ -1,5 +1,6 @@
 import type { Message } from 'dbus-next';
 import { from, mergeMap, Observable, of } from 'rxjs';
+import type { NmEvent } from '../nm/types';
 import { IFACE, NM_BUS_NAME, type NmBus } from './dbus';
 
 /**
@@ -18,14 +19,6 @@ import { IFACE, NM_BUS_NAME, type NmBus } from './dbus';
  *   // device-state       /org/freedesktop/NetworkManager/Devices/4 (team0) 100 → 30
  *   // nm-lost, nm-appeared
  */
-export type NmEvent =
-  | { type: 'connection-added' | 'connection-removed' | 'connection-updated'; path: string }
-  /** `iface` is looked up (and cached) by device path; undefined when the device is already gone. */
-  | { type: 'device-state'; path: string; iface?: string; state: number; oldState: number; reason: number }
-  /** `connection` is the profile's path; undefined when the active connection vanished first. */
-  | { type: 'active-state'; path: string; connection?: string; state: number; reason: number }
-  | { type: 'nm-lost' | 'nm-appeared' };
-
 const DBUS = 'org.freedesktop.DBus';
 const signal = (iface: string, member?: string): string =>
   `type='signal',sender='${NM_BUS_NAME}',interface='${iface}'${member ? `,member='${member}'` : ''}`;

@@ -13,10 +13,10 @@
 import { DEFAULT_SCOPE, ifaceName, isTeamProfile, scopeOf } from '../nm/settings/team';
 import type { NmConnection } from '../nm/types';
 import { observedTeams } from '../reconcile/observe';
-import type { Team } from '../reconcile/types';
+import type { Team } from '../core/types';
 import type { Node, YAMLSeq } from 'yaml';
 import { yaml } from '../util/lazy-yaml';
-import { teamEntry } from './emit';
+import { teamEntry } from '../spec/emit';
 
 /** A team as NetworkManager has it, and which scope owns its team profile (undefined: not nmteam's). */
 export interface ForeignTeam {

@@ -10,27 +10,27 @@
  *   nmteam convert --to-bond --from-nm team0 --apply
  */
 import { stat, writeFile } from 'node:fs/promises';
-import { applyExitCode, cliApplyOptions, cliJournal, renderResult } from '../commands/apply';
-import { withLock } from '../commands/common';
-import { EXIT } from '../exit-codes';
+import { applyExitCode, cliApplyOptions, cliJournal, renderResult } from './apply';
+import { withLock } from '../transaction/common';
+import { EXIT } from '../core/exit-codes';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
-import { applyPlan } from '../reconcile/apply';
+import { applyPlan } from '../transaction/apply';
 import type { Plan } from '../reconcile/plan';
 import { CONVERT_SCOPE, DEFAULT_SCOPE } from '../nm/settings/team';
-import type { Team } from '../reconcile/types';
-import { ReconcileError, isInputError } from '../reconcile/errors';
+import type { Team } from '../core/types';
+import { ReconcileError, isInputError } from '../core/errors';
 import { observedTeams } from '../reconcile/observe';
 import { renderPlan } from '../reconcile/render';
 import { emitSpec } from '../spec/emit';
-import { bondEntry, emitBondSpec } from './emit-bond';
-import { convertFromNm, foreignSlaves, planBondToTeam, type NmConversion } from './from-nm';
-import { convertIfcfg } from './ifcfg';
-import { placeInto, stageInto, undoInto } from './into-apply';
-import { Issues, formatIssue, type ConvertIssue } from './issues';
-import { convertOsNetConfig } from './onc';
-import { readIfcfgDir, readText } from './read';
-import { convertTeamsFromNm, planTeamToBond, type TeamConversion } from './to-bond-nm';
+import { bondEntry, emitBondSpec } from '../convert/emit-bond';
+import { convertFromNm, foreignSlaves, planBondToTeam, type NmConversion } from '../convert/from-nm';
+import { convertIfcfg } from '../convert/ifcfg';
+import { placeInto, stageInto, undoInto } from './convert-into';
+import { Issues, formatIssue, type ConvertIssue } from '../convert/issues';
+import { convertOsNetConfig } from '../convert/onc';
+import { readIfcfgDir, readText } from '../convert/read';
+import { convertTeamsFromNm, planTeamToBond, type TeamConversion } from '../convert/to-bond-nm';
 
 
 export interface ConvertArgs {
@@ -52,7 +52,7 @@ export interface ConvertArgs {
   timeout?: number;
   /** With --apply: seconds to wait for another nmteam run's lock (default 0: fail at once). */
   waitLock?: number;
-  /** With --from-nm --apply: add the converted teams to this desired-state file and own them in `scope` (see into-apply.ts). */
+  /** With --from-nm --apply: add the converted teams to this desired-state file and own them in `scope` (see convert-into.ts). */
   into?: string;
   /** With --apply (bonds to teams): the scope that owns the teams; default `convert`, with --into `default`. */
   scope?: string;
@@ -193,7 +193,7 @@ interface Conversion {
  * --apply, in either direction: one transaction under the lock, like `nmteam apply` (checkpoint, journal,
  * verification by planning again over the read-backs). `convert` turns the profiles read under the lock
  * into a planner, or prints why it cannot and returns the exit code. With --into, the desired-state file
- * is written before the apply and put back if the apply fails (into-apply.ts says why in that order).
+ * is written before the apply and put back if the apply fails (convert-into.ts says why in that order).
  */
 async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, convert: (conns: NmConnection[]) => Conversion | number): Promise<number> {
   const timeoutS = a.timeout ?? 60;
@@ -208,7 +208,7 @@ async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, conver
     io.err(`nmteam: ${into.message}\n`);
     return into.code;
   }
-  const placed = into ? placeInto(into) : undefined; // the file first: see into-apply.ts
+  const placed = into ? placeInto(into) : undefined; // the file first: see convert-into.ts
   if (placed) {
     io.err(`nmteam: ${placed}\n`);
     return EXIT.failure;

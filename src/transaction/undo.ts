@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { NmPort } from '../nm/port';
 import type { NmConnection, NmSettings } from '../nm/types';
 import type { JournalEntry, JournalState } from '../state/journal';
-import { ReconcileError } from './errors';
+import { ReconcileError } from '../core/errors';
 
 /** Pure: `prior` with `secrets` (by setting, as GetSecrets gives them) put back into its settings. */
 export function withSecrets(prior: NmSettings, secrets: NmSettings | undefined): NmSettings {

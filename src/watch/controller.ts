@@ -1,24 +1,24 @@
 import { catchError, defer, EMPTY, exhaustMap, filter, from, interval, lastValueFrom, map, merge, mergeMap, Observable, of, share, take, tap, timer } from 'rxjs';
 import * as fs from 'node:fs';
-import { EXIT } from '../exit-codes';
-import type { NmEvent } from '../nm/events';
-import { NmClient } from '../nm/client';
+import { EXIT } from '../core/exit-codes';
+import type { NmEvent } from '../nm/types';
+import { NmClient } from '../bus/client';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
-import type { ReconcileError } from '../reconcile/errors';
-import { type BackoffOptions, DEFAULT_BACKOFF, type Processed, WorkQueue } from '../reconcile/queue';
-import type { Spec } from '../reconcile/types';
-import { ALL, type KeyRequest, watchLoop } from '../reconcile/watch';
+import type { ReconcileError } from '../core/errors';
+import { type BackoffOptions, DEFAULT_BACKOFF, type Processed, WorkQueue } from './queue';
+import type { Spec } from '../core/types';
+import { ALL, type KeyRequest, watchLoop } from './stream';
 import { loadSpec } from '../spec/load';
 import { formatErrors } from '../spec/parse';
-import { FIGHT_DEFAULTS, FightDetector, type FightOptions } from '../watch/fight';
-import { fileChanges } from '../watch/file-events';
-import { type LogFormat, type WatchLog, watchLog } from '../watch/log';
-import { reconcileTeam, type ReconcileTeamOptions, type TeamReport } from '../watch/reconcile-team';
+import { FIGHT_DEFAULTS, FightDetector, type FightOptions } from './fight';
+import { fileChanges } from './file-events';
+import { type LogFormat, type WatchLog, watchLog } from './log';
+import { reconcileTeam, type ReconcileTeamOptions, type TeamReport } from './reconcile-team';
 import { teamdMissing } from '../runtime/settle';
-import { SnapshotNm } from '../watch/snapshot';
-import { keysForEvent, TeamIndex } from '../watch/team-index';
-import { type Io, specLoadOptions, strictResult, withTestHooks } from './common';
+import { SnapshotNm } from './snapshot';
+import { keysForEvent, TeamIndex } from './team-index';
+import { type Io, specLoadOptions, strictResult, withTestHooks } from '../transaction/common';
 
 /**
  * `nmteam watch FILE`: keep NetworkManager matching FILE. Reconciles every

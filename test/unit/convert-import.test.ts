@@ -1,9 +1,9 @@
 import { NM_OWNER_KEY, type NmConnection, type NmSettings } from '../../src/nm/types';
 import { portSettings, teamSettings } from '../../src/nm/settings/team';
 import { emitSpec } from '../../src/spec/emit';
-import { emitAnnotatedSpec, foreignTeams, importHeader, ownershipNote, teamsWithOwners } from '../../src/spec/import';
+import { emitAnnotatedSpec, foreignTeams, importHeader, ownershipNote, teamsWithOwners } from '../../src/convert/import';
 import { parseSpec } from '../../src/spec/parse';
-import type { Team } from '../../src/reconcile/types';
+import type { Team } from '../../src/core/types';
 import { team } from '../support/builders';
 
 let n = 0;

@@ -1,5 +1,5 @@
 import { DBusError } from 'dbus-next';
-import { type ErrorCode, ReconcileError } from '../reconcile/errors';
+import { type ErrorCode, ReconcileError } from '../core/errors';
 
 /**
  * The one place where D-Bus error names become nmteam error codes

@@ -4,7 +4,7 @@
  * with the same timeout, lost-bus and error handling as NetworkManager's calls.
  */
 import { DBusError } from 'dbus-next';
-import { ReconcileError } from '../reconcile/errors';
+import { ReconcileError } from '../core/errors';
 import type { NmBus } from './dbus';
 import { isSafeIfname } from '../util/ifname';
 
