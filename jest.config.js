@@ -31,7 +31,7 @@ module.exports = {
       setupFilesAfterEnv: stateGuard,
     },
     {
-      // The real team driver in a QEMU VM (README, "Real teams in a VM"): `npm run test:vm`. Each file boots one VM.
+      // The real team driver in a QEMU VM (docs/testing.md, "Real teams in a VM"): `npm run test:vm`. Each file boots one VM.
       displayName: 'vm',
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },

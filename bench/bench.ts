@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: nmteam against a sandbox NetworkManager, next to an nmcli
- * script and the AddConnection2 lower bound, in one run. See the README section "Benchmark".
+ * script and the AddConnection2 lower bound, in one run. See bench/README.md.
  *
  * Every nmteam number is the real CLI (`node dist/cli.js`, Node start-up
  * included). Each scenario runs once more than `reps` with the D-Bus call

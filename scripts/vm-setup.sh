@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure the host tools the team VM tests need are installed (see the README, "Real teams in a VM"):
+# Make sure the host tools the team VM tests need are installed (see docs/testing.md, "Real teams in a VM"):
 # QEMU (software emulation), a static busybox for the initramfs, cpio, and xz to
 # unpack the kernel. The guest runs the host's own NetworkManager, teamd, dbus
 # and iproute2, so the sandbox's packages are needed too (scripts/ensure-deps.sh).

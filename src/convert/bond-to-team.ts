@@ -1,6 +1,6 @@
 /**
  * Bonding options → teamd JSON, with libteam's bond2team as the reference
- * semantics and its defects fixed (see the README, "Migrating from bonds"). Pure.
+ * semantics and its defects fixed (see docs/migrating.md, "Differences from bond2team"). Pure.
  *
  * @example
  *   bondToTeam('mode=active-backup miimon=100 updelay=200 primary=em1', { ports: ['em1', 'em2'] })

@@ -144,7 +144,7 @@ function clonedMac(eth: Record<string, unknown> | undefined): string | undefined
  * Members of the converted bonds that another master also claims: a slave profile (team or bond) for the same
  * interface whose `connection.master` is neither the converted bond nor the team replacing it. The plan would
  * re-point such a profile (an owned `team-slave-eth6` of team1 is the port profile the new team wants) or leave
- * two masters fighting over the port, so a conversion that is applied refuses instead: the README promises that
+ * two masters fighting over the port, so a conversion that is applied refuses instead: docs/migrating.md promises that
  * other teams are never touched. One error per such profile, at its connection id.
  *
  * @example

@@ -190,7 +190,7 @@ function bondOptionsHint(source: string): string {
   return (
     `bonding_options holds a bond option string ('${source.trim()}'), not teamd JSON: a team takes teamd's config, ` +
     `e.g. '{"runner": {"name": "activebackup"}}'. To turn a linux_bond entry into a team with the matching runner and ` +
-    `link watcher, write it as type linux_bond and run 'nmteam convert FILE' (see README, Migrating from bonds)`
+    `link watcher, write it as type linux_bond and run 'nmteam convert FILE' (see docs/migrating.md)`
   );
 }
 

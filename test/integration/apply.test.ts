@@ -301,7 +301,7 @@ describe('activation', () => {
   });
 });
 
-describe('profiles are written with autoconnect blocked (README: Safety)', () => {
+describe('profiles are written with autoconnect blocked (docs/ownership-and-safety.md: Safety)', () => {
   beforeEach(reset);
 
   // The profiles say autoconnect yes (the team's onboot), and eth0-2 are free: without the AddConnection2 flag

@@ -218,12 +218,30 @@ async function counted(args: string[]): Promise<{ code: number; writes: string[]
   return { code: r.code, writes: mon.writes().map((w) => w.member) };
 }
 
-describe("the README's recovery commands", () => {
-  it("grep -lx 'nmteam.managed=yes' lists exactly nmteam's keyfiles, whatever else NetworkManager has", async () => {
+/**
+ * The `grep` line of the "Recovering by hand" block in docs/ownership-and-safety.md: grep's options and pattern, and
+ * the keyfile directories its globs name.
+ */
+function documentedGrep(): { args: string[]; dirs: string[] } {
+  const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/ownership-and-safety.md'), 'utf8');
+  const line = doc.slice(doc.indexOf('## Recovering by hand')).split('\n').find((l) => l.startsWith('grep '));
+  const words = (line?.match(/'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^'(.*)'$/, '$1'));
+  const globs = words.filter((w) => w.endsWith('/*'));
+  return { args: words.slice(1).filter((w) => !globs.includes(w)), dirs: globs.map((w) => w.slice(0, -2)) };
+}
+
+describe('the recovery commands in docs/ownership-and-safety.md', () => {
+  it("its grep lists exactly nmteam's keyfiles, whatever else NetworkManager has", async () => {
+    const grep = documentedGrep();
+    expect(grep).toEqual({
+      args: ['-lx', 'nmteam.managed=yes'],
+      dirs: ['/etc/NetworkManager/system-connections', '/run/NetworkManager/system-connections'],
+    });
     await nmcli('con', 'add', 'type', 'team', 'con-name', 'hand', 'ifname', 'team7', 'connection.autoconnect', 'no');
     expect((await runNmteam(sb, ['apply', file('t0.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`), '--no-activate', '--scope', 'x'])).code).toBe(0);
+    // The sandbox's NetworkManager keeps its keyfiles in sb.connDir, where a host's are in the first of grep.dirs.
     const keyfiles = Object.keys(await sb.keyfiles()).map((f) => path.join(sb.connDir, f));
-    const r = await run('grep', ['-lx', 'nmteam.managed=yes', ...keyfiles]);
+    const r = await run('grep', [...grep.args, ...keyfiles]);
     expect(r.stdout.trim().split('\n').map((f) => path.basename(f)).sort()).toEqual(['team-slave-eth0.nmconnection', 'team-slave-eth1.nmconnection', 'team0.nmconnection']);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Watch backs off while another nmteam run owns the change (README: Watch mode, "Each reconcile takes the
+ * Watch backs off while another nmteam run owns the change (docs/watch.md, "Each reconcile takes the
  * same lock and undo journal as apply"): while an `apply --no-commit` is pending it writes nothing and retries,
  * and enforces the desired state once the change is committed; while a run holds the lock it waits, and
  * reconciles after that run. A real `nmteam watch` against a real NetworkManager; writes counted on the bus.

@@ -461,7 +461,7 @@ describe('undoJournal', () => {
   });
 });
 
-describe('a reapply NetworkManager refuses (README: Activation, Reapply and runtime state)', () => {
+describe('a reapply NetworkManager refuses (docs/activation.md: Reapply instead of re-activating)', () => {
   // team0 is active and only its IP address changes: the plan reapplies its profile on the live device.
   async function reapplyPlan(nm: FakeNm) {
     const observed = await nm.readConnections();

@@ -121,7 +121,7 @@ const hinted: [name: string, text: string, code: string, path: string | undefine
     'bond option string on a team', team(['bonding_options: "mode=active-backup miimon=100"']), 'TEAMD_JSON_SYNTAX', `${NC}.bonding_options`, 'f.yaml:4:22',
     "bonding_options holds a bond option string ('mode=active-backup miimon=100'), not teamd JSON: a team takes teamd's config, " +
       `e.g. '{"runner": {"name": "activebackup"}}'. To turn a linux_bond entry into a team with the matching runner and ` +
-      "link watcher, write it as type linux_bond and run 'nmteam convert FILE' (see README, Migrating from bonds)",
+      "link watcher, write it as type linux_bond and run 'nmteam convert FILE' (see docs/migrating.md)",
   ],
   [
     'a key given twice in the teamd JSON', team([`bonding_options: '{"runner": {"name": "lacp"}, "runner": {"name": "activebackup"}}'`]), 'TEAMD_JSON_SYNTAX', `${NC}.bonding_options.runner`, 'f.yaml:4:52',

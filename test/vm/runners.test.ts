@@ -1,5 +1,5 @@
 /**
- * The real team driver in a VM (see the README, "Real teams in a VM"): six teams, one per runner, activated by
+ * The real team driver in a VM (see docs/testing.md, "Real teams in a VM"): six teams, one per runner, activated by
  * `nmteam apply`; a port-only change re-attaches only that port; IP-only and MTU-only
  * changes on active teams are reapplied (same ifindex, same active connection).
  */
