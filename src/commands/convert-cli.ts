@@ -18,7 +18,7 @@ export function registerConvert(program: Command, io: Io, run: (p: Promise<numbe
     .option('--strict', 'treat every warning (an option with no exact equivalent) as an error')
     .option('-o, --output <file>', 'write the converted YAML to this file instead of stdout')
     .option('--apply', 'with --from-nm: replace the bond profiles with nmteam-owned team profiles in one transaction (with --to-bond: the team profiles with bond profiles)')
-    .option('--into <file>', "with --from-nm --apply: also add the converted teams to this desired-state file (comments and the rest kept; written atomically, only if the apply succeeds) and own them in its scope (default 'default'), so an apply or watch of it finds nothing to change")
+    .option('--into <file>', "with --from-nm --apply: also add the converted teams to this desired-state file (comments and the rest kept; written atomically before the apply and put back if the apply fails) and own them in its scope (default 'default'), so an apply or watch of it finds nothing to change")
     .option('--scope <name>', "with --apply: the scope that owns the converted teams (default 'convert', with --into 'default')", scopeName)
     .option('--dry-run', 'with --from-nm: print the plan --apply would run and write nothing')
     .option('--no-activate', 'with --apply: write the profiles without activating the teams (or bonds)')

@@ -1,9 +1,9 @@
 /**
  * Glue for the VM scenarios as jest tests (test/vm/*.test.ts).
  *
- * `npm run test:vm` sets NMTEAM_VM_REQUIRED=1: a machine that cannot run the VM
- * fails the run with the reasons. Under plain `npm test` the VM suites run when
- * QEMU is usable and are skipped (with the reasons on stderr) when it is not.
+ * `npm test` and `npm run test:vm` set NMTEAM_VM_REQUIRED=1: a machine that cannot
+ * run the VM fails the run with the reasons. Only a jest run without it (by hand)
+ * skips the VM suites, with the reasons on stderr, when QEMU is not usable.
  * Timings of every run are printed and appended to $NMTEAM_VM_TIMINGS
  * (default <os.tmpdir()>/nmteam-vm-timings.jsonl).
  */
