@@ -4,7 +4,6 @@ import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH
 import { countChanges, type Plan, type PlanOptions } from '../reconcile/plan';
 import { observeAndPlan, planFromSystem, verifySpec } from '../reconcile/reconcile';
 import { renderPlan } from '../reconcile/render';
-import { specWarnings } from '../spec/warnings';
 import { parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
 import { ReconcileError, ReconcileErrors } from '../reconcile/errors';
 import { readSpecText } from '../spec/load';
@@ -133,11 +132,6 @@ async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pic
   return fresh;
 }
 
-/** The desired state's warnings on stderr (never a refusal). */
-function warnSpec(spec: Spec, io: Io): void {
-  for (const w of specWarnings(spec)) io.err(`nmteam: warning: ${w}\n`);
-}
-
 /**
  * `plan` only: a member with no device on this host is a warning, not an error (NICs can appear later), but
  * activating its team fails until it exists, so say so before apply finds out. One lookup per member name.
@@ -161,7 +155,6 @@ function printPlan(plan: Plan, io: Io): void {
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
     const { spec, saved, warnings } = await readInput(nm, file, o, io);
-    warnSpec(spec, io);
     const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, planOptions(o, o.activate));
     await warnMissingMembers(await nm.get(), spec, io);
     if (o.output === 'json') io.out(planJson(plan, undefined, warnings));
@@ -238,7 +231,6 @@ export async function cmdApply(file: string, o: ApplyOpts, io: Io): Promise<numb
   if (o.dryRun) return cmdPlan(file, o, io);
   return withNm(async (nm) => {
     const { spec, saved, warnings } = await readInput(nm, file, o, io); // invalid input fails before the lock and the bus
-    warnSpec(spec, io);
     return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io, warnings, saved && { plan: saved, file }));
   });
 }
