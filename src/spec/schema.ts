@@ -141,7 +141,8 @@ function bad(r: Reporter, path: readonly Seg[], want: string, v: unknown): undef
 const TRUE_WORDS = /^(t|true|on|y|yes|1)$/i;
 const FALSE_WORDS = /^(f|false|off|n|no|0)$/i;
 /** What a message says a boolean may be. */
-export const BOOL_WORDS = "true or false (os-net-config's words yes/no, on/off, y/n, t/f and the strings '1'/'0' count too)";
+export const BOOL_WORDS =
+  "true or false (os-net-config's words yes/no, on/off, y/n, t/f and the strings '1'/'0' count too)";
 
 /**
  * The one boolean rule for every value written in YAML (os-net-config's keys, and teamd options written as YAML):

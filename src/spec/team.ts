@@ -54,7 +54,8 @@ export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string,
     return parsed ? [parsed] : [];
   });
   const config = parseTeamConfig(r, e, path, name, members);
-  warnIgnoredPrio(r, name, config, members.map((m) => ({ name: m.ref?.name ?? m.written ?? '', config: m.config, from: m.origin.get('prio') })));
+  const prios = members.map((m) => ({ name: m.ref?.name ?? m.written ?? '', config: m.config, from: m.origin.get('prio') }));
+  warnIgnoredPrio(r, name, config, prios);
   const { ipv4, ipv6 } = parseIpConfig(r, e, path);
   const ports = members.map((m): TeamPort => {
     const port: TeamPort = { name: m.ref?.name ?? m.written ?? '', config: m.config, path: formatPath(m.path) };
@@ -166,7 +167,9 @@ function jsonPlacer(r: Reporter, at: Seg[], source: string): Placer {
  * name (unresolved or repeated members), or all of them when bonding_options
  * itself was unreadable, get the runner-agnostic validatePortConfig.
  */
-function validateTeamd(r: Reporter, config: TeamdJson | undefined, at: Seg[], members: Member[], inJson?: Placer): void {
+function validateTeamd(
+  r: Reporter, config: TeamdJson | undefined, at: Seg[], members: Member[], inJson?: Placer,
+): void {
   const ports: TeamdJson = {};
   const keyed = new Map<string, Member>();
   const loose: Member[] = [];
@@ -271,7 +274,9 @@ function mergePorts(r: Reporter, ports: unknown, at: Seg[], members: Member[]): 
 }
 
 /** Runs a teamd validator, mapping its relative paths; a validator crash is reported, not thrown. */
-function teamdIssues(r: Reporter, run: () => TeamdIssue[], place: (p: (string | number)[]) => Seg[], inJson?: Placer): void {
+function teamdIssues(
+  r: Reporter, run: () => TeamdIssue[], place: (p: (string | number)[]) => Seg[], inJson?: Placer,
+): void {
   let issues: TeamdIssue[];
   try {
     issues = run();

@@ -10,7 +10,7 @@ const IGNORE_PRIO = new Set(['lacp', 'loadbalance', 'roundrobin', 'broadcast', '
 export interface PrioPort {
   name: string;
   config: TeamdJson;
-  /** The key that set prio: `[..., 'members', 0, 'primary']`, `[..., 'members', 0, 'prio']`, or one in bonding_options.ports. */
+  /** The key that set prio: `[..., 'members', 0, 'primary']`, `[..., 'members', 0, 'prio']`, or bonding_options.ports'. */
   from?: readonly Seg[];
 }
 
@@ -24,15 +24,20 @@ export interface PrioPort {
  *   - {type: team, name: team0, bonding_options: '{"runner": {"name": "lacp"}}',
  *      members: [{type: interface, name: eth0, primary: true}]}
  */
-export function warnIgnoredPrio(r: Reporter, team: string | undefined, config: TeamdJson, ports: readonly PrioPort[]): void {
+export function warnIgnoredPrio(
+  r: Reporter, team: string | undefined, config: TeamdJson, ports: readonly PrioPort[],
+): void {
   const runner = config.runner;
-  const name = runner === undefined ? DEFAULT_RUNNER : typeof runner === 'object' && runner !== null && !Array.isArray(runner) ? (runner.name ?? DEFAULT_RUNNER) : undefined;
+  const isObj = typeof runner === 'object' && runner !== null && !Array.isArray(runner);
+  const name = runner === undefined ? DEFAULT_RUNNER : isObj ? (runner.name ?? DEFAULT_RUNNER) : undefined;
   if (typeof name !== 'string' || !IGNORE_PRIO.has(name)) return;
   const whose = `${team ?? 'the team'}'s runner ${name}${runner === undefined ? ' (the default)' : ''}`;
   for (const port of ports) {
     const prio = port.config.prio;
     if (typeof prio !== 'number' || prio === 0 || !port.from) continue;
     const what = port.from[port.from.length - 1] === 'primary' ? 'primary: true (prio 100)' : `prio ${prio}`;
-    r.warn('PRIO_IGNORED', port.from, `${port.name}'s ${what} has no effect: ${whose} ignores port priority; only activebackup uses it (drop it, or use the activebackup runner if a preferred port was meant)`, { target: 'key' });
+    const fix = 'drop it, or use the activebackup runner if a preferred port was meant';
+    const message = `${port.name}'s ${what} has no effect: ${whose} ignores port priority; only activebackup uses it (${fix})`;
+    r.warn('PRIO_IGNORED', port.from, message, { target: 'key' });
   }
 }

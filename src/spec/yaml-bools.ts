@@ -29,7 +29,8 @@ function withBools(v: JsonValue, fields: Fields, nested: Nested = {}): JsonValue
   return out;
 }
 
-const watchers = (v: JsonValue): JsonValue => (Array.isArray(v) ? v.map((w) => withBools(w, LINK_WATCH_FIELDS)) : withBools(v, LINK_WATCH_FIELDS));
+const watcher = (v: JsonValue): JsonValue => withBools(v, LINK_WATCH_FIELDS);
+const watchers = (v: JsonValue): JsonValue => (Array.isArray(v) ? v.map(watcher) : watcher(v));
 const port = (v: JsonValue): JsonValue => withBools(v, PORT_FIELDS, { link_watch: watchers });
 const ports = (v: JsonValue): JsonValue => {
   if (!isObj(v)) return v;

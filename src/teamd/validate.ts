@@ -205,7 +205,8 @@ function boolHint(value: JsonValue): string {
   const word = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
   const b = /^(t|true|on|y|yes|1)$/i.test(word) ? 'true' : /^(f|false|off|n|no|0)$/i.test(word) ? 'false' : undefined;
   if (b === undefined) return '';
-  return `: teamd's JSON takes only true or false, without quotes (write ${b}); words like yes/on/1 are booleans only in the YAML around it`;
+  return `: teamd's JSON takes only true or false, without quotes (write ${b}); ` +
+    'words like yes/on/1 are booleans only in the YAML around it';
 }
 
 /** Hostnames are resolved by teamd at runtime; only an address literal of the wrong family is certain to fail. */
