@@ -16,6 +16,7 @@ import { type Io, type LazyNm, specFromText, withLock, withNm } from './common';
 import { recoverInterrupted } from '../state/recover';
 import { DEFAULT_SCOPE } from '../nm/settings/team';
 import { armExpiry } from './expiry';
+import { activationProgress } from './progress';
 
 export interface PlanOpts {
   output: string;
@@ -207,6 +208,7 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, warnings: ReconcileError[], saved?: { plan: SavedPlan; file: string }): Promise<number> {
   const journal = await cliJournal(nm, io, o.timeout);
   const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o) : await observeAndPlan(nm, spec, planOptions(o, o.activate));
+  const progress = activationProgress(plan, io, o.output === 'json');
   const result = await applyPlan(
     plan,
     nm,
@@ -215,8 +217,9 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, warnings:
       commit: o.commit,
       memoryOnly: o.memoryOnly === true,
       ...(o.verify ? { verify: verifySpec(spec, observed) } : {}),
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     }),
-  );
+  ).finally(() => progress.end());
   if (result.pending) armExpiry(result.pending);
   if (o.output === 'json') io.out(planJson(plan, result, warnings));
   else {
