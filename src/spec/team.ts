@@ -15,6 +15,7 @@
 import type { SourceLoc } from '../reconcile/errors';
 import type { Team, TeamdJson, TeamPort } from '../reconcile/types';
 import { validatePortConfig, validateTeamConfig, type TeamdIssue } from '../teamd';
+import { PORT_FIELDS } from '../teamd/defaults';
 import { parseIpConfig } from './ip';
 import { formatPath, jsonErrorOffset, type Seg } from './locate';
 import { duplicateJsonKeys, pathKey, scanJson } from './json-keys';
@@ -23,7 +24,8 @@ import { portYamlBools, teamYamlBools } from './yaml-bools';
 import { warnIgnoredPrio } from './warnings';
 import type { MemberRef, TeamRef } from './rules';
 import {
-  IGNORED_KEYS, MEMBER_KEYS, PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
+  BOOL_WORDS, IGNORED_KEYS, MEMBER_KEYS, oncBool,
+  PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
   ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, requireString, setOwn, toJson, type Obj, type Reporter, warnIgnored,
 } from './schema';
 
@@ -102,7 +104,10 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
     if (!has(o, key)) continue;
     const json = toJson(o[key]);
     if (json === undefined) r.report('SPEC_INVALID', [...path, key], 'must be a JSON value (no .inf or .nan)');
-    else setPortOption(m, key, (portYamlBools({ [key]: json }) as TeamdJson)[key]!, [...path, key]);
+    else if (PORT_FIELDS[key]?.spec.kind === 'bool' && oncBool(json) === undefined) {
+      // Written in YAML: os-net-config's booleans, and its words in the message (not teamd's JSON ones).
+      r.report('SPEC_INVALID', [...path, key], `must be ${BOOL_WORDS}, got ${describe(json)}`);
+    } else setPortOption(m, key, (portYamlBools({ [key]: json }) as TeamdJson)[key]!, [...path, key]);
   }
   if (primary && has(o, 'prio')) {
     r.report('SPEC_INVALID', [...path, 'prio'], 'primary: true sets prio 100; give one or the other');
