@@ -117,4 +117,24 @@ describe('every os-net-config team key', () => {
     expect(applied.code).toBe(0);
     expect(applied.stderr).toContain(`${f}:6:39: network_config[0].members[0].primary: warning: eth1's primary: true (prio 100) has no effect`);
   });
+
+  it("booleans in os-net-config's words: sticky: yes reaches NetworkManager as JSON true; a second apply writes nothing (issue 18)", async () => {
+    const f = writeIn(tmp, 'words.yaml', `network_config:
+  - type: team
+    name: team0
+    use_dhcp: on
+    bonding_options: '{"runner": {"name": "activebackup"}}'
+    members:
+      - {type: interface, name: eth1, primary: "true", sticky: yes}
+      - {type: interface, name: eth2, sticky: 'no'}
+`);
+    expect((await runNmteam(sb, ['apply', f, '--no-activate'])).code).toBe(0);
+    const config = await sb.nmcli(['-g', 'team-port.config', 'connection', 'show', 'team-slave-eth1']);
+    expect(JSON.parse(config.stdout.trim().replace(/\\:/g, ':'))).toEqual({ prio: 100, sticky: true });
+    expect((await sb.nmcli(['-g', 'ipv4.method', 'connection', 'show', 'team0'])).stdout.trim()).toBe('auto');
+    const mon = await monitorCalls(sb);
+    expect((await runNmteam(sb, ['apply', f, '--no-activate'])).code).toBe(0);
+    await mon.stop();
+    expect(mon.writes()).toEqual([]);
+  });
 });
