@@ -121,7 +121,9 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
   let code: number = EXIT.ok;
   // The one printing edge: every line of every command (text, JSON, YAML, errors, help) passes printable().
   const io: Io = {
-    out: printableSink(rawIo.out), err: printableSink(rawIo.err), ...(rawIo.outStyled ? { outStyled: rawIo.outStyled } : {}),
+    out: printableSink(rawIo.out),
+    err: printableSink(rawIo.err),
+    ...(rawIo.outStyled ? { outStyled: rawIo.outStyled } : {}),
     ...(rawIo.progress ? { progress: (l) => rawIo.progress!(l === undefined ? undefined : printableLine(l)) } : {}),
     ...(rawIo.columns ? { columns: rawIo.columns } : {}),
   };
@@ -150,7 +152,9 @@ export function run(argv: string[] = process.argv.slice(2), self?: string): void
     out: (s) => process.stdout.write(s),
     err: status ? (s) => status.around(() => process.stderr.write(s)) : (s) => process.stderr.write(s),
     ...(color ? { outStyled: (s: string) => process.stdout.write(s) } : {}),
-    ...(status ? { progress: (l: string | undefined) => status.set(l), columns: () => process.stderr.columns || 80 } : {}),
+    ...(status
+      ? { progress: (l: string | undefined) => status.set(l), columns: () => process.stderr.columns || 80 }
+      : {}),
   };
   main(argv, io).then(
     (code) => {

@@ -12,7 +12,9 @@ const REDRAW_MS = 100;
  * `end()` erases the line; call it before printing the result.
  */
 export function activationProgress(
-  plan: Plan, io: Pick<Io, 'progress' | 'columns'>, json: boolean,
+  plan: Plan,
+  io: Pick<Io, 'progress' | 'columns'>,
+  json: boolean,
 ): { onProgress?: (e: ActivationProgress) => void; end(): void } {
   const show = io.progress;
   const board = new ActivationBoard(plan);

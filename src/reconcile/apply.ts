@@ -258,7 +258,9 @@ class Transaction {
    * or the device is on its way down anyway; otherwise it is in the way for good and fails at once.
    * Returns how long it waited (undefined: nothing was in the way).
    */
-  private async clearName(name: string, path: string, timeoutMs: number, onWait?: () => void): Promise<number | undefined> {
+  private async clearName(
+    name: string, path: string, timeoutMs: number, onWait?: () => void,
+  ): Promise<number | undefined> {
     const [device] = await this.nm.readDevicesNamed([name]);
     if (!device || device.real === false) return undefined;
     const type = this.types.get(path) ?? String((await this.nm.readConnection(path)).settings.connection?.type ?? '');
@@ -332,13 +334,16 @@ class Transaction {
         if (!path) throw new ReconcileError('NM_NOT_FOUND', `no profile to activate for ${what}`);
         const timeoutMs = (this.opts.timeoutS ?? 60) * 1000;
         const progress = progressOf(this.opts.onProgress, step);
-        const waited = step.port ? undefined : await this.clearName(step.team, path, timeoutMs, () => progress('old-device'));
+        const oldDevice = (): void => progress('old-device');
+        const waited = step.port ? undefined : await this.clearName(step.team, path, timeoutMs, oldDevice);
         progress('activation');
         const r = await this.nm.activateConnection(path, timeoutMs);
         if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `${what} did not activate: ${r.reason ?? 'unknown reason'}`);
         // The team is up; its members attach after it (autoconnect-slaves): wait for them, and fail if one cannot.
         progress('ports');
-        const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), { timeoutMs: settleTimeout(timeoutMs), onStates: (s) => progress('ports', s) });
+        const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), {
+          timeoutMs: settleTimeout(timeoutMs), onStates: (s) => progress('ports', s),
+        });
         // NetworkManager's word is not enough: teamd must run each port too.
         progress('teamd', ports);
         const reattached = await settleTeamd(this.nm, step.team, Object.keys(ports), { timeoutMs: settleTimeout(timeoutMs), onNotice: this.opts.onNotice });

@@ -26,10 +26,17 @@ export interface ActivationProgress {
 
 /** An activate step's progress emitter, for the executor: `emit('ports', states)`, `emit()` when done. */
 export function progressOf(
-  onProgress: ((e: ActivationProgress) => void) | undefined, step: Extract<Step, { op: 'activate' }>,
+  onProgress: ((e: ActivationProgress) => void) | undefined,
+  step: Extract<Step, { op: 'activate' }>,
 ): (wait?: ActivationWait, ports?: Readonly<Record<string, string>>) => void {
   if (!onProgress) return () => undefined;
-  return (wait, ports) => onProgress({ team: step.team, ...(step.port ? { port: step.port } : {}), ...(wait ? { wait } : {}), ...(ports ? { ports } : {}) });
+  return (wait, ports) =>
+    onProgress({
+      team: step.team,
+      ...(step.port ? { port: step.port } : {}),
+      ...(wait ? { wait } : {}),
+      ...(ports ? { ports } : {}),
+    });
 }
 
 const ATTACHED = 'activated';
@@ -90,7 +97,9 @@ function waitingFor(e: ActivationProgress): string {
       return `${who}: NetworkManager to activate it`;
     case 'ports': {
       const pending = Object.entries(e.ports ?? {}).filter(([, s]) => s !== ATTACHED);
-      return pending.length ? `${who}: ${pending.map(([p, s]) => `${p} (${s})`).join(', ')} to attach` : `${who}: its members to attach`;
+      return pending.length
+        ? `${who}: ${pending.map(([p, s]) => `${p} (${s})`).join(', ')} to attach`
+        : `${who}: its members to attach`;
     }
     default:
       return `${who}: teamd to run its ports`;

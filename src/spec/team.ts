@@ -56,7 +56,9 @@ export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string,
     return parsed ? [parsed] : [];
   });
   const config = parseTeamConfig(r, e, path, name, members);
-  const prios = members.map((m) => ({ name: m.ref?.name ?? m.written ?? '', config: m.config, from: m.origin.get('prio') }));
+  const prios = members.map((m) => ({
+    name: m.ref?.name ?? m.written ?? '', config: m.config, from: m.origin.get('prio'),
+  }));
   warnIgnoredPrio(r, name, config, prios);
   const { ipv4, ipv6 } = parseIpConfig(r, e, path);
   const ports = members.map((m): TeamPort => {

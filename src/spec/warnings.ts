@@ -10,7 +10,7 @@ const IGNORE_PRIO = new Set(['lacp', 'loadbalance', 'roundrobin', 'broadcast', '
 export interface PrioPort {
   name: string;
   config: TeamdJson;
-  /** The key that set prio: `[..., 'members', 0, 'primary']`, `[..., 'members', 0, 'prio']`, or bonding_options.ports'. */
+  /** The key that set prio: `[..., 'members', 0, 'primary']`, `[..., 'members', 0, 'prio']`, or one in `ports`. */
   from?: readonly Seg[];
 }
 
@@ -25,7 +25,10 @@ export interface PrioPort {
  *      members: [{type: interface, name: eth0, primary: true}]}
  */
 export function warnIgnoredPrio(
-  r: Reporter, team: string | undefined, config: TeamdJson, ports: readonly PrioPort[],
+  r: Reporter,
+  team: string | undefined,
+  config: TeamdJson,
+  ports: readonly PrioPort[],
 ): void {
   const runner = config.runner;
   const isObj = typeof runner === 'object' && runner !== null && !Array.isArray(runner);
@@ -37,7 +40,8 @@ export function warnIgnoredPrio(
     if (typeof prio !== 'number' || prio === 0 || !port.from) continue;
     const what = port.from[port.from.length - 1] === 'primary' ? 'primary: true (prio 100)' : `prio ${prio}`;
     const fix = 'drop it, or use the activebackup runner if a preferred port was meant';
-    const message = `${port.name}'s ${what} has no effect: ${whose} ignores port priority; only activebackup uses it (${fix})`;
+    const message =
+      `${port.name}'s ${what} has no effect: ${whose} ignores port priority; ` + `only activebackup uses it (${fix})`;
     r.warn('PRIO_IGNORED', port.from, message, { target: 'key' });
   }
 }

@@ -98,7 +98,7 @@ describe('every os-net-config team key', () => {
     expect((await runNmteam(sb, ['plan', '--strict', f, '--allow-empty'])).code).toBe(3);
   });
 
-  it('primary on a lacp team: apply warns located and goes on; apply --strict refuses it (exit 3), nothing written (issue 18)', async () => {
+  it('primary on a lacp team: apply warns, located; apply --strict refuses it (exit 3), writes nothing (issue 18)', async () => {
     const f = writeIn(tmp, 'lacp.yaml', `network_config:
   - type: linux_team
     name: team0
@@ -111,14 +111,19 @@ describe('every os-net-config team key', () => {
     const strict = await runNmteam(sb, ['apply', '--strict', f, '--no-activate']);
     await mon.stop();
     expect(strict.code).toBe(3);
-    expect(strict.stderr).toContain(`${f}:6:39: network_config[0].members[0].primary: eth1's primary: true (prio 100) has no effect: team0's runner lacp ignores port priority`);
+    expect(strict.stderr).toContain(
+      `${f}:6:39: network_config[0].members[0].primary: eth1's primary: true (prio 100) has no effect: ` +
+        "team0's runner lacp ignores port priority",
+    );
     expect(mon.writes()).toEqual([]);
     const applied = await runNmteam(sb, ['apply', f, '--no-activate']);
     expect(applied.code).toBe(0);
-    expect(applied.stderr).toContain(`${f}:6:39: network_config[0].members[0].primary: warning: eth1's primary: true (prio 100) has no effect`);
+    expect(applied.stderr).toContain(
+      `${f}:6:39: network_config[0].members[0].primary: warning: eth1's primary: true (prio 100) has no effect`,
+    );
   });
 
-  it("booleans in os-net-config's words: sticky: yes reaches NetworkManager as JSON true; a second apply writes nothing (issue 18)", async () => {
+  it("os-net-config's boolean words: sticky: yes reaches NetworkManager as JSON true; re-apply writes nothing", async () => {
     const f = writeIn(tmp, 'words.yaml', `network_config:
   - type: team
     name: team0

@@ -53,7 +53,7 @@ const TEAM = (prio: number): string => `network_config:
 `;
 
 describe('the plan on a terminal', () => {
-  it('is coloured on a TTY: creations green, changes yellow with old → new, removals red with the old value', async () => {
+  it('is coloured on a TTY: creations green, changes yellow (old → new), removals red (old value)', async () => {
     const fresh = await inPty(['plan', writeIn(tmp, 'new.yaml', TEAM(10))]);
     expect(fresh.code).toBe(0);
     expect(fresh.tty).toContain(`${GREEN}team0: create team profile 'team0' (team0)`);
@@ -61,7 +61,11 @@ describe('the plan on a terminal', () => {
     const changed = await inPty(['plan', '--no-activate', writeIn(tmp, 'twenty.yaml', TEAM(20))]);
     expect(changed.code).toBe(0);
     expect(changed.tty).toContain(`${YELLOW}    ~ /team-port/prio: 10 → 20`);
-    const removed = await inPty(['plan', '--no-activate', writeIn(tmp, 'none.yaml', TEAM(10).replace(', prio: 10', ''))]);
+    const removed = await inPty([
+      'plan',
+      '--no-activate',
+      writeIn(tmp, 'none.yaml', TEAM(10).replace(', prio: 10', '')),
+    ]);
     expect(removed.tty).toContain(`${RED}    - /team-port/prio: 10`);
   });
 

@@ -15,9 +15,21 @@ import { spec, team } from '../support/builders';
 
 async function planFor(nm: FakeNm, s: Spec): Promise<Plan> {
   const observed = await nm.readConnections();
-  return planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { activate: true });
+  return planSteps(
+    diffTeams(s, observed),
+    observed,
+    [],
+    s.teams.map((t) => t.name),
+    { activate: true },
+  );
 }
-const up = (iface: string) => ({ path: `/d/${iface}`, iface, deviceType: iface.startsWith('team') ? 15 : 1, state: 100, real: true });
+const up = (iface: string) => ({
+  path: `/d/${iface}`,
+  iface,
+  deviceType: iface.startsWith('team') ? 15 : 1,
+  state: 100,
+  real: true,
+});
 
 describe('applyPlan: onProgress', () => {
   it('says what each activation waits on, in order, ending with no wait and every port attached', async () => {
@@ -26,7 +38,9 @@ describe('applyPlan: onProgress', () => {
     nm.teamd.set('team0', ['eth0', 'eth1']);
     nm.teamd.set('team1', ['eth2']);
     const events: ActivationProgress[] = [];
-    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1']), team('team1', ['eth2']))), nm, { onProgress: (e) => events.push(e) });
+    const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1']), team('team1', ['eth2']))), nm, {
+      onProgress: (e) => events.push(e),
+    });
     expect(res.ok).toBe(true);
     const team0 = events.filter((e) => e.team === 'team0');
     expect(team0.map((e) => e.wait ?? 'done')).toEqual(['activation', 'ports', 'ports', 'teamd', 'done']);
@@ -39,7 +53,9 @@ describe('applyPlan: onProgress', () => {
     const events: ActivationProgress[] = [];
     const observed = await nm.readConnections();
     const s = spec(team('team0', ['eth0']));
-    await applyPlan(planSteps(diffTeams(s, observed), observed, [], ['team0'], { activate: false }), nm, { onProgress: (e) => events.push(e) });
+    await applyPlan(planSteps(diffTeams(s, observed), observed, [], ['team0'], { activate: false }), nm, {
+      onProgress: (e) => events.push(e),
+    });
     expect(events).toEqual([]);
   });
 });
@@ -58,12 +74,16 @@ describe('ActivationBoard', () => {
     expect(b.line(200)).toBe('activating: 0/2 teams up, 0/5 ports attached');
     b.update({ team: 'team0', wait: 'activation' });
     b.update({ team: 'team1', wait: 'ports', ports: { eth2: 'activated', eth3: 'config' } });
-    expect(b.line(200)).toBe('activating: 0/2 teams up, 1/5 ports attached; waiting for team0: NetworkManager to activate it; team1: eth3 (config) to attach');
+    expect(b.line(200)).toBe(
+      'activating: 0/2 teams up, 1/5 ports attached; ' +
+        'waiting for team0: NetworkManager to activate it; team1: eth3 (config) to attach',
+    );
     b.update({ team: 'team0', ports: { eth0: 'activated', eth1: 'activated' } });
     b.update({ team: 'team1', wait: 'teamd' });
     b.update({ team: 'team2', port: 'eth4', wait: 'old-device' });
     expect(b.line(200)).toBe(
-      'activating: 1/2 teams up, 3/5 ports attached; waiting for team1: teamd to run its ports; team2 port eth4: the old device team2 to go away',
+      'activating: 1/2 teams up, 3/5 ports attached; ' +
+        'waiting for team1: teamd to run its ports; team2 port eth4: the old device team2 to go away',
     );
   });
 
@@ -93,7 +113,9 @@ describe('activationProgress (the CLI side)', () => {
   it('shows nothing without a terminal (no Io.progress), with -o json, or for a plan that activates nothing', () => {
     expect(activationProgress(PLAN, {}, false).onProgress).toBeUndefined();
     expect(activationProgress(PLAN, { progress: () => undefined }, true).onProgress).toBeUndefined();
-    expect(activationProgress({ steps: [] } as unknown as Plan, { progress: () => undefined }, false).onProgress).toBeUndefined();
+    expect(
+      activationProgress({ steps: [] } as unknown as Plan, { progress: () => undefined }, false).onProgress,
+    ).toBeUndefined();
   });
 
   it('draws the first event at once, and erases the line at the end', () => {
@@ -101,6 +123,9 @@ describe('activationProgress (the CLI side)', () => {
     const p = activationProgress(PLAN, { progress: (l) => lines.push(l), columns: () => 200 }, false);
     p.onProgress!({ team: 'team0', wait: 'activation' });
     p.end();
-    expect(lines).toEqual(['activating: 0/2 teams up, 0/5 ports attached; waiting for team0: NetworkManager to activate it', undefined]);
+    expect(lines).toEqual([
+      'activating: 0/2 teams up, 0/5 ports attached; waiting for team0: NetworkManager to activate it',
+      undefined,
+    ]);
   });
 });
