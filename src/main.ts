@@ -10,7 +10,8 @@ import { registerWatch } from './commands/watch-cli';
 import { EXIT } from './core/exit-codes';
 import { isInputError, ReconcileError, ReconcileErrors } from './core/errors';
 import { formatErrors } from './spec/parse';
-import { printableSink } from './util/printable';
+import { printableLine, printableSink } from './util/printable';
+import { StatusLine } from './util/status-line';
 
 /**
  * argv → command. The only file that binds output to the process and sets
@@ -56,7 +57,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       .option('--scope <name>', "the scope this desired state owns: only that scope's profiles are managed and pruned", scopeName, 'default')
       .option('--allow-empty', 'a desired state with no team entry may delete every team of the scope (else it is refused)')
       .option('--adopt', "take over in place the profiles in the way (a team made by hand, a member's NIC profile): same UUID and file, marked nmteam's")
-      .option('--strict', 'treat warnings in the desired state (os-net-config keys with no effect, nested teams) as errors: exit 3, nothing applied');
+      .option(
+        '--strict',
+        'treat warnings in the desired state (os-net-config keys with no effect, primary/prio a runner ignores, ' +
+          'nested teams) as errors: exit 3, nothing applied',
+      );
   const waitLock = (cmd: Command): Command =>
     cmd.option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0);
 
@@ -115,7 +120,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 export async function main(argv: string[], rawIo: Io): Promise<number> {
   let code: number = EXIT.ok;
   // The one printing edge: every line of every command (text, JSON, YAML, errors, help) passes printable().
-  const io: Io = { out: printableSink(rawIo.out), err: printableSink(rawIo.err), ...(rawIo.outStyled ? { outStyled: rawIo.outStyled } : {}) };
+  const io: Io = {
+    out: printableSink(rawIo.out),
+    err: printableSink(rawIo.err),
+    ...(rawIo.outStyled ? { outStyled: rawIo.outStyled } : {}),
+    ...(rawIo.progress ? { progress: (l) => rawIo.progress!(l === undefined ? undefined : printableLine(l)) } : {}),
+    ...(rawIo.columns ? { columns: rawIo.columns } : {}),
+  };
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -135,7 +146,16 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
 export function run(argv: string[] = process.argv.slice(2), self?: string): void {
   if (self) setSelfCommand(self);
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), ...(color ? { outStyled: (s: string) => process.stdout.write(s) } : {}) };
+  // A status line only on a terminal; every other stderr line goes around it.
+  const status = process.stderr.isTTY === true ? new StatusLine((s) => process.stderr.write(s)) : undefined;
+  const io: Io = {
+    out: (s) => process.stdout.write(s),
+    err: status ? (s) => status.around(() => process.stderr.write(s)) : (s) => process.stderr.write(s),
+    ...(color ? { outStyled: (s: string) => process.stdout.write(s) } : {}),
+    ...(status
+      ? { progress: (l: string | undefined) => status.set(l), columns: () => process.stderr.columns || 80 }
+      : {}),
+  };
   main(argv, io).then(
     (code) => {
       process.exitCode = code;

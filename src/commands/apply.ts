@@ -4,7 +4,6 @@ import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH
 import { countChanges, type Plan, type PlanOptions } from '../reconcile/plan';
 import { observeAndPlan, planFromSystem, verifySpec } from '../transaction/reconcile';
 import { renderPlan } from '../reconcile/render';
-import { specWarnings } from '../spec/warnings';
 import { parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
 import { ReconcileError, ReconcileErrors } from '../core/errors';
 import { readSpecText } from '../spec/load';
@@ -17,6 +16,7 @@ import { type Io, type LazyNm, specFromText, withLock, withNm } from '../transac
 import { recoverInterrupted } from '../transaction/recover';
 import { DEFAULT_SCOPE } from '../nm/settings/team';
 import { armExpiry } from './expiry';
+import { activationProgress } from './progress';
 
 export interface PlanOpts {
   output: string;
@@ -133,11 +133,6 @@ async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pic
   return fresh;
 }
 
-/** The desired state's warnings on stderr (never a refusal). */
-function warnSpec(spec: Spec, io: Io): void {
-  for (const w of specWarnings(spec)) io.err(`nmteam: warning: ${w}\n`);
-}
-
 /**
  * `plan` only: a member with no device on this host is a warning, not an error (NICs can appear later), but
  * activating its team fails until it exists, so say so before apply finds out. One lookup per member name.
@@ -161,7 +156,6 @@ function printPlan(plan: Plan, io: Io): void {
 export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
   return withNm(async (nm) => {
     const { spec, saved, warnings } = await readInput(nm, file, o, io);
-    warnSpec(spec, io);
     const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, planOptions(o, o.activate));
     await warnMissingMembers(await nm.get(), spec, io);
     if (o.output === 'json') io.out(planJson(plan, undefined, warnings));
@@ -214,6 +208,7 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
 async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, warnings: ReconcileError[], saved?: { plan: SavedPlan; file: string }): Promise<number> {
   const journal = await cliJournal(nm, io, o.timeout);
   const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o) : await observeAndPlan(nm, spec, planOptions(o, o.activate));
+  const progress = activationProgress(plan, io, o.output === 'json');
   const result = await applyPlan(
     plan,
     nm,
@@ -222,8 +217,9 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, warnings:
       commit: o.commit,
       memoryOnly: o.memoryOnly === true,
       ...(o.verify ? { verify: verifySpec(spec, observed) } : {}),
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     }),
-  );
+  ).finally(() => progress.end());
   if (result.pending) armExpiry(result.pending);
   if (o.output === 'json') io.out(planJson(plan, result, warnings));
   else {
@@ -238,7 +234,6 @@ export async function cmdApply(file: string, o: ApplyOpts, io: Io): Promise<numb
   if (o.dryRun) return cmdPlan(file, o, io);
   return withNm(async (nm) => {
     const { spec, saved, warnings } = await readInput(nm, file, o, io); // invalid input fails before the lock and the bus
-    warnSpec(spec, io);
     return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io, warnings, saved && { plan: saved, file }));
   });
 }

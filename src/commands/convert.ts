@@ -15,6 +15,8 @@ import { withLock } from '../transaction/common';
 import { EXIT } from '../core/exit-codes';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
+import type { Io } from '../transaction/common';
+import { activationProgress } from './progress';
 import { applyPlan } from '../transaction/apply';
 import type { Plan } from '../reconcile/plan';
 import { CONVERT_SCOPE, DEFAULT_SCOPE } from '../nm/settings/team';
@@ -61,6 +63,9 @@ export interface ConvertArgs {
 export interface ConvertIo {
   out(s: string): void;
   err(s: string): void;
+  /** The activation's progress on a terminal (Io.progress). */
+  progress?: Io['progress'];
+  columns?: Io['columns'];
 }
 
 export async function runConvert(args: ConvertArgs, io: ConvertIo, connect: () => Promise<NmPort>): Promise<number> {
@@ -214,11 +219,15 @@ async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, conver
     return EXIT.failure;
   }
   io.out(renderPlan(plan));
+  const progress = activationProgress(plan, io, false);
   const result = await applyPlan(
     plan,
     nm,
-    cliApplyOptions(journal, io, { timeoutS, verify: { observed: conns, replan: (now) => planner(now, { activate: false }) } }),
-  );
+    cliApplyOptions(journal, io, {
+      timeoutS, verify: { observed: conns, replan: (now) => planner(now, { activate: false }) },
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+    }),
+  ).finally(() => progress.end());
   if (into) undoInto(into, result, io);
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
   if (!a.toBond && result.ok && plan.steps.length > 0) {

@@ -5,7 +5,7 @@
  */
 import { CST, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { TeamdJson } from '../core/types';
-import { PORT_OPTION_KEYS } from '../spec/schema';
+import { PORT_OPTION_KEYS, oncBool } from '../spec/schema';
 import type { Locator, Seg } from '../spec/locate';
 import { formatPath } from '../spec/locate';
 import { bondToTeam } from './bond-to-team';
@@ -26,9 +26,6 @@ interface Member {
   /** teamd port options written on the member (team entries). */
   config: TeamdJson;
 }
-
-/** os-net-config's bool strings (oslo strutils.bool_from_string). */
-const TRUE = /^(t|true|on|y|yes|1)$/i;
 
 /** Where `option=` starts in a bonding options string, or -1. */
 function optionIndex(text: string, option: string): number {
@@ -66,7 +63,7 @@ function readMembers(e: OncEntry, withPortKeys: boolean): Member[] | undefined {
     const p = m.get('primary');
     const config: TeamdJson = {};
     if (withPortKeys) for (const k of PORT_OPTION_KEYS) if (m.has(k)) config[k] = (m.get(k, true) as { toJSON(): TeamdJson[string] }).toJSON();
-    out.push({ name, primary: p === true || (typeof p === 'string' && TRUE.test(p)), node: m, config });
+    out.push({ name, primary: oncBool(p) === true, node: m, config });
   });
   return e.issues.errors.length ? undefined : out;
 }

@@ -53,10 +53,16 @@ export function teamToBond(config: TeamdJson, ports: Record<string, TeamdJson> =
   }
   const runner = obj(config.runner) ?? {};
   const merged: Record<string, TeamdJson> = { ...(obj(config.ports) as Record<string, TeamdJson> | undefined), ...ports };
+  const warned = new Set<string>();
   const c: TeamCtx = {
     runner, name: typeof runner.name === 'string' ? runner.name : 'roundrobin', config, ports: merged,
     members: [...new Set([...(opts.members ?? []), ...Object.keys(merged)])], out: {}, issues,
-    warn: (code, option, why) => issues.add(code, `${option}: ${why}`, { option }),
+    // Once per lost setting: a port's link_watch is both a per-port option and a watcher the bond cannot run.
+    warn: (code, option, why) => {
+      if (warned.has(option)) return;
+      warned.add(option);
+      issues.add(code, `${option}: ${why}`, { option });
+    },
   };
   mapRunner(c);
   mapWatchersToBond(c);

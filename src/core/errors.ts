@@ -20,6 +20,7 @@ export type ErrorCode =
   // warnings (errors only with --strict)
   | 'IGNORED_KEY' // an os-net-config key nmteam accepts but cannot map to NetworkManager
   | 'NESTED_TEAM' // a team nested in another entry's members: nmteam manages top-level teams only
+  | 'PRIO_IGNORED' // primary/prio on a member of a team whose runner ignores port priority
   // NetworkManager side
   | 'NM_UNAVAILABLE' // bus or NetworkManager not reachable
   | 'NM_TIMEOUT' // a D-Bus call did not answer in time
@@ -94,6 +95,7 @@ const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'FILE_READ',
   'IGNORED_KEY',
   'NESTED_TEAM',
+  'PRIO_IGNORED',
 ]);
 
 export function isInputError(code: ErrorCode): boolean {

@@ -25,6 +25,8 @@ export const settleTimeout = (timeoutMs: number): number => Math.min(timeoutMs, 
 export interface SettleOptions {
   /** Give up after this long, ms. */
   timeoutMs: number;
+  /** Told each member's state after each read (progress on a terminal). */
+  onStates?: (states: Readonly<Record<string, string>>) => void;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function settlePorts(nm: NmPort, team: string, ports: string[], o: 
     const missing = ports.filter((p) => !byName.has(p));
     const failed = ports.filter((p) => byName.get(p)?.state === FAILED);
     pending = ports.filter((p) => byName.has(p) && byName.get(p)!.state !== ACTIVATED);
+    o.onStates?.(states);
     if (missing.length) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(missing)}: no such device`);
     if (failed.length) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(failed)} failed to attach`);
     return pending.length === 0 ? states : undefined;

@@ -133,18 +133,35 @@ function bad(r: Reporter, path: readonly Seg[], want: string, v: unknown): undef
   return undefined;
 }
 
-/** os-net-config's bool_or_param strings (oslo strutils.bool_from_string), for YAML 1.1 habits like `yes`. */
+/**
+ * os-net-config's booleans (schema.yaml `bool_or_param`, read by oslo's strutils.bool_from_string): a YAML
+ * boolean, or one of these strings in any case. PyYAML reads `yes`/`on` as booleans itself; the YAML 1.2
+ * readers here leave them strings, so the words cover both. A number is not one (the schema says so).
+ */
 const TRUE_WORDS = /^(t|true|on|y|yes|1)$/i;
 const FALSE_WORDS = /^(f|false|off|n|no|0)$/i;
+/** What a message says a boolean may be. */
+export const BOOL_WORDS =
+  "true or false (os-net-config's words yes/no, on/off, y/n, t/f and the strings '1'/'0' count too)";
 
-/** Optional boolean key; `use_dhcp: yes` (a string in YAML 1.2) counts, as in os-net-config. */
-export function readBool(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): boolean | undefined {
-  if (!has(obj, key)) return undefined;
-  const v = obj[key];
+/**
+ * The one boolean rule for every value written in YAML (os-net-config's keys, and teamd options written as YAML):
+ * the boolean, or undefined when `v` is not one. Inside a teamd JSON string JSON's own true/false apply instead.
+ *
+ * @example oncBool('Yes') === true; oncBool('off') === false; oncBool(1) === undefined
+ */
+export function oncBool(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'string' && TRUE_WORDS.test(v)) return true;
   if (typeof v === 'string' && FALSE_WORDS.test(v)) return false;
-  return bad(r, [...path, key], 'true or false', v);
+  return undefined;
+}
+
+/** Optional boolean key; `use_dhcp: yes` (a string in YAML 1.2) counts, as in os-net-config (see oncBool). */
+export function readBool(r: Reporter, obj: Obj, key: string, path: readonly Seg[]): boolean | undefined {
+  if (!has(obj, key)) return undefined;
+  const v = obj[key];
+  return oncBool(v) ?? bad(r, [...path, key], BOOL_WORDS, v);
 }
 
 /** Optional integer key within `range` (`mtu: 9000`). */

@@ -12,15 +12,20 @@
  * bonding_options may also be a YAML mapping; its `ports` section is moved
  * onto the members and `device` is dropped (the entry's name is the device).
  */
+import type { SourceLoc } from '../core/errors';
 import type { Team, TeamdJson, TeamPort } from '../core/types';
 import { validatePortConfig, validateTeamConfig, type TeamdIssue } from '../teamd';
+import { PORT_FIELDS } from '../teamd/defaults';
 import { parseIpConfig } from './ip';
 import { formatPath, jsonErrorOffset, type Seg } from './locate';
-import { duplicateJsonKeys } from './json-keys';
+import { duplicateJsonKeys, pathKey, scanJson } from './json-keys';
 import { resolveNicName } from './nics';
+import { portYamlBools, teamYamlBools } from './yaml-bools';
+import { warnIgnoredPrio } from './warnings';
 import type { MemberRef, TeamRef } from './rules';
 import {
-  IGNORED_KEYS, MEMBER_KEYS, PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
+  BOOL_WORDS, IGNORED_KEYS, MEMBER_KEYS, oncBool,
+  PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
   ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, requireString, setOwn, toJson, type Obj, type Reporter, warnIgnored,
 } from './schema';
 
@@ -51,6 +56,10 @@ export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string,
     return parsed ? [parsed] : [];
   });
   const config = parseTeamConfig(r, e, path, name, members);
+  const prios = members.map((m) => ({
+    name: m.ref?.name ?? m.written ?? '', config: m.config, from: m.origin.get('prio'),
+  }));
+  warnIgnoredPrio(r, name, config, prios);
   const { ipv4, ipv6 } = parseIpConfig(r, e, path);
   const ports = members.map((m): TeamPort => {
     const port: TeamPort = { name: m.ref?.name ?? m.written ?? '', config: m.config, path: formatPath(m.path) };
@@ -97,7 +106,10 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
     if (!has(o, key)) continue;
     const json = toJson(o[key]);
     if (json === undefined) r.report('SPEC_INVALID', [...path, key], 'must be a JSON value (no .inf or .nan)');
-    else setPortOption(m, key, json, [...path, key]);
+    else if (PORT_FIELDS[key]?.spec.kind === 'bool' && oncBool(json) === undefined) {
+      // Written in YAML: os-net-config's booleans, and its words in the message (not teamd's JSON ones).
+      r.report('SPEC_INVALID', [...path, key], `must be ${BOOL_WORDS}, got ${describe(json)}`);
+    } else setPortOption(m, key, (portYamlBools({ [key]: json }) as TeamdJson)[key]!, [...path, key]);
   }
   if (primary && has(o, 'prio')) {
     r.report('SPEC_INVALID', [...path, 'prio'], 'primary: true sets prio 100; give one or the other');
@@ -135,8 +147,24 @@ function parseTeamConfig(r: Reporter, e: Obj, path: Seg[], name: string | undefi
     r.report('SPEC_INVALID', [...at, 'device'], `device ${describe(cfg.device)} differs from the team's name; leave it out`);
   }
   if (cfg && has(cfg, 'ports')) mergePorts(r, cfg.ports, [...at, 'ports'], members);
-  validateTeamd(r, cfg === null ? undefined : out, at, members);
+  const inJson = cfg && typeof e.bonding_options === 'string' ? jsonPlacer(r, at, e.bonding_options) : undefined;
+  validateTeamd(r, cfg === null ? undefined : out, at, members, inJson);
   return out;
+}
+
+type Placer = (p: readonly Seg[]) => SourceLoc | undefined;
+
+/** Where a path below the bonding_options JSON string at `at` was written inside it (its key), or undefined. */
+function jsonPlacer(r: Reporter, at: Seg[], source: string): Placer {
+  const { offsets } = scanJson(source);
+  return (p) => {
+    if (p.length <= at.length || !at.every((s, i) => p[i] === s)) return undefined;
+    for (let n = p.length; n > at.length; n--) {
+      const offset = offsets.get(pathKey(p.slice(at.length, n)));
+      if (offset !== undefined) return r.locInString(at, offset);
+    }
+    return undefined;
+  };
 }
 
 /**
@@ -146,7 +174,9 @@ function parseTeamConfig(r: Reporter, e: Obj, path: Seg[], name: string | undefi
  * name (unresolved or repeated members), or all of them when bonding_options
  * itself was unreadable, get the runner-agnostic validatePortConfig.
  */
-function validateTeamd(r: Reporter, config: TeamdJson | undefined, at: Seg[], members: Member[]): void {
+function validateTeamd(
+  r: Reporter, config: TeamdJson | undefined, at: Seg[], members: Member[], inJson?: Placer,
+): void {
   const ports: TeamdJson = {};
   const keyed = new Map<string, Member>();
   const loose: Member[] = [];
@@ -164,9 +194,9 @@ function validateTeamd(r: Reporter, config: TeamdJson | undefined, at: Seg[], me
     teamdIssues(r, run, (p) => {
       const m = p[0] === 'ports' && p.length >= 2 ? keyed.get(String(p[1])) : undefined;
       return m ? portIssuePath(m, p.slice(2)) : [...at, ...p];
-    });
+    }, inJson);
   }
-  for (const m of loose) teamdIssues(r, () => validatePortConfig(m.config), (p) => portIssuePath(m, p));
+  for (const m of loose) teamdIssues(r, () => validatePortConfig(m.config), (p) => portIssuePath(m, p), inJson);
 }
 
 /**
@@ -221,7 +251,8 @@ function readBondingOptions(r: Reporter, e: Obj, at: Seg[]): TeamdJson | undefin
     if (repeated.length > 0) return null;
   }
   const json = isObj(v) ? toJson(v) : undefined;
-  if (isObj(json)) return json;
+  // Written as YAML, teamd's booleans take os-net-config's words too (yaml-bools.ts); in the JSON string, JSON's.
+  if (isObj(json)) return typeof e.bonding_options === 'string' ? json : (teamYamlBools(json) as TeamdJson);
   const got = isObj(v) ? 'a mapping with .inf or .nan' : describe(v);
   r.report('SPEC_INVALID', at, `must be teamd JSON (a string) or a mapping holding a JSON object, got ${got}`);
   return null;
@@ -250,12 +281,18 @@ function mergePorts(r: Reporter, ports: unknown, at: Seg[], members: Member[]): 
 }
 
 /** Runs a teamd validator, mapping its relative paths; a validator crash is reported, not thrown. */
-function teamdIssues(r: Reporter, run: () => TeamdIssue[], place: (p: (string | number)[]) => Seg[]): void {
+function teamdIssues(
+  r: Reporter, run: () => TeamdIssue[], place: (p: (string | number)[]) => Seg[], inJson?: Placer,
+): void {
   let issues: TeamdIssue[];
   try {
     issues = run();
   } catch (err) {
     issues = [{ path: [], message: `teamd validation failed: ${err instanceof Error ? err.message : String(err)}` }];
   }
-  for (const issue of issues) r.report('TEAMD_INVALID', place(issue.path), issue.message);
+  for (const issue of issues) {
+    const path = place(issue.path);
+    const loc = inJson?.(path);
+    r.report('TEAMD_INVALID', path, issue.message, loc ? { loc } : {});
+  }
 }

@@ -179,7 +179,7 @@ function checkValue(spec: Spec, value: JsonValue, path: Path, out: Out): void {
       return;
     case 'bool':
       // teamd reads a string "true" or a 1 as absent and silently uses the default.
-      if (typeof value !== 'boolean') bad('true or false (a JSON boolean)');
+      if (typeof value !== 'boolean') bad('true or false (a JSON boolean)', boolHint(value));
       return;
     case 'string':
       if (typeof value !== 'string') bad('a string');
@@ -195,6 +195,18 @@ function checkValue(spec: Spec, value: JsonValue, path: Path, out: Out): void {
       if (!isObj(value)) bad('an object');
       else checkFields(value, spec.fields, { owner: undefined, kind: 'runner' }, path, out);
   }
+}
+
+/**
+ * For a value meant as a boolean: teamd's JSON has only true and false, unquoted. os-net-config's words
+ * (`yes`, `on`, `1`) are booleans in the YAML around it, never inside teamd's JSON.
+ */
+function boolHint(value: JsonValue): string {
+  const word = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  const b = /^(t|true|on|y|yes|1)$/i.test(word) ? 'true' : /^(f|false|off|n|no|0)$/i.test(word) ? 'false' : undefined;
+  if (b === undefined) return '';
+  return `: teamd's JSON takes only true or false, without quotes (write ${b}); ` +
+    'words like yes/on/1 are booleans only in the YAML around it';
 }
 
 /** Hostnames are resolved by teamd at runtime; only an address literal of the wrong family is certain to fail. */

@@ -8,6 +8,7 @@ import { type JournalEntry, type JournalState, type JournalStore, MemoryJournal 
 import { ReconcileError, undefinedIfNotFound } from '../core/errors';
 import type { Plan, Step } from '../reconcile/plan';
 import { settleOrphanCheckpoint, undoJournal } from './undo';
+import { type ActivationProgress, progressOf } from '../reconcile/progress';
 import { settlePorts, settleTeamd, settleTimeout } from '../runtime/settle';
 import { DEVICE_TYPE_OF, awaitNameFree, blockingDevice } from '../runtime/device-wait';
 import { NM_DEVICE_STATE } from '../nm/types';
@@ -63,6 +64,8 @@ export interface ApplyOptions extends NmWriteOptions {
   writeBatch?: number;
   /** Test hook: act right before the Nth profile write (1-based). */
   fault?: Fault;
+  /** Told what each activation waits on as it goes (see progress.ts); the CLI shows it on a terminal. */
+  onProgress?: (e: ActivationProgress) => void;
 }
 
 /**
@@ -255,7 +258,9 @@ class Transaction {
    * or the device is on its way down anyway; otherwise it is in the way for good and fails at once.
    * Returns how long it waited (undefined: nothing was in the way).
    */
-  private async clearName(name: string, path: string, timeoutMs: number): Promise<number | undefined> {
+  private async clearName(
+    name: string, path: string, timeoutMs: number, onWait?: () => void,
+  ): Promise<number | undefined> {
     const [device] = await this.nm.readDevicesNamed([name]);
     if (!device || device.real === false) return undefined;
     const type = this.types.get(path) ?? String((await this.nm.readConnection(path)).settings.connection?.type ?? '');
@@ -265,6 +270,7 @@ class Transaction {
     if (!this.deletedNames.has(name) && device.state !== NM_DEVICE_STATE.deactivating) {
       throw new ReconcileError('NM_ACTIVATION_FAILED', `${blocked}, and this run does not replace it; not activating ${type || 'the'} profile for ${name}`);
     }
+    onWait?.();
     return awaitNameFree(this.nm, name, want, timeoutMs);
   }
 
@@ -327,13 +333,21 @@ class Transaction {
         const path = step.port ? (this.portPaths.get(step.port) ?? step.path) : (this.teamPaths.get(step.team) ?? step.path);
         if (!path) throw new ReconcileError('NM_NOT_FOUND', `no profile to activate for ${what}`);
         const timeoutMs = (this.opts.timeoutS ?? 60) * 1000;
-        const waited = step.port ? undefined : await this.clearName(step.team, path, timeoutMs);
+        const progress = progressOf(this.opts.onProgress, step);
+        const oldDevice = (): void => progress('old-device');
+        const waited = step.port ? undefined : await this.clearName(step.team, path, timeoutMs, oldDevice);
+        progress('activation');
         const r = await this.nm.activateConnection(path, timeoutMs);
         if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `${what} did not activate: ${r.reason ?? 'unknown reason'}`);
         // The team is up; its members attach after it (autoconnect-slaves): wait for them, and fail if one cannot.
-        const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), { timeoutMs: settleTimeout(timeoutMs) });
+        progress('ports');
+        const ports = await settlePorts(this.nm, step.team, step.port ? [step.port] : (step.ports ?? []), {
+          timeoutMs: settleTimeout(timeoutMs), onStates: (s) => progress('ports', s),
+        });
         // NetworkManager's word is not enough: teamd must run each port too.
+        progress('teamd', ports);
         const reattached = await settleTeamd(this.nm, step.team, Object.keys(ports), { timeoutMs: settleTimeout(timeoutMs), onNotice: this.opts.onNotice });
+        progress(undefined, ports);
         return {
           step, outcome: 'activated', path, ...(Object.keys(ports).length ? { ports } : {}), ...(reattached.length ? { reattached } : {}),
           ...(waited ? { waitedForDevice: { device: step.team, ms: waited } } : {}),

@@ -17,6 +17,13 @@ export interface Io {
    * a renderer that made every line printable itself and adds nothing but its own SGR codes writes here (renderPlan).
    */
   outStyled?: (s: string) => void;
+  /**
+   * A status line on stderr rewritten in place (undefined erases it), set only when stderr is a terminal:
+   * progress of a long run (commands/progress.ts). Never set for JSON, logs or a pipe.
+   */
+  progress?: (line: string | undefined) => void;
+  /** The terminal's width, when progress is set. */
+  columns?: () => number;
 }
 
 export interface NmOpts {

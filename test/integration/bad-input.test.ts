@@ -2,6 +2,8 @@
  * 500+ malformed or hostile documents against a real NetworkManager: each ends
  * in a clear error (exit 3, every line `file:line:col: path: message`) or a
  * valid plan, never a crash or a stack trace, and none writes anything.
+ * And a golden corpus (test/fixtures/bad-input/CASE): the inputs people really
+ * write, each with the exact stderr of `nmteam plan` (located, with the fix).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -109,5 +111,41 @@ describe('a corpus of hostile documents', () => {
     const noted = await runDoc(['plan'], member!, 10_001);
     expect(noted.code).toBe(0);
     expect(noted.out).toMatch(/team0: conflict: profile 'mgmt' \(802-3-ethernet, not owned by nmteam\) is also for member eth3; it does not autoconnect, left alone/);
+  });
+});
+
+/**
+ * test/fixtures/bad-input/CASE/input.yaml, run as `nmteam plan [args.txt] input.yaml` against the sandbox:
+ * stderr is exactly stderr.txt (the file's path shown as `input.yaml`), exit 3 when it reports errors, else 0.
+ * NMTEAM_GOLDEN_WRITE=1 rewrites stderr.txt.
+ */
+describe('the golden corpus of bad input: exact messages, located, with the fix', () => {
+  const DIR = path.resolve(__dirname, '../fixtures/bad-input');
+  const cases = fs.readdirSync(DIR).sort();
+
+  it('holds the inputs issue 18 names', () => {
+    expect(cases).toEqual(expect.arrayContaining([
+      'design-spec-double-quoted-json', 'duplicate-map-key', 'network-config-missing', 'network-config-misspelt',
+      'bond-option-string-on-team', 'teamd-json-duplicate-key', 'boolean-number', 'boolean-word-inside-teamd-json',
+      'boolean-words-in-yaml-accepted', 'prio-ignored-warning', 'prio-ignored-strict',
+    ]));
+  });
+
+  it.each(cases)('%s', async (name) => {
+    const dir = path.join(DIR, name);
+    const argsFile = path.join(dir, 'args.txt');
+    const args = fs.existsSync(argsFile) ? fs.readFileSync(argsFile, 'utf8').trim().split(/\s+/) : [];
+    const file = path.join(tmp, `golden-${name}`, 'input.yaml');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.copyFileSync(path.join(dir, 'input.yaml'), file);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['plan', ...args, file], { out: (x) => void out.push(x), err: (x) => void err.push(x) });
+    const stderr = err.join('').split(file).join('input.yaml');
+    const expected = path.join(dir, 'stderr.txt');
+    if (process.env.NMTEAM_GOLDEN_WRITE === '1') fs.writeFileSync(expected, stderr);
+    expect(stderr).toBe(fs.readFileSync(expected, 'utf8'));
+    expect(code).toBe(/error\(s\) in the desired state; nothing was applied/.test(stderr) ? 3 : 0);
+    if (code === 0) expect(out.join('')).toMatch(/^Plan: /m);
   });
 });

@@ -97,4 +97,49 @@ describe('every os-net-config team key', () => {
     expect(plan.stderr).toContain('network_config[0].members[0]: warning: linux_team team1 is nested in ovs_bridge br-ex');
     expect((await runNmteam(sb, ['plan', '--strict', f, '--allow-empty'])).code).toBe(3);
   });
+
+  it('primary on a lacp team: apply warns, located; apply --strict refuses it (exit 3), writes nothing (issue 18)', async () => {
+    const f = writeIn(tmp, 'lacp.yaml', `network_config:
+  - type: linux_team
+    name: team0
+    bonding_options: '{"runner": {"name": "lacp"}}'
+    members:
+      - {type: interface, name: eth1, primary: true}
+      - {type: interface, name: eth2}
+`);
+    const mon = await monitorCalls(sb);
+    const strict = await runNmteam(sb, ['apply', '--strict', f, '--no-activate']);
+    await mon.stop();
+    expect(strict.code).toBe(3);
+    expect(strict.stderr).toContain(
+      `${f}:6:39: network_config[0].members[0].primary: eth1's primary: true (prio 100) has no effect: ` +
+        "team0's runner lacp ignores port priority",
+    );
+    expect(mon.writes()).toEqual([]);
+    const applied = await runNmteam(sb, ['apply', f, '--no-activate']);
+    expect(applied.code).toBe(0);
+    expect(applied.stderr).toContain(
+      `${f}:6:39: network_config[0].members[0].primary: warning: eth1's primary: true (prio 100) has no effect`,
+    );
+  });
+
+  it("os-net-config's boolean words: sticky: yes reaches NetworkManager as JSON true; re-apply writes nothing", async () => {
+    const f = writeIn(tmp, 'words.yaml', `network_config:
+  - type: team
+    name: team0
+    use_dhcp: on
+    bonding_options: '{"runner": {"name": "activebackup"}}'
+    members:
+      - {type: interface, name: eth1, primary: "true", sticky: yes}
+      - {type: interface, name: eth2, sticky: 'no'}
+`);
+    expect((await runNmteam(sb, ['apply', f, '--no-activate'])).code).toBe(0);
+    const config = await sb.nmcli(['-g', 'team-port.config', 'connection', 'show', 'team-slave-eth1']);
+    expect(JSON.parse(config.stdout.trim().replace(/\\:/g, ':'))).toEqual({ prio: 100, sticky: true });
+    expect((await sb.nmcli(['-g', 'ipv4.method', 'connection', 'show', 'team0'])).stdout.trim()).toBe('auto');
+    const mon = await monitorCalls(sb);
+    expect((await runNmteam(sb, ['apply', f, '--no-activate'])).code).toBe(0);
+    await mon.stop();
+    expect(mon.writes()).toEqual([]);
+  });
 });

@@ -30,7 +30,7 @@ const cases: Case[] = [
   ['JSON error in a block scalar', team(['bonding_options: |', '  {"runner": {"name": "lacp"},}']), 'TEAMD_JSON_SYNTAX', `${NC}.bonding_options`, 4, 22],
   ['JSON that is not an object', team([`bonding_options: '[1]'`]), 'SPEC_INVALID', `${NC}.bonding_options`, 4, 22],
   ['bonding_options a number', team(['bonding_options: 5']), 'SPEC_INVALID', `${NC}.bonding_options`, 4, 22],
-  ['teamd rule, string form', team([`bonding_options: '{"runner": {"name": "actvebackup"}}'`]), 'TEAMD_INVALID', `${NC}.bonding_options.runner.name`, 4, 22],
+  ['teamd rule, string form: at the key inside the JSON', team([`bonding_options: '{"runner": {"name": "actvebackup"}}'`]), 'TEAMD_INVALID', `${NC}.bonding_options.runner.name`, 4, 35],
   ['teamd rule, mapping form', team(['bonding_options:', '  runner: {name: actvebackup}']), 'TEAMD_INVALID', `${NC}.bonding_options.runner.name`, 5, 22],
   ['ports key not a member', team(['bonding_options: {ports: {em9: {prio: 1}}}']), 'PORTS_NOT_MEMBER', `${NC}.bonding_options.ports.em9`, 4, 31],
   ['ports value conflicts with member key', team(['bonding_options: {ports: {em1: {prio: 6}}}'], mem('{type: interface, name: em1, prio: 5}')), 'SPEC_INVALID', `${NC}.bonding_options.ports.em1.prio`, 4, 43],

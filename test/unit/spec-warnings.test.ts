@@ -38,7 +38,7 @@ describe('os-net-config keys nmteam cannot map: accepted, one located warning ea
   it.each([
     ['team nm_controlled: true', team(['nm_controlled: true'])],
     ['team persist_mapping absent, defroute and onboot mapped', team(['defroute: true', 'onboot: true', 'use_dhcp: true'])],
-    ['member primary and mtu', team([], mem('{type: interface, name: em1, primary: true, mtu: 9000}'))],
+    ['member primary (activebackup) and mtu', team([`bonding_options: '{"runner": {"name": "activebackup"}}'`], mem('{type: interface, name: em1, primary: true, mtu: 9000}'))],
   ])('no warning: %s', (_name, text) => {
     expect(warns(parseSpec(text))).toEqual([]);
   });

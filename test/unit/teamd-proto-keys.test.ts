@@ -32,7 +32,7 @@ describe.each(KEYS)('key %s', (key) => {
   });
 
   it.each([
-    ['a JSON string', `bonding_options: '{"runner": {"name": "activebackup"}, "${key}": {"kind": 1}}'`, 4, 22],
+    ['a JSON string', `bonding_options: '{"runner": {"name": "activebackup"}, "${key}": {"kind": 1}}'`, 4, 60], // at the key inside the JSON
     ['a YAML mapping', `bonding_options:\n      runner: {name: activebackup}\n      ${key}: {kind: 1}`, 6, 7 + key.length + 2],
   ])('parseSpec, bonding_options as %s: a located TEAMD_INVALID error', (_what, bonding, line, col) => {
     const text = `network_config:\n  - type: team\n    name: team0\n    ${bonding}\n    members: [{type: interface, name: eth0}]\n`;

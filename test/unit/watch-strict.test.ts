@@ -17,9 +17,10 @@ const SPEC = `network_config:
 describe('watch and desired-state warnings', () => {
   const scratch = scratchStateDir('nmteam-watch-strict-');
 
-  async function once(strict: boolean): Promise<{ code: number; events: { event: string; warnings?: { code: string; path: string }[]; errors?: { code: string }[] }[] }> {
+  type Event = { event: string; warnings?: { code: string; path: string }[]; errors?: { code: string }[] };
+  async function once(strict: boolean, spec = SPEC): Promise<{ code: number; events: Event[] }> {
     const file = path.join(scratch.dir, 'teams.yaml');
-    fs.writeFileSync(file, SPEC);
+    fs.writeFileSync(file, spec);
     const lines: string[] = [];
     const code = await runWatch(file, { nm: new FakeNm(), once: true, strict, activate: false, logFormat: 'json', timeout: 5, resync: 0 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
     return { code, events: lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
@@ -37,5 +38,22 @@ describe('watch and desired-state warnings', () => {
     expect(r.code).toBe(3);
     expect(r.events.find((e) => e.event === 'invalid-spec')?.errors).toEqual([expect.objectContaining({ code: 'IGNORED_KEY' })]);
     expect(r.events.some((e) => e.event === 'reconcile')).toBe(false);
+  });
+
+  it('primary on a runner that ignores it (PRIO_IGNORED): a located warning event; --strict refuses the file', async () => {
+    const lacp = SPEC.replace('    dhclient_args: "-timeout 30"\n', '')
+      .replace('activebackup', 'lacp')
+      .replace('name: eth0}', 'name: eth0, primary: true}');
+    const warned = await once(false, lacp);
+    expect(warned.code).toBe(0);
+    expect(warned.events.find((e) => e.event === 'warning')?.warnings).toEqual([
+      expect.objectContaining({
+        code: 'PRIO_IGNORED', path: 'network_config[0].members[0].primary', loc: { line: 6, col: 39 },
+      }),
+    ]);
+    const refused = await once(true, lacp);
+    expect(refused.code).toBe(3);
+    const invalid = refused.events.find((e) => e.event === 'invalid-spec');
+    expect(invalid?.errors).toEqual([expect.objectContaining({ code: 'PRIO_IGNORED' })]);
   });
 });
