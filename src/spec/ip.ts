@@ -15,11 +15,15 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { IpFamilyConfig, Route } from '../reconcile/types';
 import { canonicalIpText } from '../util/ip';
+import { DEFAULT_RULE_PRIORITY, parseIpRule } from '../util/ip-rule';
 import { formatPath, type Seg } from './locate';
 import {
-  ADDRESS_KEYS, ROUTE_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
+  ADDRESS_KEYS, ROUTE_KEYS, RULE_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
   type Obj, type Reporter,
 } from './schema';
+
+/** Names of the file's `route_table` entries → table numbers (`{custom: 200}`). */
+export type RouteTables = Readonly<Record<string, number>>;
 
 export type Family = 4 | 6;
 
@@ -55,7 +59,9 @@ interface ParsedRoute {
  * manual (static IPv4 addresses) / disabled; ipv6 auto (use_dhcpv6) / manual /
  * ignore. use_dhcp with static addresses stays `auto` and keeps the addresses.
  */
-export function parseIpConfig(r: Reporter, e: Obj, path: readonly Seg[]): { ipv4: IpFamilyConfig; ipv6: IpFamilyConfig } {
+export function parseIpConfig(
+  r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTables = {},
+): { ipv4: IpFamilyConfig; ipv6: IpFamilyConfig } {
   const dhcp4 = readBool(r, e, 'use_dhcp', path) ?? false;
   const dhcp6 = readBool(r, e, 'use_dhcpv6', path) ?? false;
   const neverDefault = readBool(r, e, 'defroute', path) === false;
@@ -71,7 +77,7 @@ export function parseIpConfig(r: Reporter, e: Obj, path: readonly Seg[]): { ipv4
     f === 4 ? 'IPv4 is disabled (no use_dhcp and no IPv4 address)' : 'IPv6 is off (no use_dhcpv6 and no IPv6 address)';
 
   const gatewayAt: Partial<Record<Family, Seg[]>> = {};
-  for (const rt of parseRoutes(r, e, path)) {
+  for (const rt of parseRoutes(r, e, path, tables)) {
     if (off(rt.family)) r.report('SPEC_INVALID', rt.path, `route of a family that is not configured: ${offWhy(rt.family)}`);
     else if (rt.isDefault && neverDefault) {
       r.report('SPEC_INVALID', [...rt.path, 'default'], 'a default route contradicts defroute: false');
@@ -84,6 +90,20 @@ export function parseIpConfig(r: Reporter, e: Obj, path: readonly Seg[]): { ipv4
         cfg[rt.family].gateway = rt.route.nextHop;
       }
     } else cfg[rt.family].routes.push(rt.route);
+  }
+
+  for (const rr of parseRules(r, e, path, tables)) {
+    // os-net-config's nmstate provider makes a rule that names no address an IPv4 rule.
+    const f = rr.family ?? 4;
+    if (off(f)) r.report('SPEC_INVALID', rr.path, `rule of a family that is not configured: ${offWhy(f)}`);
+    else (cfg[f].rules ??= []).push(rr.rule);
+  }
+  if (readBool(r, e, 'ignore_auto_dns', path) === true) {
+    const dhcp = ([4, 6] as const).filter((f) => cfg[f].method === 'auto');
+    for (const f of dhcp) cfg[f].ignoreAutoDns = true;
+    if (dhcp.length === 0) {
+      r.warn('IGNORED_KEY', [...path, 'ignore_auto_dns'], "'ignore_auto_dns' has no effect: DNS servers come from DHCP or SLAAC only with use_dhcp or use_dhcpv6");
+    }
   }
 
   const dns = readList(r, e, 'dns_servers', path) ?? [];
@@ -123,19 +143,53 @@ function parseAddresses(r: Reporter, e: Obj, path: readonly Seg[]): { family: Fa
   return out;
 }
 
-function parseRoutes(r: Reporter, e: Obj, path: readonly Seg[]): ParsedRoute[] {
+/**
+ * `rules: [{rule: "iif em1 table 200", comment: ...}]` → routing rules with their family; what cannot be read is
+ * reported at the character it starts on. A rule without a priority gets DEFAULT_RULE_PRIORITY (a warning); a
+ * `del ...` rule is left out (a warning: a desired state removes a rule by not listing it).
+ */
+function parseRules(r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTables) {
+  const out: { family?: 4 | 6; rule: NonNullable<IpFamilyConfig['rules']>[number]; path: Seg[] }[] = [];
+  (readList(r, e, 'rules', path) ?? []).forEach((item, i) => {
+    const at = [...path, 'rules', i];
+    const o = asObj(r, item, at, '{rule: "from 192.0.2.0/24 table 200"}');
+    if (!o) return;
+    checkKeys(r, o, at, RULE_KEYS);
+    readString(r, o, 'comment', at);
+    if (!has(o, 'rule')) return r.report('SPEC_INVALID', at, "'rule' is required, e.g. rule: \"from 192.0.2.0/24 table 200\"");
+    const text = readString(r, o, 'rule', at);
+    if (text === undefined) return;
+    const ruleAt = [...at, 'rule'];
+    const parsed = parseIpRule(text, { tables });
+    for (const issue of parsed.errors) {
+      r.report('SPEC_INVALID', ruleAt, issue.message, { loc: r.locInString(ruleAt, issue.index) });
+    }
+    if (!parsed.rule) return;
+    if (parsed.deletion) {
+      r.warn('IGNORED_KEY', ruleAt, `'${text}' deletes a rule: nmteam leaves it out (a rule not listed is not in the profile)`);
+      return;
+    }
+    if (parsed.defaultedPriority) {
+      r.warn('DEFAULT_FILLED', ruleAt, `'${text}' has no priority; NetworkManager needs one: ${DEFAULT_RULE_PRIORITY}, as os-net-config's nmstate provider uses (write 'priority N' to choose)`);
+    }
+    out.push({ ...(parsed.family ? { family: parsed.family } : {}), rule: parsed.rule, path: at });
+  });
+  return out;
+}
+
+function parseRoutes(r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTables): ParsedRoute[] {
   const out: ParsedRoute[] = [];
   (readList(r, e, 'routes', path) ?? []).forEach((item, i) => {
     const at = [...path, 'routes', i];
     const o = asObj(r, item, at, 'a route');
-    const rt = o && parseRoute(r, o, at);
+    const rt = o && parseRoute(r, o, at, tables);
     if (rt) out.push(rt);
   });
   return out;
 }
 
 /** One route in either os-net-config spelling: ip_netmask/next_hop or destination/nexthop. */
-function parseRoute(r: Reporter, o: Obj, at: Seg[]): ParsedRoute | undefined {
+function parseRoute(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): ParsedRoute | undefined {
   checkKeys(r, o, at, ROUTE_KEYS);
   const errors: [Seg[], string][] = [];
   const hopKey = pickKey(o, 'next_hop', 'nexthop', at, errors);
@@ -144,7 +198,7 @@ function parseRoute(r: Reporter, o: Obj, at: Seg[]): ParsedRoute | undefined {
   const destText = readString(r, o, destKey, at);
   const isDefault = readBool(r, o, 'default', at) ?? false;
   const metric = parseMetric(r, o, at);
-  const table = parseTable(r, o, at);
+  const table = parseTable(r, o, at, tables);
 
   const hop = hopText === undefined ? undefined : canonicalIp(hopText);
   // os-net-config requires a next hop everywhere; a direct route without one is allowed here so
@@ -177,17 +231,18 @@ const TABLE = { min: 1, max: 4294967295 };
 
 /**
  * `table: 200` (or `'200'`) → the route-data `table` attribute; `table: main` or 254 is the default
- * table and maps to nothing. A table by name needs os-net-config's route_table entries, which nmteam
- * does not read: an error, so the route never lands in the main table by surprise. null after an error.
+ * table and maps to nothing. A table by name is that of the file's `route_table` entry of that name; an
+ * unknown name is an error, so the route never lands in the main table by surprise. null after an error.
  */
-function parseTable(r: Reporter, o: Obj, at: Seg[]): number | undefined | null {
+function parseTable(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): number | undefined | null {
   if (!has(o, 'table')) return undefined;
   const v = o.table;
   if (v === 'main') return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : NaN;
+  const named = typeof v === 'string' && Object.prototype.hasOwnProperty.call(tables, v) ? tables[v] : undefined;
+  const n = named ?? (typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : NaN);
   if (Number.isInteger(n) && n >= TABLE.min && n <= TABLE.max) return n === MAIN_TABLE ? undefined : n;
   const why = typeof v === 'string'
-    ? `route table '${v}' is a name; nmteam needs the table's number (from its route_table entry)`
+    ? `route table '${v}' is a name no route_table entry of this file gives a number to: add one ({type: route_table, name: ${v}, table_id: N}) or write the number`
     : `must be a route table number from ${TABLE.min} to ${TABLE.max}, got ${JSON.stringify(v)}`;
   r.report('SPEC_INVALID', [...at, 'table'], why);
   return null;

@@ -12,16 +12,17 @@
  * bonding_options may also be a YAML mapping; its `ports` section is moved
  * onto the members and `device` is dropped (the entry's name is the device).
  */
-import type { Team, TeamdJson, TeamPort } from '../reconcile/types';
+import type { PortEthtool, Team, TeamdJson, TeamPort } from '../reconcile/types';
+import { isEmptyEthtool, parseEthtoolOpts } from '../util/ethtool-opts';
 import { validatePortConfig, validateTeamConfig, type TeamdIssue } from '../teamd';
-import { parseIpConfig } from './ip';
+import { parseIpConfig, type RouteTables } from './ip';
 import { formatPath, jsonErrorOffset, type Seg } from './locate';
 import { duplicateJsonKeys } from './json-keys';
 import { resolveNicName } from './nics';
 import type { MemberRef, TeamRef } from './rules';
 import {
   IGNORED_KEYS, MEMBER_KEYS, PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
-  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, requireString, setOwn, toJson, type Obj, type Reporter, warnIgnored,
+  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, readString, requireString, setOwn, toJson, type Obj, type Reporter, warnIgnored,
 } from './schema';
 
 /** A member while its port config is assembled: where each option came from, for error paths. */
@@ -30,12 +31,15 @@ interface Member {
   written?: string;
   path: Seg[];
   mtu?: number;
+  ethtool?: PortEthtool;
   config: TeamdJson;
   origin: Map<string, Seg[]>;
 }
 
 /** Parses a team entry; errors go to `r`, the Team is returned regardless so later rules still run. */
-export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string, string>): { team: Team; ref: TeamRef } {
+export function parseTeam(
+  r: Reporter, e: Obj, path: Seg[], nics: Record<string, string>, tables: RouteTables = {},
+): { team: Team; ref: TeamRef } {
   checkKeys(r, e, path, TEAM_KEYS);
   warnIgnored(r, e, path, IGNORED_KEYS.team);
   const name = requireString(r, e, 'name', path);
@@ -51,14 +55,20 @@ export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string,
     return parsed ? [parsed] : [];
   });
   const config = parseTeamConfig(r, e, path, name, members);
-  const { ipv4, ipv6 } = parseIpConfig(r, e, path);
+  const { ipv4, ipv6 } = parseIpConfig(r, e, path, tables);
+  const zone = readString(r, e, 'zone', path);
+  if (zone !== undefined && !/^[A-Za-z0-9_.+-]{1,64}$/.test(zone)) {
+    r.report('SPEC_INVALID', [...path, 'zone'], `'${zone}' is not a firewalld zone name (letters, digits, '_', '-', '.', '+')`);
+  }
   const ports = members.map((m): TeamPort => {
     const port: TeamPort = { name: m.ref?.name ?? m.written ?? '', config: m.config, path: formatPath(m.path) };
     if (m.mtu !== undefined) port.mtu = m.mtu;
+    if (m.ethtool) port.ethtool = m.ethtool;
     return port;
   });
   const team: Team = { name: name ?? '', config, ports, ipv4, ipv6, autoconnect, path: formatPath(path) };
   if (mtu !== undefined) team.mtu = mtu;
+  if (zone) team.zone = zone;
   const refs = members.flatMap((m) => (m.ref ? [m.ref] : []));
   return { team, ref: { name: nameProblem ? undefined : name, path, members: refs } };
 }
@@ -91,6 +101,8 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
     m.ref = { name, written: m.written, primary: false, path };
   }
   m.mtu = readInt(r, o, 'mtu', path, PORT_MTU);
+  const ethtool = readEthtool(r, o, path, [m.written, m.ref?.name]);
+  if (ethtool) m.ethtool = ethtool;
   const primary = readBool(r, o, 'primary', path) ?? false;
   if (m.ref) m.ref.primary = primary;
   for (const key of PORT_OPTION_KEYS) {
@@ -103,6 +115,17 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
     r.report('SPEC_INVALID', [...path, 'prio'], 'primary: true sets prio 100; give one or the other');
   } else if (primary) setPortOption(m, 'prio', 100, [...path, 'primary']);
   return m;
+}
+
+/** `ethtool_opts` → what NetworkManager carries of it; each option it has no setting for is warned about. */
+function readEthtool(r: Reporter, o: Obj, path: Seg[], names: (string | undefined)[]): PortEthtool | undefined {
+  const text = readString(r, o, 'ethtool_opts', path);
+  if (text === undefined) return undefined;
+  const at = [...path, 'ethtool_opts'];
+  const parsed = parseEthtoolOpts(text, names.filter((n): n is string => n !== undefined));
+  for (const e of parsed.errors) r.report('SPEC_INVALID', at, e.message, { loc: r.locInString(at, e.index) });
+  for (const w of parsed.unmapped) r.warn('UNMAPPED_OPTION', at, `${w.message}: left out`);
+  return parsed.errors.length === 0 && !isEmptyEthtool(parsed.value) ? parsed.value : undefined;
 }
 
 function setPortOption(m: Member, key: string, value: TeamdJson[string], from: Seg[]): void {
