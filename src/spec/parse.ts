@@ -146,7 +146,7 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[], w
     report: (code, path, message, o) =>
       errors.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
     warn: (code, path, message, o) =>
-      warnings.push(new ReconcileError(code, message, formatPath(path) || undefined, where.loc(path, o?.target), file)),
+      warnings.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
     locInString: (path, i) => where.locInString(path, i),
   };
   return readEntries(r, root, opts);

@@ -65,7 +65,7 @@ export const IGNORED_KEYS: { team: Record<string, string>; member: Record<string
     rules: PORT_HAS_NO_IP, dns_servers: PORT_HAS_NO_IP, domain: PORT_HAS_NO_IP, defroute: PORT_HAS_NO_IP,
     dhclient_args: PORT_HAS_NO_IP,
     onboot: 'a team port comes up with its team (connection.autoconnect-slaves)',
-    hotplug: 'NetworkManager attaches a port whenever its device appears',
+    hotplug: 'NetworkManager attaches a port whenever its device appears (hotplug is always on)',
     linkdelay: 'NetworkManager has no per-port link delay; the team\'s link watcher (delay_up) is the place for one',
     nic_mapping: 'nmteam reads NIC mappings only from a mapping file (--mapping FILE)',
     persist_mapping: 'nmteam never writes interface mappings to disk; nicN names are resolved on every run',
@@ -81,7 +81,7 @@ export const PORT_MTU = { min: 68, max: 65535 } as const;
 export interface Reporter {
   report(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target; loc?: SourceLoc }): void;
   /** A problem that does not block: the parser keeps going and returns it with the spec (IGNORED_KEY, NESTED_TEAM). */
-  warn(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target }): void;
+  warn(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target; loc?: SourceLoc }): void;
   /** Position of character `index` inside the string at `path` (for JSON inside a YAML string). */
   locInString(path: readonly Seg[], index: number): SourceLoc | undefined;
 }
@@ -116,10 +116,17 @@ export function checkKeys(r: Reporter, obj: Obj, path: readonly Seg[], known: re
   }
 }
 
+/**
+ * Keys whose `true` is what NetworkManager does anyway (a port is hot-plugged, and comes up with its team):
+ * silent when true, a warning only when false.
+ */
+const SILENT_WHEN_TRUE = new Set(['onboot', 'hotplug']);
+
 /** Warns (IGNORED_KEY, at the key) for each key of `obj` that nmteam accepts but cannot map, saying why. */
 export function warnIgnored(r: Reporter, obj: Obj, path: readonly Seg[], ignored: Record<string, string>): void {
   for (const key of Object.keys(obj)) {
     if (!has(ignored, key)) continue;
+    if (SILENT_WHEN_TRUE.has(key) && (obj[key] === true || (typeof obj[key] === 'string' && TRUE_WORDS.test(obj[key])))) continue;
     r.warn('IGNORED_KEY', [...path, key], `'${key}' has no effect: ${ignored[key]}`, { target: 'key' });
   }
 }

@@ -124,7 +124,7 @@ function readEthtool(r: Reporter, o: Obj, path: Seg[], names: (string | undefine
   const at = [...path, 'ethtool_opts'];
   const parsed = parseEthtoolOpts(text, names.filter((n): n is string => n !== undefined));
   for (const e of parsed.errors) r.report('SPEC_INVALID', at, e.message, { loc: r.locInString(at, e.index) });
-  for (const w of parsed.unmapped) r.warn('UNMAPPED_OPTION', at, `${w.message}: left out`);
+  for (const w of parsed.unmapped) r.warn('UNMAPPED_OPTION', at, `${w.message}: left out`, { loc: r.locInString(at, w.index) });
   return parsed.errors.length === 0 && !isEmptyEthtool(parsed.value) ? parsed.value : undefined;
 }
 
