@@ -57,12 +57,18 @@ export function teamSettings(team: Team, scope?: string): NmSettings {
   return s;
 }
 
+/** The `ethtool` setting of a member's slave profile, when its ethtool_opts map to any. */
+export function portEthtoolSetting(port: TeamPort): NmSettings {
+  return port.ethtool && Object.keys(port.ethtool.ethtool).length ? { ethtool: { ...port.ethtool.ethtool } } : {};
+}
+
 /** The ethtool setting's properties nmteam owns on a slave profile (all NetworkManager 1.42 has). */
 export const OWNED_ETHTOOL = /^(feature|ring|coalesce|pause)-/;
 /** The link properties of 802-3-ethernet nmteam owns on a slave profile (ethtool_opts' `-s`), besides mtu. */
 const OWNED_LINK_PROPS = ['speed', 'duplex', 'auto-negotiate'];
 
-function portEthernet(port: TeamPort): Record<string, unknown> {
+/** The 802-3-ethernet properties of a member's slave profile: its mtu and the link settings of its ethtool_opts. */
+export function portEthernet(port: TeamPort): Record<string, unknown> {
   const e: Record<string, unknown> = {};
   if (port.mtu !== undefined) e.mtu = port.mtu;
   if (port.ethtool?.speed !== undefined) e.speed = port.ethtool.speed;
@@ -101,7 +107,7 @@ export function portSettings(team: Team, port: TeamPort, scope?: string): NmSett
     },
     '802-3-ethernet': portEthernet(port),
     'team-port': { config: canonicalJson(port.config) },
-    ...(port.ethtool && Object.keys(port.ethtool.ethtool).length ? { ethtool: { ...port.ethtool.ethtool } } : {}),
+    ...portEthtoolSetting(port),
     user: { data: marker(scope) },
   };
 }
