@@ -56,7 +56,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       .option('--scope <name>', "the scope this desired state owns: only that scope's profiles are managed and pruned", scopeName, 'default')
       .option('--allow-empty', 'a desired state with no team entry may delete every team of the scope (else it is refused)')
       .option('--adopt', "take over in place the profiles in the way (a team made by hand, a member's NIC profile): same UUID and file, marked nmteam's")
-      .option('--strict', 'treat warnings in the desired state (os-net-config keys with no effect, nested teams) as errors: exit 3, nothing applied');
+      .option(
+        '--strict',
+        'treat warnings in the desired state (os-net-config keys or ethtool options with no effect, a rule ' +
+          'priority filled in, nested teams) as errors: exit 3, nothing applied',
+      );
   const waitLock = (cmd: Command): Command =>
     cmd.option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0);
 

@@ -16,7 +16,11 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     .option('--scope <name>', "the scope this desired state owns: only that scope's profiles are managed and pruned", scopeName, 'default')
     .option('--allow-empty', 'a desired state with no team entry may delete every team of the scope (else it is refused)')
     .option('--adopt', "take over in place the profiles in the way (a team made by hand, a member's NIC profile)")
-    .option('--strict', 'treat warnings in the desired state (os-net-config keys with no effect, nested teams) as errors')
+    .option(
+      '--strict',
+      'treat warnings in the desired state (os-net-config keys or ethtool options with no effect, a rule ' +
+        'priority filled in, nested teams) as errors',
+    )
     .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
     .option('--resync <seconds>', "re-read every profile, and compare each team's ports in the kernel with teamd's, this often, in case a change went unannounced (0: never)", seconds, 600)
     .action((file: string, opts: WatchOpts) =>

@@ -20,7 +20,9 @@ const ETH_DEFAULTS = ['auto-negotiate', 'mac-address-blacklist', 's390-options']
 /** setting → properties the conversion reads, or knows to be harmless. */
 const CARRIED: Readonly<Record<'bond' | 'slave', Readonly<Record<string, readonly string[]>>>> = {
   bond: {
-    connection: ['id', 'uuid', 'type', 'interface-name', 'autoconnect', 'autoconnect-slaves', 'permissions', 'timestamp', 'zone'],
+    connection: [
+      'id', 'uuid', 'type', 'interface-name', 'autoconnect', 'autoconnect-slaves', 'permissions', 'timestamp', 'zone',
+    ],
     bond: ['options', 'interface-name'],
     '802-3-ethernet': ['mtu', 'cloned-mac-address', 'assigned-mac-address', ...ETH_DEFAULTS],
     ipv4: IP,

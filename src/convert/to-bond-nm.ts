@@ -19,7 +19,9 @@
  */
 import { compare } from 'fast-json-patch';
 import { ipSettings } from '../nm/settings/ip';
-import { ifaceName, isTeamProfile, portEthernet, portEthtoolSetting, portsOf, teamFromProfiles } from '../nm/settings/team';
+import {
+  ifaceName, isTeamProfile, portEthernet, portEthtoolSetting, portsOf, teamFromProfiles,
+} from '../nm/settings/team';
 import { NM_TYPE_ETHERNET, type NmConnection, type NmSettings } from '../nm/types';
 import type { ActivateStep, CreateStep, DeleteStep, Plan, Step } from '../reconcile/plan';
 import type { Team } from '../reconcile/types';

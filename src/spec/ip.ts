@@ -102,7 +102,8 @@ export function parseIpConfig(
     const dhcp = ([4, 6] as const).filter((f) => cfg[f].method === 'auto');
     for (const f of dhcp) cfg[f].ignoreAutoDns = true;
     if (dhcp.length === 0) {
-      r.warn('IGNORED_KEY', [...path, 'ignore_auto_dns'], "'ignore_auto_dns' has no effect: DNS servers come from DHCP or SLAAC only with use_dhcp or use_dhcpv6");
+      const why = 'DNS servers come from DHCP or SLAAC only with use_dhcp or use_dhcpv6';
+      r.warn('IGNORED_KEY', [...path, 'ignore_auto_dns'], `'ignore_auto_dns' has no effect: ${why}`);
     }
   }
 
@@ -156,7 +157,9 @@ function parseRules(r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTabl
     if (!o) return;
     checkKeys(r, o, at, RULE_KEYS);
     readString(r, o, 'comment', at);
-    if (!has(o, 'rule')) return r.report('SPEC_INVALID', at, "'rule' is required, e.g. rule: \"from 192.0.2.0/24 table 200\"");
+    if (!has(o, 'rule')) {
+      return r.report('SPEC_INVALID', at, "'rule' is required, e.g. rule: \"from 192.0.2.0/24 table 200\"");
+    }
     const text = readString(r, o, 'rule', at);
     if (text === undefined) return;
     const ruleAt = [...at, 'rule'];
@@ -166,11 +169,13 @@ function parseRules(r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTabl
     }
     if (!parsed.rule) return;
     if (parsed.deletion) {
-      r.warn('IGNORED_KEY', ruleAt, `'${text}' deletes a rule: nmteam leaves it out (a rule not listed is not in the profile)`);
+      const why = 'nmteam leaves it out (a rule not listed is not in the profile)';
+      r.warn('IGNORED_KEY', ruleAt, `'${text}' deletes a rule: ${why}`);
       return;
     }
     if (parsed.defaultedPriority) {
-      r.warn('DEFAULT_FILLED', ruleAt, `'${text}' has no priority; NetworkManager needs one: ${DEFAULT_RULE_PRIORITY}, as os-net-config's nmstate provider uses (write 'priority N' to choose)`);
+      const how = `${DEFAULT_RULE_PRIORITY}, as os-net-config's nmstate provider uses (write 'priority N' to choose)`;
+      r.warn('DEFAULT_FILLED', ruleAt, `'${text}' has no priority; NetworkManager needs one: ${how}`);
     }
     out.push({ ...(parsed.family ? { family: parsed.family } : {}), rule: parsed.rule, path: at });
   });
@@ -242,7 +247,8 @@ function parseTable(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): number
   const n = named ?? (typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : NaN);
   if (Number.isInteger(n) && n >= TABLE.min && n <= TABLE.max) return n === MAIN_TABLE ? undefined : n;
   const why = typeof v === 'string'
-    ? `route table '${v}' is a name no route_table entry of this file gives a number to: add one ({type: route_table, name: ${v}, table_id: N}) or write the number`
+    ? `route table '${v}' is a name no route_table entry of this file gives a number to: ` +
+      `add one ({type: route_table, name: ${v}, table_id: N}) or write the number`
     : `must be a route table number from ${TABLE.min} to ${TABLE.max}, got ${JSON.stringify(v)}`;
   r.report('SPEC_INVALID', [...at, 'table'], why);
   return null;

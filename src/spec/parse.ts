@@ -146,7 +146,9 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[], w
     report: (code, path, message, o) =>
       errors.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
     warn: (code, path, message, o) =>
-      warnings.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
+      warnings.push(
+        new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file),
+      ),
     locInString: (path, i) => where.locInString(path, i),
   };
   return readEntries(r, root, opts);
@@ -199,7 +201,7 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
   return spec;
 }
 
-/** The `route_table` entries' names → numbers (`{type: route_table, name: custom, table_id: 200}`), for `table: custom`. */
+/** The `route_table` entries' names → numbers (`{type: route_table, name: custom, table_id: 200}`). */
 function routeTables(list: unknown[]): Record<string, number> {
   const out: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const e of list) {

@@ -126,7 +126,8 @@ const SILENT_WHEN_TRUE = new Set(['onboot', 'hotplug']);
 export function warnIgnored(r: Reporter, obj: Obj, path: readonly Seg[], ignored: Record<string, string>): void {
   for (const key of Object.keys(obj)) {
     if (!has(ignored, key)) continue;
-    if (SILENT_WHEN_TRUE.has(key) && (obj[key] === true || (typeof obj[key] === 'string' && TRUE_WORDS.test(obj[key])))) continue;
+    const v = obj[key];
+    if (SILENT_WHEN_TRUE.has(key) && (v === true || (typeof v === 'string' && TRUE_WORDS.test(v)))) continue;
     r.warn('IGNORED_KEY', [...path, key], `'${key}' has no effect: ${ignored[key]}`, { target: 'key' });
   }
 }

@@ -22,7 +22,8 @@ import { resolveNicName } from './nics';
 import type { MemberRef, TeamRef } from './rules';
 import {
   IGNORED_KEYS, MEMBER_KEYS, PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
-  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, readString, requireString, setOwn, toJson, type Obj, type Reporter, warnIgnored,
+  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, readString, requireString, setOwn, toJson, type Obj,
+  type Reporter, warnIgnored,
 } from './schema';
 
 /** A member while its port config is assembled: where each option came from, for error paths. */
@@ -58,7 +59,8 @@ export function parseTeam(
   const { ipv4, ipv6 } = parseIpConfig(r, e, path, tables);
   const zone = readString(r, e, 'zone', path);
   if (zone !== undefined && !/^[A-Za-z0-9_.+-]{1,64}$/.test(zone)) {
-    r.report('SPEC_INVALID', [...path, 'zone'], `'${zone}' is not a firewalld zone name (letters, digits, '_', '-', '.', '+')`);
+    const why = `'${zone}' is not a firewalld zone name (letters, digits, '_', '-', '.', '+')`;
+    r.report('SPEC_INVALID', [...path, 'zone'], why);
   }
   const ports = members.map((m): TeamPort => {
     const port: TeamPort = { name: m.ref?.name ?? m.written ?? '', config: m.config, path: formatPath(m.path) };
@@ -124,7 +126,9 @@ function readEthtool(r: Reporter, o: Obj, path: Seg[], names: (string | undefine
   const at = [...path, 'ethtool_opts'];
   const parsed = parseEthtoolOpts(text, names.filter((n): n is string => n !== undefined));
   for (const e of parsed.errors) r.report('SPEC_INVALID', at, e.message, { loc: r.locInString(at, e.index) });
-  for (const w of parsed.unmapped) r.warn('UNMAPPED_OPTION', at, `${w.message}: left out`, { loc: r.locInString(at, w.index) });
+  for (const w of parsed.unmapped) {
+    r.warn('UNMAPPED_OPTION', at, `${w.message}: left out`, { loc: r.locInString(at, w.index) });
+  }
   return parsed.errors.length === 0 && !isEmptyEthtool(parsed.value) ? parsed.value : undefined;
 }
 

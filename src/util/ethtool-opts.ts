@@ -67,7 +67,8 @@ interface Token {
 }
 
 const onOff = (v: string): boolean | undefined => (v === 'on' ? true : v === 'off' ? false : undefined);
-const u32 = (v: string): number | undefined => (/^[0-9]{1,10}$/.test(v) && Number(v) <= 4294967295 ? Number(v) : undefined);
+const u32 = (v: string): number | undefined =>
+  /^[0-9]{1,10}$/.test(v) && Number(v) <= 4294967295 ? Number(v) : undefined;
 
 /** `names`: what the device may be called in the text besides `${DEVICE}`/`$DEVICE` (the member's names). */
 export function parseEthtoolOpts(text: string, names: readonly string[]): ParsedEthtoolOpts {
@@ -83,17 +84,26 @@ export function parseEthtoolOpts(text: string, names: readonly string[]): Parsed
       const [cmd, dev] = tokens;
       group = COMMANDS[cmd!.text];
       if (!dev || !['${DEVICE}', '$DEVICE', ...names].includes(dev.text)) {
-        out.errors.push({ index: (dev ?? cmd!).index, message: `'${cmd!.text}' needs the device next: \${DEVICE} or ${names[0] ?? 'the interface name'}` });
+        out.errors.push({
+          index: (dev ?? cmd!).index,
+          message: `'${cmd!.text}' needs the device next: \${DEVICE} or ${names[0] ?? 'the interface name'}`,
+        });
         continue;
       }
       if (!group) {
-        out.unmapped.push({ index: cmd!.index, message: `ethtool '${part.trim()}': NetworkManager has no setting for '${cmd!.text}'` });
+        out.unmapped.push({
+          index: cmd!.index,
+          message: `ethtool '${part.trim()}': NetworkManager has no setting for '${cmd!.text}'`,
+        });
         continue;
       }
       rest = tokens.slice(2);
     }
     if (rest.length === 0 || rest.length % 2 !== 0) {
-      out.errors.push({ index: (rest[rest.length - 1] ?? tokens[0]!).index, message: `'${part.trim()}' is not 'option value' pairs` });
+      out.errors.push({
+        index: (rest[rest.length - 1] ?? tokens[0]!).index,
+        message: `'${part.trim()}' is not 'option value' pairs`,
+      });
       continue;
     }
     for (let i = 0; i < rest.length; i += 2) readPair(out, group, rest[i]!, rest[i + 1]!);
@@ -103,8 +113,14 @@ export function parseEthtoolOpts(text: string, names: readonly string[]): Parsed
 }
 
 function readPair(out: ParsedEthtoolOpts, group: Group, key: Token, val: Token): void {
-  const bad = (want: string): void => void out.errors.push({ index: val.index, message: `'${val.text}' for ${key.text} is not ${want}` });
-  const unmapped = (why: string): void => void out.unmapped.push({ index: key.index, message: `ethtool option '${key.text} ${val.text}': ${why}` });
+  const bad = (want: string): void => void out.errors.push({
+    index: val.index,
+    message: `'${val.text}' for ${key.text} is not ${want}`,
+  });
+  const unmapped = (why: string): void => void out.unmapped.push({
+    index: key.index,
+    message: `ethtool option '${key.text} ${val.text}': ${why}`,
+  });
   const e = out.value.ethtool;
   if (group === 'feature') {
     const name = FEATURE_ALIASES[key.text] ?? key.text;
@@ -120,7 +136,8 @@ function readPair(out: ParsedEthtoolOpts, group: Group, key: Token, val: Token):
     else e[`${group}-${key.text}`] = group === 'pause' ? on : on ? 1 : 0;
   } else if (group === 'ring' || group === 'coalesce') {
     const n = u32(val.text);
-    if (!(group === 'ring' ? RING : COALESCE).includes(key.text)) unmapped(`NetworkManager has no ethtool ${group} option '${key.text}'`);
+    const known = group === 'ring' ? RING : COALESCE;
+    if (!known.includes(key.text)) unmapped(`NetworkManager has no ethtool ${group} option '${key.text}'`);
     else if (n === undefined) bad('a number');
     else e[`${group}-${key.text}`] = n;
   } else if (key.text === 'speed') {
@@ -142,19 +159,26 @@ function linkRules(out: ParsedEthtoolOpts): void {
   const v = out.value;
   if ((v.speed === undefined) !== (v.duplex === undefined)) {
     const [k, val] = v.speed !== undefined ? ['speed', v.speed] : ['duplex', v.duplex];
-    out.unmapped.push({ index: 0, message: `ethtool option '${k} ${val}': NetworkManager sets speed and duplex together (give both)` });
+    out.unmapped.push({
+      index: 0,
+      message: `ethtool option '${k} ${val}': NetworkManager sets speed and duplex together (give both)`,
+    });
     delete v.speed;
     delete v.duplex;
   }
   if (v.autoneg === false && v.speed === undefined) {
-    out.unmapped.push({ index: 0, message: "ethtool option 'autoneg off': NetworkManager turns negotiation off only with a speed and duplex" });
+    out.unmapped.push({
+      index: 0,
+      message: "ethtool option 'autoneg off': NetworkManager turns negotiation off only with a speed and duplex",
+    });
     delete v.autoneg;
   }
 }
 
 /** Empty: nothing for NetworkManager. */
 export function isEmptyEthtool(v: PortEthtool): boolean {
-  return Object.keys(v.ethtool).length === 0 && v.speed === undefined && v.duplex === undefined && v.autoneg === undefined;
+  const link = v.speed !== undefined || v.duplex !== undefined || v.autoneg !== undefined;
+  return Object.keys(v.ethtool).length === 0 && !link;
 }
 
 /** PortEthtool → `ethtool_opts` text that parseEthtoolOpts reads back to the same value (what `show` writes). */
@@ -169,7 +193,8 @@ export function formatEthtoolOpts(v: PortEthtool): string {
   for (const [group, cmd] of groups) {
     const pairs = Object.keys(v.ethtool).filter((k) => k.startsWith(`${group}-`)).sort().map((k) => {
       const x = v.ethtool[k]!;
-      const shown = typeof x === 'boolean' ? (x ? 'on' : 'off') : k.startsWith('coalesce-adaptive-') ? (x ? 'on' : 'off') : String(x);
+      const onOffValue = typeof x === 'boolean' || k.startsWith('coalesce-adaptive-');
+      const shown = onOffValue ? (x ? 'on' : 'off') : String(x);
       return `${k.slice(group.length + 1)} ${shown}`;
     });
     if (pairs.length) parts.push(`${cmd} \${DEVICE} ${pairs.join(' ')}`);

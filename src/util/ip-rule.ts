@@ -89,18 +89,21 @@ const READERS: Record<string, Reader> = {
     const [mark, mask, ...rest] = v.split('/');
     const m = num(mark ?? '', U32);
     const k = mask === undefined ? undefined : num(mask, U32);
-    if (m === undefined || rest.length > 0 || (mask !== undefined && k === undefined)) return 'a mark like 0x10 or 0x10/0xff';
+    const bad = m === undefined || rest.length > 0 || (mask !== undefined && k === undefined);
+    if (bad) return 'a mark like 0x10 or 0x10/0xff';
     r.fwmark = m;
     if (k !== undefined) r.fwmask = k;
     return undefined;
   },
   fwmask: (r, v) => set(num(v, U32), (n) => (r.fwmask = n), 'a mask like 0xff'),
   tos: (r, v) => set(num(v, 255, true), (n) => (r.tos = n), 'a TOS value in hex, like 0x10'),
-  ipproto: (r, v) => set(PROTOCOLS[v.toLowerCase()] ?? num(v, 255), (n) => (r.ipproto = n), 'a protocol number or tcp/udp/icmp/sctp'),
+  ipproto: (r, v) =>
+    set(PROTOCOLS[v.toLowerCase()] ?? num(v, 255), (n) => (r.ipproto = n), 'a protocol number or tcp/udp/icmp/sctp'),
   sport: (r, v) => set(range(v, 65535), (n) => (r.sport = n), 'a port or a range like 1000-2000'),
   dport: (r, v) => set(range(v, 65535), (n) => (r.dport = n), 'a port or a range like 1000-2000'),
   uidrange: (r, v) => set(range(v, U32), (n) => (r.uidRange = n), 'a range of user ids like 1000-2000'),
-  suppress_prefixlength: (r, v) => set(num(v, 128), (n) => (r.suppressPrefixLength = n), 'a prefix length from 0 to 128'),
+  suppress_prefixlength: (r, v) =>
+    set(num(v, 128), (n) => (r.suppressPrefixLength = n), 'a prefix length from 0 to 128'),
   type: (r, v) => {
     if (v === 'unicast') return undefined;
     if (!(ACTIONS as readonly string[]).includes(v)) return 'unicast, blackhole, unreachable or prohibit';
@@ -128,7 +131,9 @@ function ifname(v: string): string | undefined {
 function address(r: RoutingRule, key: 'from' | 'to', v: string, seen: { family?: 4 | 6 }): string | undefined {
   const p = prefix(v);
   if (!p) return 'an address or network like 192.0.2.0/24, or all';
-  if (p.family && seen.family && p.family !== seen.family) return `an IPv${seen.family} address, as elsewhere in this rule`;
+  if (p.family && seen.family && p.family !== seen.family) {
+    return `an IPv${seen.family} address, as elsewhere in this rule`;
+  }
   seen.family ??= p.family;
   if (p.cidr) r[key] = p.cidr;
   return undefined;
@@ -148,7 +153,10 @@ export function parseIpRule(text: string, opts: { tables: Readonly<Record<string
     out.deletion = tokens[0].text.startsWith('del');
     i = 1;
   }
-  if (i >= tokens.length) out.errors.push({ index: 0, message: 'the rule is empty; write it as `ip rule add` takes it, e.g. "from 192.0.2.0/24 table 200"' });
+  if (i >= tokens.length) out.errors.push({
+    index: 0,
+    message: 'the rule is empty; write it as `ip rule add` takes it, e.g. "from 192.0.2.0/24 table 200"',
+  });
   for (; i < tokens.length; i++) {
     const t = tokens[i]!;
     const word = ALIASES[t.text] ?? t.text;
@@ -159,17 +167,33 @@ export function parseIpRule(text: string, opts: { tables: Readonly<Record<string
       const v = tokens[++i];
       const n = v === undefined ? undefined : (TABLE_NAMES[v.text] ?? opts.tables[v.text] ?? num(v.text, U32));
       if (v === undefined) out.errors.push({ index: t.index, message: `'${t.text}' needs a value` });
-      else if (n === undefined || n === 0) out.errors.push({ index: v.index, message: `'${v.text}' is not a route table: give its number, a route_table entry's name, or main` });
+      else if (n === undefined || n === 0) out.errors.push({
+        index: v.index,
+        message: `'${v.text}' is not a route table: give its number, a route_table entry's name, or main`,
+      });
       else rule.table = n;
     } else if (READERS[word]) {
       const v = tokens[++i];
       const want = v === undefined ? 'a value' : READERS[word]!(rule as RoutingRule, v.text, seen);
-      if (want) out.errors.push({ index: (v ?? t).index, message: v ? `'${v.text}' after '${t.text}' is not ${want}` : `'${t.text}' needs a value` });
+      if (want) out.errors.push({
+        index: (v ?? t).index,
+        message: v ? `'${v.text}' after '${t.text}' is not ${want}` : `'${t.text}' needs a value`,
+      });
     } else if (UNSUPPORTED.has(word)) {
       if (word !== 'nop' && word !== 'l3mdev') i++; // its value, not a keyword of its own
-      out.errors.push({ index: t.index, message: `'${t.text}' has no NetworkManager equivalent (ipvX.routing-rules): leave it out or keep this rule outside nmteam` });
+      out.errors.push({
+        index: t.index,
+        message:
+          `'${t.text}' has no NetworkManager equivalent (ipvX.routing-rules): ` +
+          'leave it out or keep this rule outside nmteam',
+      });
     } else {
-      out.errors.push({ index: t.index, message: `'${t.text}' is not an ip rule keyword (from, to, iif, oif, priority, table, fwmark, tos, ipproto, sport, dport, uidrange, not, blackhole, unreachable, prohibit, ...)` });
+      out.errors.push({
+        index: t.index,
+        message:
+          `'${t.text}' is not an ip rule keyword (from, to, iif, oif, priority, table, fwmark, tos, ipproto, ` +
+          'sport, dport, uidrange, not, blackhole, unreachable, prohibit, ...)',
+      });
     }
   }
   if (rule.priority === undefined) {

@@ -53,7 +53,7 @@ export function ruleToNm(family: Family, r: RoutingRule): Record<string, unknown
   return out;
 }
 
-/** One `routing-rules` dict as NetworkManager gives it back → RoutingRule; NetworkManager's defaults read as absent. */
+/** One `routing-rules` dict as NetworkManager gives it back → RoutingRule; its defaults read as absent. */
 export function ruleFromNm(d: Record<string, unknown>): RoutingRule {
   const n = (k: string): number | undefined => (typeof d[k] === 'number' ? (d[k] as number) : undefined);
   const r: RoutingRule = { priority: n('priority') ?? 0 };
@@ -150,7 +150,8 @@ export function ipFromSettings(family: Family, s: Dict | undefined): IpFamilyCon
   const addrData = (s?.['address-data'] as Dict[] | undefined) ?? [];
   const routeData = (s?.['route-data'] as Dict[] | undefined) ?? [];
   const dns = (s?.dns as unknown[] | undefined) ?? [];
-  const rules = ((s?.['routing-rules'] as Dict[] | undefined) ?? []).filter((d) => d.family === undefined || d.family === AF[family]);
+  const rules = ((s?.['routing-rules'] as Dict[] | undefined) ?? [])
+    .filter((d) => d.family === undefined || d.family === AF[family]);
   const routes: Route[] = routeData.map((r) => ({
     destination: `${String(r.dest)}/${Number(r.prefix)}`,
     ...(typeof r['next-hop'] === 'string' && r['next-hop'] !== '' ? { nextHop: r['next-hop'] } : {}),

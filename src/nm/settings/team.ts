@@ -87,7 +87,8 @@ export function ethtoolFromSettings(s: NmSettings): PortEthtool | undefined {
   const out: PortEthtool = { ethtool };
   if (typeof e.speed === 'number' && e.speed > 0) out.speed = e.speed;
   if (e.duplex === 'half' || e.duplex === 'full') out.duplex = e.duplex;
-  // NetworkManager's auto-negotiate defaults to false: with a speed, that forces the link; without one, it is "leave alone".
+  // NetworkManager's auto-negotiate defaults to false: with a speed, that forces the link; without one, it means
+  // "leave the link alone".
   if (e['auto-negotiate'] === true || out.speed !== undefined) out.autoneg = e['auto-negotiate'] === true;
   return Object.keys(ethtool).length || out.speed !== undefined || out.duplex !== undefined || out.autoneg !== undefined
     ? out
