@@ -4,7 +4,8 @@
  */
 import * as yaml from 'yaml';
 import { ruleFromNm, ruleToNm } from '../../src/nm/settings/ip';
-import { portSettings, teamFromProfiles, teamSettings } from '../../src/nm/settings/team';
+import { mergeOwned, portSettings, teamFromProfiles, teamSettings } from '../../src/nm/settings/team';
+import { diffTeams } from '../../src/reconcile/diff';
 import { profileView } from '../../src/reconcile/normalize';
 import type { Team } from '../../src/reconcile/types';
 import { teamEntry } from '../../src/spec/emit';
@@ -187,5 +188,33 @@ describe('the mapped keys through NetworkManager profiles and show', () => {
     const t2 = again.spec.teams[0];
     expect(profileView(teamSettings(t2), 'team')).toEqual(profileView(ts, 'team'));
     expect(profileView(portSettings(t2, t2.ports[0]), 'port')).toEqual(profileView(ps, 'port'));
+  });
+});
+
+describe('what nmteam owns of these settings', () => {
+  const text = team(['use_dhcp: true'], ["{type: interface, name: em1, ethtool_opts: '-K ${DEVICE} tso off'}", '{type: interface, name: em2}']);
+  const parsed = parseSpec(text);
+  if (!parsed.ok) throw new Error(parsed.errors[0].format());
+  const t = parsed.spec.teams[0];
+
+  it("a slave profile's feature/ring/coalesce/pause and link settings are replaced; other ethtool keys are kept", () => {
+    const current = {
+      ...portSettings(t, t.ports[0]),
+      ethtool: { 'feature-gro': false, 'ring-rx': 4096, 'eee-enabled': true },
+      '802-3-ethernet': { speed: 100, duplex: 'half', 'wake-on-lan': 64 },
+    };
+    const merged = mergeOwned(current, portSettings(t, t.ports[0]), 'port');
+    expect(merged.ethtool).toEqual({ 'eee-enabled': true, 'feature-tso': false });
+    expect(merged['802-3-ethernet']).toEqual({ 'wake-on-lan': 64 });
+  });
+
+  it('a zone the file does not give is left on the team profile, and is no difference', () => {
+    const current = { path: '/t', settings: { ...teamSettings(t), connection: { ...teamSettings(t).connection, uuid: 'u', zone: 'dmz' } } };
+    const { profiles } = diffTeams(parsed.spec, [current]);
+    const teamProfile = profiles.find((p) => p.kind === 'team')!;
+    expect(teamProfile.patch).toEqual([]);
+    expect(mergeOwned(current.settings, teamProfile.desired!, 'team').connection!.zone).toBe('dmz');
+    const withZone = { ...t, zone: 'internal' };
+    expect(mergeOwned(current.settings, teamSettings(withZone), 'team').connection!.zone).toBe('internal');
   });
 });
