@@ -95,7 +95,8 @@ export function parseIpConfig(
   for (const rr of parseRules(r, e, path, tables)) {
     // os-net-config's nmstate provider makes a rule that names no address an IPv4 rule.
     const f = rr.family ?? 4;
-    if (off(f)) r.report('SPEC_INVALID', rr.path, `rule of a family that is not configured: ${offWhy(f)}`);
+    const hint = rr.family ? '' : "; a rule naming no address is IPv4, as in os-net-config: write 'from ::/0' for IPv6";
+    if (off(f)) r.report('SPEC_INVALID', rr.path, `rule of a family that is not configured: ${offWhy(f)}${hint}`);
     else (cfg[f].rules ??= []).push(rr.rule);
   }
   if (readBool(r, e, 'ignore_auto_dns', path) === true) {
@@ -202,8 +203,9 @@ function parseRoute(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): Parsed
   const hopText = readString(r, o, hopKey, at);
   const destText = readString(r, o, destKey, at);
   const isDefault = readBool(r, o, 'default', at) ?? false;
-  const metric = parseMetric(r, o, at);
-  const table = parseTable(r, o, at, tables);
+  const options = parseRouteOptions(r, o, at, tables);
+  const metric = parseMetric(r, o, at, options.metric);
+  const table = combineTables(r, at, parseTable(r, o, at, tables), options.table);
 
   const hop = hopText === undefined ? undefined : canonicalIp(hopText);
   // os-net-config requires a next hop everywhere; a direct route without one is allowed here so
@@ -254,6 +256,18 @@ function parseTable(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): number
   return null;
 }
 
+/** `table:` and `route_options: table T` together must agree; null after an error. */
+function combineTables(
+  r: Reporter, at: Seg[], fromKey: number | undefined | null, fromOptions?: number | null,
+): number | undefined | null {
+  if (fromKey === null || fromOptions === null) return null;
+  if (fromKey !== undefined && fromOptions !== undefined && fromKey !== fromOptions) {
+    r.report('SPEC_INVALID', [...at, 'route_options'], `table ${fromOptions} here conflicts with table: ${fromKey}`);
+    return null;
+  }
+  return fromKey ?? fromOptions;
+}
+
 /** The key present among two os-net-config synonyms; both present is an error. */
 function pickKey(o: Obj, a: string, b: string, at: Seg[], errors: [Seg[], string][]): string {
   if (has(o, a) && has(o, b)) errors.push([[...at, b], `use either '${a}' or '${b}', not both`]);
@@ -263,23 +277,50 @@ function pickKey(o: Obj, a: string, b: string, at: Seg[], errors: [Seg[], string
 const METRIC = { min: 0, max: 4294967295 };
 
 /** `metric: 10` or `route_options: metric 10`; null after an error. */
-function parseMetric(r: Reporter, o: Obj, at: Seg[]): number | undefined | null {
+function parseMetric(
+  r: Reporter, o: Obj, at: Seg[], fromOptions: number | undefined | null,
+): number | undefined | null {
   const fromKey = readInt(r, o, 'metric', at, METRIC);
-  if (has(o, 'metric') && fromKey === undefined) return null;
+  if ((has(o, 'metric') && fromKey === undefined) || fromOptions === null) return null;
+  if (fromOptions === undefined) return fromKey;
+  if (fromKey !== undefined && fromKey !== fromOptions) {
+    r.report('SPEC_INVALID', [...at, 'route_options'], `metric ${fromOptions} here conflicts with metric: ${fromKey}`);
+    return null;
+  }
+  return fromOptions;
+}
+
+/**
+ * `route_options: "metric 10 table custom"`: the words os-net-config's nmstate provider reads there. Anything else
+ * is an error naming it. null for a part after an error.
+ */
+function parseRouteOptions(
+  r: Reporter, o: Obj, at: Seg[], tables: RouteTables,
+): { metric?: number | null; table?: number | null } {
   const opts = readString(r, o, 'route_options', at);
-  if (has(o, 'route_options') && opts === undefined) return null;
-  if (opts === undefined || opts.trim() === '') return fromKey;
-  const m = /^\s*metric\s+([0-9]{1,10})\s*$/.exec(opts);
-  const n = m ? Number(m[1]) : NaN;
-  if (!(n <= METRIC.max)) {
-    r.report('SPEC_INVALID', [...at, 'route_options'], `route_options '${opts}' is not supported; nmteam understands only 'metric N'`);
-    return null;
+  if (has(o, 'route_options') && opts === undefined) return { metric: null, table: null };
+  const words = (opts ?? '').trim().split(/\s+/).filter(Boolean);
+  const out: { metric?: number | null; table?: number | null } = {};
+  const where = [...at, 'route_options'];
+  for (let i = 0; i < words.length; i += 2) {
+    const [key, value] = [words[i]!, words[i + 1]];
+    const n = value !== undefined && /^[0-9]{1,10}$/.test(value) ? Number(value) : NaN;
+    if (key === 'metric' && n <= METRIC.max) out.metric = n;
+    else if (key === 'table' && value !== undefined) {
+      const t = value === 'main' ? 254 : Object.prototype.hasOwnProperty.call(tables, value) ? tables[value] : n;
+      if (t !== undefined && t >= TABLE.min && t <= TABLE.max) out.table = t === MAIN_TABLE ? undefined : t;
+      else {
+        const why = `route_options: table '${value}' is neither a number nor a route_table entry's name`;
+        r.report('SPEC_INVALID', where, why);
+        out.table = null;
+      }
+    } else {
+      const why = `route_options '${opts}' is not supported; nmteam understands 'metric N' and 'table T'`;
+      r.report('SPEC_INVALID', where, why);
+      return { metric: null, table: null };
+    }
   }
-  if (fromKey !== undefined && fromKey !== n) {
-    r.report('SPEC_INVALID', [...at, 'route_options'], `metric ${n} here conflicts with metric: ${fromKey}`);
-    return null;
-  }
-  return n;
+  return out;
 }
 
 /** `domain: a.example` or `domain: [a.example, b.example]` (os-net-config's domain_name_string). */

@@ -218,3 +218,29 @@ describe('what nmteam owns of these settings', () => {
     expect(mergeOwned(current.settings, teamSettings(withZone), 'team').connection!.zone).toBe('internal');
   });
 });
+
+describe("route_options as os-net-config's samples/routes.yaml writes it", () => {
+  const text = (opts: string): string => `network_config:
+  - {type: route_table, name: alternate, table_id: 201}
+  - type: team
+    name: team0
+    addresses: [{ip_netmask: 10.0.2.1/24}]
+    routes:
+      - {default: true, next_hop: 10.0.2.254, route_options: "${opts}"}
+    members: [{type: interface, name: em1}]
+`;
+  it.each<[string, object]>([
+    ['table alternate', { destination: '0.0.0.0/0', nextHop: '10.0.2.254', table: 201 }],
+    ['metric 10 table 300', { destination: '0.0.0.0/0', nextHop: '10.0.2.254', metric: 10, table: 300 }],
+  ])('%s', (opts, route) => {
+    const res = parseSpec(text(opts));
+    if (!res.ok) throw new Error(res.errors[0].format());
+    expect(res.spec.teams[0].ipv4.routes).toEqual([route]);
+  });
+
+  it('other words, or a table no route_table entry names, are errors at route_options', () => {
+    for (const opts of ['onlink', 'table nosuch']) {
+      expect(errs(parseSpec(text(opts))).map((e) => e.path)).toEqual(['network_config[1].routes[0].route_options']);
+    }
+  });
+});
