@@ -14,7 +14,7 @@ import { runNmteam } from '../../src/sandbox/cli';
 import { monitorCalls } from '../../src/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../../src/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
-import { writeIn } from '../support/spec-text';
+import { nmcliOk, writeIn } from '../support/spec-text';
 
 const SAMPLES = path.resolve(__dirname, '../fixtures/onc-samples');
 const IFCFG = path.resolve(__dirname, '../fixtures/convert/ifcfg/rhel7-team-dhcp');
@@ -77,6 +77,11 @@ describe('variants carrying each os-net-config key', () => {
     expect(v6).toBe('priority 100 from 2001:db8::/64 table 200');
     expect(routes).toMatch(/10\.1\.3\.0\/24 192\.0\.2\.5 10 table=200/);
     expect(routes).toMatch(/0\.0\.0\.0\/0 192\.0\.2\.254 table=200/);
+
+    // Drift in NetworkManager is corrected: a rule changed by hand is put back.
+    await nmcliOk(sb, 'connection', 'modify', 'team1', 'ipv4.routing-rules', 'priority 1 from all table 9');
+    expect((await runNmteam(sb, ['apply', path.join(SAMPLES, 'team-rules.yaml'), '--no-activate'])).code).toBe(0);
+    expect((await nmGet('team1', 'ipv4.routing-rules'))[0]!.split(', ')).toHaveLength(4);
   });
 
   it('ethtool_opts → ethtool.* and 802-3-ethernet link settings; each option without a setting is warned', async () => {
@@ -87,6 +92,11 @@ describe('variants carrying each os-net-config key', () => {
     expect(em1).toEqual(['off', 'off', '4096', '4096', '10', '0']);
     const em2 = await nmGet('team-slave-em2', 'ethtool.pause-rx,ethtool.pause-tx,802-3-ethernet.speed,802-3-ethernet.duplex,802-3-ethernet.auto-negotiate');
     expect(em2).toEqual(['on', 'on', '1000', 'full', 'no']);
+
+    // Drift in NetworkManager is corrected: an offload turned back on by hand is turned off again.
+    await nmcliOk(sb, 'connection', 'modify', 'team-slave-em1', 'ethtool.feature-tso', 'on');
+    expect((await runNmteam(sb, ['apply', path.join(SAMPLES, 'team-ethtool.yaml'), '--no-activate'])).code).toBe(0);
+    expect(await nmGet('team-slave-em1', 'ethtool.feature-tso')).toEqual(['off']);
   });
 
   it('zone, ignore_auto_dns and the other keys: mapped where NetworkManager has a setting, warned otherwise', async () => {

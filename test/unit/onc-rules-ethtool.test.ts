@@ -178,6 +178,15 @@ describe('the mapped keys through NetworkManager profiles and show', () => {
     // NetworkManager adds its defaults on the way back.
     const tsBack = { ...ts, ipv4: { ...ts.ipv4, 'dns-search': [], 'route-data': [] } };
     const psBack = { ...ps, '802-3-ethernet': { ...ps['802-3-ethernet'], 'auto-negotiate': false, 'mac-address-blacklist': [] } };
+    // What is compared (so drift in NetworkManager is corrected): the rules as text, the zone, ethtool and link.
+    expect(profileView(ts, 'team')).toMatchObject({
+      connection: { zone: 'trusted' },
+      ipv4: { rules: ['priority 10 iif team0 table 200'], ignore_auto_dns: true },
+      ipv6: { rules: ['priority 11 from 2001:db8::/32 table 300'] },
+    });
+    expect(profileView(ps, 'port').ethtool).toEqual({
+      options: { 'feature-tso': false, 'ring-rx': 512 }, speed: 1000, duplex: 'full', autoneg: false,
+    });
     expect(profileView(tsBack, 'team')).toEqual(profileView(ts, 'team'));
     expect(profileView(psBack, 'port')).toEqual(profileView(ps, 'port'));
     const shown = teamFromProfiles({ path: '/t', settings: tsBack }, [
