@@ -15,10 +15,10 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { IpFamilyConfig, Route } from '../reconcile/types';
 import { canonicalIpText } from '../util/ip';
-import { DEFAULT_RULE_PRIORITY, parseIpRule } from '../util/ip-rule';
 import { formatPath, type Seg } from './locate';
+import { parseRules } from './ip-rules';
 import {
-  ADDRESS_KEYS, ROUTE_KEYS, RULE_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
+  ADDRESS_KEYS, ROUTE_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
   type Obj, type Reporter,
 } from './schema';
 
@@ -141,44 +141,6 @@ function parseAddresses(r: Reporter, e: Obj, path: readonly Seg[]): { family: Fa
       r.report('SPEC_INVALID', [...at, 'ip_netmask'], `'${text}' is not an address/prefix like 192.0.2.10/24 or 2001:db8::10/64`);
     }
     if (cidr) out.push(cidr);
-  });
-  return out;
-}
-
-/**
- * `rules: [{rule: "iif em1 table 200", comment: ...}]` → routing rules with their family; what cannot be read is
- * reported at the character it starts on. A rule without a priority gets DEFAULT_RULE_PRIORITY (a warning); a
- * `del ...` rule is left out (a warning: a desired state removes a rule by not listing it).
- */
-function parseRules(r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTables) {
-  const out: { family?: 4 | 6; rule: NonNullable<IpFamilyConfig['rules']>[number]; path: Seg[] }[] = [];
-  (readList(r, e, 'rules', path) ?? []).forEach((item, i) => {
-    const at = [...path, 'rules', i];
-    const o = asObj(r, item, at, '{rule: "from 192.0.2.0/24 table 200"}');
-    if (!o) return;
-    checkKeys(r, o, at, RULE_KEYS);
-    readString(r, o, 'comment', at);
-    if (!has(o, 'rule')) {
-      return r.report('SPEC_INVALID', at, "'rule' is required, e.g. rule: \"from 192.0.2.0/24 table 200\"");
-    }
-    const text = readString(r, o, 'rule', at);
-    if (text === undefined) return;
-    const ruleAt = [...at, 'rule'];
-    const parsed = parseIpRule(text, { tables });
-    for (const issue of parsed.errors) {
-      r.report('SPEC_INVALID', ruleAt, issue.message, { loc: r.locInString(ruleAt, issue.index) });
-    }
-    if (!parsed.rule) return;
-    if (parsed.deletion) {
-      const why = 'nmteam leaves it out (a rule not listed is not in the profile)';
-      r.warn('IGNORED_KEY', ruleAt, `'${text}' deletes a rule: ${why}`);
-      return;
-    }
-    if (parsed.defaultedPriority) {
-      const how = `${DEFAULT_RULE_PRIORITY}, as os-net-config's nmstate provider uses (write 'priority N' to choose)`;
-      r.warn('DEFAULT_FILLED', ruleAt, `'${text}' has no priority; NetworkManager needs one: ${how}`);
-    }
-    out.push({ ...(parsed.family ? { family: parsed.family } : {}), rule: parsed.rule, path: at });
   });
   return out;
 }
