@@ -59,8 +59,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       .option('--adopt', "take over in place the profiles in the way (a team made by hand, a member's NIC profile): same UUID and file, marked nmteam's")
       .option(
         '--strict',
-        'treat warnings in the desired state (os-net-config keys with no effect, primary/prio a runner ignores, ' +
-          'nested teams) as errors: exit 3, nothing applied',
+        'treat warnings in the desired state (os-net-config keys or ethtool options with no effect, a rule ' +
+          'priority filled in, primary/prio a runner ignores, nested teams) as errors: exit 3, nothing applied',
       );
   const waitLock = (cmd: Command): Command =>
     cmd.option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0);

@@ -53,7 +53,67 @@ const KNOWN: Record<string, string> = {
   'ipv6.dns': 'aay',
   'ipv6.dns-search': 'as',
   'ipv6.never-default': 'b',
+  // routing rules: the aa{sv} keys of NetworkManager's NMIPRoutingRule (read back from NetworkManager 1.42)
+  'ipv4.routing-rules': 'aa{sv}',
+  'ipv4.ignore-auto-dns': 'b',
+  'ipv4.routing-rules[].family': 'i',
+  'ipv4.routing-rules[].priority': 'u',
+  'ipv4.routing-rules[].invert': 'b',
+  'ipv4.routing-rules[].from': 's',
+  'ipv4.routing-rules[].from-len': 'y',
+  'ipv4.routing-rules[].to': 's',
+  'ipv4.routing-rules[].to-len': 'y',
+  'ipv4.routing-rules[].iifname': 's',
+  'ipv4.routing-rules[].oifname': 's',
+  'ipv4.routing-rules[].table': 'u',
+  'ipv4.routing-rules[].action': 'y',
+  'ipv4.routing-rules[].fwmark': 'u',
+  'ipv4.routing-rules[].fwmask': 'u',
+  'ipv4.routing-rules[].tos': 'y',
+  'ipv4.routing-rules[].ipproto': 'y',
+  'ipv4.routing-rules[].sport-start': 'q',
+  'ipv4.routing-rules[].sport-end': 'q',
+  'ipv4.routing-rules[].dport-start': 'q',
+  'ipv4.routing-rules[].dport-end': 'q',
+  'ipv4.routing-rules[].uid-range-start': 'u',
+  'ipv4.routing-rules[].uid-range-end': 'u',
+  'ipv4.routing-rules[].suppress-prefixlength': 'i',
+  'ipv6.routing-rules': 'aa{sv}',
+  'ipv6.ignore-auto-dns': 'b',
+  'ipv6.routing-rules[].family': 'i',
+  'ipv6.routing-rules[].priority': 'u',
+  'ipv6.routing-rules[].invert': 'b',
+  'ipv6.routing-rules[].from': 's',
+  'ipv6.routing-rules[].from-len': 'y',
+  'ipv6.routing-rules[].to': 's',
+  'ipv6.routing-rules[].to-len': 'y',
+  'ipv6.routing-rules[].iifname': 's',
+  'ipv6.routing-rules[].oifname': 's',
+  'ipv6.routing-rules[].table': 'u',
+  'ipv6.routing-rules[].action': 'y',
+  'ipv6.routing-rules[].fwmark': 'u',
+  'ipv6.routing-rules[].fwmask': 'u',
+  'ipv6.routing-rules[].tos': 'y',
+  'ipv6.routing-rules[].ipproto': 'y',
+  'ipv6.routing-rules[].sport-start': 'q',
+  'ipv6.routing-rules[].sport-end': 'q',
+  'ipv6.routing-rules[].dport-start': 'q',
+  'ipv6.routing-rules[].dport-end': 'q',
+  'ipv6.routing-rules[].uid-range-start': 'u',
+  'ipv6.routing-rules[].uid-range-end': 'u',
+  'ipv6.routing-rules[].suppress-prefixlength': 'i',
+  'connection.zone': 's',
+  '802-3-ethernet.speed': 'u',
+  '802-3-ethernet.duplex': 's',
+  '802-3-ethernet.auto-negotiate': 'b',
 };
+
+/** The ethtool setting's properties: `feature-*` and `pause-*` are booleans, `ring-*` and `coalesce-*` uint32. */
+function ethtoolSignature(key: string): string | undefined {
+  const m = /^ethtool\.(feature|pause|ring|coalesce)-[a-z0-9_-]+$/.exec(key);
+  if (!m) return undefined;
+  return m[1] === 'feature' || m[1] === 'pause' ? 'b' : 'u';
+}
 
 export class SignatureRegistry {
   private readonly sigs = new Map<string, string>(Object.entries(KNOWN));
@@ -68,7 +128,7 @@ export class SignatureRegistry {
   }
 
   get(key: string): string | undefined {
-    return this.sigs.get(key);
+    return this.sigs.get(key) ?? ethtoolSignature(key);
   }
 }
 

@@ -18,8 +18,8 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     .option('--adopt', "take over in place the profiles in the way (a team made by hand, a member's NIC profile)")
     .option(
       '--strict',
-      'treat warnings in the desired state (os-net-config keys with no effect, primary/prio a runner ignores, ' +
-        'nested teams) as errors',
+      'treat warnings in the desired state (os-net-config keys or ethtool options with no effect, a rule ' +
+        'priority filled in, primary/prio a runner ignores, nested teams) as errors',
     )
     .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
     .option('--resync <seconds>', "re-read every profile, and compare each team's ports in the kernel with teamd's, this often, in case a change went unannounced (0: never)", seconds, 600)

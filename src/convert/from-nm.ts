@@ -14,7 +14,7 @@
  *   const plan = planBondToTeam(conns, groups)   // create team + ports, then delete the bond's profiles
  */
 import { ipFromSettings } from '../nm/settings/ip';
-import { CONVERT_SCOPE, ifaceName } from '../nm/settings/team';
+import { CONVERT_SCOPE, ethtoolFromSettings, ifaceName } from '../nm/settings/team';
 import type { NmConnection, NmSettings } from '../nm/types';
 import { diffTeams } from '../reconcile/diff';
 import { planSteps, type DeleteStep, type Plan } from '../reconcile/plan';
@@ -108,6 +108,7 @@ function convertGroup(bond: NmConnection, name: string, slaves: NmConnection[], 
   const team: Team = {
     name, config, ports, ipv4: ipFromSettings('ipv4', s.ipv4), ipv6: ipFromSettings('ipv6', s.ipv6), autoconnect, path: id,
     ...(typeof mtu === 'number' && mtu > 0 ? { mtu } : {}),
+    ...(typeof s.connection?.zone === 'string' && s.connection.zone !== '' ? { zone: s.connection.zone } : {}),
   };
   return { bond, slaves, team };
 }
@@ -124,6 +125,8 @@ function portFromSlave(p: NmConnection, config: TeamPort['config'], teamAutoconn
   if (typeof prio === 'number' && prio !== 0 && port.config.prio === undefined) port.config.prio = prio;
   const mtu = s['802-3-ethernet']?.mtu;
   if (typeof mtu === 'number' && mtu > 0) port.mtu = mtu;
+  const ethtool = ethtoolFromSettings(s);
+  if (ethtool) port.ethtool = ethtool;
   if ((s.connection?.autoconnect !== false) !== teamAutoconnect) {
     issues.add('APPROXIMATED', `slave ${id}: its autoconnect differs from the bond's; team ports follow the team`, { path: id });
   }

@@ -95,13 +95,16 @@ export function ifcfgRoutes(text: string, vars: Record<string, string> | undefin
   }
   const out: Route[] = [];
   for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
-    const m = /^(default|\S+)(?:\s+via\s+(\S+))?(?:\s+dev\s+\S+)?(?:\s+metric\s+(\d+))?$/.exec(line);
+    const m = /^(default|\S+)(?:\s+via\s+(\S+))?(?:\s+dev\s+\S+)?(?:\s+metric\s+(\d+))?(?:\s+table\s+(\d+))?$/
+      .exec(line);
     if (!m) {
       issues.add('NOT_CARRIED', `route line not understood: ${line}`, { file: where });
       continue;
     }
     const dest = m[1] === 'default' ? (v6 ? '::/0' : '0.0.0.0/0') : m[1]!.includes('/') ? m[1]! : `${m[1]}/${v6 ? 128 : 32}`;
-    out.push({ destination: dest, ...(m[2] ? { nextHop: m[2] } : {}), ...(m[3] ? { metric: Number(m[3]) } : {}) });
+    const table = m[4] && Number(m[4]) !== 254 && Number(m[4]) > 0 ? { table: Number(m[4]) } : {};
+    const metric = m[3] ? { metric: Number(m[3]) } : {};
+    out.push({ destination: dest, ...(m[2] ? { nextHop: m[2] } : {}), ...metric, ...table });
   }
   return out;
 }

@@ -12,13 +12,15 @@
  *                  'ifcfg-eth0': 'DEVICE=eth0\nMASTER=bond0\nSLAVE=yes\n' }).yaml
  *   // network_config: [{type: team, name: bond0, bonding_options: '{"runner":...}', members: [...]}]
  */
-import type { Team, TeamdJson } from '../core/types';
+import type { Route, Team, TeamPort, TeamdJson } from '../core/types';
 import { emitSpec } from '../spec/emit';
 import { bondToTeam } from './bond-to-team';
 import { bondEntry, emitBondSpec } from './emit-bond';
 import { IP_VARS, ifcfgIp, ifcfgRoutes } from './ifcfg-ip';
 import { isIfcfgName, isYes, parseIfcfg, shownVar } from './ifcfg-parse';
 import { Issues, type ConvertIssue } from './issues';
+import { parseEthtoolOpts, isEmptyEthtool } from '../util/ethtool-opts';
+import { DEFAULT_RULE_PRIORITY, parseIpRule } from '../util/ip-rule';
 
 export interface IfcfgOptions {
   strict?: boolean;
@@ -41,8 +43,15 @@ interface Device {
 }
 
 /** Read by the mapping itself, or harmless to drop (identity, initscripts/NM bookkeeping). */
-const MASTER_VARS = /^(DEVICE|NAME|UUID|TYPE|DEVICETYPE|ONBOOT|MTU|MACADDR|BONDING_MASTER|BONDING_OPTS|TEAM_CONFIG|NM_CONTROLLED|USERCTL|PROXY_METHOD|BROWSER_ONLY|IPV4_FAILURE_FATAL|IPV6_FAILURE_FATAL|IPV6_ADDR_GEN_MODE|PEERDNS|IPV6_PEERDNS)$/;
-const PORT_VARS = /^(DEVICE|NAME|UUID|TYPE|DEVICETYPE|ONBOOT|MTU|HWADDR|MASTER|MASTER_UUID|SLAVE|TEAM_MASTER|TEAM_PORT_CONFIG|BOOTPROTO|NM_CONTROLLED|USERCTL)$/;
+const MASTER_VARS = new RegExp(
+  '^(DEVICE|NAME|UUID|TYPE|DEVICETYPE|ONBOOT|MTU|MACADDR|BONDING_MASTER|BONDING_OPTS|TEAM_CONFIG|NM_CONTROLLED|' +
+    'USERCTL|PROXY_METHOD|BROWSER_ONLY|IPV4_FAILURE_FATAL|IPV6_FAILURE_FATAL|IPV6_ADDR_GEN_MODE|PEERDNS|' +
+    'IPV6_PEERDNS|ZONE)$',
+);
+const PORT_VARS = new RegExp(
+  '^(DEVICE|NAME|UUID|TYPE|DEVICETYPE|ONBOOT|MTU|HWADDR|MASTER|MASTER_UUID|SLAVE|TEAM_MASTER|TEAM_PORT_CONFIG|' +
+    'BOOTPROTO|NM_CONTROLLED|USERCTL|ETHTOOL_OPTS)$',
+);
 
 /** Converts the ifcfg files of one directory (file name → text). */
 export function convertIfcfg(files: Readonly<Record<string, string>>, opts: IfcfgOptions = {}): IfcfgResult {
@@ -67,9 +76,11 @@ export function convertIfcfg(files: Readonly<Record<string, string>>, opts: Ifcf
     }
     team.ipv4.routes = routes(files, master, issues, 'route');
     team.ipv6.routes = routes(files, master, issues, 'route6');
+    ruleFiles(files, master, team, issues);
     for (const [ip, any] of [[team.ipv4, '0.0.0.0/0'], [team.ipv6, '::/0']] as const) {
       // A plain default route is what NetworkManager (and the desired state) call the gateway.
-      const dflt = ip.routes.findIndex((r) => r.destination === any && r.metric === undefined && r.nextHop);
+      const plain = (r: Route): boolean => r.destination === any && r.metric === undefined && r.table === undefined;
+      const dflt = ip.routes.findIndex((r) => plain(r) && r.nextHop);
       if (dflt >= 0 && !ip.gateway) ip.gateway = ip.routes.splice(dflt, 1)[0]!.nextHop;
     }
     if (!opts.toBond) schemaLimits(team, master.file, issues);
@@ -78,6 +89,10 @@ export function convertIfcfg(files: Readonly<Record<string, string>>, opts: Ifcf
     outcome.set(master.file, `${kind} ${master.name} → ${entry}`);
     for (const p of ports) outcome.set(p.file, `port ${p.name} of ${kind} ${master.name} → a member of ${entry}`);
     for (const r of ['route', 'route6']) if (files[`${r}-${master.name}`] !== undefined) outcome.set(`${r}-${master.name}`, `routes of ${master.name} → ${entry}`);
+    for (const r of ['rule', 'rule6']) {
+      const file = `${r}-${master.name}`;
+      if (files[file] !== undefined) outcome.set(file, `routing rules of ${master.name} → ${entry} rules`);
+    }
   }
   const what = opts.toBond ? 'team (DEVICETYPE=Team)' : 'bond (TYPE=Bond) or team (DEVICETYPE=Team)';
   if (masters.length === 0) issues.add('SOURCE_INVALID', `no ${what} ifcfg file found`);
@@ -108,10 +123,8 @@ function baseTeam(master: Device, ports: Device[], issues: Issues): Team {
   const team: Team = { name: master.name, config: {}, ports: [], ipv4, ipv6, autoconnect, path: master.file };
   const mtu = Number(master.vars.MTU);
   if (master.vars.MTU !== undefined && Number.isInteger(mtu) && mtu > 0) team.mtu = mtu;
-  const dhcp = /^dhcp$/i.test(master.vars.BOOTPROTO ?? '');
-  if (dhcp && master.vars.PEERDNS !== undefined && !isYes(master.vars.PEERDNS)) {
-    issues.add('NOT_CARRIED', 'PEERDNS=no on a DHCP team: the desired state has no key for ipv4.ignore-auto-dns, so DHCP-provided DNS servers will be used', { option: 'PEERDNS', file: master.file });
-  }
+  if (master.vars.ZONE) team.zone = master.vars.ZONE;
+  peerDns(team, master, issues);
   for (const [k, v] of Object.entries(master.vars)) {
     if (!MASTER_VARS.test(k) && !IP_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${shownVar(k, v)} has no place in a team entry`, { option: k, file: master.file });
   }
@@ -126,6 +139,56 @@ function baseTeam(master: Device, ports: Device[], issues: Issues): Team {
   return team;
 }
 
+/**
+ * PEERDNS=no / IPV6_PEERDNS=no on a family that gets DNS servers automatically → ipvX.ignore-auto-dns, as
+ * NetworkManager's ifcfg-rh reader does. The desired state has one `ignore_auto_dns` for both families.
+ */
+function peerDns(team: Team, master: Device, issues: Issues): void {
+  const no = (v: string | undefined): boolean => v !== undefined && !isYes(v);
+  const v4 = team.ipv4.method === 'auto' && no(master.vars.PEERDNS);
+  const v6 = team.ipv6.method === 'auto' && no(master.vars.IPV6_PEERDNS ?? master.vars.PEERDNS);
+  if (!v4 && !v6) return;
+  if (team.ipv4.method === 'auto') team.ipv4.ignoreAutoDns = true;
+  if (team.ipv6.method === 'auto') team.ipv6.ignoreAutoDns = true;
+  const both = team.ipv4.method === 'auto' && team.ipv6.method === 'auto';
+  if (both && v4 !== v6) {
+    const why = 'PEERDNS and IPV6_PEERDNS differ: the desired state has one ignore_auto_dns for both families';
+    issues.add('APPROXIMATED', why, { option: v4 ? 'IPV6_PEERDNS' : 'PEERDNS', file: master.file });
+  }
+}
+
+/** rule-DEV / rule6-DEV (`ip rule` arguments, one a line) → the team's routing rules. */
+function ruleFiles(files: Readonly<Record<string, string>>, master: Device, team: Team, issues: Issues): void {
+  for (const [kind, ip] of [['rule', team.ipv4], ['rule6', team.ipv6]] as const) {
+    const file = `${kind}-${master.name}`;
+    const text = files[file];
+    if (text === undefined) continue;
+    for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+      const r = parseIpRule(line, { tables: {} });
+      if (!r.rule || r.deletion) {
+        const why = r.errors[0]?.message ?? 'it deletes a rule';
+        issues.add('NOT_CARRIED', `rule '${line}' not carried: ${why}`, { file });
+        continue;
+      }
+      if (r.defaultedPriority) {
+        const why = `NetworkManager needs one: ${DEFAULT_RULE_PRIORITY} is used`;
+        issues.add('APPROXIMATED', `rule '${line}' has no priority; ${why}`, { file });
+      }
+      (ip.rules ??= []).push(r.rule);
+    }
+  }
+}
+
+/** ETHTOOL_OPTS of a port → the member's ethtool settings; what NetworkManager has no setting for is named. */
+function portEthtool(p: Device, issues: Issues): Pick<TeamPort, 'ethtool'> {
+  if (!p.vars.ETHTOOL_OPTS) return {};
+  const r = parseEthtoolOpts(p.vars.ETHTOOL_OPTS, [p.name]);
+  for (const e of [...r.errors, ...r.unmapped]) {
+    issues.add('NOT_CARRIED', `ETHTOOL_OPTS: ${e.message}`, { option: 'ETHTOOL_OPTS', file: p.file });
+  }
+  return r.errors.length === 0 && !isEmptyEthtool(r.value) ? { ethtool: r.value } : {};
+}
+
 function portMtu(p: Device): { mtu?: number } {
   const mtu = Number(p.vars.MTU);
   return p.vars.MTU !== undefined && Number.isInteger(mtu) && mtu > 0 ? { mtu } : {};
@@ -138,7 +201,9 @@ function readBond(master: Device, ports: Device[], issues: Issues): Team | undef
   if (r.errors.length > 0) return undefined;
   team.config = { ...r.config };
   if (master.vars.MACADDR) team.config.hwaddr = master.vars.MACADDR;
-  team.ports = ports.map((p) => ({ name: p.name, config: r.ports[p.name] ?? {}, ...portMtu(p) }));
+  team.ports = ports.map((p) => ({
+    name: p.name, config: r.ports[p.name] ?? {}, ...portMtu(p), ...portEthtool(p, issues),
+  }));
   return team;
 }
 
@@ -159,7 +224,12 @@ function readTeam(master: Device, ports: Device[], issues: Issues): Team | undef
   delete config.device;
   team.config = config;
   if (master.vars.MACADDR && config.hwaddr === undefined) config.hwaddr = master.vars.MACADDR;
-  team.ports = ports.map((p) => ({ name: p.name, config: { ...(inline[p.name] ?? {}), ...(json(p.vars.TEAM_PORT_CONFIG, p.file, 'TEAM_PORT_CONFIG') ?? {}) }, ...portMtu(p) }));
+  team.ports = ports.map((p) => ({
+    name: p.name,
+    config: { ...(inline[p.name] ?? {}), ...(json(p.vars.TEAM_PORT_CONFIG, p.file, 'TEAM_PORT_CONFIG') ?? {}) },
+    ...portMtu(p),
+    ...portEthtool(p, issues),
+  }));
   return team;
 }
 

@@ -20,7 +20,7 @@ export async function readText(file: string, stdin: () => Promise<string> = read
 }
 
 /**
- * The ifcfg-*, route-* and route6-* files of a network-scripts directory, by
+ * The ifcfg-*, route-*, route6-*, rule-* and rule6-* files of a network-scripts directory, by
  * file name. Backups (ifcfg-x.bak, ifcfg-x~, .rpmsave...) are skipped as
  * initscripts and NetworkManager skip them.
  *
@@ -29,7 +29,7 @@ export async function readText(file: string, stdin: () => Promise<string> = read
 export async function readIfcfgDir(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {
-    if (!isIfcfgName(name) && !/^route6?-[^/.]+$/.test(name)) continue;
+    if (!isIfcfgName(name) && !/^(route|rule)6?-[^/.]+$/.test(name)) continue;
     const file = path.join(dir, name);
     if ((await stat(file)).isFile()) out[name] = await readText(file);
   }

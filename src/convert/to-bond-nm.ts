@@ -19,7 +19,9 @@
  */
 import { compare } from 'fast-json-patch';
 import { ipSettings } from '../nm/settings/ip';
-import { ifaceName, isTeamProfile, portsOf, teamFromProfiles } from '../nm/settings/team';
+import {
+  ifaceName, isTeamProfile, portEthernet, portEthtoolSetting, portsOf, teamFromProfiles,
+} from '../nm/settings/team';
 import { NM_TYPE_ETHERNET, type NmConnection, type NmSettings } from '../nm/types';
 import type { ActivateStep, CreateStep, DeleteStep, Plan, Step } from '../reconcile/plan';
 import type { Team } from '../core/types';
@@ -103,7 +105,10 @@ function convertGroup(team: NmConnection, name: string, slaves: NmConnection[], 
   if (model.mtu !== undefined) eth.mtu = model.mtu;
   if (b.hwaddr) eth['assigned-mac-address'] = b.hwaddr; // what `nmcli` calls ethernet.cloned-mac-address
   const bond: NmSettings = {
-    connection: { id: name, type: NM_TYPE_BOND, 'interface-name': name, autoconnect: model.autoconnect, 'autoconnect-slaves': 1 },
+    connection: {
+      id: name, type: NM_TYPE_BOND, 'interface-name': name, autoconnect: model.autoconnect, 'autoconnect-slaves': 1,
+      ...(model.zone ? { zone: model.zone } : {}),
+    },
     bond: { options: b.options },
     ipv4: ipSettings('ipv4', model.ipv4),
     ipv6: ipSettings('ipv6', model.ipv6),
@@ -113,7 +118,8 @@ function convertGroup(team: NmConnection, name: string, slaves: NmConnection[], 
     port: p.name,
     settings: {
       connection: { id: bondSlaveId(p.name), type: NM_TYPE_ETHERNET, 'interface-name': p.name, master: name, 'slave-type': NM_SLAVE_TYPE_BOND, autoconnect: model.autoconnect },
-      '802-3-ethernet': p.mtu !== undefined ? { mtu: p.mtu } : {},
+      '802-3-ethernet': portEthernet(p),
+      ...portEthtoolSetting(p),
       ...(queueId(p) !== undefined ? { 'bond-port': { 'queue-id': queueId(p) } } : {}),
     } satisfies NmSettings,
   }));

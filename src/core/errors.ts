@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'IGNORED_KEY' // an os-net-config key nmteam accepts but cannot map to NetworkManager
   | 'NESTED_TEAM' // a team nested in another entry's members: nmteam manages top-level teams only
   | 'PRIO_IGNORED' // primary/prio on a member of a team whose runner ignores port priority
+  | 'DEFAULT_FILLED' // a value NetworkManager needs that the file leaves out, filled in (a rule's priority)
+  | 'UNMAPPED_OPTION' // part of a value NetworkManager has no setting for (an ethtool_opts option): left out
   // NetworkManager side
   | 'NM_UNAVAILABLE' // bus or NetworkManager not reachable
   | 'NM_TIMEOUT' // a D-Bus call did not answer in time
@@ -96,6 +98,8 @@ const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'IGNORED_KEY',
   'NESTED_TEAM',
   'PRIO_IGNORED',
+  'DEFAULT_FILLED',
+  'UNMAPPED_OPTION',
 ]);
 
 export function isInputError(code: ErrorCode): boolean {

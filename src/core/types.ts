@@ -19,6 +19,33 @@ export interface Route {
   table?: number;
 }
 
+/**
+ * One policy routing rule (`ip rule`), as NetworkManager's ipvX.routing-rules carries it. The family is that of
+ * the IpFamilyConfig holding it. Absent fields match anything; `table` is the lookup table of a rule without
+ * `action` (NetworkManager needs one: `ip rule`'s default, main (254), is filled in by the parser).
+ *
+ * @example
+ *   { priority: 30000, iif: 'team0', table: 200 }          // rule: "iif team0 table 200"
+ */
+export interface RoutingRule {
+  priority: number;
+  invert?: boolean;
+  from?: Cidr;
+  to?: Cidr;
+  iif?: string;
+  oif?: string;
+  table?: number;
+  action?: 'blackhole' | 'unreachable' | 'prohibit';
+  fwmark?: number;
+  fwmask?: number;
+  tos?: number;
+  ipproto?: number;
+  sport?: [number, number];
+  dport?: [number, number];
+  uidRange?: [number, number];
+  suppressPrefixLength?: number;
+}
+
 export interface IpFamilyConfig {
   /** NetworkManager's ipvX.method. ipv4: auto|manual|disabled; ipv6: auto|dhcp|manual|ignore|disabled. */
   method: 'auto' | 'dhcp' | 'manual' | 'disabled' | 'ignore';
@@ -29,6 +56,22 @@ export interface IpFamilyConfig {
   dnsSearch: string[];
   /** os-net-config `defroute: false` → never-default. */
   neverDefault: boolean;
+  /** os-net-config `rules` → ipvX.routing-rules, in the order written. Absent: none. */
+  rules?: RoutingRule[];
+  /** `ignore_auto_dns: true` (ifcfg `PEERDNS=no`) → ipvX.ignore-auto-dns. */
+  ignoreAutoDns?: boolean;
+}
+
+/**
+ * What a member's `ethtool_opts` maps to: NetworkManager's `ethtool` setting (`feature-tso: false`,
+ * `ring-rx: 512`, `coalesce-rx-usecs: 10`, `pause-rx: true`) and the link settings of `802-3-ethernet`.
+ */
+export interface PortEthtool {
+  /** ethtool property name (NetworkManager's, e.g. `feature-tso`) → value; booleans for features and pause. */
+  ethtool: { [option: string]: boolean | number };
+  speed?: number;
+  duplex?: 'half' | 'full';
+  autoneg?: boolean;
 }
 
 export interface TeamPort {
@@ -38,6 +81,8 @@ export interface TeamPort {
   config: TeamdJson;
   /** `802-3-ethernet.mtu` of the port profile, when the member gives one. */
   mtu?: number;
+  /** The member's `ethtool_opts`, mapped; absent when it has none. */
+  ethtool?: PortEthtool;
   /** Where the member was written, e.g. `network_config[0].members[1]`. */
   path?: string;
 }
@@ -52,6 +97,8 @@ export interface Team {
   mtu?: number;
   /** onboot → connection.autoconnect. Default true. */
   autoconnect: boolean;
+  /** `zone: trusted` (ifcfg `ZONE=`) → connection.zone, the firewalld zone. */
+  zone?: string;
   /** Where the team was written, e.g. `network_config[0]`. */
   path?: string;
 }

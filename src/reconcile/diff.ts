@@ -166,6 +166,11 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
     // A slave profile that names its team by the team profile's UUID (NetworkManager accepts either) keeps it.
     const master = current?.settings.connection?.master;
     if (kind === 'port' && typeof master === 'string' && master !== team && master === teamUuids.get(team)) desired = { ...desired, connection: { ...desired.connection, master } };
+    // A zone the file does not give is left as it is (a firewall zone is never dropped by omission).
+    const zone = current?.settings.connection?.zone;
+    if (kind === 'team' && desired.connection?.zone === undefined && typeof zone === 'string' && zone !== '') {
+      desired = { ...desired, connection: { ...desired.connection, zone } };
+    }
     return { ...merge(team, kind, ifname, desired, current), ...(theirs ? { adopted: true } : {}) };
   };
   for (const team of spec.teams) {

@@ -1,6 +1,9 @@
 import { ipFromSettings, type Family } from '../nm/settings/ip';
 import { canonicalIpText } from '../util/ip';
-import { DEFAULT_SCOPE, NM_SCOPE_KEY, type ProfileKind, parseTeamdJson } from '../nm/settings/team';
+import {
+  DEFAULT_SCOPE, NM_SCOPE_KEY, type ProfileKind, ethtoolFromSettings, parseTeamdJson,
+} from '../nm/settings/team';
+import { formatIpRule } from '../util/ip-rule';
 import type { NmSettings } from '../nm/types';
 import { NM_OWNER_KEY } from '../nm/types';
 import { normalizePortConfig, normalizeTeamConfig } from '../teamd';
@@ -32,6 +35,8 @@ function ipView(family: Family, s: Record<string, unknown> | undefined): Profile
   if (ip.dns.length) view.dns = ip.dns.map(canonicalIpText);
   if (ip.dnsSearch.length) view.dns_search = ip.dnsSearch;
   if (ip.neverDefault) view.never_default = true;
+  if (ip.rules?.length) view.rules = ip.rules.map((r) => formatIpRule(r, family === 'ipv4' ? 4 : 6));
+  if (ip.ignoreAutoDns) view.ignore_auto_dns = true;
   return view;
 }
 
@@ -67,11 +72,23 @@ export function profileView(s: NmSettings, kind: ProfileKind): ProfileView {
   const mtu = s['802-3-ethernet']?.mtu;
   if (typeof mtu === 'number' && mtu > 0) view.mtu = mtu;
   if (kind === 'team') {
+    if (typeof c.zone === 'string' && c.zone !== '') (view.connection as ProfileView).zone = c.zone;
     view.team = configView(s.team?.config, normalizeTeamConfig, true);
     view.ipv4 = ipView('ipv4', s.ipv4);
     view.ipv6 = ipView('ipv6', s.ipv6);
   } else {
     view['team-port'] = configView(s['team-port']?.config, normalizePortConfig, false);
+    const ethtool = ethtoolFromSettings(s);
+    if (ethtool) {
+      const opts: ProfileView = {};
+      for (const k of Object.keys(ethtool.ethtool).sort()) opts[k] = ethtool.ethtool[k]!;
+      view.ethtool = {
+        ...(Object.keys(opts).length ? { options: opts } : {}),
+        ...(ethtool.speed !== undefined ? { speed: ethtool.speed } : {}),
+        ...(ethtool.duplex !== undefined ? { duplex: ethtool.duplex } : {}),
+        ...(ethtool.autoneg !== undefined ? { autoneg: ethtool.autoneg } : {}),
+      };
+    }
   }
   const data = s.user?.data as Record<string, string> | undefined;
   view.owner = data?.[NM_OWNER_KEY] ?? null;

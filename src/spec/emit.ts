@@ -1,6 +1,8 @@
 import { canonicalJson } from '../teamd';
 import { yaml } from '../util/lazy-yaml';
 import type { IpFamilyConfig, Team, TeamdJson } from '../core/types';
+import { formatEthtoolOpts } from '../util/ethtool-opts';
+import { formatIpRule } from '../util/ip-rule';
 
 /**
  * Pure: Team → a desired-state entry in the same os-net-config schema that
@@ -24,6 +26,7 @@ function memberEntry(port: Team['ports'][number]): SpecEntry {
   }
   Object.assign(entry, cfg);
   if (port.mtu !== undefined) entry.mtu = port.mtu;
+  if (port.ethtool) entry.ethtool_opts = formatEthtoolOpts(port.ethtool);
   return entry;
 }
 
@@ -57,6 +60,13 @@ export function teamEntry(team: Team): SpecEntry {
   if (search.length) e.domain = search;
   if (team.mtu !== undefined) e.mtu = team.mtu;
   if (team.ipv4.neverDefault || team.ipv6.neverDefault) e.defroute = false;
+  const rules = [
+    ...(team.ipv4.rules ?? []).map((r) => ({ rule: formatIpRule(r, 4) })),
+    ...(team.ipv6.rules ?? []).map((r) => ({ rule: formatIpRule(r, 6) })),
+  ];
+  if (rules.length) e.rules = rules;
+  if (team.ipv4.ignoreAutoDns || team.ipv6.ignoreAutoDns) e.ignore_auto_dns = true;
+  if (team.zone) e.zone = team.zone;
   e.members = team.ports.map(memberEntry);
   return e;
 }

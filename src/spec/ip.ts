@@ -16,10 +16,14 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { IpFamilyConfig, Route } from '../core/types';
 import { canonicalIpText } from '../util/ip';
 import { formatPath, type Seg } from './locate';
+import { parseRules } from './ip-rules';
 import {
   ADDRESS_KEYS, ROUTE_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
   type Obj, type Reporter,
 } from './schema';
+
+/** Names of the file's `route_table` entries → table numbers (`{custom: 200}`). */
+export type RouteTables = Readonly<Record<string, number>>;
 
 export type Family = 4 | 6;
 
@@ -55,7 +59,9 @@ interface ParsedRoute {
  * manual (static IPv4 addresses) / disabled; ipv6 auto (use_dhcpv6) / manual /
  * ignore. use_dhcp with static addresses stays `auto` and keeps the addresses.
  */
-export function parseIpConfig(r: Reporter, e: Obj, path: readonly Seg[]): { ipv4: IpFamilyConfig; ipv6: IpFamilyConfig } {
+export function parseIpConfig(
+  r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTables = {},
+): { ipv4: IpFamilyConfig; ipv6: IpFamilyConfig } {
   const dhcp4 = readBool(r, e, 'use_dhcp', path) ?? false;
   const dhcp6 = readBool(r, e, 'use_dhcpv6', path) ?? false;
   const neverDefault = readBool(r, e, 'defroute', path) === false;
@@ -71,7 +77,7 @@ export function parseIpConfig(r: Reporter, e: Obj, path: readonly Seg[]): { ipv4
     f === 4 ? 'IPv4 is disabled (no use_dhcp and no IPv4 address)' : 'IPv6 is off (no use_dhcpv6 and no IPv6 address)';
 
   const gatewayAt: Partial<Record<Family, Seg[]>> = {};
-  for (const rt of parseRoutes(r, e, path)) {
+  for (const rt of parseRoutes(r, e, path, tables)) {
     if (off(rt.family)) r.report('SPEC_INVALID', rt.path, `route of a family that is not configured: ${offWhy(rt.family)}`);
     else if (rt.isDefault && neverDefault) {
       r.report('SPEC_INVALID', [...rt.path, 'default'], 'a default route contradicts defroute: false');
@@ -84,6 +90,22 @@ export function parseIpConfig(r: Reporter, e: Obj, path: readonly Seg[]): { ipv4
         cfg[rt.family].gateway = rt.route.nextHop;
       }
     } else cfg[rt.family].routes.push(rt.route);
+  }
+
+  for (const rr of parseRules(r, e, path, tables)) {
+    // os-net-config's nmstate provider makes a rule that names no address an IPv4 rule.
+    const f = rr.family ?? 4;
+    const hint = rr.family ? '' : "; a rule naming no address is IPv4, as in os-net-config: write 'from ::/0' for IPv6";
+    if (off(f)) r.report('SPEC_INVALID', rr.path, `rule of a family that is not configured: ${offWhy(f)}${hint}`);
+    else (cfg[f].rules ??= []).push(rr.rule);
+  }
+  if (readBool(r, e, 'ignore_auto_dns', path) === true) {
+    const dhcp = ([4, 6] as const).filter((f) => cfg[f].method === 'auto');
+    for (const f of dhcp) cfg[f].ignoreAutoDns = true;
+    if (dhcp.length === 0) {
+      const why = 'DNS servers come from DHCP or SLAAC only with use_dhcp or use_dhcpv6';
+      r.warn('IGNORED_KEY', [...path, 'ignore_auto_dns'], `'ignore_auto_dns' has no effect: ${why}`);
+    }
   }
 
   const dns = readList(r, e, 'dns_servers', path) ?? [];
@@ -123,19 +145,19 @@ function parseAddresses(r: Reporter, e: Obj, path: readonly Seg[]): { family: Fa
   return out;
 }
 
-function parseRoutes(r: Reporter, e: Obj, path: readonly Seg[]): ParsedRoute[] {
+function parseRoutes(r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTables): ParsedRoute[] {
   const out: ParsedRoute[] = [];
   (readList(r, e, 'routes', path) ?? []).forEach((item, i) => {
     const at = [...path, 'routes', i];
     const o = asObj(r, item, at, 'a route');
-    const rt = o && parseRoute(r, o, at);
+    const rt = o && parseRoute(r, o, at, tables);
     if (rt) out.push(rt);
   });
   return out;
 }
 
 /** One route in either os-net-config spelling: ip_netmask/next_hop or destination/nexthop. */
-function parseRoute(r: Reporter, o: Obj, at: Seg[]): ParsedRoute | undefined {
+function parseRoute(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): ParsedRoute | undefined {
   checkKeys(r, o, at, ROUTE_KEYS);
   const errors: [Seg[], string][] = [];
   const hopKey = pickKey(o, 'next_hop', 'nexthop', at, errors);
@@ -143,8 +165,9 @@ function parseRoute(r: Reporter, o: Obj, at: Seg[]): ParsedRoute | undefined {
   const hopText = readString(r, o, hopKey, at);
   const destText = readString(r, o, destKey, at);
   const isDefault = readBool(r, o, 'default', at) ?? false;
-  const metric = parseMetric(r, o, at);
-  const table = parseTable(r, o, at);
+  const options = parseRouteOptions(r, o, at, tables);
+  const metric = parseMetric(r, o, at, options.metric);
+  const table = combineTables(r, at, parseTable(r, o, at, tables), options.table);
 
   const hop = hopText === undefined ? undefined : canonicalIp(hopText);
   // os-net-config requires a next hop everywhere; a direct route without one is allowed here so
@@ -177,20 +200,34 @@ const TABLE = { min: 1, max: 4294967295 };
 
 /**
  * `table: 200` (or `'200'`) → the route-data `table` attribute; `table: main` or 254 is the default
- * table and maps to nothing. A table by name needs os-net-config's route_table entries, which nmteam
- * does not read: an error, so the route never lands in the main table by surprise. null after an error.
+ * table and maps to nothing. A table by name is that of the file's `route_table` entry of that name; an
+ * unknown name is an error, so the route never lands in the main table by surprise. null after an error.
  */
-function parseTable(r: Reporter, o: Obj, at: Seg[]): number | undefined | null {
+function parseTable(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): number | undefined | null {
   if (!has(o, 'table')) return undefined;
   const v = o.table;
   if (v === 'main') return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : NaN;
+  const named = typeof v === 'string' && Object.prototype.hasOwnProperty.call(tables, v) ? tables[v] : undefined;
+  const n = named ?? (typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : NaN);
   if (Number.isInteger(n) && n >= TABLE.min && n <= TABLE.max) return n === MAIN_TABLE ? undefined : n;
   const why = typeof v === 'string'
-    ? `route table '${v}' is a name; nmteam needs the table's number (from its route_table entry)`
+    ? `route table '${v}' is a name no route_table entry of this file gives a number to: ` +
+      `add one ({type: route_table, name: ${v}, table_id: N}) or write the number`
     : `must be a route table number from ${TABLE.min} to ${TABLE.max}, got ${JSON.stringify(v)}`;
   r.report('SPEC_INVALID', [...at, 'table'], why);
   return null;
+}
+
+/** `table:` and `route_options: table T` together must agree; null after an error. */
+function combineTables(
+  r: Reporter, at: Seg[], fromKey: number | undefined | null, fromOptions?: number | null,
+): number | undefined | null {
+  if (fromKey === null || fromOptions === null) return null;
+  if (fromKey !== undefined && fromOptions !== undefined && fromKey !== fromOptions) {
+    r.report('SPEC_INVALID', [...at, 'route_options'], `table ${fromOptions} here conflicts with table: ${fromKey}`);
+    return null;
+  }
+  return fromKey ?? fromOptions;
 }
 
 /** The key present among two os-net-config synonyms; both present is an error. */
@@ -202,23 +239,50 @@ function pickKey(o: Obj, a: string, b: string, at: Seg[], errors: [Seg[], string
 const METRIC = { min: 0, max: 4294967295 };
 
 /** `metric: 10` or `route_options: metric 10`; null after an error. */
-function parseMetric(r: Reporter, o: Obj, at: Seg[]): number | undefined | null {
+function parseMetric(
+  r: Reporter, o: Obj, at: Seg[], fromOptions: number | undefined | null,
+): number | undefined | null {
   const fromKey = readInt(r, o, 'metric', at, METRIC);
-  if (has(o, 'metric') && fromKey === undefined) return null;
+  if ((has(o, 'metric') && fromKey === undefined) || fromOptions === null) return null;
+  if (fromOptions === undefined) return fromKey;
+  if (fromKey !== undefined && fromKey !== fromOptions) {
+    r.report('SPEC_INVALID', [...at, 'route_options'], `metric ${fromOptions} here conflicts with metric: ${fromKey}`);
+    return null;
+  }
+  return fromOptions;
+}
+
+/**
+ * `route_options: "metric 10 table custom"`: the words os-net-config's nmstate provider reads there. Anything else
+ * is an error naming it. null for a part after an error.
+ */
+function parseRouteOptions(
+  r: Reporter, o: Obj, at: Seg[], tables: RouteTables,
+): { metric?: number | null; table?: number | null } {
   const opts = readString(r, o, 'route_options', at);
-  if (has(o, 'route_options') && opts === undefined) return null;
-  if (opts === undefined || opts.trim() === '') return fromKey;
-  const m = /^\s*metric\s+([0-9]{1,10})\s*$/.exec(opts);
-  const n = m ? Number(m[1]) : NaN;
-  if (!(n <= METRIC.max)) {
-    r.report('SPEC_INVALID', [...at, 'route_options'], `route_options '${opts}' is not supported; nmteam understands only 'metric N'`);
-    return null;
+  if (has(o, 'route_options') && opts === undefined) return { metric: null, table: null };
+  const words = (opts ?? '').trim().split(/\s+/).filter(Boolean);
+  const out: { metric?: number | null; table?: number | null } = {};
+  const where = [...at, 'route_options'];
+  for (let i = 0; i < words.length; i += 2) {
+    const [key, value] = [words[i]!, words[i + 1]];
+    const n = value !== undefined && /^[0-9]{1,10}$/.test(value) ? Number(value) : NaN;
+    if (key === 'metric' && n <= METRIC.max) out.metric = n;
+    else if (key === 'table' && value !== undefined) {
+      const t = value === 'main' ? 254 : Object.prototype.hasOwnProperty.call(tables, value) ? tables[value] : n;
+      if (t !== undefined && t >= TABLE.min && t <= TABLE.max) out.table = t === MAIN_TABLE ? undefined : t;
+      else {
+        const why = `route_options: table '${value}' is neither a number nor a route_table entry's name`;
+        r.report('SPEC_INVALID', where, why);
+        out.table = null;
+      }
+    } else {
+      const why = `route_options '${opts}' is not supported; nmteam understands 'metric N' and 'table T'`;
+      r.report('SPEC_INVALID', where, why);
+      return { metric: null, table: null };
+    }
   }
-  if (fromKey !== undefined && fromKey !== n) {
-    r.report('SPEC_INVALID', [...at, 'route_options'], `metric ${n} here conflicts with metric: ${fromKey}`);
-    return null;
-  }
-  return n;
+  return out;
 }
 
 /** `domain: a.example` or `domain: [a.example, b.example]` (os-net-config's domain_name_string). */

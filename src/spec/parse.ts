@@ -146,7 +146,9 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[], w
     report: (code, path, message, o) =>
       errors.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
     warn: (code, path, message, o) =>
-      warnings.push(new ReconcileError(code, message, formatPath(path) || undefined, where.loc(path, o?.target), file)),
+      warnings.push(
+        new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file),
+      ),
     locInString: (path, i) => where.locInString(path, i),
   };
   return readEntries(r, root, opts);
@@ -171,6 +173,7 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
     return undefined;
   }
   const nics = opts.nics ?? {};
+  const tables = routeTables(list);
   const teams: Team[] = [];
   const refs: TeamRef[] = [];
   const skipped: SkippedEntry[] = [];
@@ -181,7 +184,7 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
     else if (typeof type !== 'string') {
       r.report('SPEC_INVALID', 'type' in entry ? [...path, 'type'] : path, `an entry needs a 'type' string, got ${describe(type)}`);
     } else if (TEAM_TYPES.includes(type)) {
-      const { team, ref } = parseTeam(r, entry, path, nics);
+      const { team, ref } = parseTeam(r, entry, path, nics, tables);
       teams.push(team);
       refs.push(ref);
     } else if (!ONC_TYPES.includes(type) && suggest(type, TEAM_TYPES)) {
@@ -196,6 +199,17 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
   const spec: Spec = { teams, skipped };
   if (opts.file !== undefined) spec.file = opts.file;
   return spec;
+}
+
+/** The `route_table` entries' names → numbers (`{type: route_table, name: custom, table_id: 200}`). */
+function routeTables(list: unknown[]): Record<string, number> {
+  const out: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const e of list) {
+    if (!isObj(e) || e.type !== 'route_table' || typeof e.name !== 'string') continue;
+    const id = typeof e.table_id === 'string' && /^[0-9]{1,10}$/.test(e.table_id) ? Number(e.table_id) : e.table_id;
+    if (typeof id === 'number' && Number.isInteger(id) && id > 0 && id <= 4294967295) out[e.name] = id;
+  }
+  return out;
 }
 
 function sortErrors(errors: readonly ReconcileError[]): ReconcileError[] {

@@ -21,6 +21,8 @@ export const TEAM_KEYS = [
   'type', 'name', 'bonding_options', 'members', 'use_dhcp', 'use_dhcpv6', 'addresses', 'routes',
   'dns_servers', 'domain', 'mtu', 'defroute', 'onboot', 'nm_controlled',
   'rules', 'dhclient_args', 'nic_mapping', 'persist_mapping',
+  // nmteam's own, for what RHEL ifcfg files carry and os-net-config has no key for (ZONE=, PEERDNS=no)
+  'zone', 'ignore_auto_dns',
 ] as const;
 
 /** Per-port teamd options a member may carry, in teamd's words (teamd.conf(5) "PORT OPTIONS"). */
@@ -39,6 +41,10 @@ export const MEMBER_KEYS = [
 export const ADDRESS_KEYS = ['ip_netmask'] as const;
 /** Both os-net-config route spellings: `{ip_netmask, next_hop}` and `{destination, nexthop}`. */
 export const ROUTE_KEYS = ['ip_netmask', 'destination', 'next_hop', 'nexthop', 'route_options', 'metric', 'default', 'table'] as const;
+/** One of os-net-config's `rules`: `{rule: "from 192.0.2.0/24 table 200", comment: "..."}`. */
+export const RULE_KEYS = ['rule', 'comment'] as const;
+/** os-net-config's `route_table` entry: `{type: route_table, name: custom, table_id: 200}`. */
+export const ROUTE_TABLE_KEYS = ['type', 'name', 'table_id'] as const;
 /** Top level of os-net-config's mapping file: `interface_mapping: {nic1: em1}`. */
 export const MAPPING_FILE_KEYS = ['interface_mapping'] as const;
 
@@ -50,7 +56,6 @@ const PORT_HAS_NO_IP = 'a team port has no IP configuration of its own (the team
  */
 export const IGNORED_KEYS: { team: Record<string, string>; member: Record<string, string> } = {
   team: {
-    rules: 'route rules are not mapped yet (NetworkManager has ipvX.routing-rules; nmteam does not write them)',
     dhclient_args: "NetworkManager runs its own DHCP client, which takes no dhclient arguments",
     nic_mapping: 'nmteam reads NIC mappings only from a mapping file (--mapping FILE)',
     persist_mapping: 'nmteam never writes interface mappings to disk; nicN names are resolved on every run',
@@ -60,8 +65,7 @@ export const IGNORED_KEYS: { team: Record<string, string>; member: Record<string
     rules: PORT_HAS_NO_IP, dns_servers: PORT_HAS_NO_IP, domain: PORT_HAS_NO_IP, defroute: PORT_HAS_NO_IP,
     dhclient_args: PORT_HAS_NO_IP,
     onboot: 'a team port comes up with its team (connection.autoconnect-slaves)',
-    ethtool_opts: 'ethtool options are not mapped yet (NetworkManager\'s ethtool setting is not written by nmteam)',
-    hotplug: 'NetworkManager attaches a port whenever its device appears',
+    hotplug: 'NetworkManager attaches a port whenever its device appears (hotplug is always on)',
     linkdelay: 'NetworkManager has no per-port link delay; the team\'s link watcher (delay_up) is the place for one',
     nic_mapping: 'nmteam reads NIC mappings only from a mapping file (--mapping FILE)',
     persist_mapping: 'nmteam never writes interface mappings to disk; nicN names are resolved on every run',
@@ -77,7 +81,7 @@ export const PORT_MTU = { min: 68, max: 65535 } as const;
 export interface Reporter {
   report(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target; loc?: SourceLoc }): void;
   /** A problem that does not block: the parser keeps going and returns it with the spec (IGNORED_KEY, NESTED_TEAM). */
-  warn(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target }): void;
+  warn(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target; loc?: SourceLoc }): void;
   /** Position of character `index` inside the string at `path` (for JSON inside a YAML string). */
   locInString(path: readonly Seg[], index: number): SourceLoc | undefined;
 }
@@ -112,10 +116,18 @@ export function checkKeys(r: Reporter, obj: Obj, path: readonly Seg[], known: re
   }
 }
 
+/**
+ * Keys whose `true` is what NetworkManager does anyway (a port is hot-plugged, and comes up with its team):
+ * silent when true, a warning only when false.
+ */
+const SILENT_WHEN_TRUE = new Set(['onboot', 'hotplug']);
+
 /** Warns (IGNORED_KEY, at the key) for each key of `obj` that nmteam accepts but cannot map, saying why. */
 export function warnIgnored(r: Reporter, obj: Obj, path: readonly Seg[], ignored: Record<string, string>): void {
   for (const key of Object.keys(obj)) {
     if (!has(ignored, key)) continue;
+    const v = obj[key];
+    if (SILENT_WHEN_TRUE.has(key) && (v === true || (typeof v === 'string' && TRUE_WORDS.test(v)))) continue;
     r.warn('IGNORED_KEY', [...path, key], `'${key}' has no effect: ${ignored[key]}`, { target: 'key' });
   }
 }

@@ -13,10 +13,11 @@
  * onto the members and `device` is dropped (the entry's name is the device).
  */
 import type { SourceLoc } from '../core/errors';
-import type { Team, TeamdJson, TeamPort } from '../core/types';
+import type { PortEthtool, Team, TeamdJson, TeamPort } from '../core/types';
+import { isEmptyEthtool, parseEthtoolOpts } from '../util/ethtool-opts';
 import { validatePortConfig, validateTeamConfig, type TeamdIssue } from '../teamd';
 import { PORT_FIELDS } from '../teamd/defaults';
-import { parseIpConfig } from './ip';
+import { parseIpConfig, type RouteTables } from './ip';
 import { formatPath, jsonErrorOffset, type Seg } from './locate';
 import { duplicateJsonKeys, pathKey, scanJson } from './json-keys';
 import { resolveNicName } from './nics';
@@ -26,7 +27,8 @@ import type { MemberRef, TeamRef } from './rules';
 import {
   BOOL_WORDS, IGNORED_KEYS, MEMBER_KEYS, oncBool,
   PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
-  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, requireString, setOwn, toJson, type Obj, type Reporter, warnIgnored,
+  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, readString, requireString, setOwn, toJson, type Obj,
+  type Reporter, warnIgnored,
 } from './schema';
 
 /** A member while its port config is assembled: where each option came from, for error paths. */
@@ -35,12 +37,15 @@ interface Member {
   written?: string;
   path: Seg[];
   mtu?: number;
+  ethtool?: PortEthtool;
   config: TeamdJson;
   origin: Map<string, Seg[]>;
 }
 
 /** Parses a team entry; errors go to `r`, the Team is returned regardless so later rules still run. */
-export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string, string>): { team: Team; ref: TeamRef } {
+export function parseTeam(
+  r: Reporter, e: Obj, path: Seg[], nics: Record<string, string>, tables: RouteTables = {},
+): { team: Team; ref: TeamRef } {
   checkKeys(r, e, path, TEAM_KEYS);
   warnIgnored(r, e, path, IGNORED_KEYS.team);
   const name = requireString(r, e, 'name', path);
@@ -60,14 +65,17 @@ export function parseTeam(r: Reporter, e: Obj, path: Seg[], nics: Record<string,
     name: m.ref?.name ?? m.written ?? '', config: m.config, from: m.origin.get('prio'),
   }));
   warnIgnoredPrio(r, name, config, prios);
-  const { ipv4, ipv6 } = parseIpConfig(r, e, path);
+  const { ipv4, ipv6 } = parseIpConfig(r, e, path, tables);
+  const zone = readString(r, e, 'zone', path);
   const ports = members.map((m): TeamPort => {
     const port: TeamPort = { name: m.ref?.name ?? m.written ?? '', config: m.config, path: formatPath(m.path) };
     if (m.mtu !== undefined) port.mtu = m.mtu;
+    if (m.ethtool) port.ethtool = m.ethtool;
     return port;
   });
   const team: Team = { name: name ?? '', config, ports, ipv4, ipv6, autoconnect, path: formatPath(path) };
   if (mtu !== undefined) team.mtu = mtu;
+  if (zone) team.zone = zone;
   const refs = members.flatMap((m) => (m.ref ? [m.ref] : []));
   return { team, ref: { name: nameProblem ? undefined : name, path, members: refs } };
 }
@@ -100,6 +108,8 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
     m.ref = { name, written: m.written, primary: false, path };
   }
   m.mtu = readInt(r, o, 'mtu', path, PORT_MTU);
+  const ethtool = readEthtool(r, o, path, [m.written, m.ref?.name]);
+  if (ethtool) m.ethtool = ethtool;
   const primary = readBool(r, o, 'primary', path) ?? false;
   if (m.ref) m.ref.primary = primary;
   for (const key of PORT_OPTION_KEYS) {
@@ -115,6 +125,19 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
     r.report('SPEC_INVALID', [...path, 'prio'], 'primary: true sets prio 100; give one or the other');
   } else if (primary) setPortOption(m, 'prio', 100, [...path, 'primary']);
   return m;
+}
+
+/** `ethtool_opts` → what NetworkManager carries of it; each option it has no setting for is warned about. */
+function readEthtool(r: Reporter, o: Obj, path: Seg[], names: (string | undefined)[]): PortEthtool | undefined {
+  const text = readString(r, o, 'ethtool_opts', path);
+  if (text === undefined) return undefined;
+  const at = [...path, 'ethtool_opts'];
+  const parsed = parseEthtoolOpts(text, names.filter((n): n is string => n !== undefined));
+  for (const e of parsed.errors) r.report('SPEC_INVALID', at, e.message, { loc: r.locInString(at, e.index) });
+  for (const w of parsed.unmapped) {
+    r.warn('UNMAPPED_OPTION', at, `${w.message}: left out`, { loc: r.locInString(at, w.index) });
+  }
+  return parsed.errors.length === 0 && !isEmptyEthtool(parsed.value) ? parsed.value : undefined;
 }
 
 function setPortOption(m: Member, key: string, value: TeamdJson[string], from: Seg[]): void {

@@ -16,13 +16,17 @@ const DIR = path.resolve(__dirname, '../fixtures/convert/ifcfg');
 
 // case directory, toBond, expected [file, code, option] issues
 const CASES: Array<[string, boolean, Array<[string | undefined, string, string | undefined]>]> = [
-  ['rhel7-lacp', false, [['ifcfg-bond0', 'NOT_CARRIED', 'ZONE']]],
-  ['rhel7-activebackup', false, [['ifcfg-em2', 'NOT_CARRIED', 'ETHTOOL_OPTS'], ['ifcfg-bond1', 'NO_TEAM_EQUIVALENT', 'all_slaves_active']]],
+  // ZONE → zone (connection.zone), ETHTOOL_OPTS → the member's ethtool_opts
+  ['rhel7-lacp', false, []],
+  ['rhel7-activebackup', false, [['ifcfg-bond1', 'NO_TEAM_EQUIVALENT', 'all_slaves_active']]],
   ['rhel8-team', true, []],
   // RHEL 7's own team files (DEVICETYPE=Team/TeamPort), as the RHEL 7 Networking Guide writes them, with both quoting styles.
   ['rhel7-team', false, []],
   // A bond and a team in one directory: both become team entries.
-  ['rhel7-mixed', false, [['ifcfg-bond0', 'NOT_CARRIED', 'PEERDNS']]],
+  // PEERDNS=no on DHCP → ignore_auto_dns (ipv4.ignore-auto-dns)
+  ['rhel7-mixed', false, []],
+  // A DHCP team as the RHEL 7 guide writes one, with ZONE, PEERDNS=no, ETHTOOL_OPTS on its ports, rule- and route- files.
+  ['rhel7-team-dhcp', false, [['ifcfg-eth2', 'NOT_CARRIED', 'ETHTOOL_OPTS'], ['rule-team0', 'APPROXIMATED', undefined]]],
 ];
 
 describe.each(CASES)('%s', (name, toBond, expected) => {
@@ -32,7 +36,7 @@ describe.each(CASES)('%s', (name, toBond, expected) => {
   });
 
   it('reads only live ifcfg and route files', () => {
-    expect(Object.keys(files).every((f) => isIfcfgName(f) || f.startsWith('route'))).toBe(true);
+    expect(Object.keys(files).every((f) => isIfcfgName(f) || /^(route|rule)/.test(f))).toBe(true);
     expect(Object.keys(files)).not.toContain('ifcfg-eth1.bak');
   });
 
@@ -69,7 +73,7 @@ describe('what the converted teams hold', () => {
     const [team] = convertIfcfg(await readIfcfgDir(path.join(DIR, 'rhel7-activebackup'))).teams;
     expect(team!.autoconnect).toBe(false);
     expect(team!.ipv4.method).toBe('auto');
-    expect(team!.ports).toEqual([{ name: 'em1', config: { sticky: true } }, { name: 'em2', config: { prio: 100 } }]);
+    expect(team!.ports).toEqual([{ name: 'em1', config: { sticky: true } }, { name: 'em2', config: { prio: 100 }, ethtool: { ethtool: { 'feature-gro': false } } }]);
   });
 
   it('reports a directory without bonds, and with --strict fails on warnings', () => {
@@ -117,7 +121,7 @@ describe('secrets in ifcfg files', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-ifcfg-secret-'));
     fs.writeFileSync(path.join(dir, 'ifcfg-bond0'), [
       'DEVICE=bond0', 'TYPE=Bond', 'BONDING_MASTER=yes', 'BONDING_OPTS="mode=active-backup miimon=100"', 'BOOTPROTO=none',
-      'WPA_PSK=hunter2psk', 'IEEE_8021X_PASSWORD="eap-pass-1"', "KEY1='wep-key-val'", 'ZONE=public', 'export MY_SECRET=my-app-secret',
+      'WPA_PSK=hunter2psk', 'IEEE_8021X_PASSWORD="eap-pass-1"', "KEY1='wep-key-val'", 'LINKDELAY=5', 'export MY_SECRET=my-app-secret',
     ].join('\n') + '\n');
     fs.writeFileSync(path.join(dir, 'ifcfg-eth0'), [
       'DEVICE=eth0', 'MASTER=bond0', 'SLAVE=yes', 'IEEE_8021X_PRIVATE_KEY_PASSWORD=tls-key-pw', 'WPA_PSK=space psk', 'API_TOKEN=tokval',
@@ -133,7 +137,7 @@ describe('secrets in ifcfg files', () => {
     expect(code).toBe(3); // the two malformed lines are errors
     for (const s of SECRETS) expect(text).not.toContain(s);
     for (const k of ['WPA_PSK', 'IEEE_8021X_PASSWORD', 'KEY1', 'IEEE_8021X_PRIVATE_KEY_PASSWORD', 'API_TOKEN']) expect(text).toContain(`${k}=<hidden>`);
-    expect(text).toContain('ZONE=public'); // not a secret: still shown
+    expect(text).toContain('LINKDELAY=5'); // not a secret: still shown
     expect(text).toMatch(/WPA_PSK: unquoted space in the value; line ignored/);
     expect(text).toMatch(/not a KEY=value line, ignored: <hidden: it may hold a secret>/);
   });
@@ -169,9 +173,22 @@ describe('RHEL 7 team ifcfg files → team entries', () => {
     ]);
   });
 
-  it('PEERDNS=no on a DHCP master is a warning, never dropped silently', () => {
+  it('PEERDNS=no on a DHCP master is ignore_auto_dns (ipv4.ignore-auto-dns), never dropped silently', () => {
     const r = convertIfcfg({ 'ifcfg-team0': "DEVICE=team0\nDEVICETYPE=Team\nTEAM_CONFIG='{}'\nBOOTPROTO=dhcp\nPEERDNS=no\n" });
-    expect(r.issues.map((i) => [i.code, i.severity, i.option])).toEqual([['NOT_CARRIED', 'warning', 'PEERDNS']]);
+    expect(r.issues).toEqual([]);
+    expect(r.teams[0].ipv4.ignoreAutoDns).toBe(true);
+    expect(r.yaml).toMatch(/ignore_auto_dns: true/);
+  });
+
+  it('PEERDNS and IPV6_PEERDNS that differ on two DHCP families are approximated, with a warning', () => {
+    const r = convertIfcfg({ 'ifcfg-team0': "DEVICE=team0\nDEVICETYPE=Team\nTEAM_CONFIG='{}'\nBOOTPROTO=dhcp\nPEERDNS=no\nIPV6INIT=yes\nIPV6_PEERDNS=yes\n" });
+    expect(r.issues.map((i) => [i.code, i.option])).toEqual([['APPROXIMATED', 'IPV6_PEERDNS']]);
+  });
+
+  it('a rule line NetworkManager cannot carry is named, never dropped silently', () => {
+    const r = convertIfcfg({ 'ifcfg-team0': "DEVICE=team0\nDEVICETYPE=Team\nTEAM_CONFIG='{}'\nBOOTPROTO=dhcp\n", 'rule-team0': 'priority 5 iif team0 goto 10\n' });
+    expect(r.issues.map((i) => [i.code, i.file])).toEqual([['NOT_CARRIED', 'rule-team0']]);
+    expect(r.issues[0].message).toMatch(/'goto' has no NetworkManager equivalent/);
   });
 
   it('a directory with neither a bond nor a team is an error', () => {

@@ -26,6 +26,7 @@ function slave(ifname: string, master: string, extra: NmSettings = {}): NmConnec
     connection: { id: `${master}-${ifname}`, uuid: `uuid-${master}-${ifname}`, type: '802-3-ethernet', 'interface-name': ifname, master, 'slave-type': 'bond', autoconnect: false, permissions: [], ...extra.connection },
     '802-3-ethernet': { 'auto-negotiate': false, 'mac-address-blacklist': [], 's390-options': {}, ...extra['802-3-ethernet'] },
     'bond-port': { ...extra['bond-port'] },
+    ...(extra.ethtool ? { ethtool: extra.ethtool } : {}),
   });
 }
 
@@ -63,12 +64,22 @@ describe('convertFromNm', () => {
   });
 
   it('names every property it does not carry over, and a differing slave autoconnect', () => {
-    const r = convertFromNm([bond('b', { mode: '1', all_slaves_active: '1' }, { connection: { zone: 'trusted' } }), slave('eth0', 'b', { connection: { autoconnect: true } })]);
+    const r = convertFromNm([bond('b', { mode: '1', all_slaves_active: '1' }, { connection: { zone: 'trusted', metered: 1 } }), slave('eth0', 'b', { connection: { autoconnect: true } })]);
     expect(r.issues.map((i) => [i.code, i.message.replace(/.*?: /, '')])).toEqual([
       ['NO_TEAM_EQUIVALENT', 'teamd drops frames received on inactive ports'],
       ['APPROXIMATED', "its autoconnect differs from the bond's; team ports follow the team"],
-      ['NOT_CARRIED', 'connection.zone="trusted" is not carried over to the team'],
+      ['NOT_CARRIED', 'connection.metered=1 is not carried over to the team'],
     ]);
+  });
+
+  it("carries the bond's zone and a slave's ethtool and link settings to the team (issue 17)", () => {
+    const r = convertFromNm([
+      bond('b', { mode: '1' }, { connection: { zone: 'trusted' } }),
+      slave('eth0', 'b', { ethtool: { 'feature-tso': false, 'ring-rx': 512 }, '802-3-ethernet': { speed: 1000, duplex: 'full', 'auto-negotiate': false } }),
+    ]);
+    expect(r.issues).toEqual([]);
+    expect(r.teams[0]!.zone).toBe('trusted');
+    expect(r.teams[0]!.ports[0]!.ethtool).toEqual({ ethtool: { 'feature-tso': false, 'ring-rx': 512 }, speed: 1000, duplex: 'full', autoneg: false });
   });
 
   it('refuses what cannot become a team', () => {

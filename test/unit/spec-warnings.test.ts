@@ -20,16 +20,14 @@ const mem = (m: string): string[] => [m, '{type: interface, name: em2}'];
 
 describe('os-net-config keys nmteam cannot map: accepted, one located warning each', () => {
   it.each<[string, string, string, number, number]>([
-    ['team rules', team(['rules: [{rule: "iif team0 table 200"}]']), `${NC}.rules`, 4, 5],
     ['team dhclient_args', team(["dhclient_args: '-timeout 30'"]), `${NC}.dhclient_args`, 4, 5],
     ['team nic_mapping', team(['nic_mapping: {nic1: em1}']), `${NC}.nic_mapping`, 4, 5],
     ['team persist_mapping: false', team(['persist_mapping: false']), `${NC}.persist_mapping`, 4, 5],
     ['team nm_controlled: false', team(['nm_controlled: false']), `${NC}.nm_controlled`, 4, 20],
-    ['member ethtool_opts', team([], mem("{type: interface, name: em1, ethtool_opts: '-K em1 tx off'}")), `${NC}.members[0].ethtool_opts`, 5, 38],
-    ['member hotplug', team([], mem('{type: interface, name: em1, hotplug: true}')), `${NC}.members[0].hotplug`, 5, 38],
+    ['member hotplug: false', team([], mem('{type: interface, name: em1, hotplug: false}')), `${NC}.members[0].hotplug`, 5, 38],
     ['member linkdelay', team([], mem('{type: interface, name: em1, linkdelay: 5}')), `${NC}.members[0].linkdelay`, 5, 38],
     ['member use_dhcp', team([], mem('{type: interface, name: em1, use_dhcp: false}')), `${NC}.members[0].use_dhcp`, 5, 38],
-    ['member onboot', team([], mem('{type: interface, name: em1, onboot: true}')), `${NC}.members[0].onboot`, 5, 38],
+    ['member onboot: false', team([], mem('{type: interface, name: em1, onboot: false}')), `${NC}.members[0].onboot`, 5, 38],
     ['member nm_controlled: false', team([], mem('{type: interface, name: em1, nm_controlled: false}')), `${NC}.members[0].nm_controlled`, 5, 53],
   ])('%s', (_name, text, at, line, col) => {
     expect(warns(parseSpec(text, { file: 'f.yaml' }))).toEqual([{ code: 'IGNORED_KEY', path: at, line, col }]);
@@ -39,6 +37,7 @@ describe('os-net-config keys nmteam cannot map: accepted, one located warning ea
     ['team nm_controlled: true', team(['nm_controlled: true'])],
     ['team persist_mapping absent, defroute and onboot mapped', team(['defroute: true', 'onboot: true', 'use_dhcp: true'])],
     ['member primary (activebackup) and mtu', team([`bonding_options: '{"runner": {"name": "activebackup"}}'`], mem('{type: interface, name: em1, primary: true, mtu: 9000}'))],
+    ['member onboot, hotplug and nm_controlled true (what NetworkManager does anyway)', team([], mem('{type: interface, name: em1, onboot: true, hotplug: yes, nm_controlled: true}'))],
   ])('no warning: %s', (_name, text) => {
     expect(warns(parseSpec(text))).toEqual([]);
   });
@@ -80,9 +79,9 @@ describe("os-net-config's team sample with every schema key", () => {
   const text = fs.readFileSync(path.join(__dirname, '../fixtures/spec/onc-team-all-keys.yaml'), 'utf8');
   it('is accepted, maps what NetworkManager carries, and warns for each key it cannot', () => {
     const res = parseSpec(text, { file: 'all.yaml', nics });
-    expect(warns(res).map((w) => w.path)).toEqual([
-      `${NC}.rules`, `${NC}.nic_mapping`, `${NC}.persist_mapping`, `${NC}.dhclient_args`,
-      `${NC}.members[0].ethtool_opts`, `${NC}.members[0].hotplug`, `${NC}.members[0].linkdelay`,
+    expect(warns(res).map((w) => [w.code, w.path])).toEqual([
+      ['DEFAULT_FILLED', `${NC}.rules[0].rule`], ['IGNORED_KEY', `${NC}.nic_mapping`], ['IGNORED_KEY', `${NC}.persist_mapping`],
+      ['IGNORED_KEY', `${NC}.dhclient_args`], ['IGNORED_KEY', `${NC}.members[0].linkdelay`],
     ]);
     if (!res.ok) return;
     const t = res.spec.teams[0];
@@ -90,6 +89,8 @@ describe("os-net-config's team sample with every schema key", () => {
     expect(t.ipv4.routes).toEqual([{ destination: '198.51.100.0/24', nextHop: '192.0.2.1', table: 200 }]);
     expect(t.ipv4.gateway).toBe('192.0.2.1');
     expect(t.ports.map((p) => p.name)).toEqual(['em2', 'em3']);
+    expect(t.ipv4.rules).toEqual([{ priority: 30000, iif: 'team0', table: 200 }]);
+    expect(t.ports[0].ethtool).toEqual({ ethtool: { 'feature-tx': false } });
   });
 });
 

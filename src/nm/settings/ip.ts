@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { canonicalIpText } from '../../util/ip';
-import type { IpFamilyConfig, Route } from '../../core/types';
+import type { IpFamilyConfig, Route, RoutingRule } from '../../core/types';
 
 /**
  * ipv4/ipv6 settings ↔ nmteam's IpFamilyConfig. Uses the `*-data` properties
@@ -22,7 +22,66 @@ export const OWNED_IP_PROPS = [
   'dns-data',
   'dns-search',
   'never-default',
+  'routing-rules',
+  'ignore-auto-dns',
 ] as const;
+
+/** NetworkManager's routing-rule `action` (the kernel's FR_ACT_*); absent is 1, look up `table`. */
+const RULE_ACTIONS: Record<NonNullable<RoutingRule['action']>, number> = { blackhole: 6, unreachable: 7, prohibit: 8 };
+const AF: Record<Family, number> = { ipv4: 2, ipv6: 10 };
+
+/** RoutingRule → one `routing-rules` dict as NetworkManager takes it over D-Bus (its `aa{sv}` keys). */
+export function ruleToNm(family: Family, r: RoutingRule): Record<string, unknown> {
+  const out: Record<string, unknown> = { family: AF[family], priority: r.priority };
+  if (r.invert) out.invert = true;
+  for (const key of ['from', 'to'] as const) {
+    const v = r[key];
+    if (v) Object.assign(out, { [key]: splitCidr(v).address, [`${key}-len`]: splitCidr(v).prefix });
+  }
+  if (r.iif) out.iifname = r.iif;
+  if (r.oif) out.oifname = r.oif;
+  if (r.action) out.action = RULE_ACTIONS[r.action];
+  else if (r.table !== undefined) out.table = r.table;
+  if (r.fwmark !== undefined) out.fwmark = r.fwmark;
+  if (r.fwmask !== undefined) out.fwmask = r.fwmask;
+  if (r.tos) out.tos = r.tos;
+  if (r.ipproto) out.ipproto = r.ipproto;
+  for (const [key, v] of [['sport', r.sport], ['dport', r.dport], ['uid-range', r.uidRange]] as const) {
+    if (v) Object.assign(out, { [`${key}-start`]: v[0], [`${key}-end`]: v[1] });
+  }
+  if (r.suppressPrefixLength !== undefined) out['suppress-prefixlength'] = r.suppressPrefixLength;
+  return out;
+}
+
+/** One `routing-rules` dict as NetworkManager gives it back → RoutingRule; its defaults read as absent. */
+export function ruleFromNm(d: Record<string, unknown>): RoutingRule {
+  const n = (k: string): number | undefined => (typeof d[k] === 'number' ? (d[k] as number) : undefined);
+  const r: RoutingRule = { priority: n('priority') ?? 0 };
+  if (d.invert === true) r.invert = true;
+  for (const key of ['from', 'to'] as const) {
+    const len = n(`${key}-len`) ?? 0;
+    if (typeof d[key] === 'string' && d[key] !== '' && len > 0) r[key] = `${canonicalIpText(d[key] as string)}/${len}`;
+  }
+  if (typeof d.iifname === 'string' && d.iifname !== '') r.iif = d.iifname;
+  if (typeof d.oifname === 'string' && d.oifname !== '') r.oif = d.oifname;
+  const action = Object.entries(RULE_ACTIONS).find(([, v]) => v === n('action'));
+  if (action) r.action = action[0] as RoutingRule['action'];
+  else if (n('table')) r.table = n('table');
+  if (n('fwmark') || n('fwmask')) {
+    r.fwmark = n('fwmark') ?? 0;
+    r.fwmask = n('fwmask') ?? 0;
+  }
+  if (n('tos')) r.tos = n('tos');
+  if (n('ipproto')) r.ipproto = n('ipproto');
+  for (const [key, prop] of [['sport', 'sport'], ['dport', 'dport'], ['uid-range', 'uidRange']] as const) {
+    const start = n(`${key}-start`);
+    const end = n(`${key}-end`);
+    if (start || end) r[prop] = [start ?? 0, end || (start ?? 0)];
+  }
+  const spl = n('suppress-prefixlength');
+  if (spl !== undefined && spl >= 0) r.suppressPrefixLength = spl;
+  return r;
+}
 
 /** ipv4.dns is `au` in network byte order, marshalled host-endian (little-endian here). */
 export function ipv4ToNmU32(ip: string): number {
@@ -79,6 +138,8 @@ export function ipSettings(family: Family, ip: IpFamilyConfig): Record<string, u
   if (ip.dns.length > 0) out.dns = family === 'ipv4' ? ip.dns.map(ipv4ToNmU32) : ip.dns.map(ipv6ToBytes);
   if (ip.dnsSearch.length > 0) out['dns-search'] = [...ip.dnsSearch];
   if (ip.neverDefault) out['never-default'] = true;
+  if (ip.rules?.length) out['routing-rules'] = ip.rules.map((r) => ruleToNm(family, r));
+  if (ip.ignoreAutoDns) out['ignore-auto-dns'] = true;
   return out;
 }
 
@@ -89,6 +150,8 @@ export function ipFromSettings(family: Family, s: Dict | undefined): IpFamilyCon
   const addrData = (s?.['address-data'] as Dict[] | undefined) ?? [];
   const routeData = (s?.['route-data'] as Dict[] | undefined) ?? [];
   const dns = (s?.dns as unknown[] | undefined) ?? [];
+  const rules = ((s?.['routing-rules'] as Dict[] | undefined) ?? [])
+    .filter((d) => d.family === undefined || d.family === AF[family]);
   const routes: Route[] = routeData.map((r) => ({
     destination: `${String(r.dest)}/${Number(r.prefix)}`,
     ...(typeof r['next-hop'] === 'string' && r['next-hop'] !== '' ? { nextHop: r['next-hop'] } : {}),
@@ -105,6 +168,8 @@ export function ipFromSettings(family: Family, s: Dict | undefined): IpFamilyCon
     dns: family === 'ipv4' ? dns.map((n) => nmU32ToIpv4(Number(n))) : dns.map((b) => bytesToIpv6(b as number[])),
     dnsSearch: ((s?.['dns-search'] as string[] | undefined) ?? []).slice(),
     neverDefault: s?.['never-default'] === true,
+    ...(rules.length ? { rules: rules.map(ruleFromNm) } : {}),
+    ...(s?.['ignore-auto-dns'] === true ? { ignoreAutoDns: true } : {}),
   };
 }
 

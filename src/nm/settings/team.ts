@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../teamd';
-import type { JsonValue, Team, TeamPort, TeamdJson } from '../../core/types';
+import type { JsonValue, PortEthtool, Team, TeamPort, TeamdJson } from '../../core/types';
 import { type NmConnection, type NmSettings, NM_OWNER_KEY, NM_SLAVE_TYPE_TEAM, NM_TYPE_ETHERNET, NM_TYPE_TEAM } from '../types';
 import { ipFromSettings, ipSettings, OWNED_IP_PROPS } from './ip';
 
@@ -53,7 +53,46 @@ export function teamSettings(team: Team, scope?: string): NmSettings {
     user: { data: marker(scope) },
   };
   if (team.mtu !== undefined) s['802-3-ethernet'] = { mtu: team.mtu };
+  if (team.zone) s.connection!.zone = team.zone;
   return s;
+}
+
+/** The `ethtool` setting of a member's slave profile, when its ethtool_opts map to any. */
+export function portEthtoolSetting(port: TeamPort): NmSettings {
+  return port.ethtool && Object.keys(port.ethtool.ethtool).length ? { ethtool: { ...port.ethtool.ethtool } } : {};
+}
+
+/** The ethtool setting's properties nmteam owns on a slave profile (all NetworkManager 1.42 has). */
+export const OWNED_ETHTOOL = /^(feature|ring|coalesce|pause)-/;
+/** The link properties of 802-3-ethernet nmteam owns on a slave profile (ethtool_opts' `-s`), besides mtu. */
+const OWNED_LINK_PROPS = ['speed', 'duplex', 'auto-negotiate'];
+
+/** The 802-3-ethernet properties of a member's slave profile: its mtu and the link settings of its ethtool_opts. */
+export function portEthernet(port: TeamPort): Record<string, unknown> {
+  const e: Record<string, unknown> = {};
+  if (port.mtu !== undefined) e.mtu = port.mtu;
+  if (port.ethtool?.speed !== undefined) e.speed = port.ethtool.speed;
+  if (port.ethtool?.duplex !== undefined) e.duplex = port.ethtool.duplex;
+  if (port.ethtool?.autoneg !== undefined) e['auto-negotiate'] = port.ethtool.autoneg;
+  return e;
+}
+
+/** A slave profile's ethtool and link settings, as the member's `ethtool_opts` maps them; undefined when none. */
+export function ethtoolFromSettings(s: NmSettings): PortEthtool | undefined {
+  const ethtool: PortEthtool['ethtool'] = {};
+  for (const [k, v] of Object.entries(s.ethtool ?? {})) {
+    if (OWNED_ETHTOOL.test(k) && (typeof v === 'boolean' || typeof v === 'number')) ethtool[k] = v;
+  }
+  const e = s['802-3-ethernet'] ?? {};
+  const out: PortEthtool = { ethtool };
+  if (typeof e.speed === 'number' && e.speed > 0) out.speed = e.speed;
+  if (e.duplex === 'half' || e.duplex === 'full') out.duplex = e.duplex;
+  // NetworkManager's auto-negotiate defaults to false: with a speed, that forces the link; without one, it means
+  // "leave the link alone".
+  if (e['auto-negotiate'] === true || out.speed !== undefined) out.autoneg = e['auto-negotiate'] === true;
+  return Object.keys(ethtool).length || out.speed !== undefined || out.duplex !== undefined || out.autoneg !== undefined
+    ? out
+    : undefined;
 }
 
 /** The slave profile nmteam wants for one member (owned by `scope`). */
@@ -67,8 +106,9 @@ export function portSettings(team: Team, port: TeamPort, scope?: string): NmSett
       'slave-type': NM_SLAVE_TYPE_TEAM,
       autoconnect: team.autoconnect,
     },
-    '802-3-ethernet': port.mtu !== undefined ? { mtu: port.mtu } : {},
+    '802-3-ethernet': portEthernet(port),
     'team-port': { config: canonicalJson(port.config) },
+    ...portEthtoolSetting(port),
     user: { data: marker(scope) },
   };
 }
@@ -97,13 +137,23 @@ export function mergeOwned(current: NmSettings, desired: NmSettings, kind: Profi
   if (current.connection?.id !== undefined) section('connection').id = current.connection.id;
   // No empty 802-3-ethernet section on a team profile that had none: NetworkManager would then see
   // wired defaults (generate-mac-address-mask, ...) differ from the applied connection and refuse a Reapply.
-  if (out['802-3-ethernet'] || desired['802-3-ethernet']) replaceProps('802-3-ethernet', ['mtu']);
+  const ethernet = kind === 'port' ? ['mtu', ...OWNED_LINK_PROPS] : ['mtu'];
+  if (out['802-3-ethernet'] || desired['802-3-ethernet']) replaceProps('802-3-ethernet', ethernet);
   if (kind === 'team') {
+    // connection.zone is set when the file gives one, and otherwise left as it is (see diffTeams): a team's
+    // firewall zone is never dropped because a file does not mention it.
+    const zone = desired.connection?.zone;
+    if (zone !== undefined) section('connection').zone = zone;
     out.team = { ...(desired.team ?? {}) };
     replaceProps('ipv4', OWNED_IP_PROPS);
     replaceProps('ipv6', OWNED_IP_PROPS);
   } else {
     out['team-port'] = { ...(desired['team-port'] ?? {}) };
+    if (out.ethtool || desired.ethtool) {
+      const kept = Object.fromEntries(Object.entries(out.ethtool ?? {}).filter(([k]) => !OWNED_ETHTOOL.test(k)));
+      out.ethtool = { ...kept, ...(desired.ethtool ?? {}) };
+      if (Object.keys(out.ethtool).length === 0) delete out.ethtool;
+    }
     // A slave has no IP configuration of its own (a NIC profile taken over with --adopt had one).
     delete out.ipv4;
     delete out.ipv6;
@@ -190,10 +240,12 @@ export function teamFromProfiles(team: NmConnection, ports: NmConnection[]): Tea
       .map((p) => {
         const pname = ifaceName(p.settings) ?? '';
         const pmtu = p.settings['802-3-ethernet']?.mtu;
+        const ethtool = ethtoolFromSettings(p.settings);
         return {
           name: pname,
           config: { ...(inline[pname] ?? {}), ...(parseTeamdJson(p.settings['team-port']?.config) ?? {}) },
           ...(typeof pmtu === 'number' && pmtu > 0 ? { mtu: pmtu } : {}),
+          ...(ethtool ? { ethtool } : {}),
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name)),
@@ -201,5 +253,6 @@ export function teamFromProfiles(team: NmConnection, ports: NmConnection[]): Tea
     ipv6: ipFromSettings('ipv6', s.ipv6),
     ...(typeof mtu === 'number' && mtu > 0 ? { mtu } : {}),
     autoconnect: s.connection?.autoconnect !== false,
+    ...(typeof s.connection?.zone === 'string' && s.connection.zone !== '' ? { zone: s.connection.zone } : {}),
   };
 }
