@@ -56,8 +56,6 @@ interface Stream {
   writable?: boolean;
   supportsUnixFd?: boolean;
   write?: (b: Buffer) => boolean;
-  cork?: () => void;
-  uncork?: () => void;
 }
 
 const VALIDATORS = ['isBusNameValid', 'isObjectPathValid', 'isInterfaceNameValid', 'isMemberNameValid'] as const;
@@ -111,24 +109,7 @@ function bareSender(b: BusInternals, validators: Validators): BareSender | undef
       if (b._nameOwners) b._nameOwners[call.destination] = reply.sender as string;
       onReply(reply);
     };
-    corkUntilNextTick(stream);
     stream.write!(wire);
     return () => delete handlers[serial];
   };
-}
-
-const corked = new WeakSet<object>();
-/**
- * Hold the socket's writes until the current batch of callbacks is done, then send them in one writev: the calls
- * that a batch of replies lets out (each answer frees a place for the next queued call) would otherwise cost one
- * write(2) each. Anything dbus-next writes meanwhile joins the same batch, in order.
- */
-function corkUntilNextTick(stream: Stream): void {
-  if (corked.has(stream) || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return;
-  corked.add(stream);
-  stream.cork();
-  process.nextTick(() => {
-    corked.delete(stream);
-    stream.uncork!();
-  });
 }
