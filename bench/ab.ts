@@ -31,7 +31,12 @@ async function main(argv: string[]): Promise<void> {
   const o = new Command('ab')
     .option('--teams <n>', 'teams, 4 members each', (v) => Number(v), 100)
     .option('--rounds <n>', 'rounds (each runs every scenario once per build)', (v) => Number(v), 5)
-    .option('--scenarios <list>', 'comma-separated subset of ' + SCENARIOS.join(','), (v) => v.split(',') as Scenario[], SCENARIOS)
+    .option(
+      '--scenarios <list>',
+      'comma-separated subset of ' + SCENARIOS.join(','),
+      (v) => v.split(',') as Scenario[],
+      SCENARIOS,
+    )
     .argument('<builds...>', 'NAME=cli.js, the reference first')
     .parse(argv, { from: 'user' });
   const opts = o.opts<{ teams: number; rounds: number; scenarios: Scenario[] }>();
@@ -80,8 +85,9 @@ async function main(argv: string[]): Promise<void> {
     runner.cleanup();
   }
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '–');
+  const load = `${f(Math.min(...loads))}–${f(Math.max(...loads))}`;
   const out: string[] = [
-    `A/B at ${opts.teams}×4, ${opts.rounds} rounds, interleaved; load average ${f(Math.min(...loads))}–${f(Math.max(...loads))}`,
+    `A/B at ${opts.teams}×4, ${opts.rounds} rounds, interleaved; load average ${load}`,
     '',
     '| scenario | build | wall ms (median) | client CPU ms | Δ wall vs ' + list[0]!.name + ' (median, range) | Δ CPU |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -93,7 +99,8 @@ async function main(argv: string[]): Promise<void> {
       const dMs = x.ms.map((v, i) => v - ref.ms[i]!);
       const dCpu = x.cpu.map((v, i) => v - ref.cpu[i]!);
       const delta = b === list[0] ? '' : `${f(median(dMs))} (${f(Math.min(...dMs))} … ${f(Math.max(...dMs))})`;
-      out.push(`| ${s} | ${b.name} | ${f(median(x.ms))} | ${f(median(x.cpu))} | ${delta} | ${b === list[0] ? '' : f(median(dCpu))} |`);
+      const dCpuText = b === list[0] ? '' : f(median(dCpu));
+      out.push(`| ${s} | ${b.name} | ${f(median(x.ms))} | ${f(median(x.cpu))} | ${delta} | ${dCpuText} |`);
     }
   }
   process.stdout.write(out.join('\n') + '\n');

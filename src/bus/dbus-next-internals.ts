@@ -43,7 +43,7 @@ export interface DbusNextInternals {
   onConnectionEnd(bus: dbus.MessageBus, listener: () => void): void;
 }
 
-/** The parts of a MessageBus (0.10.x) that sending a pre-built message needs: what `bus.call` does, minus its marshaller. */
+/** What sending a pre-built message needs of a MessageBus (0.10.x): what `bus.call` does, minus its marshaller. */
 interface BusInternals {
   name?: string | null;
   newSerial?: () => number;
@@ -100,7 +100,8 @@ export function installedInternals(): DbusNextInternals {
 function bareSender(b: BusInternals, validators: Validators): BareSender | undefined {
   const stream = b._connection?.stream;
   const handlers = b._methodReturnHandlers;
-  if (!b.name || b._connection?.state !== 'connected' || typeof b.newSerial !== 'function' || !handlers) return undefined;
+  const ready = !!b.name && b._connection?.state === 'connected' && typeof b.newSerial === 'function' && !!handlers;
+  if (!ready) return undefined;
   if (!stream?.writable || typeof stream.write !== 'function' || stream.supportsUnixFd) return undefined;
   return (call, onReply) => {
     const serial = b.newSerial!();

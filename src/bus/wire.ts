@@ -19,7 +19,10 @@
  */
 
 /** dbus-next's name checks (exported as `validators`, untyped): the ones `new Message` makes. */
-export type Validators = Record<'isBusNameValid' | 'isObjectPathValid' | 'isInterfaceNameValid' | 'isMemberNameValid', (s: string) => boolean>;
+export type Validators = Record<
+  'isBusNameValid' | 'isObjectPathValid' | 'isInterfaceNameValid' | 'isMemberNameValid',
+  (s: string) => boolean
+>;
 
 const check = (ok: boolean, what: string, value: string): void => {
   if (!ok) throw new Error(`Invalid ${what}: ${value}`);

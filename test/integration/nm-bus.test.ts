@@ -72,7 +72,7 @@ test('calls with arguments, in flight at the same time, still go through dbus-ne
   });
 });
 
-test('with the public API only (another dbus-next version), NetworkManager answers the same, through bus.call', async () => {
+test('with the public API only (another dbus-next version), NM answers the same, through bus.call', async () => {
   const plain = NmBus.connect(10_000, dbusNextInternals('0.0.0-other'));
   try {
     const sent: string[] = [];
@@ -92,7 +92,8 @@ test('with the public API only (another dbus-next version), NetworkManager answe
     expect(viaDbusNext).toEqual([]); // the other bus still takes the built path
     paths.forEach((_, i) => expect(viaPublic[i * 50]).toEqual(viaBuilt[i]));
     expect(sent).toEqual(['ListConnections', ...many.map(() => 'GetSettings')]);
-    await expect(plain.call(getSettings('/org/freedesktop/NetworkManager/Settings/999999'))).rejects.toMatchObject({ code: 'NM_NOT_FOUND' });
+    const missing = getSettings('/org/freedesktop/NetworkManager/Settings/999999');
+    await expect(plain.call(missing)).rejects.toMatchObject({ code: 'NM_NOT_FOUND' });
     expect(plain.pendingCalls).toBe(0);
   } finally {
     plain.disconnect();

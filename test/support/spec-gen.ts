@@ -8,7 +8,10 @@
 import { rng } from './corpus';
 
 /** A node of the document before it is written: a scalar is written as given (its YAML source text). */
-type Node = { kind: 'scalar'; text: string } | { kind: 'map'; pairs: [string, Node][] } | { kind: 'seq'; items: Node[] };
+type Node =
+  | { kind: 'scalar'; text: string }
+  | { kind: 'map'; pairs: [string, Node][] }
+  | { kind: 'seq'; items: Node[] };
 
 export interface GenDoc {
   text: string;
@@ -21,11 +24,83 @@ const M = (pairs: [string, Node][]): Node => ({ kind: 'map', pairs });
 const Q = (items: Node[]): Node => ({ kind: 'seq', items });
 
 /** Plain scalars the YAML 1.1, js-yaml and yaml 1.2 core schemas read differently, and other odd ones. */
-const ODD = ['yes', 'no', 'on', 'True', 'TRUE', 'tRUE', '0o17', '010', '0x1F', '0b101', '1_000', '+1', '-0', '1.', '.5', '+.5', '1e3',
-  '.inf', '-.Inf', '.nan', 'NaN', '2001-12-14', '~', 'null', 'Null', 'NULL', '12:30:00', '0.1.2', '123456789012345678901234567890',
-  "''", '""', "'it''s'", '"\\x41\\u00e9\\t"', '"a b"', '-', '- x', 'x: y', '"x: y"', '[]', '{}', '[1, 2]', '{a: 1}', '@x', '`x`', 'a #b', "'#'"];
-const NAMES = ['team0', 'team1', 'bond0', 't-2', 'team_3', 'x', 'team0.10', 'a'.repeat(15), 'a'.repeat(16), '"team 0"', 'team/0', "'0123'"];
-const MEMBERS = ['nic1', 'nic2', 'nic3', 'nic4', 'nic9', 'em1', 'eth0', 'eth1', 'eth2', 'eth3', 'p1p1', "'eth4'", '"eth5"'];
+const ODD = [
+  'yes',
+  'no',
+  'on',
+  'True',
+  'TRUE',
+  'tRUE',
+  '0o17',
+  '010',
+  '0x1F',
+  '0b101',
+  '1_000',
+  '+1',
+  '-0',
+  '1.',
+  '.5',
+  '+.5',
+  '1e3',
+  '.inf',
+  '-.Inf',
+  '.nan',
+  'NaN',
+  '2001-12-14',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  '12:30:00',
+  '0.1.2',
+  '123456789012345678901234567890',
+  "''",
+  '""',
+  "'it''s'",
+  '"\\x41\\u00e9\\t"',
+  '"a b"',
+  '-',
+  '- x',
+  'x: y',
+  '"x: y"',
+  '[]',
+  '{}',
+  '[1, 2]',
+  '{a: 1}',
+  '@x',
+  '`x`',
+  'a #b',
+  "'#'",
+];
+const NAMES = [
+  'team0',
+  'team1',
+  'bond0',
+  't-2',
+  'team_3',
+  'x',
+  'team0.10',
+  'a'.repeat(15),
+  'a'.repeat(16),
+  '"team 0"',
+  'team/0',
+  "'0123'",
+];
+const MEMBERS = [
+  'nic1',
+  'nic2',
+  'nic3',
+  'nic4',
+  'nic9',
+  'em1',
+  'eth0',
+  'eth1',
+  'eth2',
+  'eth3',
+  'p1p1',
+  "'eth4'",
+  '"eth5"',
+];
 const RUNNERS = ['activebackup', 'roundrobin', 'broadcast', 'loadbalance', 'lacp', 'random', 'lacpp', ''];
 const WATCHERS = ['ethtool', 'arp_ping', 'nsna_ping', 'mii'];
 const TEAM_KEY_TYPOS = ['mtuu', 'member', 'bonding_option', 'adresses', 'nmae', 'typ'];
@@ -89,22 +164,58 @@ export class SpecGen {
 
   private team(t: number, spoil: number, used: Set<string>): Node {
     const pairs: [string, Node][] = [];
-    pairs.push(['type', S(this.chance(spoil * 0.1) ? (this.trait('team type typo'), this.pick(['teem', 'Team', 'linux_tem'])) : this.pick(['team', 'linux_team']))]);
+    pairs.push([
+      'type',
+      S(
+        this.chance(spoil * 0.1)
+          ? (this.trait('team type typo'), this.pick(['teem', 'Team', 'linux_tem']))
+          : this.pick(['team', 'linux_team']),
+      ),
+    ]);
     let name = this.chance(spoil * 0.3) ? this.pick(NAMES) : `team${t}`;
     if (used.has(name) && !this.chance(spoil)) name = `team${t}x`;
     used.add(name);
     pairs.push(['name', S(name)]);
     if (this.chance(0.8)) pairs.push(['bonding_options', this.bondingOptions(spoil)]);
     pairs.push(['members', Q(this.members(spoil))]);
-    if (this.chance(0.4)) pairs.push(['use_dhcp', S(this.chance(spoil) ? this.pick(ODD) : this.pick(['true', 'false', 'True']))]);
+    if (this.chance(0.4))
+      pairs.push(['use_dhcp', S(this.chance(spoil) ? this.pick(ODD) : this.pick(['true', 'false', 'True']))]);
     if (this.chance(0.5)) {
       const addrs = Array.from({ length: this.int(1, 2) }, (_, i) =>
-        M([['ip_netmask', S(this.chance(spoil * 0.5) ? this.pick(['192.0.2.300/24', '2001:db8::1/64', 'x', '10.0.0.1', '1']) : `192.0.2.${10 + t * 4 + i}/24`)]]));
+        M([
+          [
+            'ip_netmask',
+            S(
+              this.chance(spoil * 0.5)
+                ? this.pick(['192.0.2.300/24', '2001:db8::1/64', 'x', '10.0.0.1', '1'])
+                : `192.0.2.${10 + t * 4 + i}/24`,
+            ),
+          ],
+        ]),
+      );
       pairs.push(['addresses', Q(addrs)]);
     }
-    if (this.chance(0.3)) pairs.push(['routes', Q([M([['ip_netmask', S('198.51.100.0/24')], [this.pick(['next_hop', 'nexthop']), S('192.0.2.1')]])])]);
-    if (this.chance(0.3)) pairs.push(['dns_servers', Q([S('192.0.2.53'), ...(this.chance(spoil) ? [S(this.pick(ODD))] : [])])]);
-    if (this.chance(0.4)) pairs.push(['mtu', S(this.chance(spoil) ? this.pick(['100', '70000', '"1500"', '1500.5', '0x5dc', '9000', ...ODD]) : this.pick(['1500', '9000']))]);
+    if (this.chance(0.3))
+      pairs.push([
+        'routes',
+        Q([
+          M([
+            ['ip_netmask', S('198.51.100.0/24')],
+            [this.pick(['next_hop', 'nexthop']), S('192.0.2.1')],
+          ]),
+        ]),
+      ]);
+    if (this.chance(0.3))
+      pairs.push(['dns_servers', Q([S('192.0.2.53'), ...(this.chance(spoil) ? [S(this.pick(ODD))] : [])])]);
+    if (this.chance(0.4))
+      pairs.push([
+        'mtu',
+        S(
+          this.chance(spoil)
+            ? this.pick(['100', '70000', '"1500"', '1500.5', '0x5dc', '9000', ...ODD])
+            : this.pick(['1500', '9000']),
+        ),
+      ]);
     if (this.chance(0.2)) pairs.push(['onboot', S(this.pick(['true', 'false']))]);
     if (this.chance(spoil * 0.3)) {
       pairs.push([this.pick(TEAM_KEY_TYPOS), S('1')]);
@@ -137,9 +248,16 @@ export class SpecGen {
       names.add(name);
       this.taken.add(name);
       if (this.chance(spoil * 0.1)) name = this.pick(ODD);
-      const pairs: [string, Node][] = [['type', S(this.chance(spoil * 0.1) ? this.pick(['vlan', 'interfac', '1']) : 'interface')], ['name', S(name)]];
+      const pairs: [string, Node][] = [
+        ['type', S(this.chance(spoil * 0.1) ? this.pick(['vlan', 'interfac', '1']) : 'interface')],
+        ['name', S(name)],
+      ];
       if (i === 0 && this.chance(0.5)) pairs.push(['primary', S(this.chance(spoil * 0.3) ? this.pick(ODD) : 'true')]);
-      if (this.chance(0.15)) pairs.push(['prio', S(this.chance(spoil) ? this.pick(['"10"', '1.5', '99999999999', 'x']) : String(this.int(-10, 100)))]);
+      if (this.chance(0.15))
+        pairs.push([
+          'prio',
+          S(this.chance(spoil) ? this.pick(['"10"', '1.5', '99999999999', 'x']) : String(this.int(-10, 100))),
+        ]);
       if (this.chance(0.1)) pairs.push(['mtu', S(this.pick(['9000', '1500', '60']))]);
       if (this.chance(spoil * 0.1)) pairs.push([this.pick(['use_dhcp', 'hotplug', 'linkdelay']), S('true')]);
       out.push(M(pairs));
@@ -150,14 +268,25 @@ export class SpecGen {
   private bondingOptions(spoil: number): Node {
     const runner = this.chance(spoil * 0.3) ? this.pick(RUNNERS) : this.pick(RUNNERS.slice(0, 5));
     const parts = [`"runner": {"name": "${runner}"}`];
-    if (this.chance(0.4)) parts.push(`"link_watch": {"name": "${this.chance(spoil * 0.3) ? this.pick(WATCHERS) : 'ethtool'}"}`);
-    if (this.chance(0.2)) parts.push(`"notify_peers": {"count": ${this.chance(spoil) ? '"x"' : String(this.int(0, 5))}}`);
+    if (this.chance(0.4))
+      parts.push(`"link_watch": {"name": "${this.chance(spoil * 0.3) ? this.pick(WATCHERS) : 'ethtool'}"}`);
+    if (this.chance(0.2))
+      parts.push(`"notify_peers": {"count": ${this.chance(spoil) ? '"x"' : String(this.int(0, 5))}}`);
     let json = `{${parts.join(', ')}}`;
     if (this.chance(spoil * 0.3)) {
       this.trait('bad teamd JSON');
       json = this.pick([
-        json.slice(0, -1), `${json},`, json.replace(/"/, "'"), json.replace('{"name"', '{"name": 1, "name"'), `{"runner": 1, "runner": {}}`,
-        'mode=active-backup miimon=100', '', 'null', '[]', `${json} x`, json.replace(': ', ' '),
+        json.slice(0, -1),
+        `${json},`,
+        json.replace(/"/, "'"),
+        json.replace('{"name"', '{"name": 1, "name"'),
+        `{"runner": 1, "runner": {}}`,
+        'mode=active-backup miimon=100',
+        '',
+        'null',
+        '[]',
+        `${json} x`,
+        json.replace(': ', ' '),
       ]);
     }
     if (this.chance(0.15) && !this.chance(spoil * 0.5)) {
@@ -167,16 +296,44 @@ export class SpecGen {
     // The JSON as a YAML scalar: single-quoted (the usual), double-quoted (escaped) or, without quotes inside, plain.
     const style = this.r();
     if (style < 0.6) return S(`'${json.replace(/'/g, "''")}'`);
-    if (style < 0.9 || json.startsWith('{') || json === '' || json.includes(': ') || json.includes(' #')) return S(JSON.stringify(json));
+    if (style < 0.9 || json.startsWith('{') || json === '' || json.includes(': ') || json.includes(' #'))
+      return S(JSON.stringify(json));
     return S(json);
   }
 
   private other(spoil: number): Node {
-    const type = this.pick(['interface', 'vlan', 'linux_bond', 'ovs_bridge', 'route_table', ...(this.chance(spoil) ? ['teem', '1'] : [])]);
-    const pairs: [string, Node][] = [['type', S(type)], ['name', S(this.pick(['nic1', 'br0', 'vlan10', 'bond0']))]];
+    const type = this.pick([
+      'interface',
+      'vlan',
+      'linux_bond',
+      'ovs_bridge',
+      'route_table',
+      ...(this.chance(spoil) ? ['teem', '1'] : []),
+    ]);
+    const pairs: [string, Node][] = [
+      ['type', S(type)],
+      ['name', S(this.pick(['nic1', 'br0', 'vlan10', 'bond0']))],
+    ];
     if (this.chance(0.3)) pairs.push(['use_dhcp', S('true')]);
     if (type === 'ovs_bridge' && this.chance(0.5)) {
-      pairs.push(['members', Q([M([['type', S('team')], ['name', S('team9')], ['members', Q([M([['type', S('interface')], ['name', S('nic3')]])])]])])]);
+      pairs.push([
+        'members',
+        Q([
+          M([
+            ['type', S('team')],
+            ['name', S('team9')],
+            [
+              'members',
+              Q([
+                M([
+                  ['type', S('interface')],
+                  ['name', S('nic3')],
+                ]),
+              ]),
+            ],
+          ]),
+        ]),
+      ]);
       this.trait('nested team');
     }
     if (this.chance(spoil * 0.1)) return this.pick([S('x'), S('1'), Q([S('a')])]);
@@ -186,7 +343,9 @@ export class SpecGen {
   // ---- writing ----
 
   private comment(): string {
-    return this.chance(0.03) ? (this.trait('comments'), `  # ${this.pick(['note', 'x: y', "it's", '- a', '"q"'])}`) : '';
+    return this.chance(0.03)
+      ? (this.trait('comments'), `  # ${this.pick(['note', 'x: y', "it's", '- a', '"q"'])}`)
+      : '';
   }
 
   /** Flow form of a node (on one line). */

@@ -16,7 +16,13 @@ const SEED = 20261204;
 const DOCS = 2000;
 const OPTS = { file: 'gen.yaml', nics: { nic1: 'em1', nic2: 'em2', nic3: 'em3', nic4: 'em4' } };
 
-const fields = (e: ReconcileError): object => ({ code: e.code, message: e.message, path: e.path, loc: e.loc, file: e.file });
+const fields = (e: ReconcileError): object => ({
+  code: e.code,
+  message: e.message,
+  path: e.path,
+  loc: e.loc,
+  file: e.file,
+});
 const view = (r: ParseResult): object =>
   r.ok ? { ok: true, spec: r.spec, warnings: r.warnings.map(fields) } : { ok: false, errors: r.errors.map(fields) };
 
@@ -33,7 +39,8 @@ describe(`${DOCS} generated documents (seed ${SEED})`, () => {
       const full = parseSpec(doc.text, { ...OPTS, fastPath: false });
       if (full.ok && fastLoad(doc.text) !== DECLINE) tally.fastValid++;
       const [a, b] = [view(fast), view(full)];
-      if (JSON.stringify(a) !== JSON.stringify(b)) differ.push({ i, traits: doc.traits, text: doc.text, fast: a, full: b });
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        differ.push({ i, traits: doc.traits, text: doc.text, fast: a, full: b });
       if (full.ok) tally.valid++;
       else tally.invalid++;
       if (full.ok && full.warnings.length > 0) tally.warned++;
@@ -61,9 +68,25 @@ describe(`${DOCS} generated documents (seed ${SEED})`, () => {
     expect(tally.invalid).toBeGreaterThan(DOCS / 5);
     expect(tally.fastValid).toBeGreaterThan(DOCS / 10);
     expect(tally.warned).toBeGreaterThan(10);
-    const expected = ['comments', 'flow collections', 'quoted scalars', 'anchors and aliases', 'merge keys', 'block scalars',
-      'duplicate key', 'unknown key', 'wrong type', 'bad teamd JSON', 'tabs', 'BOM', 'CRLF', 'document markers',
-      'ignored key (warning)', 'nested team', 'bonding_options as a mapping'];
+    const expected = [
+      'comments',
+      'flow collections',
+      'quoted scalars',
+      'anchors and aliases',
+      'merge keys',
+      'block scalars',
+      'duplicate key',
+      'unknown key',
+      'wrong type',
+      'bad teamd JSON',
+      'tabs',
+      'BOM',
+      'CRLF',
+      'document markers',
+      'ignored key (warning)',
+      'nested team',
+      'bonding_options as a mapping',
+    ];
     for (const t of expected) expect([t, traits.get(t) ?? 0]).toEqual([t, expect.any(Number)]);
     expect(expected.filter((t) => (traits.get(t) ?? 0) < 5)).toEqual([]);
   });
