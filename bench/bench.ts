@@ -133,7 +133,7 @@ interface Sample {
 }
 
 /** One sandbox with 4N member NICs, and what the scenarios need around it. */
-class Bed {
+export class Bed {
   readonly profiles: number;
   private constructor(
     readonly teams: number,

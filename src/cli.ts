@@ -6,7 +6,7 @@
  * (dist/main.bundle.js, scripts/bundle.js) and stores V8's compiled code for
  * it (dist/main.bundle.cache, from a `--version` run at build time). Loading
  * those instead of some 150 modules saves most of the start-up's module
- * resolution and compilation on every run (bench/RESULTS.md). The cache lives
+ * resolution and compilation on every run (docs/performance.md). The cache lives
  * next to the code, never in a shared temporary directory: a process running
  * as root must not run compiled code another user could have planted.
  *

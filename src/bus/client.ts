@@ -2,6 +2,7 @@ import type { Message, Variant } from 'dbus-next';
 import { ReconcileError, undefinedIfNotFound } from '../core/errors';
 import type { Observable } from 'rxjs';
 import { IFACE, NM_BUS_NAME, NM_PATH, NM_SETTINGS_PATH, NmBus } from './dbus';
+import { nmEvents } from './events';
 import type { NmEvent } from '../nm/types';
 import type { NmCheckpointInfo, NmDeviceActivation, NmDeviceSignals, NmPort } from '../nm/port';
 import { sysPorts } from './sysfs';
@@ -349,8 +350,7 @@ export class NmClient implements NmPort {
 
   /** NetworkManager's signals on this client's bus connection (see events.ts). */
   events(): Observable<NmEvent> {
-    // Loaded on use: rxjs is only needed by `watch`, and plan/apply/show start faster without it.
-    return (require('./events') as typeof import('./events')).nmEvents(this.nm);
+    return nmEvents(this.nm);
   }
 
   close(): void {

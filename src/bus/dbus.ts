@@ -2,7 +2,7 @@ import * as dbus from 'dbus-next';
 import { ReconcileError } from '../core/errors';
 import { translateDbusError } from './errors';
 import { Slots } from '../util/slots';
-import { encodeBareCall } from './wire';
+import { installedInternals, type DbusNextInternals } from './dbus-next-internals';
 
 /**
  * A small typed facade over dbus-next's low-level `bus.call`: no proxy
@@ -41,9 +41,7 @@ export const MIN_CALL_TIMEOUT_MS = 5_000;
  * read-backs that verification asks for while writes go on must not take the
  * places of writes. When they did (one cap of 32 for both), NetworkManager had
  * fewer writes queued, did more work per AddConnection2 and waited on the
- * client more often (two A/Bs at 100×4 on a tmpfs sandbox: what verification
- * added to a cold apply fell from 326 to 172 ms and from 139 to 100 ms;
- * bench/RESULTS.md).
+ * client more often (figures: bench/RESULTS.md, docs/performance.md).
  */
 export const MAX_CALLS_IN_FLIGHT = 96;
 
@@ -55,66 +53,6 @@ export interface DbusCall {
   member: string;
   signature?: string;
   body?: unknown[];
-}
-
-/**
- * The parts of dbus-next's MessageBus (0.10.x, pinned in the lockfile) that
- * sending a pre-built message needs: what `bus.call` itself does, minus its
- * marshaller. Checked at every call; when any is missing (a test's fake bus,
- * a connection not yet through its handshake), calls go through `bus.call`.
- */
-interface BusInternals {
-  name?: string | null;
-  newSerial?: () => number;
-  _methodReturnHandlers?: Record<number, (reply: dbus.Message) => void>;
-  _nameOwners?: Record<string, string>;
-  _connection?: { state?: string; stream?: { writable?: boolean; supportsUnixFd?: boolean; write?: (b: Buffer) => boolean; cork?: () => void; uncork?: () => void } };
-}
-
-type BareSender = (call: Required<Pick<DbusCall, 'destination' | 'path' | 'iface' | 'member'>>, onReply: (reply: dbus.Message) => void) => () => void;
-
-/**
- * A sender of argument-less calls as bytes built by wire.ts, or undefined
- * when the bus does not have what it takes. It registers the reply handler
- * under a fresh serial exactly as `bus.call` does, so replies, errors and
- * signals keep flowing through dbus-next's one reader; it returns a function
- * that forgets the handler (a timed-out call, whose late reply is dropped).
- */
-function bareSender(bus: dbus.MessageBus): BareSender | undefined {
-  const b = bus as unknown as BusInternals;
-  const stream = b._connection?.stream;
-  const handlers = b._methodReturnHandlers;
-  if (!b.name || b._connection?.state !== 'connected' || typeof b.newSerial !== 'function' || !handlers || !stream?.writable || typeof stream.write !== 'function' || stream.supportsUnixFd) return undefined;
-  return (call, onReply) => {
-    const serial = b.newSerial!();
-    const wire = encodeBareCall(call, serial);
-    handlers[serial] = (reply) => {
-      if (b._nameOwners) b._nameOwners[call.destination] = reply.sender as string;
-      onReply(reply);
-    };
-    corkUntilNextTick(stream);
-    stream.write!(wire);
-    return () => delete handlers[serial];
-  };
-}
-
-const corked = new WeakSet<object>();
-/**
- * Hold the socket's writes until the current batch of callbacks is done, then
- * send them in one writev: the calls that a batch of replies lets out (each
- * answer frees a place for the next queued call) would otherwise cost one
- * write(2) each, ~70 µs apiece on this class of VM (35 ms of a 0.4 s no-op
- * apply of 100 teams). Anything dbus-next writes meanwhile joins the same
- * batch, in order.
- */
-function corkUntilNextTick(stream: { cork?: () => void; uncork?: () => void }): void {
-  if (corked.has(stream) || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return;
-  corked.add(stream);
-  stream.cork();
-  process.nextTick(() => {
-    corked.delete(stream);
-    stream.uncork!();
-  });
 }
 
 export class NmBus {
@@ -134,6 +72,8 @@ export class NmBus {
   private constructor(
     readonly bus: dbus.MessageBus,
     private readonly timeoutMs: number,
+    /** What of dbus-next beyond its public API this bus may use (see dbus-next-internals.ts). */
+    private readonly internals: DbusNextInternals,
   ) {
     // Without a listener a bad socket crashes the process; remember the failure instead.
     const fail = (err: unknown): void => {
@@ -141,17 +81,17 @@ export class NmBus {
       for (const reject of [...this.inFlightRejecters]) reject(this.broken);
     };
     bus.on('error', fail);
-    (bus as unknown as { _connection?: NodeJS.EventEmitter })._connection?.on('end', () => fail(new Error('the bus closed the connection')));
+    internals.onConnectionEnd(bus, () => fail(new Error('the bus closed the connection')));
   }
 
   /** The system bus, or the one DBUS_SYSTEM_BUS_ADDRESS names (dbus-next honours it). */
-  static connect(timeoutMs = DEFAULT_CALL_TIMEOUT_MS): NmBus {
-    return new NmBus(dbus.systemBus(), timeoutMs);
+  static connect(timeoutMs = DEFAULT_CALL_TIMEOUT_MS, internals = installedInternals()): NmBus {
+    return new NmBus(dbus.systemBus(), timeoutMs, internals);
   }
 
   /** Over a bus made elsewhere (tests: a fake with `call` and events). */
-  static over(bus: dbus.MessageBus, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): NmBus {
-    return new NmBus(bus, timeoutMs);
+  static over(bus: dbus.MessageBus, timeoutMs = DEFAULT_CALL_TIMEOUT_MS, internals = installedInternals()): NmBus {
+    return new NmBus(bus, timeoutMs, internals);
   }
 
   /** Calls sent and not yet answered (failed or timed out). */
@@ -199,7 +139,7 @@ export class NmBus {
 
   private send(c: DbusCall, timeoutMs: number): Promise<unknown[]> {
     const destination = c.destination ?? NM_BUS_NAME;
-    const bare = c.signature ? undefined : bareSender(this.bus);
+    const bare = c.signature ? undefined : this.internals.bareSender(this.bus);
     // Built before any timer is set: invalid names throw here, as they always have.
     const msg = bare
       ? undefined

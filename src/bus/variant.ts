@@ -176,13 +176,41 @@ export function readSettings(raw: Raw, reg: SignatureRegistry): { settings: NmSe
   return { settings, signatures };
 }
 
-interface SigNode {
+/** One complete type of a D-Bus signature: `a{sv}` is `{type: 'a', child: [{type: '{', child: [s, v]}]}`. */
+export interface SigNode {
   type: string;
   child: SigNode[];
 }
-// dbus-next ships a signature parser but no typings for it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseSignature } = require('dbus-next/lib/signature') as { parseSignature(sig: string): SigNode[] };
+
+const CLOSE: Record<string, string> = { '(': ')', '{': '}' };
+const BASIC = new Set('ybnqiuxtdsogvh');
+
+/**
+ * The complete types of a D-Bus signature, as trees (the shape dbus-next's own lib/signature parser gives, which is
+ * an internal module: test/unit/nm-variant-signature.test.ts compares the two). Throws on a malformed signature.
+ *
+ * @example
+ *   parseSignature('aa{sv}')   // [{ type: 'a', child: [{ type: 'a', child: [{ type: '{', child: [s, v] }] }] }]
+ */
+export function parseSignature(sig: string): SigNode[] {
+  let i = 0;
+  const one = (): SigNode => {
+    const c = sig[i++];
+    if (c === undefined) throw new Error(`Bad signature "${sig}": unexpected end`);
+    if (c === 'a') return { type: c, child: [one()] };
+    if (c === '(' || c === '{') {
+      const child: SigNode[] = [];
+      while (sig[i] !== CLOSE[c]) child.push(one());
+      i++;
+      return { type: c, child };
+    }
+    if (!BASIC.has(c)) throw new Error(`Unknown type "${c}" in signature "${sig}"`);
+    return { type: c, child: [] };
+  };
+  const out: SigNode[] = [];
+  while (i < sig.length) out.push(one());
+  return out;
+}
 
 /** JSON value → what dbus-next marshals for the signature tree `node`. */
 function wrapNode(value: unknown, node: SigNode, key: string, reg: SignatureRegistry): unknown {

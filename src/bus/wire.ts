@@ -1,15 +1,16 @@
 /**
  * The D-Bus wire form of a method call without arguments (GetSettings,
- * Delete, ListConnections, GetDevices), built directly.
+ * Delete, ListConnections, GetDevices), built directly. Used only through
+ * dbus-next-internals.ts, which sends these bytes on dbus-next's connection.
  *
  * Why not dbus-next's marshaller: it marshals every header through its
  * generic signature-driven writer (a parsed signature, a `put` stream per
- * array, a Buffer per piece), which costs 60–130 µs per message on a fresh
- * process. A no-op apply of 100 teams sends 500 GetSettings and a cold apply
- * 500 more to verify, so that alone was ~65 ms of a 0.4 s run. Here a call is
- * one Buffer written in one pass. Only the header is built here: calls with
- * arguments still go through dbus-next. The bytes are the ones dbus-next
- * produces for the same message (test/unit/nm-wire.test.ts compares them).
+ * array, a Buffer per piece), which is slow in a fresh process, and a no-op
+ * apply sends one GetSettings per profile (a cold apply as many again, to
+ * verify). Here a call is one Buffer written in one pass (what it saves:
+ * docs/performance.md). Only the header is built here: calls with arguments
+ * still go through dbus-next. The bytes are the ones dbus-next produces for
+ * the same message (test/unit/nm-wire.test.ts compares them).
  *
  * Layout (D-Bus specification, "Message Format"): a 12-byte fixed part
  * (endianness 'l', type, flags, version 1, body length, serial), then the
@@ -17,10 +18,12 @@
  * one-letter signature, the value), padded to 8 bytes.
  */
 
-import * as dbus from 'dbus-next';
+/** dbus-next's name checks (exported as `validators`, untyped): the ones `new Message` makes. */
+export type Validators = Record<
+  'isBusNameValid' | 'isObjectPathValid' | 'isInterfaceNameValid' | 'isMemberNameValid',
+  (s: string) => boolean
+>;
 
-/** dbus-next's name checks (public as `validators`, untyped): the ones `new Message` makes. */
-const valid = (dbus as unknown as { validators: Record<'isBusNameValid' | 'isObjectPathValid' | 'isInterfaceNameValid' | 'isMemberNameValid', (s: string) => boolean> }).validators;
 const check = (ok: boolean, what: string, value: string): void => {
   if (!ok) throw new Error(`Invalid ${what}: ${value}`);
 };
@@ -42,7 +45,7 @@ export interface BareCall {
 const align8 = (n: number): number => (n + 7) & ~7;
 
 /** The whole message for a call without arguments, with this serial. */
-export function encodeBareCall(c: BareCall, serial: number): Buffer {
+export function encodeBareCall(c: BareCall, serial: number, valid: Validators): Buffer {
   check(valid.isBusNameValid(c.destination), 'bus name', c.destination);
   check(valid.isInterfaceNameValid(c.iface), 'interface name', c.iface);
   check(valid.isObjectPathValid(c.path), 'object path', c.path);

@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
 import { type Io, seconds } from '../transaction/common';
-import type { WatchOpts } from '../watch/controller';
+import { runWatch, type WatchOpts } from '../watch/controller';
 import { scopeName } from '../transaction/common';
 
-/** The `watch` subcommand's options; the command itself is loaded on use. */
+/** The `watch` subcommand's options and its action. */
 export function registerWatch(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
   return program
     .command('watch')
@@ -23,8 +23,5 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     )
     .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
     .option('--resync <seconds>', "re-read every profile, and compare each team's ports in the kernel with teamd's, this often, in case a change went unannounced (0: never)", seconds, 600)
-    .action((file: string, opts: WatchOpts) =>
-      // rxjs and the watch machinery load only for `watch`: plan/apply/show start faster without them.
-      run(Promise.resolve().then(() => (require('../watch/controller') as typeof import('../watch/controller')).runWatch(file, opts, io))),
-    );
+    .action((file: string, opts: WatchOpts) => run(Promise.resolve().then(() => runWatch(file, opts, io))));
 }

@@ -3,10 +3,10 @@
  * YAML that real network configs use.
  *
  * The `yaml` library gives every node a source position, which located
- * errors need, but it costs ~90 ms (plus ~15 ms to load) on a 35 KB file in
- * a cold process; js-yaml reads the same file in ~10 ms. parse.ts tries this
+ * errors need, but it is several times slower to load and to run in a cold
+ * process than js-yaml (figures: docs/performance.md). parse.ts tries this
  * first and falls back to `yaml` when this declines or validation reports
- * anything, so errors are always `yaml`'s.
+ * anything (the Reporter contract in schema.ts), so errors are always `yaml`'s.
  *
  * The contract: when fastLoad returns a value, it is exactly what
  * `parseDocument(text, { merge: true, uniqueKeys: true }).toJS()` returns.

@@ -2,7 +2,7 @@
  * The I/O half of the spec reader: files, stdin, the NIC mapping file, and
  * the device list for nicN numbering. Parsing itself is parse.ts.
  */
-import { close, constants, createReadStream, open } from 'node:fs';
+import { constants, createReadStream, open } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
@@ -95,35 +95,25 @@ async function readText(
 }
 
 /**
- * A named pipe's text, abortable at every point. Opening a FIFO for reading blocks until a writer opens it, and a
- * blocked open() holds a libuv thread that keeps the process alive (watch then could not exit on SIGTERM). On
- * abort, opening the write end without blocking (which succeeds because our open counts as a reader) and closing
- * it at once releases that open(); the data is then read through a socket handle (epoll, not a blocking read in
- * the thread pool), which destroy() stops whatever the writer does.
+ * A named pipe's text, abortable at every point. The FIFO is opened without blocking (O_NONBLOCK: a blocking open
+ * waits for a writer in a libuv pool thread, which keeps the process alive and stalls other file I/O meanwhile) and
+ * read through a socket handle, which waits in epoll: for a writer's first bytes, then for more, then for the end
+ * when the last writer closes. Until a writer has come, epoll reports nothing, so an open read end is not taken for
+ * an empty file. destroy() stops the wait at any point, whatever the writer does.
  */
 async function fifoText(file: string, signal?: AbortSignal): Promise<string> {
   if (signal?.aborted) throw new Error('aborted');
-  // Raw descriptors, not FileHandles: the socket owns the fd, and a FileHandle would close it again when collected.
-  const release = (): void => open(file, constants.O_WRONLY | constants.O_NONBLOCK, (err, w) => void (err ? undefined : close(w, () => undefined)));
-  signal?.addEventListener('abort', release, { once: true });
-  let fd: number;
-  try {
-    fd = await promisify(open)(file, constants.O_RDONLY);
-  } finally {
-    signal?.removeEventListener('abort', release);
-  }
-  if (signal?.aborted) {
-    await promisify(close)(fd);
-    throw new Error('aborted');
-  }
+  // A raw descriptor, not a FileHandle: the socket owns the fd, and a FileHandle would close it again when collected.
+  const fd = await promisify(open)(file, constants.O_RDONLY | constants.O_NONBLOCK);
   const socket = new Socket({ fd, readable: true, writable: false });
   const onAbort = (): void => void socket.destroy(new Error('aborted'));
+  if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await boundedText(socket);
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    socket.destroy(); // closes the fd: the FileHandle must not close it again
+    socket.destroy(); // closes the fd
   }
 }
 

@@ -83,9 +83,9 @@ export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
 
 /**
  * A valid document read with js-yaml, or undefined: the fast path declined
- * the text, or validation reported a problem (the first report abandons it),
- * or something threw. The full path then reads the text again and says
- * everything, located, exactly as it always has.
+ * the text, or validation reported a problem (the first report abandons it:
+ * see the contract on Reporter), or something threw. The full path then reads
+ * the text again and says everything, located, exactly as it always has.
  */
 function parseFast(text: string, opts: ParseOptions): Spec | undefined {
   const root = fastLoad(text);

@@ -77,7 +77,20 @@ export const TEAM_MTU = { min: 1280, max: 65535 } as const;
 /** Port MTU bounds: the kernel's ETH_MIN_MTU..IP_MAX_MTU. */
 export const PORT_MTU = { min: 68, max: 65535 } as const;
 
-/** Sink for problems; the parser turns them into ReconcileErrors with file and line:col. */
+/**
+ * Sink for problems; the parser turns them into ReconcileErrors with file and line:col.
+ *
+ * **Any call may not return.** parseSpec first reads a document with js-yaml (fast-yaml.ts), which knows no
+ * source positions, and gives the readers a Reporter whose `report`, `warn` and `locInString` all throw: the first
+ * problem abandons that reading, and the document is read again with `yaml`, whose Reporter collects every problem
+ * with its location. So a reader that takes a Reporter must:
+ * - report every problem, warnings included, through it (a problem dropped or returned some other way would let
+ *   the fast path accept what the full path rejects);
+ * - let what it throws pass: no `try` around a call to the Reporter, or one that rethrows;
+ * - keep nothing outside its return value that a half-finished reading could leave behind;
+ * - ask `locInString` only for a position it reports (the fast path has none to give).
+ * test/unit/spec-fast-path-diff.test.ts holds both paths to the same results and errors on generated documents.
+ */
 export interface Reporter {
   report(code: ErrorCode, path: readonly Seg[], message: string, opts?: { target?: Target; loc?: SourceLoc }): void;
   /** A problem that does not block: the parser keeps going and returns it with the spec (IGNORED_KEY, NESTED_TEAM). */

@@ -5,6 +5,7 @@
  */
 import * as dbus from 'dbus-next';
 import { IFACE, NM_BUS_NAME, NM_SETTINGS_PATH, NmBus } from '../../src/bus/dbus';
+import { dbusNextInternals } from '../../src/bus/dbus-next-internals';
 import { Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 
 let sb: Sandbox;
@@ -69,4 +70,32 @@ test('calls with arguments, in flight at the same time, still go through dbus-ne
     expect(mixed[2 * i]).toMatch(/^[0-9a-f-]{36}$/);
     expect(mixed[2 * i + 1]).toMatch(/\.nmconnection$/);
   });
+});
+
+test('with the public API only (another dbus-next version), NM answers the same, through bus.call', async () => {
+  const plain = NmBus.connect(10_000, dbusNextInternals('0.0.0-other'));
+  try {
+    const sent: string[] = [];
+    const call = plain.bus.call.bind(plain.bus);
+    plain.bus.call = (msg: dbus.Message) => {
+      sent.push(msg.member!);
+      return call(msg);
+    };
+    const list = { path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'ListConnections' };
+    const [paths] = (await plain.call(list)) as [string[]];
+    expect((await nm.call(list))[0]).toEqual(paths);
+    // Many at once here too: NmBus's cap holds on the public path as well (dbus-daemon allows 128 pending replies).
+    const many = paths.flatMap((p) => Array.from({ length: 50 }, () => p));
+    const viaPublic = await Promise.all(many.map((p) => plain.call(getSettings(p))));
+    viaDbusNext.length = 0;
+    const viaBuilt = await Promise.all(paths.map((p) => nm.call(getSettings(p))));
+    expect(viaDbusNext).toEqual([]); // the other bus still takes the built path
+    paths.forEach((_, i) => expect(viaPublic[i * 50]).toEqual(viaBuilt[i]));
+    expect(sent).toEqual(['ListConnections', ...many.map(() => 'GetSettings')]);
+    const missing = getSettings('/org/freedesktop/NetworkManager/Settings/999999');
+    await expect(plain.call(missing)).rejects.toMatchObject({ code: 'NM_NOT_FOUND' });
+    expect(plain.pendingCalls).toBe(0);
+  } finally {
+    plain.disconnect();
+  }
 });

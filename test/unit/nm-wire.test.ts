@@ -1,8 +1,19 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as dbus from 'dbus-next';
 import { IFACE, NM_BUS_NAME, NmBus } from '../../src/bus/dbus';
-import { encodeBareCall } from '../../src/bus/wire';
+import {
+  DBUS_NEXT_VERSION,
+  dbusNextInternals,
+  installedDbusNextVersion,
+  installedInternals,
+} from '../../src/bus/dbus-next-internals';
+import { parseSignature } from '../../src/bus/variant';
+import { encodeBareCall, type Validators } from '../../src/bus/wire';
+
+const valid = (dbus as unknown as { validators: Validators }).validators;
 
 // dbus-next's own marshaller and parser, the reference the built bytes must match.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,11 +51,11 @@ describe('encodeBareCall', () => {
   ];
 
   it('builds, byte for byte, what dbus-next marshals for the same argument-less call', () => {
-    for (const c of calls) for (const serial of [1, 2, 255, 256, 65_537, 0x7fffffff, 0xffffffff]) expect(encodeBareCall(c, serial).equals(reference(c, serial))).toBe(true);
+    for (const c of calls) for (const serial of [1, 2, 255, 256, 65_537, 0x7fffffff, 0xffffffff]) expect(encodeBareCall(c, serial, valid).equals(reference(c, serial))).toBe(true);
   });
 
   it('parses back, with dbus-next, into the call it was built from', async () => {
-    const m = await parse(encodeBareCall(calls[0]!, 42));
+    const m = await parse(encodeBareCall(calls[0]!, 42, valid));
     expect(m).toMatchObject({ type: dbus.MessageType.METHOD_CALL, serial: 42, flags: 0, path: calls[0]!.path, interface: IFACE.connection, member: 'GetSettings', destination: NM_BUS_NAME });
   });
 
@@ -57,12 +68,12 @@ describe('encodeBareCall', () => {
     ];
     for (const b of bad) {
       const c = { ...calls[0]!, ...b };
-      expect(() => encodeBareCall(c, 1)).toThrow(/Invalid/);
+      expect(() => encodeBareCall(c, 1, valid)).toThrow(/Invalid/);
       // dbus-next checks a name only when it is not empty (then marshals the empty one), and its
       // member check never fires (assertMemberNameValid tests itself): there the built path is stricter.
       if (Object.values(b)[0] !== '' && !('member' in b)) expect(() => reference(c, 1)).toThrow(/Invalid/);
     }
-    for (const serial of [0, -1, 1.5, 2 ** 32]) expect(() => encodeBareCall(calls[0]!, serial)).toThrow(/serial/);
+    for (const serial of [0, -1, 1.5, 2 ** 32]) expect(() => encodeBareCall(calls[0]!, serial, valid)).toThrow(/serial/);
   });
 });
 
@@ -74,23 +85,13 @@ class WireBus extends EventEmitter {
   readonly _nameOwners: Record<string, string> = {};
   readonly written: Buffer[] = [];
   readonly viaCall: dbus.Message[] = [];
-  /** Writes as the socket would pass them to the kernel: one entry per write, or per corked batch. */
-  readonly flushed: number[] = [];
-  private corks = 0;
-  private held = 0;
   readonly _connection = Object.assign(new EventEmitter(), {
     state: 'connected',
     stream: {
       writable: true,
       write: (b: Buffer) => {
         this.written.push(b);
-        if (this.corks) this.held++;
-        else this.flushed.push(1);
         return true;
-      },
-      cork: () => void this.corks++,
-      uncork: () => {
-        if (--this.corks === 0 && this.held) this.flushed.push(this.held), (this.held = 0);
       },
     },
   });
@@ -128,13 +129,12 @@ describe('NmBus sends argument-less calls as built bytes', () => {
     expect(nm.pendingCalls).toBe(0);
   });
 
-  it('calls let out together reach the socket as one batch, in order', async () => {
+  it('calls let out together reach the socket in order, each answered by its own reply', async () => {
     const bus = new WireBus();
     const nm = NmBus.over(bus as unknown as dbus.MessageBus);
     const paths = Array.from({ length: 10 }, (_, i) => `/org/freedesktop/NetworkManager/Settings/${i}`);
     const calls = paths.map((path) => nm.call({ ...get, path }));
     await new Promise((r) => setImmediate(r));
-    expect(bus.flushed).toEqual([10]);
     expect(await Promise.all(bus.written.map((b) => parse(b)))).toEqual(paths.map((path) => expect.objectContaining({ path })));
     bus.written.forEach((_, i) => bus.answer(i, { type: dbus.MessageType.METHOD_RETURN, body: [i] }));
     expect(await Promise.all(calls)).toEqual(paths.map((_, i) => [i]));
@@ -176,5 +176,63 @@ describe('NmBus sends argument-less calls as built bytes', () => {
     await new Promise((r) => setImmediate(r));
     expect(bus.written).toHaveLength(0);
     expect(bus.viaCall.map((m) => m.member)).toEqual(['Update2', 'GetSettings', 'GetSettings']);
+  });
+});
+
+describe('with another dbus-next than the one its internals are known for, NmBus uses the public API only', () => {
+  const other = dbusNextInternals('0.10.3');
+  const get = { path: '/org/freedesktop/NetworkManager/Settings/3', iface: IFACE.connection, member: 'GetSettings' };
+
+  it('says why', () => {
+    expect(other.unusable).toBe(`dbus-next 0.10.3 is not ${DBUS_NEXT_VERSION}`);
+    expect(dbusNextInternals(undefined).unusable).toBe(`dbus-next (version unknown) is not ${DBUS_NEXT_VERSION}`);
+    expect(dbusNextInternals(DBUS_NEXT_VERSION).unusable).toBeUndefined();
+  });
+
+  it('sends every call through bus.call, on a bus that has every internal the built path would use', async () => {
+    const bus = new WireBus();
+    const nm = NmBus.over(bus as unknown as dbus.MessageBus, 50, other);
+    void nm.call(get).catch(() => undefined);
+    void nm.call({ ...get, member: 'Delete' }).catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    expect([bus.written.length, Object.keys(bus._methodReturnHandlers).length]).toEqual([0, 0]);
+    expect(bus.viaCall.map((m) => m.member)).toEqual(['GetSettings', 'Delete']);
+    // The same bus with the known version takes the built path (so the line above has teeth).
+    const known = NmBus.over(bus as unknown as dbus.MessageBus, 50, dbusNextInternals(DBUS_NEXT_VERSION));
+    void known.call(get).catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    expect(bus.written).toHaveLength(1);
+  });
+
+  it("does not listen on the connection's private 'end' event", () => {
+    const bus = new WireBus();
+    NmBus.over(bus as unknown as dbus.MessageBus, 50, other);
+    expect(bus._connection.listenerCount('end')).toBe(0);
+    NmBus.over(bus as unknown as dbus.MessageBus, 50, dbusNextInternals(DBUS_NEXT_VERSION));
+    expect(bus._connection.listenerCount('end')).toBe(1);
+  });
+});
+
+describe('the installed dbus-next', () => {
+  it('is the version whose internals src/bus/dbus-next-internals.ts knows, as package.json pins it', () => {
+    // A failure here means dbus-next changed: read its lib/bus.js against dbus-next-internals.ts before
+    // raising DBUS_NEXT_VERSION (until then nmteam runs on the public API only, correct but slower).
+    const pkg = readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8');
+    const pinned = (JSON.parse(pkg) as { dependencies: Record<string, string> }).dependencies['dbus-next'];
+    expect([installedDbusNextVersion(), pinned]).toEqual([DBUS_NEXT_VERSION, DBUS_NEXT_VERSION]);
+    expect(installedInternals().unusable).toBeUndefined();
+  });
+});
+
+describe('parseSignature (our own: dbus-next’s is an internal module)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const theirs = (require('dbus-next/lib/signature') as { parseSignature(s: string): unknown }).parseSignature;
+  const sigs = ['s', 'u', 'aay', 'a{ss}', 'aa{sv}', 'a{sa{sv}}ua{sv}', 'a(ayuay)', '(sa(iv)b)', 'a{oa{sa{sv}}}', 'vh'];
+  sigs.push('');
+  it.each(sigs)('%p as dbus-next parses it', (sig) => {
+    expect(parseSignature(sig)).toEqual(theirs(sig));
+  });
+  it.each(['a', '(s', 'a{s', 'z', 'a{sv'])('refuses %p', (sig) => {
+    expect(() => parseSignature(sig)).toThrow(/signature/);
   });
 });

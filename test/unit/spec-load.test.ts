@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSpec } from '../../src/spec/load';
@@ -119,6 +120,37 @@ describe('loadSpec on a named pipe', () => {
     expect(res.ok && res.spec.teams.map((t) => t.name)).toEqual(['team0']);
   }, 20_000);
 
+  it('reads what a concurrent writer sends, 100 times over (reader first, writer first, in pieces)', async () => {
+    const half = SPEC.length >> 1;
+    const failures: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const f = fifo();
+      // An in-process writer: its open() waits for the reader in a pool thread, then it writes in one or two
+      // pieces, a turn of the event loop apart. It starts before the reader, right after it, or a turn later.
+      const write = async (): Promise<void> => {
+        const w = await fsp.open(f, 'w');
+        try {
+          if (i % 2 === 0) await w.write(SPEC);
+          else {
+            await w.write(SPEC.slice(0, half));
+            await new Promise((r) => setImmediate(r));
+            await w.write(SPEC.slice(half));
+          }
+        } finally {
+          await w.close();
+        }
+      };
+      const order = i % 3;
+      const writer = order === 0 ? write() : undefined;
+      const reading = loadSpec(f);
+      const written = writer ?? (order === 1 ? write() : new Promise<void>((r) => setImmediate(r)).then(write));
+      const [res] = await Promise.all([reading, written]);
+      const names = res.ok ? res.spec.teams.map((t) => t.name) : res.errors.map((e) => e.message);
+      if (names.join() !== 'team0') failures.push(`round ${i}: ${names.join('; ')}`);
+    }
+    expect(failures).toEqual([]);
+  }, 60_000);
+
   it('with no writer, gives up promptly when aborted (FILE_READ), leaving nothing blocked', async () => {
     const f = fifo();
     const stop = new AbortController();
@@ -131,7 +163,8 @@ describe('loadSpec on a named pipe', () => {
 
   it('with a writer that never writes, gives up when aborted', async () => {
     const f = fifo();
-    const writer = spawn('sh', ['-c', `exec 3>"$1"; sleep 30`, 'sh', f]);
+    // exec: the kill below reaches the sleeping process itself, and no orphan keeps the test worker's pipes open.
+    const writer = spawn('sh', ['-c', `exec 3>"$1"; exec sleep 30`, 'sh', f], { stdio: 'ignore' });
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 200);
     const t0 = Date.now();
