@@ -121,7 +121,6 @@ interface SigNode {
   child: SigNode[];
 }
 // dbus-next ships a signature parser but no typings for it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseSignature } = require('dbus-next/lib/signature') as { parseSignature(sig: string): SigNode[] };
 
 /** JSON value → what dbus-next marshals for the signature tree `node`. */
