@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { type Io, seconds } from '../transaction/common';
-import type { WatchOpts } from '../watch/controller';
+import type { WatchArgs } from '../watch/controller';
 import { scopeName } from '../transaction/common';
 
 /** The `watch` subcommand's options; the command itself is loaded on use. */
@@ -19,8 +19,8 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     .option('--strict', 'treat warnings in the desired state (os-net-config keys with no effect, nested teams) as errors')
     .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
     .option('--resync <seconds>', "re-read every profile, and compare each team's ports in the kernel with teamd's, this often, in case a change went unannounced (0: never)", seconds, 600)
-    .action((file: string, opts: WatchOpts) =>
+    .action((file: string, opts: WatchArgs) =>
       // rxjs and the watch machinery load only for `watch`: plan/apply/show start faster without them.
-      run(Promise.resolve().then(() => (require('../watch/controller') as typeof import('../watch/controller')).runWatch(file, opts, io))),
+      run(Promise.resolve().then(() => (require('../watch/controller') as typeof import('../watch/controller')).cmdWatch(file, opts, io))),
     );
 }
