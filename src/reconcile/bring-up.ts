@@ -20,7 +20,7 @@ export function isDown(state: number | undefined): boolean {
  * @example
  *   bringUpSteps(['team0'], diff.profiles, steps, new Map([['team0', 30]]))
  *   // [{ op: 'activate', team: 'team0', path: '/org/…/Settings/3', ports: ['eth0', 'eth1'],
- *   //    reason: 'the team is down (device state 30)' }]
+ *   //    reason: 'team0 is down (device state 30)', down: true }]
  */
 export function bringUpSteps(
   teams: readonly string[],
@@ -38,7 +38,7 @@ export function bringUpSteps(
     const state = states.get(team);
     const ports = profiles.filter((p) => p.team === team && p.kind === 'port' && p.desired).map((p) => p.ifname);
     const why = state === undefined ? 'no device' : `device state ${state}`;
-    out.push({ op: 'activate', team, reason: `the team is down (${why})`, path: current.path, ports });
+    out.push({ op: 'activate', team, reason: `${team} is down (${why})`, path: current.path, ports, down: true });
   }
   return out;
 }

@@ -69,6 +69,8 @@ export interface ActivateStep extends StepBase {
    * its own profile did not change, so only the changed ports are (re)attached; the team does not bounce.
    */
   port?: string;
+  /** Brought up because the team is down, not because a profile changed (watch; see bringUpSteps). */
+  down?: true;
 }
 /**
  * Device.Reapply of the team's saved profile on its active device: only IP settings or the MTU changed,

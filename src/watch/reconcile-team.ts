@@ -81,7 +81,7 @@ export function recheckAfterMs(device: NmDevice | undefined, activatingMs: numbe
 }
 
 function describe(s: Step): string {
-  if (s.op === 'activate') return `activate ${s.team} (${s.reason})`;
+  if (s.op === 'activate') return s.down ? s.reason : `activate ${s.team} (${s.reason})`;
   return `${s.op.replace('-connection', '')} ${s.kind === 'team' ? 'team' : 'slave'} profile '${s.id}' (${s.ifname}): ${s.reason}`;
 }
 

@@ -119,7 +119,7 @@ itWithoutDriver('team')(
       result: 'failed',
       rolledBack: true,
       changed: [],
-      drift: ['activate team0 (the team is down (no device))'],
+      drift: ['team0 is down (no device)'],
       steps: [{ op: 'activate', target: 'team0', outcome: 'failed', error: 'NM_ACTIVATION_FAILED' }],
       errors: [
         {

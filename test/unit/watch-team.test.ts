@@ -59,7 +59,7 @@ describe('bringUpSteps (the planner brings a managed team that went down back up
     expect(bringUpPlan(desired, observed, [['team0', 30]]).steps).toEqual([
       {
         op: 'activate', team: 'team0', path: await pathOf(nm, 'team0'), ports: ['eth0', 'eth1'],
-        reason: 'the team is down (device state 30)',
+        reason: 'team0 is down (device state 30)', down: true,
       },
     ]);
   });
@@ -77,7 +77,7 @@ describe('bringUpSteps (the planner brings a managed team that went down back up
     const taken = observed.map((c) => (c.settings.connection?.id === 'team0' ? { ...c, settings: { ...c.settings, user: { data: {} } } } : c));
     // Not ours: the diff wants a profile of its own (withheld by watch, with the activation that followed it).
     const plan = bringUpPlan(desired, taken, []);
-    expect(plan.steps.some((s) => s.op === 'activate' && s.reason.startsWith('the team is down'))).toBe(false);
+    expect(plan.steps.some((s) => s.op === 'activate' && s.down)).toBe(false);
     expect(withholdConflicts(plan, 'team0').plan.steps).toEqual([]);
   });
 
@@ -147,7 +147,7 @@ describe('reconcileTeam', () => {
     nm.devices = [{ path: '/d/eth0', iface: 'eth0', deviceType: 1, state: 30, real: true }];
     const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
     expect(r).toMatchObject({
-      ok: true, changed: ['activated team0'], drift: ['activate team0 (the team is down (no device))'],
+      ok: true, changed: ['activated team0'], drift: ['team0 is down (no device)'],
       steps: [{ op: 'activate', target: 'team0', outcome: 'activated' }],
     });
     // Under a checkpoint over the members' devices, destroyed once the activation succeeded.
