@@ -34,8 +34,6 @@ export interface ReconcileOptions extends Pick<PlanOptions, 'teams' | 'allowEmpt
   onObserved?: (observed: NmConnection[]) => void;
   /** The plan before it runs, with the profiles it came from: false stops the run (nothing applied); may throw. */
   onPlan?: (plan: Plan, observed: NmConnection[]) => boolean | void | Promise<boolean | void>;
-  /** Plan with these teams taken as active instead of reading their devices (a saved plan planned again). */
-  active?: string[];
   /**
    * The executor's options, passed to applyPlan as they are (its `journal` defaults to the state directory's
    * here). `timeoutS` also bounds the whole run's NetworkManager calls; `onNotice` also hears what an
@@ -108,7 +106,6 @@ async function planDesired(nm: NmPort, desired: Spec | Planner, opts: ReconcileO
     allowEmpty: opts.allowEmpty === true,
     adopt: opts.adopt === true,
     ...(opts.teams ? { teams: opts.teams } : {}),
-    ...(opts.active ? { active: opts.active } : {}),
     ...(opts.withhold ? { locateConflicts: false } : {}),
   });
   opts.onObserved?.(observed);
