@@ -34,6 +34,8 @@ export interface ReconcileOptions extends Pick<PlanOptions, 'teams' | 'allowEmpt
   onObserved?: (observed: NmConnection[]) => void;
   /** The plan before it runs, with the profiles it came from: false stops the run (nothing applied); may throw. */
   onPlan?: (plan: Plan, observed: NmConnection[]) => boolean | void | Promise<boolean | void>;
+  /** After the transaction, still under the lock and the run's deadline (watch re-attaches ports teamd missed). */
+  onApplied?: (outcome: ReconcileOutcome) => Promise<void>;
   /**
    * The executor's options, passed to applyPlan as they are (its `journal` defaults to the state directory's
    * here). `timeoutS` also bounds the whole run's NetworkManager calls; `onNotice` also hears what an
@@ -82,7 +84,9 @@ export async function reconcile(
     const { plan, observed, verify } = planned;
     if ((await opts.onPlan?.(plan, observed)) === false) return undefined;
     const result = await applyPlan(plan, nm, { ...opts.apply, journal, ...(opts.verify ? { verify } : {}) });
-    return { ...planned, result };
+    const outcome = { ...planned, result };
+    await opts.onApplied?.(outcome);
+    return outcome;
   } finally {
     nm.setRunDeadline?.(undefined); // between runs (watch's signals and reads) each call has its own timeout
     lock.release();

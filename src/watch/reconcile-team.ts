@@ -2,7 +2,7 @@ import type { NmPort } from '../nm/port';
 import { ifaceName, isOwned, isTeamProfile } from '../nm/settings/team';
 import { type NmConnection, type NmDevice, NM_DEVICE_STATE } from '../nm/types';
 import type { ApplyResult } from '../transaction/apply';
-import { reconcile } from '../transaction/reconcile';
+import { reconcile, type ReconcileOutcome } from '../transaction/reconcile';
 import { isDown } from '../reconcile/bring-up';
 import type { ErrorCode, ReconcileError } from '../core/errors';
 import type { Step } from '../reconcile/plan';
@@ -135,7 +135,8 @@ export async function reconcileTeam(
   opts: ReconcileTeamOptions,
 ): Promise<TeamReport> {
   const started = Date.now();
-  const out = (await reconcile(nm, opts.currentSpec ?? spec, {
+  let r: TeamReport | undefined;
+  await reconcile(nm, opts.currentSpec ?? spec, {
     teams: [team],
     activate: opts.activate,
     bringUp: opts.activate,
@@ -149,7 +150,19 @@ export async function reconcileTeam(
       ...(opts.timeoutS !== undefined ? { timeoutS: opts.timeoutS } : {}),
       ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
     },
-  }))!;
+    onApplied: async (out) => void (r = await afterApply(nm, team, out, opts)),
+  });
+  r!.ms = Date.now() - started;
+  return r!;
+}
+
+/** The run's report; then (under the lock) a team that is up and was not activated gets its ports checked. */
+async function afterApply(
+  nm: NmPort,
+  team: string,
+  out: ReconcileOutcome,
+  opts: ReconcileTeamOptions,
+): Promise<TeamReport> {
   const { plan, withheld, result, devices, observed } = out;
   const r = report(
     team,
@@ -172,7 +185,6 @@ export async function reconcileTeam(
     if (recheck !== undefined) r.requeueAfterMs = recheck;
     else if (device?.state === NM_DEVICE_STATE.activated) await reattachMissed(nm, team, r, opts);
   }
-  r.ms = Date.now() - started;
   return r;
 }
 
