@@ -3,7 +3,7 @@
  * NetworkManager client, the transactional executor and the converters.
  *
  * @example
- *   import { parseSpec, NmClient, planFromSystem, applyPlan, renderPlan } from 'nmteam'
+ *   import { parseSpec, NmClient, planFromSystem, reconcile, renderPlan } from 'nmteam'
  *   const parsed = parseSpec(text, { file: 'teams.yaml' })
  *   if (!parsed.ok) throw new Error(formatErrors(parsed.errors))
  *   const nm = await NmClient.connect()
@@ -17,7 +17,8 @@ export { planSteps, countChanges, hashObserved, type Plan, type Step, type PlanO
 export { renderPlan } from './reconcile/render';
 export { profileView } from './reconcile/normalize';
 export { observedTeams } from './reconcile/observe';
-export { planFromSystem, planSpec, observeAndPlan, verifySpec, reconcileOnce } from './transaction/reconcile';
+export { planFromSystem, planSpec, observeAndPlan, verifySpec } from './transaction/observe';
+export { reconcile, type Desired, type Planner, type ReconcileOptions, type ReconcileOutcome } from './transaction/reconcile';
 export { applyPlan, type ApplyOptions, type ApplyResult, type StepResult, type Verification } from './transaction/apply';
 export { undoJournal } from './transaction/undo';
 export { parseSpec, formatErrors, loadSpec, type ParseResult } from './spec';

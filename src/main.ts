@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import { type ApplyOpts, cmdApply, cmdPlan, type PlanOpts } from './commands/apply';
-import { scopeName, type Io, seconds } from './transaction/common';
-import { cmdImport, type ImportOpts } from './commands/import';
-import { cmdShow, type ShowOpts } from './commands/show';
-import { cmdCommit, cmdRollback, type TxnOpts } from './commands/transaction';
+import { type ApplyArgs, cmdApply, cmdPlan, type PlanArgs } from './commands/apply';
+import { scopeName, type Io, seconds, setNmWrapper } from './transaction/common';
+import type { NmPort } from './nm/port';
+import { cmdImport, type ImportArgs } from './commands/import';
+import { cmdShow, type ShowArgs } from './commands/show';
+import { cmdCommit, cmdRollback, type TxnArgs } from './commands/transaction';
 import { cmdExpire, setSelfCommand } from './commands/expiry';
 import { registerConvert } from './commands/convert-cli';
 import { registerWatch } from './commands/watch-cli';
@@ -69,7 +70,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('show what apply would change, profile by profile, and write nothing')
     .option('--no-activate', 'plan without activation steps')
     .option('--out <plan.json>', "also save the plan, with its desired state, for 'nmteam apply plan.json'")
-    .action((file: string, o: PlanOpts) => run(cmdPlan(file, o, io)));
+    .action((file: string, o: PlanArgs) => run(cmdPlan(file, o, io)));
 
   waitLock(specArgs(program.command('apply')))
     .description('make NetworkManager match the desired state with the fewest writes, as one transaction')
@@ -80,7 +81,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-commit', "leave the change pending: 'nmteam commit' keeps it, 'nmteam rollback' or the timeout (--timeout) undoes it")
     .option('--memory-only', 'write profiles in memory only (no keyfile; gone at reboot)')
     .option('--timeout <seconds>', 'checkpoint rollback timeout, and the bound on waiting for activations', seconds, 60)
-    .action((file: string, o: ApplyOpts) => run(cmdApply(file, o, io)));
+    .action((file: string, o: ApplyArgs) => run(cmdApply(file, o, io)));
 
   program
     .command('show')
@@ -89,7 +90,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('-o, --output <format>', 'output format (default yaml; table = the --state table)').choices(['yaml', 'json', 'table']))
     .option('--all', "include teams nmteam does not own (a comment above each says whose it is: '# not owned by nmteam', '# owned by nmteam scope NAME')")
     .option('--state', "add each team's runtime state (teamd's runner, active port, port links and counters) under 'runtime:'; not accepted by apply")
-    .action((names: string[], o: ShowOpts) => run(cmdShow(names, { ...o, tty: process.stdout.isTTY === true }, io)));
+    .action((names: string[], o: ShowArgs) => run(cmdShow(names, { ...o, tty: process.stdout.isTTY === true }, io)));
 
   program
     .command('import')
@@ -97,15 +98,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description("print the teams nmteam does not own (made by hand, or another scope's) as desired-state YAML, for 'apply --adopt FILE'")
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('--scope <name>', 'the scope whose teams count as ours; every other team is printed', scopeName, 'default')
-    .action((names: string[], o: ImportOpts) => run(cmdImport(names, o, io)));
+    .action((names: string[], o: ImportArgs) => run(cmdImport(names, o, io)));
 
   waitLock(program.command('commit'))
     .description('keep the change of a pending apply --no-commit')
-    .action((o: TxnOpts) => run(cmdCommit(o, io)));
+    .action((o: TxnArgs) => run(cmdCommit(o, io)));
 
   waitLock(program.command('rollback'))
     .description('undo a pending apply --no-commit, or the leftovers of an interrupted run')
-    .action((o: TxnOpts) => run(cmdRollback(o, io)));
+    .action((o: TxnArgs) => run(cmdRollback(o, io)));
 
   // Internal: the expiry of an apply --no-commit, started detached by that apply (src/commands/expiry.ts).
   program
@@ -117,8 +118,18 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * The test hook NMTEAM_INJECT_FAULT (docs/errors.md): a wrapper around every NmPort the commands connect,
+ * loaded only when the variable is set, so that a production run never even loads it.
+ */
+function faultHook(): ((nm: NmPort) => NmPort) | undefined {
+  if (!process.env.NMTEAM_INJECT_FAULT) return undefined;
+  return (require('./transaction/inject-fault') as typeof import('./transaction/inject-fault')).withInjectedFault;
+}
+
 export async function main(argv: string[], rawIo: Io): Promise<number> {
   let code: number = EXIT.ok;
+  setNmWrapper(faultHook());
   // The one printing edge: every line of every command (text, JSON, YAML, errors, help) passes printable().
   const io: Io = {
     out: printableSink(rawIo.out),

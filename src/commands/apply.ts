@@ -1,8 +1,11 @@
+import { progressForRun } from './progress';
 import * as fs from 'node:fs';
 import type { NmPort } from '../nm/port';
-import { applyPlan, type ApplyOptions, type ApplyResult, type Fault, WRITE_BATCH } from '../transaction/apply';
+import type { ApplyOptions, ApplyResult } from '../transaction/apply';
+import { WRITE_BATCH } from '../reconcile/batches';
 import { countChanges, type Plan, type PlanOptions } from '../reconcile/plan';
-import { observeAndPlan, planFromSystem, verifySpec } from '../transaction/reconcile';
+import { observeAndPlan, planFromSystem } from '../transaction/observe';
+import { reconcile } from '../transaction/reconcile';
 import { renderPlan } from '../reconcile/render';
 import { parseSavedPlan, type SavedPlan, savePlan, staleness } from '../reconcile/saved-plan';
 import { ReconcileError, ReconcileErrors } from '../core/errors';
@@ -11,14 +14,12 @@ import { formatErrors } from '../spec/parse';
 import type { Spec } from '../core/types';
 import type { NmConnection } from '../nm/types';
 import { EXIT } from '../core/exit-codes';
-import { JournalStore } from '../state/journal';
-import { type Io, type LazyNm, specFromText, withLock, withNm } from '../transaction/common';
-import { recoverInterrupted } from '../transaction/recover';
+import { type Io, type LazyNm, lockWaitNotice, specFromText, withNm } from '../transaction/common';
 import { DEFAULT_SCOPE } from '../nm/settings/team';
 import { armExpiry } from './expiry';
-import { activationProgress } from './progress';
 
-export interface PlanOpts {
+/** `nmteam plan`'s command line. */
+export interface PlanArgs {
   output: string;
   mapping?: string;
   activate: boolean;
@@ -34,7 +35,8 @@ export interface PlanOpts {
   strict?: boolean;
 }
 
-export interface ApplyOpts extends PlanOpts {
+/** `nmteam apply`'s command line. */
+export interface ApplyArgs extends PlanArgs {
   dryRun?: boolean;
   detailedExitCodes?: boolean;
   timeout: number;
@@ -105,7 +107,7 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
  * not stdin) with the desired state it carries. Options that shape a plan cannot reshape a saved one.
  * Invalid input is thrown before the lock and the bus.
  */
-async function readInput(nm: LazyNm, file: string, o: PlanOpts, io: Io): Promise<{ spec: Spec; saved?: SavedPlan; warnings: ReconcileError[] }> {
+async function readInput(nm: LazyNm, file: string, o: PlanArgs, io: Io): Promise<{ spec: Spec; saved?: SavedPlan; warnings: ReconcileError[] }> {
   const read = await readSpecText(file);
   if (!read.ok) throw new ReconcileErrors(read.errors);
   const saved = file === '-' ? undefined : parseSavedPlan(read.text, file);
@@ -121,15 +123,23 @@ async function readInput(nm: LazyNm, file: string, o: PlanOpts, io: Io): Promise
 }
 
 /** What the command line asks of planning; `activate` is a saved plan's own when it has one. */
-function planOptions(o: Pick<PlanOpts, 'allowEmpty' | 'adopt'>, activate: boolean): PlanOptions {
+function planOptions(
+  o: Pick<PlanArgs, 'allowEmpty' | 'adopt'>,
+  activate: boolean,
+): Required<Pick<PlanOptions, 'activate' | 'allowEmpty' | 'adopt'>> {
   return { activate, allowEmpty: o.allowEmpty === true, adopt: o.adopt === true };
 }
 
-/** The saved plan planned again over NetworkManager now: the same plan (and what it was based on), or STALE_PLAN. */
-async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pick<PlanOpts, 'allowEmpty' | 'adopt'>): Promise<{ plan: Plan; observed: NmConnection[] }> {
-  const fresh = await observeAndPlan(nm, saved.spec, planOptions(o, saved.activate));
-  const stale = staleness(saved, fresh.plan, file);
+/** STALE_PLAN unless `fresh`, planned again over NetworkManager now, is the saved plan (on the same profiles). */
+function throwIfStale(saved: SavedPlan, fresh: Plan, file: string): void {
+  const stale = staleness(saved, fresh, file);
   if (stale) throw stale;
+}
+
+/** The saved plan planned again over NetworkManager now: the same plan, or STALE_PLAN. */
+async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pick<PlanArgs, 'allowEmpty' | 'adopt'>): Promise<{ plan: Plan; observed: NmConnection[] }> {
+  const fresh = await observeAndPlan(nm, saved.spec, planOptions(o, saved.activate));
+  throwIfStale(saved, fresh.plan, file);
   return fresh;
 }
 
@@ -153,7 +163,7 @@ function printPlan(plan: Plan, io: Io): void {
 }
 
 /** `nmteam plan`: what apply would do; writes nothing to NetworkManager. */
-export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number> {
+export async function cmdPlan(file: string, o: PlanArgs, io: Io): Promise<number> {
   return withNm(async (nm) => {
     const { spec, saved, warnings } = await readInput(nm, file, o, io);
     const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, planOptions(o, o.activate));
@@ -169,34 +179,9 @@ export async function cmdPlan(file: string, o: PlanOpts, io: Io): Promise<number
   });
 }
 
-/**
- * Test hook (see docs/errors.md): NMTEAM_INJECT_FAULT=N fails right before the
- * Nth profile write; N:exit kills the process there, N:pause=MS sleeps there.
- * (Its teamd-miss form is applied to the NmPort itself: see withTestHooks.)
- */
-function faultFromEnv(value = process.env.NMTEAM_INJECT_FAULT): Pick<ApplyOptions, 'fault'> {
-  const m = /^(\d+)(?::(exit|pause)(?:=(\d+))?)?$/.exec(value ?? '');
-  if (!m || Number(m[1]) < 1) return {};
-  return { fault: { at: Number(m[1]), kind: (m[2] as Fault['kind'] | undefined) ?? 'throw', ...(m[3] ? { ms: Number(m[3]) } : {}) } };
-}
-
-/**
- * The parts every CLI transaction shares (apply, convert --apply): one
- * deadline for the whole run, `timeoutS` (--timeout) from now, so that a hung
- * NetworkManager costs one bounded wait and then fails every call at once
- * (NmPort.setRunDeadline); and the journal in the state directory, after
- * finishing whatever an interrupted run left.
- */
-export async function cliJournal(nm: NmPort, io: Io, timeoutS: number): Promise<JournalStore> {
-  nm.setRunDeadline?.(Date.now() + timeoutS * 1000);
-  const journal = new JournalStore();
-  await recoverInterrupted(nm, journal, (m) => io.err(`nmteam: ${m}\n`));
-  return journal;
-}
-
-/** applyPlan's options as the CLI runs it: batched writes, notices on stderr, the fault hook. */
-export function cliApplyOptions(journal: JournalStore, io: Io, o: ApplyOptions): ApplyOptions {
-  return { ...o, journal, writeBatch: WRITE_BATCH, onNotice: (m) => io.err(`nmteam: ${m}\n`), ...faultFromEnv() };
+/** The executor's options as the CLI runs it (apply, convert --apply): batched writes, notices on stderr. */
+export function cliRunOptions(io: Io): Pick<ApplyOptions, 'writeBatch' | 'onNotice'> {
+  return { writeBatch: WRITE_BATCH, onNotice: (m) => io.err(`nmteam: ${m}\n`) };
 }
 
 /** 1 on failure; with --detailed-exit-codes, 2 when something changed. */
@@ -205,21 +190,26 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
   return result.changed && detailedExitCodes ? EXIT.changed : EXIT.ok;
 }
 
-async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, warnings: ReconcileError[], saved?: { plan: SavedPlan; file: string }): Promise<number> {
-  const journal = await cliJournal(nm, io, o.timeout);
-  const { plan, observed } = saved ? await freshSavedPlan(nm, saved.plan, saved.file, o) : await observeAndPlan(nm, spec, planOptions(o, o.activate));
-  const progress = activationProgress(plan, io, o.output === 'json');
-  const result = await applyPlan(
-    plan,
-    nm,
-    cliApplyOptions(journal, io, {
-      timeoutS: o.timeout,
-      commit: o.commit,
-      memoryOnly: o.memoryOnly === true,
-      ...(o.verify ? { verify: verifySpec(spec, observed) } : {}),
-      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-    }),
-  ).finally(() => progress.end());
+/** The apply itself: reconcile() under the lock, then the plan and its result printed. */
+async function applySpec(
+  nm: NmPort, spec: Spec, o: ApplyArgs, io: Io, warnings: ReconcileError[], saved?: { plan: SavedPlan; file: string },
+): Promise<number> {
+  const progress = progressForRun(io, o.output === 'json');
+  const { plan, result } = (await reconcile(nm, spec, {
+    ...planOptions(o, saved ? saved.plan.activate : o.activate),
+    verify: o.verify,
+    apply: {
+      ...cliRunOptions(io), timeoutS: o.timeout, commit: o.commit, memoryOnly: o.memoryOnly === true,
+      onProgress: progress.onProgress,
+    },
+    waitLockS: o.waitLock,
+    onWaitLock: lockWaitNotice(io),
+    onPlan: (fresh: Plan) => {
+      // A saved plan is applied only if planning again now gives the same plan (else STALE_PLAN, nothing applied).
+      if (saved) throwIfStale(saved.plan, fresh, saved.file);
+      progress.start(fresh);
+    },
+  }).finally(() => progress.end()))!;
   if (result.pending) armExpiry(result.pending);
   if (o.output === 'json') io.out(planJson(plan, result, warnings));
   else {
@@ -230,10 +220,10 @@ async function applySpec(nm: NmPort, spec: Spec, o: ApplyOpts, io: Io, warnings:
 }
 
 /** `nmteam apply`: one transaction under the lock. */
-export async function cmdApply(file: string, o: ApplyOpts, io: Io): Promise<number> {
+export async function cmdApply(file: string, o: ApplyArgs, io: Io): Promise<number> {
   if (o.dryRun) return cmdPlan(file, o, io);
   return withNm(async (nm) => {
     const { spec, saved, warnings } = await readInput(nm, file, o, io); // invalid input fails before the lock and the bus
-    return withLock(o.waitLock, io, async () => applySpec(await nm.get(), spec, o, io, warnings, saved && { plan: saved, file }));
+    return applySpec(await nm.get(), spec, o, io, warnings, saved && { plan: saved, file });
   });
 }

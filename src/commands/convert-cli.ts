@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import type { ConvertArgs } from './convert';
-import { NmClient } from '../bus/client';
-import { type Io, scopeName, seconds } from '../transaction/common';
+import { connectNm, type Io, scopeName, seconds } from '../transaction/common';
 
 /** commander's view of the options: `--no-activate` arrives as `activate: false`. */
-type ConvertOpts = Omit<ConvertArgs, 'file' | 'noActivate'> & { activate: boolean };
+type ConvertCliArgs = Omit<ConvertArgs, 'file' | 'noActivate'> & { activate: boolean };
 
 /** The `convert` subcommand's options; the conversion code loads on use. */
 export function registerConvert(program: Command, io: Io, run: (p: Promise<number>) => Promise<void>): Command {
@@ -25,13 +24,13 @@ export function registerConvert(program: Command, io: Io, run: (p: Promise<numbe
     .option('--detailed-exit-codes', 'with --apply: exit 2 when changes were made')
     .option('--timeout <seconds>', 'with --apply: checkpoint rollback timeout and activation bound', seconds, 60)
     .option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0)
-    .action((file: string | undefined, o: ConvertOpts) =>
+    .action((file: string | undefined, o: ConvertCliArgs) =>
       run(
         Promise.resolve().then(() =>
-          (require('./convert') as typeof import('./convert')).runConvert(
+          (require('./convert') as typeof import('./convert')).cmdConvert(
             { ...o, file, noActivate: o.activate === false },
             io,
-            () => NmClient.connect(),
+            () => connectNm(),
           ),
         ),
       ),

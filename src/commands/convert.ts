@@ -1,7 +1,7 @@
 /**
  * `nmteam convert`: bonds → teams (and back) from an os-net-config file, an
  * ifcfg directory or NetworkManager itself. Returns the exit code; prints
- * only through `io`. The CLI (src/cli.ts) parses argv and calls runConvert.
+ * only through `io`. The CLI (src/main.ts, commands/convert-cli.ts) parses argv and calls cmdConvert.
  *
  * @example
  *   nmteam convert net.yaml -o net-team.yaml
@@ -10,14 +10,13 @@
  *   nmteam convert --to-bond --from-nm team0 --apply
  */
 import { stat, writeFile } from 'node:fs/promises';
-import { applyExitCode, cliApplyOptions, cliJournal, renderResult } from './apply';
-import { withLock } from '../transaction/common';
+import { applyExitCode, cliRunOptions, renderResult } from './apply';
+import { type Io, lockWaitNotice } from '../transaction/common';
 import { EXIT } from '../core/exit-codes';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
-import type { Io } from '../transaction/common';
-import { activationProgress } from './progress';
-import { applyPlan } from '../transaction/apply';
+import { progressForRun } from './progress';
+import { type Planner, reconcile } from '../transaction/reconcile';
 import type { Plan } from '../reconcile/plan';
 import { CONVERT_SCOPE, DEFAULT_SCOPE } from '../nm/settings/team';
 import type { Team } from '../core/types';
@@ -28,7 +27,7 @@ import { emitSpec } from '../spec/emit';
 import { bondEntry, emitBondSpec } from '../convert/emit-bond';
 import { convertFromNm, foreignSlaves, planBondToTeam, type NmConversion } from '../convert/from-nm';
 import { convertIfcfg } from '../convert/ifcfg';
-import { placeInto, stageInto, undoInto } from './convert-into';
+import { placeInto, stageInto, type StagedInto, undoInto } from './convert-into';
 import { Issues, formatIssue, type ConvertIssue } from '../convert/issues';
 import { convertOsNetConfig } from '../convert/onc';
 import { readIfcfgDir, readText } from '../convert/read';
@@ -68,7 +67,7 @@ export interface ConvertIo {
   columns?: Io['columns'];
 }
 
-export async function runConvert(args: ConvertArgs, io: ConvertIo, connect: () => Promise<NmPort>): Promise<number> {
+export async function cmdConvert(args: ConvertArgs, io: ConvertIo, connect: () => Promise<NmPort>): Promise<number> {
   const usage = checkArgs(args);
   if (usage) {
     io.err(`nmteam convert: ${usage}\n`);
@@ -146,7 +145,7 @@ function printIssues(issues: readonly ConvertIssue[], io: ConvertIo, strict?: bo
 async function fromNm(a: ConvertArgs, io: ConvertIo, connect: () => Promise<NmPort>): Promise<number> {
   const nm = await connect();
   try {
-    if (a.apply) return await withLock(a.waitLock ?? 0, io, () => applyConversion(nm, a, io, a.toBond ? teamsToBonds(a, io) : bondsToTeams(a, io)));
+    if (a.apply) return await applyConversion(nm, a, io, a.toBond ? teamsToBonds(a, io) : bondsToTeams(a, io));
     const conns = await nm.readConnections();
     if (a.toBond && a.dryRun) {
       const conv = convertTeams(conns, a, io);
@@ -186,53 +185,85 @@ function convertNm(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): NmConv
 }
 
 /** A conversion's plan over some profiles (those read first, then the read-backs for verification). */
-type Planner = (conns: NmConnection[], opts: { activate: boolean }) => Plan;
+type ConversionPlanner = (conns: NmConnection[], opts: { activate: boolean }) => Plan;
 
 /** What a conversion makes: its planner, and (bonds to teams) the teams, for --into. */
 interface Conversion {
-  planner: Planner;
+  planner: ConversionPlanner;
   teams: Team[];
 }
 
-/**
- * --apply, in either direction: one transaction under the lock, like `nmteam apply` (checkpoint, journal,
- * verification by planning again over the read-backs). `convert` turns the profiles read under the lock
- * into a planner, or prints why it cannot and returns the exit code. With --into, the desired-state file
- * is written before the apply and put back if the apply fails (convert-into.ts says why in that order).
- */
-async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, convert: (conns: NmConnection[]) => Conversion | number): Promise<number> {
-  const timeoutS = a.timeout ?? 60;
-  const journal = await cliJournal(nm, io, timeoutS);
-  const conns = await nm.readConnections(); // read under the lock: nobody changes them meanwhile
-  const conv = convert(conns);
-  if (typeof conv === 'number') return conv;
-  const { planner } = conv;
-  const plan = planner(conns, { activate: !a.noActivate });
-  const into = a.into !== undefined ? stageInto(a.into, conv.teams, plan) : undefined;
+/** What the run decided before the apply: the conversion, the --into file staged, or why it stopped (exit code). */
+interface Prepared {
+  conv?: Conversion;
+  into?: StagedInto & { ok: true };
+  stop?: number;
+}
+
+/** The conversion as reconcile()'s planner: `convert` runs once, over the profiles read under the lock. */
+function conversionPlanner(convert: (conns: NmConnection[]) => Conversion | number, run: Prepared): Planner {
+  return {
+    plan: (now, o) => {
+      if (!run.conv && run.stop === undefined) {
+        const c = convert(now);
+        if (typeof c === 'number') run.stop = c;
+        else run.conv = c;
+      }
+      return run.conv?.planner(now, o);
+    },
+  };
+}
+
+/** Right before the apply: with --into, the file staged and put in place (convert-into.ts says why); the plan printed. */
+function beforeApply(a: ConvertArgs, io: ConvertIo, run: Prepared, plan: Plan): boolean {
+  const into = a.into !== undefined ? stageInto(a.into, run.conv!.teams, plan) : undefined;
   if (into && !into.ok) {
     io.err(`nmteam: ${into.message}\n`);
-    return into.code;
+    run.stop = into.code;
+    return false;
   }
-  const placed = into ? placeInto(into) : undefined; // the file first: see convert-into.ts
+  const placed = into ? placeInto(into) : undefined;
   if (placed) {
     io.err(`nmteam: ${placed}\n`);
-    return EXIT.failure;
+    run.stop = EXIT.failure;
+    return false;
   }
+  if (into) run.into = into;
   io.out(renderPlan(plan));
-  const progress = activationProgress(plan, io, false);
-  const result = await applyPlan(
-    plan,
-    nm,
-    cliApplyOptions(journal, io, {
-      timeoutS, verify: { observed: conns, replan: (now) => planner(now, { activate: false }) },
-      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-    }),
-  ).finally(() => progress.end());
-  if (into) undoInto(into, result, io);
+  return true;
+}
+
+/**
+ * --apply, in either direction: reconcile() with the conversion as its planner, like `nmteam apply` (lock,
+ * checkpoint, journal, verification by planning again over the read-backs). `convert` turns the profiles read
+ * under the lock into a planner, or prints why it cannot and returns the exit code. With --into, the
+ * desired-state file is written before the apply and put back if the apply fails (see convert-into.ts).
+ */
+async function applyConversion(
+  nm: NmPort, a: ConvertArgs, io: ConvertIo, convert: (conns: NmConnection[]) => Conversion | number,
+): Promise<number> {
+  const timeoutS = a.timeout ?? 60;
+  const run: Prepared = {};
+  const progress = progressForRun(io, false);
+  const out = await reconcile(nm, conversionPlanner(convert, run), {
+    activate: !a.noActivate,
+    verify: true,
+    apply: { ...cliRunOptions(io), timeoutS, onProgress: progress.onProgress },
+    waitLockS: a.waitLock ?? 0,
+    onWaitLock: lockWaitNotice(io),
+    onPlan: (plan) => {
+      if (!beforeApply(a, io, run, plan)) return false;
+      progress.start(plan);
+      return true;
+    },
+  }).finally(() => progress.end());
+  if (!out) return run.stop ?? EXIT.failure;
+  const { plan, result } = out;
+  if (run.into) undoInto(run.into, result, io);
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
   if (!a.toBond && result.ok && plan.steps.length > 0) {
-    const scope = a.scope ?? (into ? DEFAULT_SCOPE : CONVERT_SCOPE);
-    if (into) io.out(`Added to ${a.into}: ${conv.teams.map((t) => t.name).join(', ')} (scope '${scope}'); an apply or watch of ${a.into}${scope === DEFAULT_SCOPE ? '' : ` --scope ${scope}`} finds nothing to change.\n`);
+    const scope = a.scope ?? (run.into ? DEFAULT_SCOPE : CONVERT_SCOPE);
+    if (run.into) io.out(`Added to ${a.into}: ${run.conv!.teams.map((t) => t.name).join(', ')} (scope '${scope}'); an apply or watch of ${a.into}${scope === DEFAULT_SCOPE ? '' : ` --scope ${scope}`} finds nothing to change.\n`);
     else if (scope === CONVERT_SCOPE) io.out(`Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${scope}': an apply or watch of another scope leaves them alone; manage them with 'nmteam apply --scope ${scope} FILE'.\n`);
     else io.out(`Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${scope}': add them to that scope's desired state (--into FILE does), else its next apply or watch deletes them.\n`);
   }

@@ -4,7 +4,7 @@ import { teamEntry } from '../spec/emit';
 import { emitAnnotatedSpec, foreignTeams, importHeader } from '../convert/import';
 import { type Io, withNm } from '../transaction/common';
 
-export interface ImportOpts {
+export interface ImportArgs {
   /** yaml (default) or json. */
   output?: string;
   /** The scope whose teams are "ours" (--scope); every other team is printed. */
@@ -15,7 +15,7 @@ export interface ImportOpts {
  * `nmteam import [NAME...]`: the teams this scope does not own (made by hand, or another scope's), as
  * desired-state YAML in show's schema, each entry under a comment saying whose it is. Read-only.
  */
-export async function cmdImport(names: string[], o: ImportOpts, io: Io): Promise<number> {
+export async function cmdImport(names: string[], o: ImportArgs, io: Io): Promise<number> {
   const scope = o.scope ?? DEFAULT_SCOPE;
   return withNm(async (lazy) => {
     const teams = foreignTeams(await (await lazy.get()).readConnections(), { names, scope });

@@ -41,3 +41,21 @@ export function activationProgress(
     },
   };
 }
+
+/**
+ * activationProgress for a run through reconcile(), which plans under the lock: the status line is set up
+ * when the plan is known (`start`, from onPlan), and `onProgress` goes in the executor's options beforehand.
+ */
+export function progressForRun(
+  io: Pick<Io, 'progress' | 'columns'>,
+  json: boolean,
+): { start(plan: Plan): void; onProgress(e: ActivationProgress): void; end(): void } {
+  let run: ReturnType<typeof activationProgress> | undefined;
+  return {
+    start: (plan) => {
+      run = activationProgress(plan, io, json);
+    },
+    onProgress: (e) => run?.onProgress?.(e),
+    end: () => run?.end(),
+  };
+}

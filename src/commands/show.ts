@@ -7,7 +7,7 @@ import { emitAnnotatedSpec, teamsWithOwners } from '../convert/import';
 import { yaml } from '../util/lazy-yaml';
 import { type Io, withNm } from '../transaction/common';
 
-export interface ShowOpts {
+export interface ShowArgs {
   /** yaml (default), json, or table (implies --state; the default for --state on a TTY). */
   output?: string;
   all?: boolean;
@@ -25,7 +25,7 @@ export interface ShowOpts {
  * `nmteam show`: the owned teams (or all with --all, each one the default scope does not own under a comment
  * saying whose it is) as desired-state YAML or JSON, with --state their runtime state.
  */
-export async function cmdShow(names: string[], o: ShowOpts, io: Io): Promise<number> {
+export async function cmdShow(names: string[], o: ShowArgs, io: Io): Promise<number> {
   return withNm(async (lazy) => {
     const nm = await lazy.get();
     const conns = await nm.readConnections();

@@ -5,12 +5,12 @@ import { JournalStore } from '../state/journal';
 import { recoverInterrupted, stillPending } from '../transaction/recover';
 import { type Io, withLock, withNm } from '../transaction/common';
 
-export interface TxnOpts {
+export interface TxnArgs {
   waitLock: number;
 }
 
 /** `nmteam commit`: keep the pending change (destroy its checkpoint, forget its journal). */
-export async function cmdCommit(o: TxnOpts, io: Io): Promise<number> {
+export async function cmdCommit(o: TxnArgs, io: Io): Promise<number> {
   return withLock(o.waitLock, io, () =>
     withNm(async (lazy) => {
       const store = new JournalStore();
@@ -34,7 +34,7 @@ export async function cmdCommit(o: TxnOpts, io: Io): Promise<number> {
 }
 
 /** `nmteam rollback`: undo the pending change (checkpoint rollback plus the journal). */
-export async function cmdRollback(o: TxnOpts, io: Io): Promise<number> {
+export async function cmdRollback(o: TxnArgs, io: Io): Promise<number> {
   return withLock(o.waitLock, io, () =>
     withNm(async (lazy) => {
       const store = new JournalStore();

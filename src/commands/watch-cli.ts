@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { type Io, seconds } from '../transaction/common';
-import { runWatch, type WatchOpts } from '../watch/controller';
+import { cmdWatch, type WatchArgs } from '../watch/controller';
 import { scopeName } from '../transaction/common';
 
 /** The `watch` subcommand's options and its action. */
@@ -23,5 +23,5 @@ export function registerWatch(program: Command, io: Io, run: (p: Promise<number>
     )
     .option('--timeout <seconds>', 'timeout for each D-Bus call and for each activation', seconds, 30)
     .option('--resync <seconds>', "re-read every profile, and compare each team's ports in the kernel with teamd's, this often, in case a change went unannounced (0: never)", seconds, 600)
-    .action((file: string, opts: WatchOpts) => run(Promise.resolve().then(() => runWatch(file, opts, io))));
+    .action((file: string, opts: WatchArgs) => run(Promise.resolve().then(() => cmdWatch(file, opts, io))));
 }

@@ -42,7 +42,6 @@ export type ErrorCode =
   | 'LOCK_UNAVAILABLE' // the lock cannot be taken at all (flock(1) from util-linux missing or failing)
   | 'STATE_DIR_UNSAFE' // the state directory, the journal or the lock could be written by another user
   | 'ROLLED_BACK' // the apply failed and was undone
-  | 'INJECTED_FAULT' // the test fault hook fired
   | 'NOTHING_PENDING' // commit/rollback with no apply --no-commit pending
   | 'VERIFY_MISMATCH';
 
@@ -109,6 +108,12 @@ export function isInputError(code: ErrorCode): boolean {
 /** Transient conditions worth another try (watch backoff, verify retries). */
 export function isRetryable(code: ErrorCode): boolean {
   return code === 'NM_TIMEOUT' || code === 'NM_UNRESPONSIVE' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH' || code === 'LOCKED' || code === 'PENDING_COMMIT';
+}
+
+/** Anything thrown, as a ReconcileError: one already is, anything else is NM_ERROR with it as the cause. */
+export function asReconcileError(err: unknown): ReconcileError {
+  if (err instanceof ReconcileError) return err;
+  return new ReconcileError('NM_ERROR', String(err), undefined, undefined, undefined, { cause: err });
 }
 
 /** A bundle of collected errors, thrown where a caller wants one exception. */

@@ -6,6 +6,7 @@ import { canonicalJson } from '../teamd';
 import type { Conflict, Diff, MergedProfile } from './diff';
 import { type FieldChange, fieldChanges } from './field-changes';
 import { profileView } from './normalize';
+import { bringUpSteps } from './bring-up';
 import type { JsonValue, SkippedEntry } from '../core/types';
 
 /**
@@ -68,6 +69,8 @@ export interface ActivateStep extends StepBase {
    * its own profile did not change, so only the changed ports are (re)attached; the team does not bounce.
    */
   port?: string;
+  /** Brought up because the team is down, not because a profile changed (watch; see bringUpSteps). */
+  down?: true;
 }
 /**
  * Device.Reapply of the team's saved profile on its active device: only IP settings or the MTU changed,
@@ -120,6 +123,12 @@ export interface PlanOptions {
   allowEmpty?: boolean;
   /** Take over in place the profiles in the way that can be adopted (see diff.ts, adoptions). Default false. */
   adopt?: boolean;
+  /**
+   * Bring teams that are down up (watch): the device state of the planned teams as read now (NM_DEVICE_STATE;
+   * a team missing has no device). A desired team of ours that autoconnects and is down gets an `activate`
+   * step even when none of its profiles changed (see bringUpSteps). Omitted: only written teams are activated.
+   */
+  bringUp?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -225,6 +234,8 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
       const mine = written.get(team);
       if (mine) steps.push(...activationSteps(team, mine, profiles.get(team) ?? [], active));
     }
+    const planned = desiredTeams.filter((t) => !only || only.has(t));
+    if (opts.bringUp) steps.push(...bringUpSteps(planned, diff.profiles, steps, opts.bringUp));
   }
   // A plan for some teams rests only on their profiles (watch plans one team per run: hashing all of them
   // every run was a fifth of its CPU at 100 teams).

@@ -26,31 +26,17 @@ export interface Io {
   columns?: () => number;
 }
 
-export interface NmOpts {
-  /** Each D-Bus call's timeout, seconds. */
-  dbusTimeout?: number;
+/** What every NmPort the commands connect goes through: itself, unless main.ts set a wrapper (the fault hook). */
+let wrapNm: (nm: NmPort) => NmPort = (nm) => nm;
+
+/** Wrap every NmPort connected from now on (main.ts: the NMTEAM_INJECT_FAULT hook); none: unwrapped. */
+export function setNmWrapper(wrap: (nm: NmPort) => NmPort = (nm) => nm): void {
+  wrapNm = wrap;
 }
 
-/**
- * Test hook (see docs/errors.md): with NMTEAM_INJECT_FAULT=teamd-miss:PORT[,PORT...][@SECONDS],
- * teamd's answers leave those ports out (from SECONDS after the start, default at once) until
- * they are re-attached (reactivateDevice), as when teamd missed their port events; the VM
- * proves the re-attachment with it. Otherwise `nm` itself.
- */
-export function withTestHooks<T extends NmPort>(nm: T, value = process.env.NMTEAM_INJECT_FAULT): T {
-  const m = /^teamd-miss:([\w.-]+(?:,[\w.-]+)*)(?:@(\d+(?:\.\d+)?))?$/.exec(value ?? '');
-  if (!m || !nm.teamdPorts || !nm.reactivateDevice) return nm;
-  const hidden = new Set(m[1]!.split(','));
-  const from = Date.now() + Number(m[2] ?? 0) * 1000;
-  const teamdPorts = nm.teamdPorts.bind(nm);
-  const reactivateDevice = nm.reactivateDevice.bind(nm);
-  return Object.assign(Object.create(nm) as T, {
-    teamdPorts: async (team: string) => (await teamdPorts(team))?.filter((p) => Date.now() < from || !hidden.has(p)),
-    reactivateDevice: (iface: string, timeoutMs?: number) => {
-      hidden.delete(iface);
-      return reactivateDevice(iface, timeoutMs);
-    },
-  });
+/** Connect to NetworkManager on the system bus, through the wrapper set by setNmWrapper. */
+export async function connectNm(timeoutMs?: number): Promise<NmPort> {
+  return wrapNm(await NmClient.connect(timeoutMs));
 }
 
 /** Connects on first use, so a bad desired state is reported even when NetworkManager is down. */
@@ -58,7 +44,7 @@ export class LazyNm {
   private client: Promise<NmPort> | undefined;
   constructor(private readonly timeoutS = 25) {}
   get(): Promise<NmPort> {
-    return (this.client ??= NmClient.connect(this.timeoutS * 1000).then((c) => withTestHooks(c)));
+    return (this.client ??= connectNm(this.timeoutS * 1000));
   }
   close(): void {
     this.client?.then((c) => c.close(), () => undefined);
@@ -74,8 +60,13 @@ export async function withNm<T>(fn: (nm: LazyNm) => Promise<T>, timeoutS?: numbe
   }
 }
 
+/** What a command says on stderr while it waits for another nmteam run's lock. */
+export function lockWaitNotice(io: Io): (holderPid: number | undefined) => void {
+  return (pid) => io.err(`nmteam: waiting for another nmteam run${pid ? ` (pid ${pid})` : ''} to finish...\n`);
+}
+
 export async function withLock<T>(waitS: number, io: Io, fn: () => Promise<T>): Promise<T> {
-  const lock: Lock = await acquireLock(waitS, (pid) => io.err(`nmteam: waiting for another nmteam run${pid ? ` (pid ${pid})` : ''} to finish...\n`));
+  const lock: Lock = await acquireLock(waitS, lockWaitNotice(io));
   try {
     return await fn();
   } finally {

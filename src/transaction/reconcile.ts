@@ -1,79 +1,119 @@
 import type { NmPort } from '../nm/port';
-import { type NmConnection, NM_DEVICE_STATE, NM_DEVICE_TYPE } from '../nm/types';
-import { type ApplyOptions, type ApplyResult, type Verification, applyPlan } from './apply';
-import { diffTeams } from '../reconcile/diff';
-import { type Plan, type PlanOptions, planSteps } from '../reconcile/plan';
+import type { NmConnection, NmDevice } from '../nm/types';
+import { JournalStore } from '../state/journal';
+import { acquireLock } from '../state/lock';
+import type { Plan, PlanOptions, Step } from '../reconcile/plan';
+import { withholdConflicts } from '../reconcile/withhold';
 import type { Spec } from '../core/types';
+import { type ApplyOptions, type ApplyResult, applyPlan } from './apply';
+import { observeAndPlan, verifySpec } from './observe';
+import { recoverInterrupted } from './recover';
+import type { Verification } from './verify';
 
-/** Pure: the plan that brings these profiles to `spec`. */
-export function planSpec(spec: Spec, observed: NmConnection[], opts: PlanOptions = {}): Plan {
-  return planSteps(diffTeams(spec, observed, undefined, { adopt: opts.adopt === true }), observed, spec.skipped, spec.teams.map((t) => t.name), opts);
+/** A plan of one's own over the profiles read under the lock (convert); undefined: nothing to apply (it said why). */
+export interface Planner {
+  plan(observed: NmConnection[], o: { activate: boolean }): Plan | undefined;
 }
+
+/** What reconcile() plans towards: a desired state, one read under the lock (watch: the file again), or a planner. */
+export type Desired = Spec | (() => Promise<Spec>) | Planner;
+
+export interface ReconcileOptions extends Pick<PlanOptions, 'teams' | 'allowEmpty' | 'adopt'> {
+  /** Activate the teams whose profiles change. */
+  activate: boolean;
+  /** Also bring up a planned team that is down (watch), as an `activate` step of the transaction. */
+  bringUp?: boolean;
+  /** Withhold the steps that compete with a conflicting profile of `teams[0]` instead of refusing them (watch). */
+  withhold?: boolean;
+  /** Verify the result by planning again over the profiles read back. */
+  verify?: boolean;
+  /** Seconds to wait for another nmteam run's lock. */
+  waitLockS: number;
+  onWaitLock?: (holderPid: number | undefined) => void;
+  /** Sees every full read of the profiles (watch's TeamIndex learns paths from it). */
+  onObserved?: (observed: NmConnection[]) => void;
+  /** The plan before it runs, with the profiles it came from: false stops the run (nothing applied); may throw. */
+  onPlan?: (plan: Plan, observed: NmConnection[]) => boolean | void | Promise<boolean | void>;
+  /** After the transaction, still under the lock and the run's deadline (watch re-attaches ports teamd missed). */
+  onApplied?: (outcome: ReconcileOutcome) => Promise<void>;
+  /**
+   * The executor's options, passed to applyPlan as they are (its `journal` defaults to the state directory's
+   * here). `timeoutS` also bounds the whole run's NetworkManager calls; `onNotice` also hears what an
+   * interrupted earlier run left and how it was undone.
+   */
+  apply?: Omit<ApplyOptions, 'verify'>;
+}
+
+export interface ReconcileOutcome {
+  plan: Plan;
+  observed: NmConnection[];
+  result: ApplyResult;
+  /** `withhold`: the steps held back. */
+  withheld: Step[];
+  /** The planned teams' devices as read before planning (none with `activate: false`). */
+  devices: NmDevice[];
+  /** The desired state planned with (none for a planner of one's own). */
+  spec?: Spec;
+}
+
+const isPlanner = (d: Desired): d is Planner => typeof d === 'object' && 'plan' in d;
 
 /**
- * Read NetworkManager, then plan; with the profiles read, which applyPlan's
- * verification starts from (see verifySpec).
- */
-export async function observeAndPlan(nm: NmPort, spec: Spec, opts: PlanOptions = {}): Promise<{ plan: Plan; observed: NmConnection[] }> {
-  const observed = await nm.readConnections();
-  // Which teams are up decides between activate, reapply and port-only activation.
-  const active = opts.active ?? (opts.activate === false ? [] : await activeTeams(nm, spec.teams.map((t) => t.name)));
-  const plan = planSpec(spec, observed, { ...opts, active });
-  return { plan: { ...plan, conflicts: await withFiles(nm, plan.conflicts) }, observed };
-}
-
-/** Each conflicting profile with the file it is stored in, so that the operator can find it (a few reads). */
-async function withFiles(nm: NmPort, conflicts: Plan['conflicts']): Promise<Plan['conflicts']> {
-  if (!nm.connectionFilename || conflicts.length === 0) return conflicts;
-  const files = await Promise.all(conflicts.map((c) => nm.connectionFilename!(c.path).catch(() => undefined)));
-  return conflicts.map((c, i) => (files[i] ? { ...c, file: files[i] } : c));
-}
-
-/**
- * Read NetworkManager, then plan. The pure part, planSpec, works without
- * NetworkManager on any list of profiles.
+ * The one reconcile path of apply, watch and convert --apply: under the lock, with one deadline for the run's
+ * NetworkManager calls, finish what an interrupted run left (recoverInterrupted), observe, plan, and run the
+ * plan as one transaction (applyPlan: checkpoint, journal, verification, rollback). undefined: the planner
+ * or onPlan stopped before anything was applied.
  *
  * @example
- *   const plan = await planFromSystem(nm, spec)
- *   process.stdout.write(renderPlan(plan))
+ *   const out = await reconcile(nm, spec, { activate: true, verify: true, waitLockS: 0, apply: { timeoutS: 60 } })
+ *   if (out && !out.result.ok) console.error(out.result.error?.message)
  */
-export async function planFromSystem(nm: NmPort, spec: Spec, opts: PlanOptions = {}): Promise<Plan> {
-  return (await observeAndPlan(nm, spec, opts)).plan;
-}
-
-/**
- * applyPlan's verification for `spec` (only `teams`, when given): planned again
- * over `observed` with the profiles the apply wrote read back, nothing is left.
- *
- * @example
- *   const { plan, observed } = await observeAndPlan(nm, spec)
- *   await applyPlan(plan, nm, { verify: verifySpec(spec, observed) })
- */
-export function verifySpec(spec: Spec, observed: NmConnection[], teams?: string[]): Verification {
-  return { observed, replan: (now) => planSpec(spec, now, { activate: false, hash: false, ...(teams ? { teams } : {}) }) };
-}
-
-
-/** Which of these teams NetworkManager has activated (their devices only: not every device on the host). */
-export async function activeTeams(nm: NmPort, teams: string[]): Promise<string[]> {
-  const devices = await nm.readDevicesNamed(teams);
-  return devices.filter((d) => d.deviceType === NM_DEVICE_TYPE.team && d.state === NM_DEVICE_STATE.activated).map((d) => d.iface);
-}
-
-/**
- * One level-based reconcile: re-read NetworkManager, plan, apply; with
- * `verify`, check the result as `nmteam apply` does.
- *
- * @example
- *   const { plan, result } = await reconcileOnce(nm, spec, { teams: ['team0'], verify: true })
- */
-export async function reconcileOnce(
+export async function reconcile(
   nm: NmPort,
-  spec: Spec,
-  opts: PlanOptions & Omit<ApplyOptions, 'verify'> & { verify?: boolean } = {},
-): Promise<{ plan: Plan; result: ApplyResult }> {
-  const { verify, ...rest } = opts;
-  const { plan, observed } = await observeAndPlan(nm, spec, rest);
-  const result = await applyPlan(plan, nm, { ...rest, ...(verify ? { verify: verifySpec(spec, observed, opts.teams) } : {}) });
-  return { plan, result };
+  desired: Desired,
+  opts: ReconcileOptions,
+): Promise<ReconcileOutcome | undefined> {
+  const lock = await acquireLock(opts.waitLockS, opts.onWaitLock);
+  // One deadline per run: a hung NetworkManager costs this run about timeoutS, not one call timeout per call.
+  nm.setRunDeadline?.(Date.now() + (opts.apply?.timeoutS ?? 60) * 1000);
+  try {
+    const journal = opts.apply?.journal ?? new JournalStore();
+    await recoverInterrupted(nm, journal, (m) => opts.apply?.onNotice?.(m));
+    const planned = await planDesired(nm, typeof desired === 'function' ? await desired() : desired, opts);
+    if (!planned) return undefined;
+    const { plan, observed, verify } = planned;
+    if ((await opts.onPlan?.(plan, observed)) === false) return undefined;
+    const result = await applyPlan(plan, nm, { ...opts.apply, journal, ...(opts.verify ? { verify } : {}) });
+    const outcome = { ...planned, result };
+    await opts.onApplied?.(outcome);
+    return outcome;
+  } finally {
+    nm.setRunDeadline?.(undefined); // between runs (watch's signals and reads) each call has its own timeout
+    lock.release();
+  }
+}
+
+type Planned = Omit<ReconcileOutcome, 'result'> & { verify: Verification };
+
+async function planDesired(nm: NmPort, desired: Spec | Planner, opts: ReconcileOptions): Promise<Planned | undefined> {
+  if (isPlanner(desired)) {
+    const observed = await nm.readConnections();
+    opts.onObserved?.(observed);
+    const plan = desired.plan(observed, { activate: opts.activate });
+    if (!plan) return undefined;
+    const replan = (now: NmConnection[]): Plan => desired.plan(now, { activate: false }) ?? { ...plan, steps: [] };
+    return { plan, observed, withheld: [], devices: [], verify: { observed, replan } };
+  }
+  const { plan, observed, devices } = await observeAndPlan(nm, desired, {
+    activate: opts.activate,
+    bringUp: opts.bringUp === true,
+    allowEmpty: opts.allowEmpty === true,
+    adopt: opts.adopt === true,
+    ...(opts.teams ? { teams: opts.teams } : {}),
+    ...(opts.withhold ? { locateConflicts: false } : {}),
+  });
+  opts.onObserved?.(observed);
+  const held =
+    opts.withhold && opts.teams?.length === 1 ? withholdConflicts(plan, opts.teams[0]!) : { plan, withheld: [] };
+  return { ...held, observed, devices, spec: desired, verify: verifySpec(desired, observed, opts.teams) };
 }

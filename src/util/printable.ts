@@ -13,7 +13,6 @@
  *   printable('team\x1b[2J0')  // 'team\\u001b[2J0'
  */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, toEscape);
 }
 
@@ -26,7 +25,6 @@ export function printable(s: string): string {
  *   printableLine("team0: conflict: profile 'x\ny' …")  // "team0: conflict: profile 'x\\u000ay' …"
  */
 export function printableLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, toEscape);
 }
 

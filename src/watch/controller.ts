@@ -2,7 +2,6 @@ import { catchError, defer, EMPTY, exhaustMap, filter, from, interval, lastValue
 import * as fs from 'node:fs';
 import { EXIT } from '../core/exit-codes';
 import type { NmEvent } from '../nm/types';
-import { NmClient } from '../bus/client';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
 import type { ReconcileError } from '../core/errors';
@@ -18,7 +17,7 @@ import { reconcileTeam, type ReconcileTeamOptions, type TeamReport } from './rec
 import { teamdMissing } from '../runtime/settle';
 import { SnapshotNm } from './snapshot';
 import { keysForEvent, TeamIndex } from './team-index';
-import { type Io, specLoadOptions, strictResult, withTestHooks } from '../transaction/common';
+import { connectNm, type Io, specLoadOptions, strictResult } from '../transaction/common';
 
 /**
  * `nmteam watch FILE`: keep NetworkManager matching FILE. Reconciles every
@@ -29,7 +28,7 @@ import { type Io, specLoadOptions, strictResult, withTestHooks } from '../transa
  * @example
  *   nmteam watch /etc/nmteam/teams.yaml --no-activate --log-format json
  */
-export interface WatchOpts {
+export interface WatchArgs {
   activate: boolean;
   once?: boolean;
   logFormat: LogFormat;
@@ -64,7 +63,7 @@ const WATCH_DEFAULTS = { quietMs: 150, maxWaitMs: 1000, settleMs: 500 };
 
 /** Read and parse FILE; nicN names are resolved against NetworkManager's devices. Warnings are logged (errors with --strict). */
 async function loadDesired(
-  nm: NmPort, file: string, o: Pick<WatchOpts, 'mapping' | 'scope' | 'strict'>, log: WatchLog, signal?: AbortSignal,
+  nm: NmPort, file: string, o: Pick<WatchArgs, 'mapping' | 'scope' | 'strict'>, log: WatchLog, signal?: AbortSignal,
 ): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
   const res = strictResult(await loadSpec(file, { ...specLoadOptions(async () => nm, o.mapping), ...(signal ? { signal } : {}) }), o.strict);
   if (res.ok && res.warnings.length > 0) {
@@ -108,7 +107,7 @@ function reportInvalid(log: WatchLog, file: string, errors: ReconcileError[], ke
  * for D-Bus calls, see reconcileTeam), and where its notices go: an interrupted run rolled back first
  * (`recovered`), another nmteam run holding the lock that this run waits for (`lock-wait`).
  */
-function runOptions(o: WatchOpts, log: WatchLog): ReconcileTeamOptions {
+function runOptions(o: WatchArgs, log: WatchLog): ReconcileTeamOptions {
   return {
     activate: o.activate,
     timeoutS: o.timeout,
@@ -120,7 +119,7 @@ function runOptions(o: WatchOpts, log: WatchLog): ReconcileTeamOptions {
 }
 
 /** --once: every team once, in order; exit 1 if any failed or had steps withheld because of a conflict. */
-async function runOnce(nm: NmPort, spec: Spec, o: WatchOpts, log: WatchLog): Promise<number> {
+async function runOnce(nm: NmPort, spec: Spec, o: WatchArgs, log: WatchLog): Promise<number> {
   const index = new TeamIndex();
   index.update(await nm.readConnections(), spec);
   let ok = true;
@@ -155,7 +154,7 @@ class WatchSession {
     nm: NmPort,
     private readonly file: string,
     first: Spec,
-    private readonly o: WatchOpts,
+    private readonly o: WatchArgs,
     private readonly log: WatchLog,
     firstStamp?: string,
   ) {
@@ -332,11 +331,11 @@ class WatchSession {
  * The command body; returns the exit code (0, 1 on failure, 3 if FILE is invalid at start).
  *
  * @example
- *   const code = await runWatch('/etc/nmteam/teams.yaml', { activate: true, logFormat: 'text', timeout: 30 }, io)
+ *   const code = await cmdWatch('/etc/nmteam/teams.yaml', { activate: true, logFormat: 'text', timeout: 30 }, io)
  */
-export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<number> {
+export async function cmdWatch(file: string, o: WatchArgs, io: Io): Promise<number> {
   const log = watchLog(o.logFormat, io.out);
-  const nm = o.nm ?? withTestHooks(await NmClient.connect(o.timeout * 1000));
+  const nm = o.nm ?? (await connectNm(o.timeout * 1000));
   try {
     // SIGTERM/SIGINT while the file is read (a FIFO with no writer blocks) give up the read and exit 0.
     const stopping = new AbortController();
@@ -356,10 +355,3 @@ export async function runWatch(file: string, o: WatchOpts, io: Io): Promise<numb
     if (!o.nm) nm.close();
   }
 }
-
-/**
- * Adds `watch` to the CLI; cli.ts calls `registerWatch(program, io, run)`.
- *
- * @example
- *   nmteam watch /etc/nmteam/teams.yaml [--once] [--no-activate] [--log-format json]
- */

@@ -2,14 +2,16 @@
  * `convert --from-nm` against a real NetworkManager: a bond made with nmcli
  * becomes desired-state YAML; --apply replaces it with owned team profiles
  * in one transaction; a second run changes nothing; a failed write leaves
- * the bond's keyfiles byte for byte as they were. Through runConvert with a
+ * the bond's keyfiles byte for byte as they were. Through cmdConvert with a
  * real NmClient (the CLI wiring is cli.ts's).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/main';
-import { runConvert, type ConvertArgs } from '../../src/commands/convert';
+import { cmdConvert, type ConvertArgs } from '../../src/commands/convert';
+import { withInjectedFault } from '../../src/transaction/inject-fault';
+import type { NmPort } from '../../src/nm/port';
 import { NmClient } from '../../src/bus/client';
 import { monitorCalls } from '../harness/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
@@ -58,7 +60,9 @@ async function makeBond(): Promise<void> {
 async function convert(args: ConvertArgs): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runConvert(args, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, () => NmClient.connect());
+  // NMTEAM_INJECT_FAULT, as main.ts applies it to the CLI's connection: a wrapper around the port.
+  const connect = async (): Promise<NmPort> => withInjectedFault(await NmClient.connect());
+  const code = await cmdConvert(args, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, connect);
   return { code, out: out.join(''), err: err.join('') };
 }
 

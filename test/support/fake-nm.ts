@@ -1,7 +1,7 @@
 import type { NmPort } from '../../src/nm/port';
 import type { NmActivationResult, NmConnection, NmDevice, NmSecrets, NmSettings } from '../../src/nm/types';
 import { ReconcileError } from '../../src/core/errors';
-import { boottimeMs } from '../../src/transaction/apply';
+import { boottimeMs } from '../../src/transaction/checkpoint';
 
 /**
  * An in-memory NmPort for unit tests of the executor: stores profiles,

@@ -3,7 +3,7 @@
  * they can be: a hand-made team of the team's name, its slave profiles, a member's plain NIC profile. Pure.
  */
 import type { NmConnection, NmSettings } from '../../src/nm/types';
-import { planSpec } from '../../src/transaction/reconcile';
+import { planSpec } from '../../src/transaction/observe';
 import { mergeOwned } from '../../src/nm/settings/team';
 import { spec, team } from '../support/builders';
 

@@ -1,11 +1,11 @@
 /**
- * runConvert: argument rules, exit codes, where output goes, and the
+ * cmdConvert: argument rules, exit codes, where output goes, and the
  * NetworkManager path over FakeNm (the real one is in
  * test/integration/convert.test.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runConvert, type ConvertArgs } from '../../src/commands/convert';
+import { cmdConvert, type ConvertArgs } from '../../src/commands/convert';
 import type { NmSettings } from '../../src/nm/types';
 import { FakeNm } from '../support/fake-nm';
 import { scratchStateDir } from '../support/state-dir';
@@ -16,7 +16,7 @@ const scratch = scratchStateDir('nmteam-convert-cmd-', 'all');
 async function run(args: ConvertArgs, nm = new FakeNm()): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runConvert(args, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, async () => nm);
+  const code = await cmdConvert(args, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, async () => nm);
   return { code, out: out.join(''), err: err.join('') };
 }
 
@@ -26,7 +26,7 @@ const BOND: NmSettings[] = [
   { connection: { id: 'p1', uuid: 'u-p1', type: '802-3-ethernet', 'interface-name': 'eth1', master: 'bond0', 'slave-type': 'bond', autoconnect: false } },
 ];
 
-describe('runConvert', () => {
+describe('cmdConvert', () => {
   it.each<[string, ConvertArgs]>([
     ['no source', {}],
     ['two sources', { file: 'a.yaml', fromNm: true }],

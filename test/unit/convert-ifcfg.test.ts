@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { convertIfcfg } from '../../src/convert/ifcfg';
 import { isIfcfgName, isSecretKey, parseIfcfg, unquote } from '../../src/convert/ifcfg-parse';
-import { runConvert } from '../../src/commands/convert';
+import { cmdConvert } from '../../src/commands/convert';
 import { readIfcfgDir } from '../../src/convert/read';
 import { parseSpec } from '../../src/spec/parse';
 
@@ -132,7 +132,7 @@ describe('secrets in ifcfg files', () => {
   it('convert reports secret keys as KEY=<hidden>, never their values', async () => {
     const err: string[] = [];
     const out: string[] = [];
-    const code = await runConvert({ fromIfcfg: dir }, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, () => Promise.reject(new Error('no NM')));
+    const code = await cmdConvert({ fromIfcfg: dir }, { out: (s) => void out.push(s), err: (s) => void err.push(s) }, () => Promise.reject(new Error('no NM')));
     const text = err.join('') + out.join('');
     expect(code).toBe(3); // the two malformed lines are errors
     for (const s of SECRETS) expect(text).not.toContain(s);
@@ -202,12 +202,12 @@ describe('RHEL 7 team ifcfg files → team entries', () => {
     const err: string[] = [];
     const io = { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) };
     const dir = path.join(DIR, 'rhel7-team');
-    expect(await runConvert({ fromIfcfg: dir }, io, async () => { throw new Error('no bus'); })).toBe(0);
+    expect(await cmdConvert({ fromIfcfg: dir }, io, async () => { throw new Error('no bus'); })).toBe(0);
     expect(err.join('')).toContain('ifcfg-team0: note: team team0 → team entry network_config[0]\n');
     expect(err.join('')).toContain('ifcfg-eth0: note: not a bond or team or one of their ports: left alone\n');
     const empty = path.join(DIR, 'rhel7-team', 'expected.yaml');
     err.length = 0;
-    expect(await runConvert({ fromIfcfg: path.dirname(empty) + '/..' }, io, async () => { throw new Error('no bus'); })).toBe(3);
+    expect(await cmdConvert({ fromIfcfg: path.dirname(empty) + '/..' }, io, async () => { throw new Error('no bus'); })).toBe(3);
     expect(err.join('')).toMatch(/: error: no bond \(TYPE=Bond\) or team \(DEVICETYPE=Team\) ifcfg file found/);
   });
 });

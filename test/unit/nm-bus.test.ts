@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type * as dbus from 'dbus-next';
 import { DBusError } from 'dbus-next';
 import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALLS_IN_FLIGHT, MIN_CALL_TIMEOUT_MS, NmBus } from '../../src/bus/dbus';
-import { WRITE_BATCH } from '../../src/transaction/apply';
+import { WRITE_BATCH } from '../../src/reconcile/batches';
 import { teamdPorts } from '../../src/bus/teamd';
 
 /** A stand-in for dbus-next's MessageBus: calls are answered (or not) by the test. */

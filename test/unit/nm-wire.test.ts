@@ -16,9 +16,7 @@ import { encodeBareCall, type Validators } from '../../src/bus/wire';
 const valid = (dbus as unknown as { validators: Validators }).validators;
 
 // dbus-next's own marshaller and parser, the reference the built bytes must match.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { marshallMessage } = require('dbus-next/lib/marshall-compat') as { marshallMessage(m: dbus.Message): [Buffer, number[]] };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { unmarshalMessages } = require('dbus-next/lib/message') as { unmarshalMessages(s: NodeJS.ReadableStream, on: (m: Record<string, unknown>) => void, opts: object): void };
 
 /** The message dbus-next's connection reader finds in these bytes (the whole of them). */

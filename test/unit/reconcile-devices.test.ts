@@ -1,5 +1,5 @@
 import type { NmDevice } from '../../src/nm/types';
-import { activeTeams } from '../../src/transaction/reconcile';
+import { activeTeams } from '../../src/transaction/observe';
 import { settlePorts } from '../../src/runtime/settle';
 import { FakeNm } from '../support/fake-nm';
 

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
-import { runWatch } from '../../src/watch/controller';
+import { cmdWatch } from '../../src/watch/controller';
 import { applyPlan } from '../../src/transaction/apply';
-import { planSpec } from '../../src/transaction/reconcile';
+import { planSpec } from '../../src/transaction/observe';
 import { parseSpec } from '../../src/spec/parse';
 import { SnapshotNm } from '../../src/watch/snapshot';
 import { FakeNm } from '../support/fake-nm';
@@ -74,7 +74,7 @@ describe('watch --resync', () => {
     fs.writeFileSync(file, SPEC);
     const signals = new Subject<NodeJS.Signals>();
     const lines: string[] = [];
-    const done = runWatch(file, { nm: fake, signals, activate: false, logFormat: 'json', timeout: 5, resync: 0.05 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
+    const done = cmdWatch(file, { nm: fake, signals, activate: false, logFormat: 'json', timeout: 5, resync: 0.05 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
     const events = () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; result?: string; teams?: string[] });
     const until = async (what: () => boolean) => {
       for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -102,7 +102,7 @@ describe('watch --resync', () => {
     fs.writeFileSync(file, SPEC);
     const signals = new Subject<NodeJS.Signals>();
     const lines: string[] = [];
-    const done = runWatch(file, { nm: fake, signals, activate: true, logFormat: 'json', timeout: 5, resync: 0.05 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
+    const done = cmdWatch(file, { nm: fake, signals, activate: true, logFormat: 'json', timeout: 5, resync: 0.05 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
     type Ev = { event: string; result?: string; changed?: string[]; drift?: string[]; missing?: Record<string, string[]> };
     const events = () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
     const until = async (what: () => boolean) => {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runWatch } from '../../src/watch/controller';
+import { cmdWatch } from '../../src/watch/controller';
 import { FakeNm } from '../support/fake-nm';
 import { scratchStateDir } from '../support/state-dir';
 
@@ -22,7 +22,7 @@ describe('watch and desired-state warnings', () => {
     const file = path.join(scratch.dir, 'teams.yaml');
     fs.writeFileSync(file, spec);
     const lines: string[] = [];
-    const code = await runWatch(file, { nm: new FakeNm(), once: true, strict, activate: false, logFormat: 'json', timeout: 5, resync: 0 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
+    const code = await cmdWatch(file, { nm: new FakeNm(), once: true, strict, activate: false, logFormat: 'json', timeout: 5, resync: 0 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
     return { code, events: lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
   }
 

@@ -4,7 +4,8 @@ import { applyPlan } from '../../src/transaction/apply';
 import { diffTeams } from '../../src/reconcile/diff';
 import { type Plan, planSteps } from '../../src/reconcile/plan';
 import type { Spec } from '../../src/core/types';
-import { activationNeed, holdConflicts, reconcileTeam } from '../../src/watch/reconcile-team';
+import { recheckAfterMs, reconcileTeam } from '../../src/watch/reconcile-team';
+import { withholdConflicts } from '../../src/reconcile/withhold';
 import { keysForEvent, TeamIndex } from '../../src/watch/team-index';
 import { SnapshotNm } from '../../src/watch/snapshot';
 import { ReconcileError } from '../../src/core/errors';
@@ -33,50 +34,65 @@ function planFor(s: Spec, observed: NmConnection[], activate = false): Plan {
 
 const device = (iface: string, state: number): NmDevice => ({ path: `/dev/${iface}`, iface, deviceType: 15, state });
 
-describe('activationNeed (reactivate a managed team that went down)', () => {
-  it.each<[string, string, NmDevice[]]>([
-    ['active', 'up', [device('team0', 100)]],
-    ['disconnected', 'activate', [device('team0', 30)]],
-    ['failed', 'activate', [device('team0', 120)]],
-    ['deactivating (NM would refuse an activation now)', 'recheck', [device('team0', 110)]],
-    ['activating', 'recheck', [device('team0', 70)]],
-    ['missing (unrealized)', 'activate', []],
-  ])('team device %s → %s', async (_what, op, devices) => {
+/** A plan for team0 as watch makes it: `states` are the team devices' states read before planning. */
+function bringUpPlan(s: Spec, observed: NmConnection[], states: Array<[string, number]>): Plan {
+  const teams = s.teams.map((t) => t.name);
+  return planSteps(diffTeams(s, observed), observed, [], teams, { teams: ['team0'], bringUp: new Map(states) });
+}
+
+describe('bringUpSteps (the planner brings a managed team that went down back up)', () => {
+  it.each<[string, boolean, Array<[string, number]>]>([
+    ['active', false, [['team0', 100]]],
+    ['disconnected', true, [['team0', 30]]],
+    ['failed', true, [['team0', 120]]],
+    ['deactivating (NM would refuse an activation now)', false, [['team0', 110]]],
+    ['activating', false, [['team0', 70]]],
+    ['missing (unrealized)', true, []],
+  ])('team device %s → activate: %s', async (_what, up, states) => {
     const observed = await (await seeded()).readConnections();
-    expect(activationNeed(desired.teams[0], planFor(desired, observed), observed, devices).op).toBe(op);
+    expect(bringUpPlan(desired, observed, states).steps.map((s) => s.op)).toEqual(up ? ['activate'] : []);
   });
 
-  it('says why, and names the team profile', async () => {
+  it('is an ordinary activate step: the team profile, its ports, and why', async () => {
     const nm = await seeded();
     const observed = await nm.readConnections();
-    expect(activationNeed(desired.teams[0], planFor(desired, observed), observed, [device('team0', 30)])).toEqual({
-      op: 'activate',
-      path: await pathOf(nm, 'team0'),
-      why: 'team0 is down (device state 30)',
-    });
+    expect(bringUpPlan(desired, observed, [['team0', 30]]).steps).toEqual([
+      {
+        op: 'activate', team: 'team0', path: await pathOf(nm, 'team0'), ports: ['eth0', 'eth1'],
+        reason: 'team0 is down (device state 30)', down: true,
+      },
+    ]);
   });
 
-  it('not when the apply just activated it, the team is not desired, has onboot: false, or its profile is not ours', async () => {
+  it('not when the plan activates it already, the team is not desired, has onboot: false, or is not ours', async () => {
     const nm = await seeded();
     const observed = await nm.readConnections();
-    const activating = { ...planFor(desired, observed), steps: [{ op: 'activate' as const, team: 'team0', reason: 'its profiles changed' }] };
-    expect(activationNeed(desired.teams[0], activating, observed, []).op).toBe('none');
-    expect(activationNeed(undefined, planFor(desired, observed), observed, []).op).toBe('none');
-    expect(activationNeed(team('team0', ['eth0', 'eth1'], { autoconnect: false }), planFor(desired, observed), observed, []).op).toBe('none');
+    const edit = (c: NmConnection): NmConnection => ({ ...c, settings: { ...c.settings, 'team-port': { config: '{"prio":5}' } } });
+    const edited = observed.map((c) => (c.settings.connection?.id === 'team-slave-eth1' ? edit(c) : c));
+    const activations = bringUpPlan(desired, edited, []).steps.filter((s) => s.op === 'activate');
+    expect(activations).toEqual([expect.objectContaining({ reason: 'its profiles changed' })]);
+    expect(bringUpPlan(spec(), observed, []).steps.some((s) => s.op === 'activate')).toBe(false);
+    const noboot = spec(team('team0', ['eth0', 'eth1'], { autoconnect: false }));
+    expect(bringUpPlan(noboot, await (await seeded(noboot)).readConnections(), []).steps).toEqual([]);
     const taken = observed.map((c) => (c.settings.connection?.id === 'team0' ? { ...c, settings: { ...c.settings, user: { data: {} } } } : c));
-    expect(activationNeed(desired.teams[0], planFor(desired, taken), taken, []).op).toBe('none');
+    // Not ours: the diff wants a profile of its own (withheld by watch, with the activation that followed it).
+    const plan = bringUpPlan(desired, taken, []);
+    expect(plan.steps.some((s) => s.op === 'activate' && s.down)).toBe(false);
+    expect(withholdConflicts(plan, 'team0').plan.steps).toEqual([]);
   });
 
-  it('an active team is up (its ports get checked) only when it is desired, ours, and not just activated; onboot does not matter', async () => {
-    const nm = await seeded();
-    const observed = await nm.readConnections();
-    const up = [device('team0', 100)];
-    expect(activationNeed(team('team0', ['eth0', 'eth1'], { autoconnect: false }), planFor(desired, observed), observed, up).op).toBe('up');
-    expect(activationNeed(undefined, planFor(desired, observed), observed, up).op).toBe('none');
-    const activating = { ...planFor(desired, observed), steps: [{ op: 'activate' as const, team: 'team0', reason: 'its profiles changed' }] };
-    expect(activationNeed(desired.teams[0], activating, observed, up).op).toBe('none');
-    const taken = observed.map((c) => (c.settings.connection?.id === 'team0' ? { ...c, settings: { ...c.settings, user: { data: {} } } } : c));
-    expect(activationNeed(desired.teams[0], planFor(desired, taken), taken, up).op).toBe('none');
+  it('nothing without device states (apply, --no-activate)', async () => {
+    const observed = await (await seeded()).readConnections();
+    expect(planFor(desired, observed, true).steps).toEqual([]);
+  });
+});
+
+describe('recheckAfterMs (a team neither up nor down is looked at again)', () => {
+  it.each<[string, number | undefined, number | undefined]>([
+    ['activating', 70, 10_000], ['deactivating', 110, 1000], ['active', 100, undefined],
+    ['down', 30, undefined], ['no device', undefined, undefined],
+  ])('%s → %s', (_what, state, ms) => {
+    expect(recheckAfterMs(state === undefined ? undefined : device('team0', state), 10_000)).toBe(ms);
   });
 });
 
@@ -124,13 +140,18 @@ describe('reconcileTeam', () => {
     expect(nm.calls).toEqual([]); // no write, and no activation of a profile that is no longer ours
   });
 
-  it('reactivates a team that is down, unless --no-activate', async () => {
+  it('reactivates a team that is down, unless --no-activate: an activate step inside the transaction', async () => {
     const nm = await seeded();
     expect((await reconcileTeam(nm, desired, 'team0', { activate: false })).changed).toEqual([]);
     expect(nm.calls).toEqual([]);
+    nm.devices = [{ path: '/d/eth0', iface: 'eth0', deviceType: 1, state: 30, real: true }];
     const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
-    expect(r).toMatchObject({ ok: true, changed: ['activated team0'], drift: ['team0 is down (no device)'] });
-    expect(nm.calls).toEqual(['ActivateConnection']);
+    expect(r).toMatchObject({
+      ok: true, changed: ['activated team0'], drift: ['team0 is down (no device)'],
+      steps: [{ op: 'activate', target: 'team0', outcome: 'activated' }],
+    });
+    // Under a checkpoint over the members' devices, destroyed once the activation succeeded.
+    expect(nm.calls).toEqual(['CheckpointCreate', 'ActivateConnection', 'CheckpointDestroy']);
   });
 
   it('looks only at its own team device (not every device on the host) to decide', async () => {
@@ -145,7 +166,7 @@ describe('reconcileTeam', () => {
   });
 
   // Without a deadline a hung NetworkManager makes every call of a watch reconcile wait its full timeout.
-  it("bounds each run by a deadline of --timeout from its start (as apply's cliJournal does), cleared when it ends", async () => {
+  it("bounds each run by a deadline of --timeout from its start (as apply's does: one reconcile path), cleared when it ends", async () => {
     const nm = await seeded();
     const deadlines: (number | undefined)[] = [];
     Object.assign(nm, {
@@ -192,20 +213,23 @@ describe('reconcileTeam', () => {
     expect(setRunDeadline.mock.calls).toEqual([[123], [undefined]]);
   });
 
-  it('a failed reactivation is a failed run (backoff), not a thrown error', async () => {
+  it('a failed reactivation is a failed run (backoff), not a thrown error; rolled back, reported as a step', async () => {
     const nm = await seeded();
+    nm.devices = [{ path: '/d/eth0', iface: 'eth0', deviceType: 1, state: 30, real: true }];
     nm.activation = { ok: false, reason: 'Operation not supported' };
     const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
-    expect(r.ok).toBe(false);
+    const step = { op: 'activate', target: 'team0', outcome: 'failed', error: 'NM_ACTIVATION_FAILED' };
+    expect(r).toMatchObject({ ok: false, rolledBack: true, changed: [], steps: [step] });
     expect(r.errors.map((e) => e.code)).toEqual(['NM_ACTIVATION_FAILED']);
+    expect(nm.calls).toEqual(['CheckpointCreate', 'ActivateConnection', 'CheckpointRollback']);
   });
 });
 
-describe('holdConflicts', () => {
+describe('withholdConflicts', () => {
   it('keeps every step when nothing is in the way', async () => {
     const nm = new FakeNm();
     const plan = planFor(desired, await nm.readConnections(), true);
-    expect(holdConflicts(plan, 'team0')).toEqual({ plan, withheld: [] });
+    expect(withholdConflicts(plan, 'team0')).toEqual({ plan, withheld: [] });
   });
 });
 
