@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'NESTED_TEAM' // a team nested in another entry's members: nmteam manages top-level teams only
   // NetworkManager side
   | 'NM_UNAVAILABLE' // bus or NetworkManager not reachable
+  | 'NM_TOO_OLD' // NetworkManager older than the oldest version nmteam supports (src/nm/version.ts): exit 4
   | 'NM_TIMEOUT' // a D-Bus call did not answer in time
   | 'NM_UNRESPONSIVE' // NetworkManager stopped answering during a run: nmteam stopped calling it, the journal is kept
   | 'NM_PERMISSION'
