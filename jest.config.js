@@ -31,6 +31,17 @@ module.exports = {
       setupFilesAfterEnv: stateGuard,
     },
     {
+      // The same integration suite against Debian 13's NetworkManager 1.52 (docs/versions.md): NMTEAM_NM=trixie in
+      // every test file; the userland is made once, or found in its cache, before any worker starts.
+      displayName: 'integration-nm152',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/nm152.ts'],
+      setupFilesAfterEnv: stateGuard,
+      globalSetup: '<rootDir>/test/support/nm152-setup.ts',
+    },
+    {
       // The real team driver in a QEMU VM (README, "Real teams in a VM"): `npm run test:vm`. Each file boots one VM.
       displayName: 'vm',
       testEnvironment: 'node',

@@ -41,10 +41,10 @@ t0=$(date +%s%N)
 tmp=$(mktemp -d "$CACHE/.tmp-$SUITE.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 echo "nm-userland: making the Debian $SUITE userland ($PACKAGES) in $ROOT" >&2
-if ! mmdebstrap --quiet --variant=minbase --mode=root --include="$PACKAGES" \
+if ! mmdebstrap --variant=minbase --mode=root --include="$PACKAGES" \
     "$SUITE" "$tmp/root" "deb $MIRROR $SUITE main" >"$tmp/mmdebstrap.log" 2>&1; then
-  echo "nm-userland: mmdebstrap $SUITE from $MIRROR failed; last lines of its log:" >&2
-  tail -15 "$tmp/mmdebstrap.log" >&2
+  echo "nm-userland: mmdebstrap $SUITE from $MIRROR failed; its errors:" >&2
+  { grep -E '^(E|W|Err|Ign):|Could not|Failed|failed' "$tmp/mmdebstrap.log" || tail -15 "$tmp/mmdebstrap.log"; } | tail -15 >&2
   exit 1
 fi
 r=$tmp/root
