@@ -48,5 +48,14 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/vm/**/*.test.ts'],
     },
+    {
+      // Failover and rollback on Debian 13's kernel and NetworkManager 1.52 (docs/versions.md): `npm run test:matrix`.
+      displayName: 'vm-nm152',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/vm/failover.test.ts', '<rootDir>/test/vm/rollback.test.ts'],
+      setupFiles: ['<rootDir>/test/support/nm152.ts'],
+      globalSetup: '<rootDir>/test/support/nm152-setup.ts',
+    },
   ],
 };
