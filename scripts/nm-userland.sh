@@ -44,21 +44,26 @@ echo "nm-userland: making the Debian $SUITE userland ($PACKAGES) in $ROOT" >&2
 if ! mmdebstrap --variant=minbase --mode=root --include="$PACKAGES" \
     "$SUITE" "$tmp/root" "deb $MIRROR $SUITE main" >"$tmp/mmdebstrap.log" 2>&1; then
   echo "nm-userland: mmdebstrap $SUITE from $MIRROR failed; its errors:" >&2
-  { grep -E '^(E|W|Err|Ign):|Could not|Failed|failed' "$tmp/mmdebstrap.log" || tail -15 "$tmp/mmdebstrap.log"; } | tail -15 >&2
+  { grep -E '^(E|W|Err|Ign):|Could not|Failed|failed' "$tmp/mmdebstrap.log" || tail -15 "$tmp/mmdebstrap.log"; } |
+    tail -15 >&2
   exit 1
 fi
 r=$tmp/root
 nm=$(chroot "$r" dpkg-query -W -f='${Version}' network-manager)
 team=$(chroot "$r" dpkg-query -W -f='${Version}' libteam-utils)
 plugin=$(cd "$r" && ls usr/lib/x86_64-linux-gnu/NetworkManager/*/libnm-device-plugin-team.so 2>/dev/null | head -1)
-[ -n "$plugin" ] || { echo "nm-userland: network-manager $nm in $SUITE has no team plugin (libnm-device-plugin-team.so)" >&2; exit 1; }
+if [ -z "$plugin" ]; then
+  echo "nm-userland: network-manager $nm in $SUITE has no team plugin (libnm-device-plugin-team.so)" >&2
+  exit 1
+fi
 [ -x "$r/usr/bin/teamd" ] || { echo "nm-userland: no teamd in the $SUITE userland" >&2; exit 1; }
 # Nothing of the package's own configuration may reach a sandbox (it gets its own config and state).
 rm -rf "$r/etc/NetworkManager/system-connections/"* "$r/etc/NetworkManager/dispatcher.d/"* "$r/var/lib/NetworkManager/"*
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 printf '{ "suite": "%s", "key": "%s", "packages": "%s", "network-manager": "%s", "libteam-utils": "%s",\n' \
   "$SUITE" "$KEY" "$PACKAGES" "$nm" "$team" >"$r/manifest.json"
-printf '  "team_plugin": "/%s", "made_ms": %s, "made_at": "%s" }\n' "$plugin" "$ms" "$(date -u +%FT%TZ)" >>"$r/manifest.json"
+printf '  "team_plugin": "/%s", "made_ms": %s, "made_at": "%s" }\n' "$plugin" "$ms" "$(date -u +%FT%TZ)" \
+  >>"$r/manifest.json"
 rm -rf "$ROOT"
 mv "$r" "$ROOT"
 # Userlands of older recipes are dead weight now.

@@ -12,6 +12,7 @@ npm run --silent build
 dir=$(mktemp -d /tmp/nmteam-jest.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 status=0
-NMTEAM_VM_REQUIRED=1 npx jest --selectProjects vm-nm152 --maxWorkers="${NMTEAM_VM_JOBS:-1}" --json --outputFile="$dir/vm-nm152.json" "$@" || status=$?
+NMTEAM_VM_REQUIRED=1 npx jest --selectProjects vm-nm152 --maxWorkers="${NMTEAM_VM_JOBS:-1}" \
+  --json --outputFile="$dir/vm-nm152.json" "$@" || status=$?
 node scripts/check-results.js vm-nm152="$dir/vm-nm152.json" || status=1
 exit "$status"

@@ -24,5 +24,6 @@ npx jest --selectProjects unit integration --maxWorkers=2 --json --outputFile="$
 # it in /var/cache/nmteam-nm; if it cannot, this run fails with the cause and writes no results.
 npx jest --selectProjects integration-nm152 --maxWorkers=2 --json --outputFile="$dir/nm152.json" "$@" || status=$?
 NMTEAM_VM_REQUIRED=1 npx jest --selectProjects vm --maxWorkers="${NMTEAM_VM_JOBS:-1}" --json --outputFile="$dir/vm.json" "$@" || status=$?
-node scripts/check-results.js unit,integration="$dir/main.json" integration-nm152="$dir/nm152.json" vm="$dir/vm.json" || status=1
+node scripts/check-results.js unit,integration="$dir/main.json" integration-nm152="$dir/nm152.json" \
+  vm="$dir/vm.json" || status=1
 exit "$status"

@@ -39,8 +39,9 @@ export function reportError(err: unknown, io: Io): number {
 }
 
 const HELP_AFTER = `
-Exit codes: 0 success (no change), 2 changes made (apply --detailed-exit-codes), 3 invalid desired state (nothing applied),
-4 NetworkManager older than ${MIN_NM_VERSION} (nothing read or written), 1 any other failure.
+Exit codes: 0 success (no change), 2 changes made (apply --detailed-exit-codes),
+3 invalid desired state (nothing applied), 4 NetworkManager older than ${MIN_NM_VERSION} (nothing read or written),
+1 any other failure.
 The bus is the system bus; DBUS_SYSTEM_BUS_ADDRESS selects another. State (journal, lock): NMTEAM_STATE_DIR, default /run/nmteam; it must be writable by this user (or root) only, else nmteam refuses it.`;
 
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {

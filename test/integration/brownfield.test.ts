@@ -194,7 +194,8 @@ describe('--adopt', () => {
     for (const text of Object.values(after)) expect(text).toMatch(/nmteam.managed=yes/);
     // nmteam writes connection.master over D-Bus on both versions; NetworkManager 1.52 stores it in the keyfile as
     // controller=/port-type=, 1.42 as master=/slave-type= (docs/versions.md).
-    const [ctl, typ] = nmVersionAtLeast(await sb.nmVersion(), '1.52.0') ? ['controller', 'port-type'] : ['master', 'slave-type'];
+    const nm152 = nmVersionAtLeast(await sb.nmVersion(), '1.52.0');
+    const [ctl, typ] = nm152 ? ['controller', 'port-type'] : ['master', 'slave-type'];
     expect(after['System eth3.nmconnection']).toMatch(new RegExp(`^${ctl}=team9$`, 'm'));
     expect(after['System eth3.nmconnection']).toMatch(new RegExp(`^${typ}=team$`, 'm'));
     expect(after['System eth3.nmconnection']).not.toMatch(/\[ipv4\]/); // a slave has no IP settings

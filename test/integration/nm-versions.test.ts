@@ -71,7 +71,8 @@ describe('the NetworkManager under test', () => {
     try {
       await bus.requestName('org.freedesktop.NetworkManager', 0);
       bus.export('/org/freedesktop/NetworkManager', new OldNm('org.freedesktop.NetworkManager'));
-      for (const args of [['show'], ['apply', writeIn(tmp, 'team.yaml', TEAM)], ['plan', writeIn(tmp, 'team.yaml', TEAM)]]) {
+      const spec = writeIn(tmp, 'team.yaml', TEAM);
+      for (const args of [['show'], ['apply', spec], ['plan', spec]]) {
         const r = await runNmteam(sb, args);
         expect(r.code).toBe(4);
         expect(r.stderr).toBe('nmteam: NetworkManager version 1.40.18 is older than 1.42.0, the oldest nmteam supports '
@@ -88,15 +89,21 @@ describe('the NetworkManager under test', () => {
 });
 
 describe('what differs between 1.42 and 1.52, and nmteam handles', () => {
-  it("connection.controller/port-type on D-Bus: 1.52 takes them as aliases and reports master/slave-type; 1.42 refuses them", async () => {
+  it('controller/port-type on D-Bus: 1.52 takes them as aliases, reports master/slave-type; 1.42 refuses', async () => {
     const client = await NmClient.connect();
     try {
       // nmteam itself writes only master/slave-type, which both versions take; here another tool uses the new names.
       const raw = (client as unknown as { reg: { learn(k: string, s: string): void } }).reg;
       raw.learn('connection.controller', 's');
       raw.learn('connection.port-type', 's');
-      await nmcliOk(sb, 'con', 'add', 'type', 'team', 'con-name', 'team9', 'ifname', 'team9', 'connection.autoconnect', 'no');
-      const port = { connection: { id: 'new-words', type: '802-3-ethernet', 'interface-name': 'eth1', controller: 'team9', 'port-type': 'team', autoconnect: false } };
+      await nmcliOk(sb, 'con', 'add', 'type', 'team', 'con-name', 'team9', 'ifname', 'team9',
+        'connection.autoconnect', 'no');
+      const port = {
+        connection: {
+          id: 'new-words', type: '802-3-ethernet', 'interface-name': 'eth1', controller: 'team9', 'port-type': 'team',
+          autoconnect: false,
+        },
+      };
       const added = await client.addConnection(port).catch((e: Error) => e);
       if (!nm152) {
         expect(added).toMatchObject({ code: 'NM_INVALID_SETTINGS' });
@@ -118,7 +125,7 @@ describe('what differs between 1.42 and 1.52, and nmteam handles', () => {
     }
   });
 
-  it('GetSettings: 1.42 reports empty lists ([]), 1.52 leaves them out; either way a re-apply writes nothing', async () => {
+  it('GetSettings: 1.42 reports empty lists ([]), 1.52 leaves them out; re-applying writes nothing', async () => {
     const spec = writeIn(tmp, 'team.yaml', TEAM);
     expect((await runNmteam(sb, ['apply', spec, '--no-activate'])).code).toBe(0);
     const client = await NmClient.connect();

@@ -8,5 +8,6 @@ import { prepareUserland } from '../harness/sandbox/userland';
 export default async function setup(): Promise<void> {
   const t0 = Date.now();
   const u = await prepareUserland('trixie');
-  process.stderr.write(`integration-nm152: NetworkManager ${u.nmPackage} from ${u.root} (prepared in ${Date.now() - t0} ms)\n`);
+  const ms = Date.now() - t0;
+  process.stderr.write(`integration-nm152: NetworkManager ${u.nmPackage} from ${u.root} (prepared in ${ms} ms)\n`);
 }

@@ -46,12 +46,12 @@ describe('NetworkManager versions', () => {
     expect(nmVersionAtLeast('1.9.0', '1.42.0')).toBe(false);
   });
 
-  it('a client refuses a NetworkManager older than the minimum at connect, after one call, and closes its bus', async () => {
+  it('a client refuses a NetworkManager older than the minimum at connect, after one call; its bus closed', async () => {
     const fake = new VersionBus('1.40.18');
     const err = await NmClient.over(NmBus.over(fake as unknown as dbus.MessageBus)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReconcileError);
     expect(err).toMatchObject({ code: 'NM_TOO_OLD' });
-    expect((err as Error).message).toMatch(/NetworkManager version 1\.40\.18 is older than 1\.42\.0, the oldest nmteam supports/);
+    expect((err as Error).message).toMatch(/NetworkManager version 1\.40\.18 is older than 1\.42\.0, the oldest/);
     expect(fake.calls.map((m) => `${m.interface}.${m.member} ${JSON.stringify(m.body)}`)).toEqual([
       'org.freedesktop.DBus.Properties.Get ["org.freedesktop.NetworkManager","Version"]',
     ]);
@@ -69,7 +69,8 @@ describe('NetworkManager versions', () => {
 
   it('the CLI reports it with its own exit code, 4', () => {
     const err: string[] = [];
-    const code = reportError(new ReconcileError('NM_TOO_OLD', 'NetworkManager version 1.40.18 is older than 1.42.0'), { out: () => undefined, err: (s) => void err.push(s) });
+    const tooOld = new ReconcileError('NM_TOO_OLD', 'NetworkManager version 1.40.18 is older than 1.42.0');
+    const code = reportError(tooOld, { out: () => undefined, err: (s) => void err.push(s) });
     expect(code).toBe(EXIT.nmTooOld);
     expect(code).toBe(4);
     expect(err.join('')).toMatch(/^nmteam: NetworkManager version 1\.40\.18 is older/);

@@ -17,12 +17,15 @@ describe('the VM kernel modules', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-mods-'));
     try {
       fs.mkdirSync(path.join(dir, 'net'));
-      for (const f of ['net/9p.ko.xz', 'net/9pnet.ko.xz', 'net/9pnet_virtio.ko']) fs.writeFileSync(path.join(dir, f), '');
+      for (const f of ['net/9p.ko.xz', 'net/9pnet.ko.xz', 'net/9pnet_virtio.ko']) {
+        fs.writeFileSync(path.join(dir, f), '');
+      }
       const index = indexModules(dir);
       expect([...index.keys()].sort()).toEqual(['9p', '9pnet', '9pnet_virtio']);
       // What each one's .modinfo says it depends on (a stand-in for reading the unpacked module).
       const deps: Record<string, string> = { '9p': '9pnet', '9pnet': '', '9pnet_virtio': '9pnet,virtio_pci' };
-      const readKo = (p: string): Buffer => Buffer.from(`\0depends=${deps[path.basename(p).replace(/\.ko(\.xz)?$/, '')]}\0`);
+      const name = (p: string): string => path.basename(p).replace(/\.ko(\.xz)?$/, '');
+      const readKo = (p: string): Buffer => Buffer.from(`\0depends=${deps[name(p)]}\0`);
       const builtin = builtinModules('kernel/drivers/virtio/virtio_pci.ko\nkernel/fs/ext4/ext4.ko\n');
       expect([...builtin].sort()).toEqual(['ext4', 'virtio_pci']);
       expect(loadOrder(['9pnet_virtio', '9p'], index, readKo, builtin)).toEqual(['9pnet', '9pnet_virtio', '9p']);

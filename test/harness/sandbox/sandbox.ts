@@ -114,7 +114,13 @@ class NmSandbox implements Sandbox {
   };
   private stopping: Promise<void> | undefined;
 
-  constructor(readonly dir: string, private readonly debug: boolean, readonly userland: NmUserland, private readonly root = '') {
+  constructor(
+    readonly dir: string,
+    private readonly debug: boolean,
+    readonly userland: NmUserland,
+    /** Root of the userland whose /usr the holder mounts ('' for the host's own). */
+    private readonly root = '',
+  ) {
     this.busAddress = 'unix:path=' + dbusEscape(path.join(dir, 'bus.sock'));
     this.connDir = path.join(dir, 'conns');
     // C locale: nmcli messages are translated otherwise, and tests grep them.
@@ -127,7 +133,8 @@ class NmSandbox implements Sandbox {
 
   /** DIR/bin/nmcli: the userland's nmcli, entered into the holder's mount namespace (its PID in DIR/holder.pid). */
   private async writeNmcliWrapper(): Promise<void> {
-    const text = '#!/bin/sh\nd=$(dirname "$0")/..\nexec nsenter --mount=/proc/$(cat "$d/holder.pid")/ns/mnt --wd="$PWD" /usr/bin/nmcli "$@"\n';
+    const text = '#!/bin/sh\nd=$(dirname "$0")/..\n'
+      + 'exec nsenter --mount=/proc/$(cat "$d/holder.pid")/ns/mnt --wd="$PWD" /usr/bin/nmcli "$@"\n';
     await fsp.mkdir(path.join(this.dir, 'bin'));
     await fsp.writeFile(path.join(this.dir, 'bin', 'nmcli'), text, { mode: 0o755 });
   }
@@ -175,7 +182,8 @@ class NmSandbox implements Sandbox {
     } finally { fs.closeSync(busLog); }
 
     const unshare = ['unshare', '--net', '--mount', '--propagation', 'private'];
-    const holder = this.launch('holder', [...unshare, 'sh', '-c', HOLDER_SCRIPT, 'nmteam-holder', this.root], ['ignore', 'pipe', 'pipe']);
+    const holderArgv = [...unshare, 'sh', '-c', HOLDER_SCRIPT, 'nmteam-holder', this.root];
+    const holder = this.launch('holder', holderArgv, ['ignore', 'pipe', 'pipe']);
     await waitForLine(holder, (l) => l === 'ready', 10_000, 'namespace holder');
     if (this.root) {
       await fsp.writeFile(path.join(this.dir, 'holder.pid'), `${this.holderPid}\n`);
@@ -198,7 +206,9 @@ class NmSandbox implements Sandbox {
 
   async nmVersion(): Promise<string> {
     const r = await this.nmcli(['-t', '-f', 'VERSION', 'general']);
-    if (r.code !== 0 || !r.stdout.trim()) throw new Error(`nmcli general VERSION failed (${r.code}): ${r.stderr.trim()}`);
+    if (r.code !== 0 || !r.stdout.trim()) {
+      throw new Error(`nmcli general VERSION failed (${r.code}): ${r.stderr.trim()}`);
+    }
     return r.stdout.trim();
   }
 
@@ -251,7 +261,8 @@ class NmSandbox implements Sandbox {
     let last = '';
     while (Date.now() < deadline) {
       if (nm.exitCode !== null || nm.signalCode !== null) break;
-      const r = await run('nmcli', ['-t', '-f', 'RUNNING,STARTUP', 'general'], { env: this.env, timeoutMs: 5_000 }).catch((e: Error) => e);
+      const r = await run('nmcli', ['-t', '-f', 'RUNNING,STARTUP', 'general'], { env: this.env, timeoutMs: 5_000 })
+        .catch((e: Error) => e);
       if (!(r instanceof Error) && r.stdout.trim() === 'running:started') return;
       last = r instanceof Error ? r.message : `exit ${r.code}: ${(r.stdout + r.stderr).trim()}`;
       await sleep(50);
@@ -260,7 +271,8 @@ class NmSandbox implements Sandbox {
     const dead = nm.exitCode !== null || nm.signalCode !== null;
     const why = dead ? `exited (${nm.exitCode ?? nm.signalCode})` : `not ready after ${READY_TIMEOUT_MS} ms`;
     await this.killNm('SIGKILL');
-    throw new Error(`sandbox NetworkManager ${why} (last nmcli answer: ${last || 'none'}); tail of ${logPath}:\n${tail}`);
+    const said = last || 'none';
+    throw new Error(`sandbox NetworkManager ${why} (last nmcli answer: ${said}); tail of ${logPath}:\n${tail}`);
   }
 
   async killNm(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

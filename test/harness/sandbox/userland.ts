@@ -15,13 +15,17 @@ import { run } from './proc';
 
 export type NmUserland = 'host' | 'trixie';
 
-const ALIASES: Record<string, NmUserland> = { '': 'host', host: 'host', trixie: 'trixie', '1.52': 'trixie', debian13: 'trixie' };
+const ALIASES: Record<string, NmUserland> = {
+  '': 'host', host: 'host', trixie: 'trixie', '1.52': 'trixie', debian13: 'trixie',
+};
 
 /** The userland asked for (option first, then NMTEAM_NM); throws on a name it does not know. */
 export function selectedUserland(opt?: string): NmUserland {
   const want = opt ?? process.env.NMTEAM_NM ?? '';
   const u = ALIASES[want];
-  if (!u) throw new Error(`unknown NetworkManager userland NMTEAM_NM=${JSON.stringify(want)} (known: host, trixie or 1.52)`);
+  if (!u) {
+    throw new Error(`unknown NetworkManager userland NMTEAM_NM=${JSON.stringify(want)} (known: host, trixie or 1.52)`);
+  }
   return u;
 }
 
@@ -49,7 +53,8 @@ export function prepareUserland(name: Exclude<NmUserland, 'host'>): Promise<User
       const r = await run('bash', [script, name], { timeoutMs: 900_000 });
       const root = r.stdout.trim().split('\n').pop() ?? '';
       if (r.code !== 0 || !root) {
-        throw new Error(`the Debian ${name} NetworkManager userland cannot be prepared (scripts/nm-userland.sh exit ${r.code}):\n${r.stderr.trim()}`);
+        const why = `scripts/nm-userland.sh exit ${r.code}`;
+        throw new Error(`the Debian ${name} NetworkManager userland cannot be prepared (${why}):\n${r.stderr.trim()}`);
       }
       const manifest = JSON.parse(fs.readFileSync(path.join(root, 'manifest.json'), 'utf8')) as Record<string, string>;
       return { root, nmPackage: manifest['network-manager'] ?? '?' };

@@ -30,7 +30,10 @@ export function missingModules(prepared: readonly string[], wanted: readonly str
 /** Module names use `_` and `-` interchangeably; the kernel treats them alike. */
 const canon = (name: string): string => name.replace(/-/g, '_');
 
-/** name → path of every `.ko` (or `.ko.xz`, as Debian 13 ships them) under `dir` (a kernel's lib/modules/RELEASE/kernel). */
+/**
+ * name → path of every `.ko` (or `.ko.xz`, as Debian 13 ships them) under `dir` (a kernel's
+ * lib/modules/RELEASE/kernel).
+ */
 export function indexModules(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string): void => {
@@ -60,13 +63,18 @@ export function moduleDepends(ko: Buffer): string[] {
  * @example
  *   loadOrder(['9p'], index)   // ['netfs', 'fscache', '9pnet', '9p'] (dependencies first)
  */
-export function loadOrder(wanted: string[], index: Map<string, string>, readKo: (p: string) => Buffer = (p) => fs.readFileSync(p),
-  builtin: ReadonlySet<string> = new Set()): string[] {
+export function loadOrder(
+  wanted: string[],
+  index: Map<string, string>,
+  readKo: (p: string) => Buffer = (p) => fs.readFileSync(p),
+  builtin: ReadonlySet<string> = new Set(),
+): string[] {
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, chain: string[]): void => {
     const n = canon(name);
-    if (state.get(n) === 'done' || builtin.has(n)) return; // built into the kernel (Debian 13: virtio_pci): nothing to load
+    // Built into the kernel (Debian 13: virtio_pci): nothing to load.
+    if (state.get(n) === 'done' || builtin.has(n)) return;
     if (state.get(n) === 'visiting') throw new Error(`module dependency cycle: ${[...chain, n].join(' -> ')}`);
     const file = index.get(n);
     if (!file) throw new Error(`kernel module ${n} not found (needed by ${chain.join(' -> ') || 'the VM'})`);

@@ -38,7 +38,11 @@ export interface VmImage {
   ms: number;
 }
 
-interface Manifest { package: string; version: string; release: string; modules: string[]; kernel: string; builtin?: string[] }
+interface Manifest {
+  package: string; version: string; release: string; modules: string[]; kernel: string;
+  /** Wanted modules built into this kernel (Debian 13: virtio_pci). */
+  builtin?: string[];
+}
 
 export function cacheRoot(): string {
   return path.resolve(process.env.NMTEAM_VM_CACHE || DEFAULT_CACHE);
@@ -48,7 +52,8 @@ const safeKey = (s: string): string => s.replace(/[^A-Za-z0-9.+_-]/g, '_');
 
 /** The kernel package linux-image-amd64 points at, with its version; undefined when apt does not know it. */
 async function aptKernel(apt: string[] = []): Promise<{ pkg: string; version: string } | undefined> {
-  const deps = await run('apt-cache', [...apt, 'depends', 'linux-image-amd64'], { timeoutMs: 60_000 }).catch(() => undefined);
+  const deps = await run('apt-cache', [...apt, 'depends', 'linux-image-amd64'], { timeoutMs: 60_000 })
+    .catch(() => undefined);
   const pkg = /Depends: (linux-image-[0-9][^\s]*)/.exec(deps?.stdout ?? '')?.[1];
   if (!pkg) return undefined;
   const show = await run('apt-cache', [...apt, 'show', '--no-all-versions', pkg], { timeoutMs: 60_000 });
@@ -60,7 +65,9 @@ async function aptKernel(apt: string[] = []): Promise<{ pkg: string; version: st
 async function readManifest(dir: string): Promise<Manifest | undefined> {
   try {
     const m = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    return fs.existsSync(path.join(dir, m.kernel)) && missingModules([...m.modules, ...(m.builtin ?? [])]).length === 0 ? m : undefined;
+    const have = [...m.modules, ...(m.builtin ?? [])];
+    const ok = fs.existsSync(path.join(dir, m.kernel)) && missingModules(have).length === 0;
+    return ok ? m : undefined;
   } catch {
     return undefined;
   }
@@ -114,10 +121,12 @@ async function fetchKernel(root: string, pkg: string, version: string, dir: stri
     await fsp.mkdir(path.join(stage, 'modules'), { recursive: true });
     // Debian 12 puts modules in /lib/modules, Debian 13 in /usr/lib/modules and xz-compressed (busybox insmod
     // cannot unpack them: they are unpacked here).
-    const modDir = ['lib/modules', 'usr/lib/modules'].map((d) => path.join(x, d, release, 'kernel')).find((d) => fs.existsSync(d));
+    const modDir = ['lib/modules', 'usr/lib/modules'].map((d) => path.join(x, d, release, 'kernel'))
+      .find((d) => fs.existsSync(d));
     if (!modDir) throw new Error(`${pkg} has no lib/modules/${release}/kernel`);
     const index = indexModules(modDir);
-    const readKo = (p: string): Buffer => (p.endsWith('.xz') ? execFileSync('xz', ['-dc', p], { maxBuffer: 256 << 20 }) : fs.readFileSync(p));
+    const readKo = (p: string): Buffer =>
+      p.endsWith('.xz') ? execFileSync('xz', ['-dc', p], { maxBuffer: 256 << 20 }) : fs.readFileSync(p);
     const builtinText = await fsp.readFile(path.join(modDir, '..', 'modules.builtin'), 'utf8').catch(() => '');
     const inKernel = builtinModules(builtinText);
     const modules = loadOrder(WANTED_MODULES, index, readKo, inKernel);
@@ -125,7 +134,8 @@ async function fetchKernel(root: string, pkg: string, version: string, dir: stri
     for (const m of modules) await fsp.writeFile(path.join(stage, 'modules', `${m}.ko`), readKo(index.get(m)!));
     await fsp.copyFile(path.join(x, 'boot', `vmlinuz-${release}`), path.join(stage, 'vmlinuz'));
     const kernel = (await extractVmlinux(path.join(stage, 'vmlinuz'), path.join(stage, 'vmlinux'))) ? 'vmlinux' : 'vmlinuz';
-    const manifest: Manifest = { package: pkg, version, release, modules, kernel, ...(builtin.length ? { builtin } : {}) };
+    const manifest: Manifest = { package: pkg, version, release, modules, kernel };
+    if (builtin.length) manifest.builtin = builtin;
     await fsp.writeFile(path.join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     await fsp.rm(dir, { recursive: true, force: true });
     await fsp.rename(stage, dir); // atomic: a half-prepared kernel is never seen
@@ -145,10 +155,12 @@ async function suiteApt(root: string, suite: Exclude<KernelSuite, 'host'>): Prom
   const dir = path.join(root, 'apt');
   for (const d of ['lists/partial', 'archives/partial']) await fsp.mkdir(path.join(dir, d), { recursive: true });
   const mirror = process.env.NMTEAM_NM_MIRROR || 'http://deb.debian.org/debian';
-  await fsp.writeFile(path.join(dir, 'sources.list'), `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${suite} main\n`);
+  const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
+  await fsp.writeFile(path.join(dir, 'sources.list'), `deb [signed-by=${keyring}] ${mirror} ${suite} main\n`);
   const opts = ['-o', `Dir::Etc::SourceList=${path.join(dir, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=-',
     '-o', `Dir::State::Lists=${path.join(dir, 'lists')}`, '-o', `Dir::Cache::Archives=${path.join(dir, 'archives')}`,
-    '-o', `Dir::Cache::pkgcache=${path.join(dir, 'pkgcache.bin')}`, '-o', `Dir::Cache::srcpkgcache=${path.join(dir, 'srcpkgcache.bin')}`];
+    '-o', `Dir::Cache::pkgcache=${path.join(dir, 'pkgcache.bin')}`,
+    '-o', `Dir::Cache::srcpkgcache=${path.join(dir, 'srcpkgcache.bin')}`];
   await must('apt-get', [...opts, 'update', '-qq']);
   return opts;
 }
@@ -213,7 +225,9 @@ export function guestFile(name: 'init.sh' | 'stage2.sh'): string {
  * @example
  *   const image = await prepareVm()   // first run ~15 s (download 70 MB, unpack), then ~0 s
  */
-export async function prepareVm(opts: { root?: string; log?: (s: string) => void; suite?: KernelSuite } = {}): Promise<VmImage> {
+export async function prepareVm(
+  opts: { root?: string; log?: (s: string) => void; suite?: KernelSuite } = {},
+): Promise<VmImage> {
   const t0 = Date.now();
   const suite = opts.suite ?? 'host';
   // Debian 13's kernel has a cache folder of its own, so the host's offline fallback never picks it.
@@ -239,7 +253,8 @@ export async function prepareVm(opts: { root?: string; log?: (s: string) => void
     }
   } else {
     dir = await newestCached(root);
-    if (!dir) throw new Error(`apt${suite === 'host' ? '' : ` (Debian ${suite})`} does not know linux-image-amd64 and no kernel with the modules the VM needs (${WANTED_MODULES.join(', ')}) is cached: run scripts/vm-setup.sh (it runs apt-get update)`);
+    const which = suite === 'host' ? 'apt' : `apt (Debian ${suite})`;
+    if (!dir) throw new Error(`${which} does not know linux-image-amd64 and no kernel with the modules the VM needs (${WANTED_MODULES.join(', ')}) is cached: run scripts/vm-setup.sh (it runs apt-get update)`);
   }
   const manifest = (await readManifest(dir))!;
   if (!isStaticElf(BUSYBOX)) throw new Error(`${BUSYBOX} is missing or not statically linked: run scripts/vm-setup.sh (busybox-static)`);

@@ -38,7 +38,8 @@ export function vmImage(suite: KernelSuite = 'host'): Promise<VmImage> {
   let image = images.get(suite);
   if (!image) {
     image = prepareVm({ suite, log: (s) => process.stderr.write(s) }).then((img) => {
-      recordTiming({ what: 'prepare', ms: img.ms, did: img.did.join(', ') || 'cached', kernel: `${img.kernelPackage} ${img.kernelVersion}` });
+      const kernel = `${img.kernelPackage} ${img.kernelVersion}`;
+      recordTiming({ what: 'prepare', ms: img.ms, did: img.did.join(', ') || 'cached', kernel });
       return img;
     });
     images.set(suite, image);
@@ -95,7 +96,8 @@ export async function runScenario(name: string): Promise<VmRun> {
   const r = await runVm(img, scenario, { userland });
   const g = r.guest;
   recordTiming({
-    what: name, on: `${label}, ${img.kernelPackage}`, code: r.code, wallMs: r.wallMs, kernelUp: g.stage1, nmReady: g['nm-ready'],
+    what: name, on: `${label}, ${img.kernelPackage}`,
+    code: r.code, wallMs: r.wallMs, kernelUp: g.stage1, nmReady: g['nm-ready'],
     scenarioS: g['scenario-done'] !== undefined && g['nm-ready'] !== undefined ? Math.round((g['scenario-done'] - g['nm-ready']) * 100) / 100 : undefined,
     outDir: r.outDir,
   });

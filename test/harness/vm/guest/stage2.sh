@@ -33,7 +33,9 @@ if [ -n "$USERLAND" ]; then
   # The files touched here land in the overlay's tmpfs: the host's cache is never written.
   mkdir -p /nmteam-host-usr
   mount --bind /usr /nmteam-host-usr
-  mount --bind "$USERLAND/usr" /usr || { echo "nmteam-vm: cannot mount $USERLAND/usr"; /nmteam-host-usr/bin/busybox poweroff -f; }
+  if ! mount --bind "$USERLAND/usr" /usr; then
+    echo "nmteam-vm: cannot mount $USERLAND/usr"; /nmteam-host-usr/bin/busybox poweroff -f
+  fi
   mount --bind "$USERLAND/etc/ld.so.cache" /etc/ld.so.cache
   for t in bin/node bin/busybox; do
     [ -e "/usr/$t" ] || touch "/usr/$t"
