@@ -31,11 +31,31 @@ module.exports = {
       setupFilesAfterEnv: stateGuard,
     },
     {
+      // The same integration suite against Debian 13's NetworkManager 1.52 (docs/versions.md): NMTEAM_NM=trixie in
+      // every test file; the userland is made once, or found in its cache, before any worker starts.
+      displayName: 'integration-nm152',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/nm152.ts'],
+      setupFilesAfterEnv: stateGuard,
+      globalSetup: '<rootDir>/test/support/nm152-setup.ts',
+    },
+    {
       // The real team driver in a QEMU VM (docs/testing.md, "Real teams in a VM"): `npm run test:vm`. Each file boots one VM.
       displayName: 'vm',
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/vm/**/*.test.ts'],
+    },
+    {
+      // Failover and rollback on Debian 13's kernel and NetworkManager 1.52 (docs/versions.md): `npm run test:matrix`.
+      displayName: 'vm-nm152',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/vm/failover.test.ts', '<rootDir>/test/vm/rollback.test.ts'],
+      setupFiles: ['<rootDir>/test/support/nm152.ts'],
+      globalSetup: '<rootDir>/test/support/nm152-setup.ts',
     },
   ],
 };

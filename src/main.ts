@@ -11,6 +11,7 @@ import { registerWatch } from './commands/watch-cli';
 import { EXIT } from './core/exit-codes';
 import { isInputError, ReconcileError, ReconcileErrors } from './core/errors';
 import { formatErrors } from './spec/parse';
+import { MIN_NM_VERSION } from './nm/version';
 import { printableLine, printableSink } from './util/printable';
 import { StatusLine } from './util/status-line';
 
@@ -32,6 +33,7 @@ export function reportError(err: unknown, io: Io): number {
   }
   if (err instanceof ReconcileError) {
     io.err(`nmteam: ${err.format()}\n`);
+    if (err.code === 'NM_TOO_OLD') return EXIT.nmTooOld;
     return isInputError(err.code) ? EXIT.invalidInput : EXIT.failure;
   }
   io.err(`nmteam: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -39,7 +41,9 @@ export function reportError(err: unknown, io: Io): number {
 }
 
 const HELP_AFTER = `
-Exit codes: 0 success (no change), 2 changes made (apply --detailed-exit-codes), 3 invalid desired state (nothing applied), 1 any other failure.
+Exit codes: 0 success (no change), 2 changes made (apply --detailed-exit-codes),
+3 invalid desired state (nothing applied), 4 NetworkManager older than ${MIN_NM_VERSION} (nothing read or written),
+1 any other failure.
 The bus is the system bus; DBUS_SYSTEM_BUS_ADDRESS selects another. State (journal, lock): NMTEAM_STATE_DIR, default /run/nmteam; it must be writable by this user (or root) only, else nmteam refuses it.`;
 
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {

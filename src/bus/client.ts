@@ -9,6 +9,7 @@ import { sysPorts } from './sysfs';
 import { teamdPorts } from './teamd';
 import { type NmActivationResult, type NmConnection, type NmDevice, type NmSecrets, type NmSettings, type NmWriteOptions, NM_SECRET_SETTINGS } from '../nm/types';
 import { SignatureRegistry, readSettings, settingsToDbus, unwrapProps } from './variant';
+import { checkNmVersion } from '../nm/version';
 
 const SETTINGS_FLAG_TO_DISK = 0x1;
 const SETTINGS_FLAG_IN_MEMORY = 0x2;
@@ -86,10 +87,18 @@ export class NmClient implements NmPort {
     nm.bus.on('message', (msg: Message) => this.onMessage(msg));
   }
 
-  static async connect(timeoutMs?: number): Promise<NmClient> {
-    const client = new NmClient(NmBus.connect(timeoutMs));
+  static connect(timeoutMs?: number): Promise<NmClient> {
+    return NmClient.over(NmBus.connect(timeoutMs));
+  }
+
+  /**
+   * Over a bus connected elsewhere (tests: a fake). Fails fast when NetworkManager is not there, and with
+   * NM_TOO_OLD when it is older than the oldest version nmteam supports (src/nm/version.ts).
+   */
+  static async over(bus: NmBus): Promise<NmClient> {
+    const client = new NmClient(bus);
     try {
-      await client.version(); // fail fast when NetworkManager is not there
+      checkNmVersion(await client.version());
     } catch (err) {
       client.close();
       throw err;

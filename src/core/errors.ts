@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'UNMAPPED_OPTION' // part of a value NetworkManager has no setting for (an ethtool_opts option): left out
   // NetworkManager side
   | 'NM_UNAVAILABLE' // bus or NetworkManager not reachable
+  | 'NM_TOO_OLD' // NetworkManager older than the oldest version nmteam supports (src/nm/version.ts): exit 4
   | 'NM_TIMEOUT' // a D-Bus call did not answer in time
   | 'NM_UNRESPONSIVE' // NetworkManager stopped answering during a run: nmteam stopped calling it, the journal is kept
   | 'NM_PERMISSION'

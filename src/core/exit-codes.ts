@@ -7,4 +7,6 @@ export const EXIT = {
   changed: 2,
   /** The desired state is invalid; nothing was applied. */
   invalidInput: 3,
+  /** NetworkManager is older than the oldest version nmteam supports (NM_TOO_OLD); nothing was read or written. */
+  nmTooOld: 4,
 } as const;

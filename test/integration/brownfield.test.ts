@@ -14,6 +14,7 @@ import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { resetSandbox } from '../support/nm-state';
 import { Watcher } from '../support/watcher';
 import { nmcliOk, teamEntry, writeIn } from '../support/spec-text';
+import { nmVersionAtLeast } from '../../src/nm/version';
 
 let sb: Sandbox;
 let tmp: string;
@@ -191,7 +192,12 @@ describe('--adopt', () => {
     const after = await sb.keyfiles();
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort()); // the same files
     for (const text of Object.values(after)) expect(text).toMatch(/nmteam.managed=yes/);
-    expect(after['System eth3.nmconnection']).toMatch(/master=team9/);
+    // nmteam writes connection.master over D-Bus on both versions; NetworkManager 1.52 stores it in the keyfile as
+    // controller=/port-type=, 1.42 as master=/slave-type= (docs/versions.md).
+    const nm152 = nmVersionAtLeast(await sb.nmVersion(), '1.52.0');
+    const [ctl, typ] = nm152 ? ['controller', 'port-type'] : ['master', 'slave-type'];
+    expect(after['System eth3.nmconnection']).toMatch(new RegExp(`^${ctl}=team9$`, 'm'));
+    expect(after['System eth3.nmconnection']).toMatch(new RegExp(`^${typ}=team$`, 'm'));
     expect(after['System eth3.nmconnection']).not.toMatch(/\[ipv4\]/); // a slave has no IP settings
     expect(await Promise.all(['Team team9', 'team9-port1', 'team9-port2', 'System eth3'].map(uuidOf))).toEqual(uuids);
     const again = await counted(['apply', spec, '--no-activate', '--detailed-exit-codes']);

@@ -7,7 +7,10 @@ export const PEER_PREFIX = 'nmtp-';
 // caller data is ever interpolated. The tmpfs mounts keep NM state private;
 // a read-only /sys makes NM skip waiting for udev so veths become managed.
 // /usr/lib/NetworkManager/system-connections (vendor profiles) is hidden too.
+// $1, when not empty, is another userland's root (test/harness/sandbox/userland.ts): its /usr and its
+// ld.so.cache replace the host's in this mount namespace only, before anything below looks at /usr.
 export const HOLDER_SCRIPT = `set -e
+if [ -n "$1" ]; then mount --bind "$1/usr" /usr; mount --bind "$1/etc/ld.so.cache" /etc/ld.so.cache; fi
 for d in /run/NetworkManager /var/lib/NetworkManager; do mkdir -p "$d"; mount -t tmpfs -o mode=0755 nmteam "$d"; done
 if [ -d /usr/lib/NetworkManager/system-connections ]; then mount -t tmpfs -o ro nmteam /usr/lib/NetworkManager/system-connections; fi
 mount -t sysfs -o ro sysfs /sys

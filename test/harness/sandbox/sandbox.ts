@@ -6,7 +6,9 @@
  * Process layout (all direct children of this Node process):
  *   bus    - dbus-daemon --nofork on DIR/bus.sock
  *   holder - `sleep infinity` under `unshare --net --mount`; it owns the
- *            namespaces, so they (and the veths, tmpfs state) survive NM restarts
+ *            namespaces, so they (and the veths, tmpfs state) survive NM restarts.
+ *            With another userland (option `nm`, env NMTEAM_NM; userland.ts) it
+ *            mounts that userland's /usr over /usr in its mount namespace first.
  *   nm     - NetworkManager, entered into the holder's namespaces via nsenter
  * Every child is started through `setpriv --pdeathsig TERM`, so even a
  * SIGKILLed test runner cannot leak daemons. PIDs (with their kernel start
@@ -21,9 +23,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HOLDER_SCRIPT, PEER_PREFIX, busConf, dbusEscape, nmConf } from './config';
 import { ProcRef, RunResult, isAlive, procRef, run, sleep, terminate, waitForLine } from './proc';
+import { type NmUserland, prepareUserland, selectedUserland } from './userland';
 
 export type { RunResult } from './proc';
 export { PEER_PREFIX } from './config';
+export type { NmUserland } from './userland';
 
 export interface SandboxOptions {
   /** veth names created inside the netns; default eth0..eth3 */
@@ -32,14 +36,24 @@ export interface SandboxOptions {
   debug?: boolean;
   /** parent of the private temp dir; default os.tmpdir() */
   baseDir?: string;
+  /**
+   * Which NetworkManager: 'host' (the host's own), or 'trixie' / '1.52' (Debian 13's, from the cached
+   * userland of scripts/nm-userland.sh, made on first use). Default: env NMTEAM_NM, else 'host'.
+   */
+  nm?: string;
 }
 
 export interface Sandbox {
   readonly dir: string;
   readonly busAddress: string;
   readonly connDir: string;
+  /** The environment for clients: the private bus, and nmcli of the sandbox's own userland first on PATH. */
   readonly env: NodeJS.ProcessEnv;
+  /** Which NetworkManager runs here. */
+  readonly userland: NmUserland;
   nmPid(): number;
+  /** NetworkManager's own version (its D-Bus Version property, through nmcli), e.g. "1.52.1". */
+  nmVersion(): Promise<string>;
   nmcli(args: string[]): Promise<RunResult>;
   ip(args: string[]): Promise<RunResult>;
   addDevice(name: string): Promise<void>;
@@ -100,12 +114,29 @@ class NmSandbox implements Sandbox {
   };
   private stopping: Promise<void> | undefined;
 
-  constructor(readonly dir: string, private readonly debug: boolean) {
+  constructor(
+    readonly dir: string,
+    private readonly debug: boolean,
+    readonly userland: NmUserland,
+    /** Root of the userland whose /usr the holder mounts ('' for the host's own). */
+    private readonly root = '',
+  ) {
     this.busAddress = 'unix:path=' + dbusEscape(path.join(dir, 'bus.sock'));
     this.connDir = path.join(dir, 'conns');
     // C locale: nmcli messages are translated otherwise, and tests grep them.
     // NMTEAM_STATE_DIR: each sandbox has its own nmteam journal and lock, apart from the host's /run/nmteam.
     this.env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.busAddress, NMTEAM_STATE_DIR: path.join(dir, 'nmteam-state'), NO_COLOR: '1', LC_ALL: 'C.UTF-8' };
+    // Another userland: `nmcli` (for sb.nmcli and any test that runs it with sb.env) is that userland's own,
+    // run inside the holder's mount namespace, so client and daemon are one version as on a real host.
+    if (root) this.env.PATH = `${path.join(dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+  }
+
+  /** DIR/bin/nmcli: the userland's nmcli, entered into the holder's mount namespace (its PID in DIR/holder.pid). */
+  private async writeNmcliWrapper(): Promise<void> {
+    const text = '#!/bin/sh\nd=$(dirname "$0")/..\n'
+      + 'exec nsenter --mount=/proc/$(cat "$d/holder.pid")/ns/mnt --wd="$PWD" /usr/bin/nmcli "$@"\n';
+    await fsp.mkdir(path.join(this.dir, 'bin'));
+    await fsp.writeFile(path.join(this.dir, 'bin', 'nmcli'), text, { mode: 0o755 });
   }
 
   private get holderPid(): number {
@@ -151,8 +182,13 @@ class NmSandbox implements Sandbox {
     } finally { fs.closeSync(busLog); }
 
     const unshare = ['unshare', '--net', '--mount', '--propagation', 'private'];
-    const holder = this.launch('holder', [...unshare, 'sh', '-c', HOLDER_SCRIPT, 'nmteam-holder'], ['ignore', 'pipe', 'pipe']);
+    const holderArgv = [...unshare, 'sh', '-c', HOLDER_SCRIPT, 'nmteam-holder', this.root];
+    const holder = this.launch('holder', holderArgv, ['ignore', 'pipe', 'pipe']);
     await waitForLine(holder, (l) => l === 'ready', 10_000, 'namespace holder');
+    if (this.root) {
+      await fsp.writeFile(path.join(this.dir, 'holder.pid'), `${this.holderPid}\n`);
+      await this.writeNmcliWrapper();
+    }
 
     for (const d of devices) await this.addDevice(d);
     await this.startNm();
@@ -166,6 +202,14 @@ class NmSandbox implements Sandbox {
 
   nmcli(args: string[]): Promise<RunResult> {
     return run('nmcli', args, { env: this.env });
+  }
+
+  async nmVersion(): Promise<string> {
+    const r = await this.nmcli(['-t', '-f', 'VERSION', 'general']);
+    if (r.code !== 0 || !r.stdout.trim()) {
+      throw new Error(`nmcli general VERSION failed (${r.code}): ${r.stderr.trim()}`);
+    }
+    return r.stdout.trim();
   }
 
   ip(args: string[]): Promise<RunResult> {
@@ -214,17 +258,21 @@ class NmSandbox implements Sandbox {
     } finally { fs.closeSync(log); }
     const deadline = Date.now() + READY_TIMEOUT_MS;
     // STARTUP=started: devices are known and initial autoconnect has settled.
+    let last = '';
     while (Date.now() < deadline) {
       if (nm.exitCode !== null || nm.signalCode !== null) break;
-      const r = await run('nmcli', ['-t', '-f', 'RUNNING,STARTUP', 'general'], { env: this.env, timeoutMs: 5_000 }).catch(() => undefined);
-      if (r?.stdout.trim() === 'running:started') return;
+      const r = await run('nmcli', ['-t', '-f', 'RUNNING,STARTUP', 'general'], { env: this.env, timeoutMs: 5_000 })
+        .catch((e: Error) => e);
+      if (!(r instanceof Error) && r.stdout.trim() === 'running:started') return;
+      last = r instanceof Error ? r.message : `exit ${r.code}: ${(r.stdout + r.stderr).trim()}`;
       await sleep(50);
     }
     const tail = (await fsp.readFile(logPath, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
     const dead = nm.exitCode !== null || nm.signalCode !== null;
     const why = dead ? `exited (${nm.exitCode ?? nm.signalCode})` : `not ready after ${READY_TIMEOUT_MS} ms`;
     await this.killNm('SIGKILL');
-    throw new Error(`sandbox NetworkManager ${why}; tail of ${logPath}:\n${tail}`);
+    const said = last || 'none';
+    throw new Error(`sandbox NetworkManager ${why} (last nmcli answer: ${said}); tail of ${logPath}:\n${tail}`);
   }
 
   async killNm(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -268,8 +316,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const baseDir = path.resolve(opts.baseDir ?? os.tmpdir());
   if (/[\0-\x1f]/.test(baseDir)) throw new Error('baseDir must not contain control characters');
   reapStale(baseDir);
+  const userland = selectedUserland(opts.nm);
+  // Made (or found in the cache) before anything is started: a userland that cannot be made fails here, with its cause.
+  const root = userland === 'host' ? '' : (await prepareUserland(userland)).root;
   const dir = await fsp.mkdtemp(path.join(baseDir, DIR_PREFIX));
-  const sb = new NmSandbox(dir, opts.debug ?? process.env.NMTEAM_SANDBOX_DEBUG === '1');
+  const sb = new NmSandbox(dir, opts.debug ?? process.env.NMTEAM_SANDBOX_DEBUG === '1', userland, root);
   track(sb, true);
   try {
     await sb.start(opts.devices ?? ['eth0', 'eth1', 'eth2', 'eth3']);

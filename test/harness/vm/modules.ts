@@ -16,6 +16,11 @@ export const WANTED_MODULES = [
   'veth', 'bridge', 'bonding',
 ];
 
+/** Names of the modules built into a kernel, from its modules.builtin (`kernel/drivers/virtio/virtio_pci.ko` lines). */
+export function builtinModules(text: string): Set<string> {
+  return new Set(text.split('\n').filter(Boolean).map((l) => canon(path.basename(l).replace(/\.ko(\.xz)?$/, ''))));
+}
+
 /** The wanted modules a prepared kernel's module list lacks (a cache made before one was added). */
 export function missingModules(prepared: readonly string[], wanted: readonly string[] = WANTED_MODULES): string[] {
   const have = new Set(prepared.map(canon));
@@ -25,14 +30,17 @@ export function missingModules(prepared: readonly string[], wanted: readonly str
 /** Module names use `_` and `-` interchangeably; the kernel treats them alike. */
 const canon = (name: string): string => name.replace(/-/g, '_');
 
-/** name → path of every `.ko` under `dir` (a kernel's lib/modules/RELEASE/kernel). */
+/**
+ * name → path of every `.ko` (or `.ko.xz`, as Debian 13 ships them) under `dir` (a kernel's
+ * lib/modules/RELEASE/kernel).
+ */
 export function indexModules(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ko')) out.set(canon(e.name.slice(0, -3)), p);
+      else if (/\.ko(\.xz)?$/.test(e.name)) out.set(canon(e.name.replace(/\.ko(\.xz)?$/, '')), p);
     }
   };
   walk(dir);
@@ -55,12 +63,18 @@ export function moduleDepends(ko: Buffer): string[] {
  * @example
  *   loadOrder(['9p'], index)   // ['netfs', 'fscache', '9pnet', '9p'] (dependencies first)
  */
-export function loadOrder(wanted: string[], index: Map<string, string>, readKo: (p: string) => Buffer = (p) => fs.readFileSync(p)): string[] {
+export function loadOrder(
+  wanted: string[],
+  index: Map<string, string>,
+  readKo: (p: string) => Buffer = (p) => fs.readFileSync(p),
+  builtin: ReadonlySet<string> = new Set(),
+): string[] {
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, chain: string[]): void => {
     const n = canon(name);
-    if (state.get(n) === 'done') return;
+    // Built into the kernel (Debian 13: virtio_pci): nothing to load.
+    if (state.get(n) === 'done' || builtin.has(n)) return;
     if (state.get(n) === 'visiting') throw new Error(`module dependency cycle: ${[...chain, n].join(' -> ')}`);
     const file = index.get(n);
     if (!file) throw new Error(`kernel module ${n} not found (needed by ${chain.join(' -> ') || 'the VM'})`);

@@ -10,7 +10,7 @@
  *     manifest.json  vmlinux (uncompressed, boots faster under TCG)  vmlinuz  modules/*.ko
  *     initramfs-<hash of init, modules, busybox>.cpio.gz
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { run } from '../sandbox/proc';
 import { repoRoot } from '../sandbox/cli';
-import { indexModules, loadOrder, missingModules, WANTED_MODULES } from './modules';
+import { builtinModules, indexModules, loadOrder, missingModules, WANTED_MODULES } from './modules';
 
 export const DEFAULT_CACHE = '/var/cache/nmteam-vm';
 export const BUSYBOX = '/bin/busybox';
@@ -38,7 +38,11 @@ export interface VmImage {
   ms: number;
 }
 
-interface Manifest { package: string; version: string; release: string; modules: string[]; kernel: string }
+interface Manifest {
+  package: string; version: string; release: string; modules: string[]; kernel: string;
+  /** Wanted modules built into this kernel (Debian 13: virtio_pci). */
+  builtin?: string[];
+}
 
 export function cacheRoot(): string {
   return path.resolve(process.env.NMTEAM_VM_CACHE || DEFAULT_CACHE);
@@ -47,11 +51,12 @@ export function cacheRoot(): string {
 const safeKey = (s: string): string => s.replace(/[^A-Za-z0-9.+_-]/g, '_');
 
 /** The kernel package linux-image-amd64 points at, with its version; undefined when apt does not know it. */
-async function aptKernel(): Promise<{ pkg: string; version: string } | undefined> {
-  const deps = await run('apt-cache', ['depends', 'linux-image-amd64'], { timeoutMs: 60_000 }).catch(() => undefined);
+async function aptKernel(apt: string[] = []): Promise<{ pkg: string; version: string } | undefined> {
+  const deps = await run('apt-cache', [...apt, 'depends', 'linux-image-amd64'], { timeoutMs: 60_000 })
+    .catch(() => undefined);
   const pkg = /Depends: (linux-image-[0-9][^\s]*)/.exec(deps?.stdout ?? '')?.[1];
   if (!pkg) return undefined;
-  const show = await run('apt-cache', ['show', '--no-all-versions', pkg], { timeoutMs: 60_000 });
+  const show = await run('apt-cache', [...apt, 'show', '--no-all-versions', pkg], { timeoutMs: 60_000 });
   const version = /^Version: (\S+)/m.exec(show.stdout)?.[1];
   return version ? { pkg, version } : undefined;
 }
@@ -60,7 +65,9 @@ async function aptKernel(): Promise<{ pkg: string; version: string } | undefined
 async function readManifest(dir: string): Promise<Manifest | undefined> {
   try {
     const m = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    return fs.existsSync(path.join(dir, m.kernel)) && missingModules(m.modules).length === 0 ? m : undefined;
+    const have = [...m.modules, ...(m.builtin ?? [])];
+    const ok = fs.existsSync(path.join(dir, m.kernel)) && missingModules(have).length === 0;
+    return ok ? m : undefined;
   } catch {
     return undefined;
   }
@@ -101,10 +108,10 @@ async function extractVmlinux(vmlinuz: string, out: string): Promise<boolean> {
 }
 
 /** Download the kernel package and keep what the VM needs in `dir`. */
-async function fetchKernel(root: string, pkg: string, version: string, dir: string): Promise<void> {
+async function fetchKernel(root: string, pkg: string, version: string, dir: string, apt: string[] = []): Promise<void> {
   const tmp = await fsp.mkdtemp(path.join(root, '.tmp-'));
   try {
-    await must('apt-get', ['download', `${pkg}=${version}`], tmp);
+    await must('apt-get', [...apt, 'download', `${pkg}=${version}`], tmp);
     const deb = (await fsp.readdir(tmp)).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb`);
     const x = path.join(tmp, 'x');
@@ -112,18 +119,50 @@ async function fetchKernel(root: string, pkg: string, version: string, dir: stri
     const release = pkg.replace(/^linux-image-/, '');
     const stage = path.join(tmp, 'stage');
     await fsp.mkdir(path.join(stage, 'modules'), { recursive: true });
-    const index = indexModules(path.join(x, 'lib/modules', release, 'kernel'));
-    const modules = loadOrder(WANTED_MODULES, index);
-    for (const m of modules) await fsp.copyFile(index.get(m)!, path.join(stage, 'modules', `${m}.ko`));
+    // Debian 12 puts modules in /lib/modules, Debian 13 in /usr/lib/modules and xz-compressed (busybox insmod
+    // cannot unpack them: they are unpacked here).
+    const modDir = ['lib/modules', 'usr/lib/modules'].map((d) => path.join(x, d, release, 'kernel'))
+      .find((d) => fs.existsSync(d));
+    if (!modDir) throw new Error(`${pkg} has no lib/modules/${release}/kernel`);
+    const index = indexModules(modDir);
+    const readKo = (p: string): Buffer =>
+      p.endsWith('.xz') ? execFileSync('xz', ['-dc', p], { maxBuffer: 256 << 20 }) : fs.readFileSync(p);
+    const builtinText = await fsp.readFile(path.join(modDir, '..', 'modules.builtin'), 'utf8').catch(() => '');
+    const inKernel = builtinModules(builtinText);
+    const modules = loadOrder(WANTED_MODULES, index, readKo, inKernel);
+    const builtin = WANTED_MODULES.map((m) => m.replace(/-/g, '_')).filter((m) => inKernel.has(m));
+    for (const m of modules) await fsp.writeFile(path.join(stage, 'modules', `${m}.ko`), readKo(index.get(m)!));
     await fsp.copyFile(path.join(x, 'boot', `vmlinuz-${release}`), path.join(stage, 'vmlinuz'));
     const kernel = (await extractVmlinux(path.join(stage, 'vmlinuz'), path.join(stage, 'vmlinux'))) ? 'vmlinux' : 'vmlinuz';
     const manifest: Manifest = { package: pkg, version, release, modules, kernel };
+    if (builtin.length) manifest.builtin = builtin;
     await fsp.writeFile(path.join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     await fsp.rm(dir, { recursive: true, force: true });
     await fsp.rename(stage, dir); // atomic: a half-prepared kernel is never seen
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Which Debian's kernel: the one the host's apt knows (Debian 12 here), or Debian 13's (trixie). */
+export type KernelSuite = 'host' | 'trixie';
+
+/**
+ * apt options that read `suite`'s package lists from Debian's archive into `root`/apt (never the host's own
+ * lists or sources), after an `apt-get update` of those alone. For `apt-cache`/`apt-get download` only.
+ */
+async function suiteApt(root: string, suite: Exclude<KernelSuite, 'host'>): Promise<string[]> {
+  const dir = path.join(root, 'apt');
+  for (const d of ['lists/partial', 'archives/partial']) await fsp.mkdir(path.join(dir, d), { recursive: true });
+  const mirror = process.env.NMTEAM_NM_MIRROR || 'http://deb.debian.org/debian';
+  const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
+  await fsp.writeFile(path.join(dir, 'sources.list'), `deb [signed-by=${keyring}] ${mirror} ${suite} main\n`);
+  const opts = ['-o', `Dir::Etc::SourceList=${path.join(dir, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=-',
+    '-o', `Dir::State::Lists=${path.join(dir, 'lists')}`, '-o', `Dir::Cache::Archives=${path.join(dir, 'archives')}`,
+    '-o', `Dir::Cache::pkgcache=${path.join(dir, 'pkgcache.bin')}`,
+    '-o', `Dir::Cache::srcpkgcache=${path.join(dir, 'srcpkgcache.bin')}`];
+  await must('apt-get', [...opts, 'update', '-qq']);
+  return opts;
 }
 
 /** Is this ELF file statically linked (no PT_INTERP program header)? */
@@ -186,23 +225,36 @@ export function guestFile(name: 'init.sh' | 'stage2.sh'): string {
  * @example
  *   const image = await prepareVm()   // first run ~15 s (download 70 MB, unpack), then ~0 s
  */
-export async function prepareVm(opts: { root?: string; log?: (s: string) => void } = {}): Promise<VmImage> {
+export async function prepareVm(
+  opts: { root?: string; log?: (s: string) => void; suite?: KernelSuite } = {},
+): Promise<VmImage> {
   const t0 = Date.now();
-  const root = opts.root ?? cacheRoot();
+  const suite = opts.suite ?? 'host';
+  // Debian 13's kernel has a cache folder of its own, so the host's offline fallback never picks it.
+  const root = path.join(opts.root ?? cacheRoot(), suite === 'host' ? '' : suite);
   const did: string[] = [];
   await fsp.mkdir(root, { recursive: true });
-  const apt = await aptKernel();
+  let aptOpts: string[] = [];
+  if (suite !== 'host') {
+    if (await newestCached(root)) aptOpts = []; // a kernel of that suite is cached: use it, no archive needed
+    else {
+      aptOpts = await suiteApt(root, suite);
+      did.push(`read Debian ${suite}'s package lists`);
+    }
+  }
+  const apt = suite === 'host' || aptOpts.length ? await aptKernel(aptOpts) : undefined;
   let dir: string | undefined;
   if (apt) {
     dir = path.join(root, safeKey(`${apt.pkg}_${apt.version}`));
     if (!(await readManifest(dir))) {
       opts.log?.(`nmteam-vm: downloading ${apt.pkg} ${apt.version} into ${root}\n`);
-      await fetchKernel(root, apt.pkg, apt.version, dir);
+      await fetchKernel(root, apt.pkg, apt.version, dir, aptOpts);
       did.push(`downloaded ${apt.pkg} ${apt.version}`);
     }
   } else {
     dir = await newestCached(root);
-    if (!dir) throw new Error(`apt does not know linux-image-amd64 and no kernel with the modules the VM needs (${WANTED_MODULES.join(', ')}) is cached: run scripts/vm-setup.sh (it runs apt-get update)`);
+    const which = suite === 'host' ? 'apt' : `apt (Debian ${suite})`;
+    if (!dir) throw new Error(`${which} does not know linux-image-amd64 and no kernel with the modules the VM needs (${WANTED_MODULES.join(', ')}) is cached: run scripts/vm-setup.sh (it runs apt-get update)`);
   }
   const manifest = (await readManifest(dir))!;
   if (!isStaticElf(BUSYBOX)) throw new Error(`${BUSYBOX} is missing or not statically linked: run scripts/vm-setup.sh (busybox-static)`);

@@ -24,6 +24,11 @@ export interface RunOptions {
   timeoutMs?: number;
   memoryMb?: number;
   cpus?: number;
+  /**
+   * Root of another userland (test/harness/sandbox/userland.ts, e.g. Debian 13's): the guest mounts its /usr over
+   * /usr before it starts dbus and NetworkManager, keeping the host's node and busybox. Default: the host's own.
+   */
+  userland?: string;
 }
 
 export interface GuestEvent { event: string; uptime: number }
@@ -65,7 +70,8 @@ function jsonLines(text: string, file: string): Record<string, unknown>[] {
 
 export function qemuArgs(image: VmImage, scenario: string, outDir: string, o: RunOptions = {}): string[] {
   const append = ['console=ttyS0', 'panic=-1', 'quiet', `nmteam.stage2=${safePath(guestFile('stage2.sh'), 'stage-2 script')}`,
-    `nmteam.scenario=${safePath(scenario, 'scenario')}`, `nmteam.repo=${safePath(repoRoot(), 'repository')}`].join(' ');
+    `nmteam.scenario=${safePath(scenario, 'scenario')}`, `nmteam.repo=${safePath(repoRoot(), 'repository')}`,
+    ...(o.userland ? [`nmteam.userland=${safePath(o.userland, 'userland')}`] : [])].join(' ');
   return [
     '-accel', 'tcg,thread=multi', '-cpu', 'max', '-m', String(o.memoryMb ?? 1024), '-smp', String(o.cpus ?? 2),
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',

@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../sandbox/cli';
 import { vmProblems } from './check';
-import { prepareVm, type VmImage } from './prepare';
+import { type KernelSuite, prepareVm, type VmImage } from './prepare';
+import { prepareUserland, selectedUserland } from '../sandbox/userland';
 import { runVm, type VmRun } from './run';
 
 export interface VmAvailability {
@@ -30,15 +31,32 @@ export function vmAvailability(): VmAvailability {
   return { run: problems.length === 0 || required, problems, required };
 }
 
-let image: Promise<VmImage> | undefined;
+const images = new Map<KernelSuite, Promise<VmImage>>();
 
-/** Prepare once per jest worker (the cache makes later prepares cheap anyway). */
-export function vmImage(): Promise<VmImage> {
-  image ??= prepareVm({ log: (s) => process.stderr.write(s) }).then((img) => {
-    recordTiming({ what: 'prepare', ms: img.ms, did: img.did.join(', ') || 'cached', kernel: `${img.kernelPackage} ${img.kernelVersion}` });
-    return img;
-  });
+/** Prepare once per jest worker and suite (the cache makes later prepares cheap anyway). */
+export function vmImage(suite: KernelSuite = 'host'): Promise<VmImage> {
+  let image = images.get(suite);
+  if (!image) {
+    image = prepareVm({ suite, log: (s) => process.stderr.write(s) }).then((img) => {
+      const kernel = `${img.kernelPackage} ${img.kernelVersion}`;
+      recordTiming({ what: 'prepare', ms: img.ms, did: img.did.join(', ') || 'cached', kernel });
+      return img;
+    });
+    images.set(suite, image);
+  }
   return image;
+}
+
+/**
+ * The kernel and userland the VM runs: the host's own, or with NMTEAM_NM=trixie (the jest project vm-nm152)
+ * Debian 13's kernel and its userland's NetworkManager 1.52 (docs/versions.md).
+ */
+async function vmSetup(): Promise<{ img: VmImage; userland?: string; label: string }> {
+  if (selectedUserland() === 'host') return { img: await vmImage('host'), label: 'host' };
+  const t0 = Date.now();
+  const u = await prepareUserland('trixie');
+  recordTiming({ what: 'prepare-userland', ms: Date.now() - t0, nm: u.nmPackage });
+  return { img: await vmImage('trixie'), userland: u.root, label: `trixie, NetworkManager ${u.nmPackage}` };
 }
 
 function recordTiming(t: Record<string, unknown>): void {
@@ -73,12 +91,13 @@ export async function runScenario(name: string): Promise<VmRun> {
   if (problems.length) throw new Error(`the team VM cannot run here:\n  ${problems.join('\n  ')}`);
   const scenario = path.join(repoRoot(), 'test', 'vm', 'scenarios', name);
   if (!fs.existsSync(path.join(repoRoot(), 'dist', 'cli.js'))) throw new Error('dist/cli.js does not exist: run `npm run build` first (the guest runs it)');
-  const img = await vmImage();
+  const { img, userland, label } = await vmSetup();
   pruneOldResults();
-  const r = await runVm(img, scenario);
+  const r = await runVm(img, scenario, { userland });
   const g = r.guest;
   recordTiming({
-    what: name, code: r.code, wallMs: r.wallMs, kernelUp: g.stage1, nmReady: g['nm-ready'],
+    what: name, on: `${label}, ${img.kernelPackage}`,
+    code: r.code, wallMs: r.wallMs, kernelUp: g.stage1, nmReady: g['nm-ready'],
     scenarioS: g['scenario-done'] !== undefined && g['nm-ready'] !== undefined ? Math.round((g['scenario-done'] - g['nm-ready']) * 100) / 100 : undefined,
     outDir: r.outDir,
   });

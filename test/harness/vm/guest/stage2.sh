@@ -3,14 +3,19 @@
 # Starts a private system bus and the host's NetworkManager with fresh state, runs the
 # scenario named by nmteam.scenario=PATH with NMTEAM_REPO=nmteam.repo, records its exit
 # code, NetworkManager's log and dmesg in the results share (/nmteam-out), powers off.
+# With nmteam.userland=PATH (another Debian's root, e.g. Debian 13's) its /usr is mounted over /usr
+# first, so dbus, NetworkManager, teamd and the tools are that userland's; the host's node and
+# busybox (which it lacks) are mounted into it.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb NO_COLOR=1 LC_ALL=C.UTF-8 HOME=/root
 OUT=/nmteam-out
 SCENARIO=
 NMTEAM_REPO=
+USERLAND=
 for a in $(cat /proc/cmdline); do
   case "$a" in
     nmteam.scenario=*) SCENARIO="${a#nmteam.scenario=}";;
     nmteam.repo=*) NMTEAM_REPO="${a#nmteam.repo=}";;
+    nmteam.userland=*) USERLAND="${a#nmteam.userland=}";;
   esac
 done
 export NMTEAM_REPO NMTEAM_OUT="$OUT"
@@ -24,6 +29,19 @@ finish() {
   busybox poweroff -f
 }
 mark stage2
+if [ -n "$USERLAND" ]; then
+  # The files touched here land in the overlay's tmpfs: the host's cache is never written.
+  mkdir -p /nmteam-host-usr
+  mount --bind /usr /nmteam-host-usr
+  if ! mount --bind "$USERLAND/usr" /usr; then
+    echo "nmteam-vm: cannot mount $USERLAND/usr"; /nmteam-host-usr/bin/busybox poweroff -f
+  fi
+  mount --bind "$USERLAND/etc/ld.so.cache" /etc/ld.so.cache
+  for t in bin/node bin/busybox; do
+    [ -e "/usr/$t" ] || touch "/usr/$t"
+    mount --bind "/nmteam-host-usr/$t" "/usr/$t"
+  done
+fi
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /dev/pts /dev/shm /run/dbus /run/lock /run/netns
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
