@@ -31,6 +31,14 @@ module.exports = {
       setupFilesAfterEnv: stateGuard,
     },
     {
+      // The Ansible collection (ansible/): real ansible-playbook runs against 8 sandbox hosts (`npm run test:fleet`).
+      displayName: 'fleet',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/fleet/**/*.test.ts'],
+      setupFilesAfterEnv: stateGuard,
+    },
+    {
       // The real team driver in a QEMU VM (README, "Real teams in a VM"): `npm run test:vm`. Each file boots one VM.
       displayName: 'vm',
       testEnvironment: 'node',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Reads jest's --json outputs. Fails when any integration or VM test file did
+// Reads jest's --json outputs. Fails when any integration, fleet or VM test file did
 // not run, or ran with skipped/pending tests, so a silently skipped suite against
 // the real NetworkManager or the real team driver can never pass CI. Prints the
 // plain closing line CI reads.
@@ -13,7 +13,7 @@ const results = runs.flatMap((r) => r.testResults);
 const byFile = new Map(results.map((t) => [t.name, t]));
 const problems = [];
 if (runs.length < process.argv.length - 2) problems.push('a jest run wrote no results');
-for (const dir of ['integration', 'vm']) {
+for (const dir of ['integration', 'fleet', 'vm']) {
   const abs = path.join(root, 'test', dir);
   for (const f of fs.readdirSync(abs).filter((n) => n.endsWith('.test.ts')).map((n) => path.join(abs, n))) {
     const rel = path.relative(root, f);

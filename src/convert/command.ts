@@ -12,6 +12,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { applyExitCode, cliApplyOptions, cliJournal, renderResult } from '../commands/apply';
 import { withLock } from '../commands/common';
+import { armExpiry } from '../commands/expiry';
 import { EXIT } from '../exit-codes';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
@@ -50,6 +51,11 @@ export interface ConvertArgs {
   detailedExitCodes?: boolean;
   /** With --apply: checkpoint rollback timeout and activation bound, seconds (default 60). */
   timeout?: number;
+  /**
+   * With --apply: false (--no-commit) leaves the change pending like `apply --no-commit`: `nmteam commit` keeps it,
+   * `nmteam rollback` or the timeout undoes it. Default true.
+   */
+  commit?: boolean;
   /** With --apply: seconds to wait for another nmteam run's lock (default 0: fail at once). */
   waitLock?: number;
   /** With --from-nm --apply: add the converted teams to this desired-state file and own them in `scope` (see into-apply.ts). */
@@ -87,6 +93,9 @@ function checkArgs(a: ConvertArgs): string | undefined {
   if (a.output !== undefined && (a.apply || a.dryRun)) return '--output writes converted YAML; it does not go with --apply or --dry-run';
   if ((a.into !== undefined || a.scope !== undefined) && (!a.apply || a.toBond)) return '--into and --scope go with --from-nm --apply (bonds to teams)';
   if (a.into === '-') return '--into needs a file, not standard input';
+  if (a.commit === false && !a.apply) return '--no-commit goes with --apply';
+  // The desired-state file is written before the apply: a later rollback would not put it back.
+  if (a.commit === false && a.into !== undefined) return '--no-commit does not go with --into';
   return undefined;
 }
 
@@ -217,8 +226,11 @@ async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, conver
   const result = await applyPlan(
     plan,
     nm,
-    cliApplyOptions(journal, io, { timeoutS, verify: { observed: conns, replan: (now) => planner(now, { activate: false }) } }),
+    cliApplyOptions(journal, io, {
+      timeoutS, commit: a.commit !== false, verify: { observed: conns, replan: (now) => planner(now, { activate: false }) },
+    }),
   );
+  if (result.pending) armExpiry(result.pending);
   if (into) undoInto(into, result, io);
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
   if (!a.toBond && result.ok && plan.steps.length > 0) {

@@ -1,0 +1,353 @@
+/**
+ * The Ansible collection (ansible/ansible_collections/nmteam/network) proven with real ansible-playbook runs
+ * against a fleet of 8 hosts on this machine: each host is its own sandbox NetworkManager on its own private
+ * bus (src/sandbox/sandbox.ts), reached through a local connection with the host's environment
+ * (nmteam_environment) and its own nmteam installation, unpacked by the role from this repo's `npm pack`.
+ * The sandboxes have no team or bond driver, so the fleet runs with activation off: it proves profiles,
+ * transactions and the playbooks' control flow; activation is the VM suite's (npm run test:vm).
+ *
+ * One file, the same 8 sandboxes through every scenario, in order (issue 20's scenarios 1-7):
+ *   1 first rollout changes every host;  2 a re-run changes nothing and writes nothing on the bus;
+ *   3 --check --diff after editing one team's primary writes nothing and shows the two prio fields;
+ *   4 a rolling update failing on one host of the first batch stops there;
+ *   5 commit-confirmed: a failed health check rolls that host back, a host cut off rolls itself back;
+ *   6 the team → bond migration playbook;  7 ansible-lint is clean.
+ * The whole file fails, never skips, when ansible-playbook or ansible-lint is missing.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { monitorCalls, type CallMonitor } from '../../src/sandbox/dbus-monitor';
+import { repoRoot, runNmteam } from '../../src/sandbox/cli';
+import { run, sleep, type RunResult } from '../../src/sandbox/proc';
+
+const HOSTS = 8;
+const ROOT = repoRoot(__dirname);
+const COLLECTIONS = path.join(ROOT, 'ansible');
+const COLLECTION = path.join(COLLECTIONS, 'ansible_collections', 'nmteam', 'network');
+const PLUGINS = path.join(__dirname, 'plugins');
+const HEALTH = path.join(__dirname, 'health.yml');
+
+jest.setTimeout(600_000);
+
+interface Member { type: 'interface'; name: string; primary?: boolean }
+interface TeamEntry { type: 'team'; name: string; bonding_options: string; addresses: { ip_netmask: string }[]; members: Member[] }
+
+interface Host {
+  name: string;
+  sb: Sandbox;
+  vars: Record<string, unknown>;
+}
+
+interface TaskRecord { host: string; task: string; action: string; status: string; changed: boolean; result: Record<string, unknown> }
+interface Stats { ok: number; changed: number; failures: number; unreachable: number; skipped: number; rescued: number }
+interface Record_ { results: TaskRecord[]; stats: Record<string, Stats> }
+interface PlayRun extends RunResult { record: Record_ }
+
+let tmp: string;
+let tarball: string;
+const hosts: Host[] = [];
+let lint: Promise<RunResult> | undefined;
+
+const hostName = (i: number): string => `h${String(i + 1).padStart(2, '0')}`;
+
+function teams(i: number, over: { team1Net?: number; primary?: string; extraMember?: string } = {}): TeamEntry[] {
+  const n = i + 1;
+  return [
+    {
+      type: 'team', name: 'team0', bonding_options: '{"runner": {"name": "activebackup"}}',
+      addresses: [{ ip_netmask: `10.0.${n}.10/24` }],
+      members: [
+        { type: 'interface', name: 'eth0', ...((over.primary ?? 'eth0') === 'eth0' ? { primary: true } : {}) },
+        { type: 'interface', name: 'eth1', ...(over.primary === 'eth1' ? { primary: true } : {}) },
+      ],
+    },
+    {
+      // tx_hash on eth+ipv4: a bond can only approximate it (layer2+3), which the migration reports.
+      type: 'team', name: 'team1', bonding_options: '{"runner": {"name": "loadbalance", "tx_hash": ["eth", "ipv4"]}}',
+      addresses: [{ ip_netmask: `10.${over.team1Net ?? 1}.${n}.10/24` }],
+      members: [
+        { type: 'interface', name: 'eth2' }, { type: 'interface', name: 'eth3' },
+        ...(over.extraMember ? [{ type: 'interface' as const, name: over.extraMember }] : []),
+      ],
+    },
+  ];
+}
+
+function writeInventory(): string {
+  const file = path.join(tmp, 'inventory.json');
+  const hostsVars = Object.fromEntries(hosts.map((h) => [h.name, h.vars]));
+  fs.writeFileSync(file, JSON.stringify({ all: { hosts: hostsVars } }, null, 2));
+  return file;
+}
+
+/** ansible-playbook PLAYBOOK with the fleet's inventory; the run's task results and recap from fleet_record. */
+async function playbook(playbookName: string, args: string[] = []): Promise<PlayRun> {
+  const inventory = writeInventory();
+  const record = path.join(tmp, `record-${Date.now()}.json`);
+  fs.rmSync(record, { force: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ANSIBLE_COLLECTIONS_PATH: COLLECTIONS,
+    ANSIBLE_COLLECTIONS_PATHS: COLLECTIONS,
+    ANSIBLE_CONNECTION_PLUGINS: path.join(PLUGINS, 'connection'),
+    ANSIBLE_CALLBACK_PLUGINS: path.join(PLUGINS, 'callback'),
+    ANSIBLE_CALLBACKS_ENABLED: 'fleet_record',
+    ANSIBLE_FORKS: String(HOSTS),
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: '0',
+    ANSIBLE_LOCAL_TEMP: path.join(tmp, 'ansible-local'),
+    ANSIBLE_REMOTE_TEMP: path.join(tmp, 'ansible-remote'),
+    ANSIBLE_HOME: path.join(tmp, 'ansible-home'),
+    ANSIBLE_DEPRECATION_WARNINGS: '0',
+    FLEET_RECORD: record,
+  };
+  const r = await run('ansible-playbook', ['-i', inventory, playbookName, ...args], { env, cwd: tmp, timeoutMs: 400_000 });
+  fs.appendFileSync(path.join(tmp, 'ansible.log'), `\n==== ansible-playbook ${playbookName} ${args.join(' ')}: exit ${r.code}\n${r.stdout}\n${r.stderr}\n`);
+  if (!fs.existsSync(record)) throw new Error(`ansible-playbook ${playbookName} wrote no record (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return { ...r, record: JSON.parse(fs.readFileSync(record, 'utf8')) as Record_ };
+}
+
+const tasks = (p: PlayRun, host: string, action: string): TaskRecord[] =>
+  p.record.results.filter((t) => t.host === host && t.action === action);
+
+async function keyfilesAll(): Promise<Record<string, Record<string, string>>> {
+  return Object.fromEntries(await Promise.all(hosts.map(async (h) => [h.name, await h.sb.keyfiles()] as const)));
+}
+
+async function monitorAll(): Promise<CallMonitor[]> {
+  return Promise.all(hosts.map((h) => monitorCalls(h.sb)));
+}
+
+/** The teams nmteam owns on the host, as `nmteam show -o json` prints them. */
+async function shown(h: Host): Promise<TeamEntry[]> {
+  const r = await runNmteam(h.sb, ['show', '-o', 'json']);
+  expect([r.code, r.stderr]).toEqual([0, '']);
+  return (JSON.parse(r.stdout) as { network_config: TeamEntry[] }).network_config;
+}
+
+const addresses = (t: TeamEntry[]): string[] => t.map((x) => `${x.name} ${x.addresses.map((a) => a.ip_netmask).join(',')}`);
+const primaries = (t: TeamEntry[]): string[] => t.map((x) => `${x.name} ${x.members.filter((m) => m.primary).map((m) => m.name).join(',')}`);
+const journal = (h: Host): string => path.join(h.sb.dir, 'nmteam-state', 'journal.json');
+
+async function waitFor(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await cond()) return true;
+    await sleep(500);
+  }
+  return cond();
+}
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-fleet-'));
+  // ansible-lint takes tens of seconds on its own: start it now, check it last (scenario 7).
+  lint = run('ansible-lint', ['--offline', '--nocolor', '-p', '.'], { cwd: COLLECTION, timeoutMs: 400_000, env: { ...process.env, ANSIBLE_HOME: path.join(tmp, 'lint-home'), HOME: process.env.HOME ?? tmp } })
+    .catch((err: Error) => ({ code: 127, stdout: '', stderr: `ansible-lint could not run: ${err.message} (scripts/ensure-deps.sh installs it)` }));
+  const pack = await run('npm', ['pack', '--pack-destination', tmp, '--ignore-scripts', '--silent'], { cwd: ROOT });
+  expect([pack.code, pack.stderr]).toEqual([0, '']);
+  tarball = path.join(tmp, pack.stdout.trim().split('\n').pop()!);
+  const sandboxes = await Promise.all(Array.from({ length: HOSTS }, () => startSandbox({ baseDir: tmp })));
+  sandboxes.forEach((sb, i) => {
+    hosts.push({
+      name: hostName(i), sb,
+      vars: {
+        ansible_connection: 'sandbox_local',
+        ansible_host: sb.dir,
+        ansible_python_interpreter: '/usr/bin/python3',
+        nmteam_environment: { DBUS_SYSTEM_BUS_ADDRESS: sb.busAddress, NMTEAM_STATE_DIR: path.join(sb.dir, 'nmteam-state') },
+        nmteam_package: tarball,
+        nmteam_install_dir: path.join(sb.dir, 'opt', 'nmteam'),
+        nmteam_bin_dir: path.join(sb.dir, 'bin'),
+        nmteam_desired_state: path.join(sb.dir, 'etc', 'teams.yaml'),
+        nmteam_activate: false,
+        nmteam_timeout: 90,
+        nmteam_network_config: teams(i),
+      },
+    });
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.sb.stop()));
+  if (process.env.NMTEAM_FLEET_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  else process.stderr.write(`fleet: kept ${tmp} (ansible.log)\n`);
+});
+
+describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
+  it('1: the first rollout changes every host, and each host has its teams', async () => {
+    const p = await playbook('nmteam.network.site');
+    expect(p.code).toBe(0);
+    for (const [i, h] of hosts.entries()) {
+      expect([h.name, p.record.stats[h.name]]).toMatchObject([h.name, { failures: 0, unreachable: 0 }]);
+      const [apply] = tasks(p, h.name, 'nmteam.network.nmteam');
+      expect([h.name, apply?.changed, apply?.result.pending !== undefined]).toEqual([h.name, true, true]);
+      expect(tasks(p, h.name, 'nmteam.network.nmteam_commit').map((t) => [t.status, t.result.committed])).toEqual([['ok', true]]);
+      const got = await shown(h);
+      expect(addresses(got)).toEqual([`team0 10.0.${i + 1}.10/24`, `team1 10.1.${i + 1}.10/24`]);
+      expect(primaries(got)).toEqual(['team0 eth0', 'team1 ']);
+      expect(got.flatMap((t) => t.members.map((m) => m.name))).toEqual(['eth0', 'eth1', 'eth2', 'eth3']);
+      expect(fs.existsSync(journal(h))).toBe(false); // committed: nothing pending
+      expect(fs.readFileSync(h.vars.nmteam_desired_state as string, 'utf8')).toMatch(/team1[\s\S]*10\.1\.\d+\.10\/24/);
+    }
+  });
+
+  it('2: a re-run changes nothing: changed=0 on every host and zero D-Bus writes', async () => {
+    const before = await keyfilesAll();
+    const monitors = await monitorAll();
+    const p = await playbook('nmteam.network.site');
+    const writes = await Promise.all(monitors.map(async (m) => (await m.stop()).filter((c) => c.member !== 'Ping')));
+    expect(p.code).toBe(0);
+    for (const [i, h] of hosts.entries()) {
+      expect([h.name, p.record.stats[h.name]]).toMatchObject([h.name, { changed: 0, failures: 0, unreachable: 0 }]);
+      expect([h.name, monitors[i]!.writes()]).toEqual([h.name, []]);
+      expect(writes[i]!.length).toBeGreaterThan(0); // the monitor did see nmteam read NetworkManager
+    }
+    expect(await keyfilesAll()).toEqual(before);
+  });
+
+  it("3: --check --diff after editing one team's primary writes nothing and shows both profiles' prio", async () => {
+    const before = await keyfilesAll();
+    const edited = hosts[2]!;
+    edited.vars.nmteam_network_config = teams(2, { primary: 'eth1' });
+    const monitors = await monitorAll();
+    const p = await playbook('nmteam.network.site', ['--check', '--diff']);
+    for (const m of monitors) await m.stop();
+    expect(p.code).toBe(0);
+    for (const [i, h] of hosts.entries()) expect([h.name, monitors[i]!.writes()]).toEqual([h.name, []]);
+    expect(await keyfilesAll()).toEqual(before);
+    for (const h of hosts) {
+      const [planned] = tasks(p, h.name, 'nmteam.network.nmteam');
+      expect([h.name, planned?.changed]).toEqual([h.name, h === edited]);
+    }
+    const [planned] = tasks(p, edited.name, 'nmteam.network.nmteam');
+    const diff = planned!.result.diff as { before_header: string; before: string; after: string }[];
+    const profiles = diff.filter((d) => /prio/.test(d.before + d.after)).map((d) => d.before_header);
+    expect(profiles).toEqual([expect.stringMatching(/'team-slave-eth0' \(eth0\)/), expect.stringMatching(/'team-slave-eth1' \(eth1\)/)]);
+    expect(diff.find((d) => d.before_header.includes('team-slave-eth0'))!.before).toMatch(/prio.*100/);
+    expect(diff.find((d) => d.before_header.includes('team-slave-eth1'))!.after).toMatch(/prio.*100/);
+    expect(p.stdout).toMatch(/team-slave-eth1/); // Ansible prints the diff
+    edited.vars.nmteam_network_config = teams(2);
+  });
+
+  it('4: a rolling update (serial 2) failing on one host of the first batch stops there; later batches untouched', async () => {
+    const before = await keyfilesAll();
+    for (const [i, h] of hosts.entries()) h.vars.nmteam_network_config = teams(i, { team1Net: 2, ...(i === 1 ? { extraMember: 'nic9' } : {}) });
+    const p = await playbook('nmteam.network.rolling_update', ['-e', 'nmteam_serial=2', '-e', 'nmteam_max_fail_percentage=0']);
+    expect(p.code).not.toBe(0);
+    const failed = tasks(p, 'h02', 'nmteam.network.nmteam');
+    expect(failed.map((t) => [t.status, t.result.error_code, t.result.exit_code])).toEqual([['failed', 'UNKNOWN_NIC', 3]]);
+    expect(String(failed[0]!.result.msg)).toMatch(/teams\.yaml:\d+:\d+: network_config\[1\]\.members\[2\]\.name: UNKNOWN_NIC: nic9/);
+    const after = await keyfilesAll();
+    expect(after.h02).toEqual(before.h02);
+    expect(fs.existsSync(journal(hosts[1]!) )).toBe(false);
+    expect(addresses(await shown(hosts[0]!))).toEqual(['team0 10.0.1.10/24', 'team1 10.2.1.10/24']); // its batch mate went on
+    for (const h of hosts.slice(2)) {
+      expect([h.name, Object.keys(p.record.stats)]).toEqual([h.name, ['h01', 'h02']]);
+      expect([h.name, after[h.name]]).toEqual([h.name, before[h.name]]);
+    }
+    hosts.forEach((h, i) => (h.vars.nmteam_network_config = teams(i, { team1Net: 2 })));
+  });
+
+  it('5a: commit-confirmed: a host failing its health check is rolled back at once, the others commit', async () => {
+    const sick = hosts[4]!;
+    const before = await keyfilesAll();
+    const fileBefore = fs.readFileSync(sick.vars.nmteam_desired_state as string, 'utf8');
+    sick.vars.fleet_unhealthy = true;
+    for (const [i, h] of hosts.entries()) {
+      h.vars.nmteam_network_config = teams(i, { team1Net: 3 });
+      h.vars.nmteam_health_checks = [HEALTH];
+    }
+    const p = await playbook('nmteam.network.site');
+    expect(p.code).not.toBe(0);
+    expect(tasks(p, sick.name, 'nmteam.network.nmteam_commit').map((t) => [t.status, t.result.rolled_back])).toEqual([['ok', true]]);
+    expect(p.record.stats[sick.name]).toMatchObject({ failures: 1, rescued: 0 });
+    expect(p.stdout).toMatch(/h05: the change was not confirmed \(Check the host's health: h05 is unhealthy after the change\); rolled back/);
+    expect((await keyfilesAll())[sick.name]).toEqual(before[sick.name]);
+    expect(fs.readFileSync(sick.vars.nmteam_desired_state as string, 'utf8')).toBe(fileBefore);
+    expect(fs.existsSync(`${sick.vars.nmteam_desired_state as string}.pending`)).toBe(false);
+    for (const [i, h] of hosts.entries()) {
+      if (h === sick) continue;
+      expect([h.name, p.record.stats[h.name]]).toMatchObject([h.name, { failures: 0, unreachable: 0 }]);
+      expect(addresses(await shown(h))).toEqual([`team0 10.0.${i + 1}.10/24`, `team1 10.3.${i + 1}.10/24`]);
+      expect(fs.existsSync(journal(h))).toBe(false);
+      expect(fs.readFileSync(h.vars.nmteam_desired_state as string, 'utf8')).toMatch(/10\.3\.\d+\.10\/24/);
+    }
+    delete sick.vars.fleet_unhealthy;
+    sick.vars.nmteam_network_config = teams(4); // what it still has (the rolling update stopped before it)
+  });
+
+  it('5b: a host whose link is cut after the apply rolls itself back when the timeout expires', async () => {
+    const cut = hosts[6]!;
+    const before = await keyfilesAll();
+    fs.writeFileSync(path.join(cut.sb.dir, 'cut-when-pending'), '');
+    Object.assign(cut.vars, { nmteam_network_config: teams(6, { team1Net: 4 }), nmteam_timeout: 20, nmteam_reconnect_timeout: 5 });
+    const p = await playbook('nmteam.network.site');
+    expect(p.code).not.toBe(0);
+    expect(p.record.stats[cut.name]).toMatchObject({ unreachable: 1 });
+    expect(tasks(p, cut.name, 'ansible.builtin.wait_for_connection').map((t) => t.status)).toEqual(['failed']);
+    for (const h of hosts) if (h !== cut) expect([h.name, p.record.stats[h.name]]).toMatchObject([h.name, { changed: 0, failures: 0, unreachable: 0 }]);
+    // Nobody reaches the host: its own nmteam (the expiry the apply left behind) undoes the change at T.
+    const back = await waitFor(async () => JSON.stringify(await cut.sb.keyfiles()) === JSON.stringify(before[cut.name]), 120_000);
+    expect(back).toBe(true);
+    expect(await keyfilesAll()).toEqual(before);
+    expect(fs.existsSync(`${cut.vars.nmteam_desired_state as string}.pending`)).toBe(true); // never committed, never promoted
+    fs.rmSync(path.join(cut.sb.dir, 'cut-when-pending'));
+    Object.assign(cut.vars, { nmteam_network_config: teams(6, { team1Net: 3 }), nmteam_timeout: 90 });
+    delete cut.vars.nmteam_reconnect_timeout;
+  });
+
+  it('6: the team → bond migration: bonds with the same addresses and primary; a failing host keeps its teams; a re-run changes nothing', async () => {
+    const teamsBefore = Object.fromEntries(await Promise.all(hosts.map(async (h) => [h.name, await shown(h)] as const)));
+    const before = await keyfilesAll();
+    const failing = hosts[5]!;
+    const env = failing.vars.nmteam_environment as Record<string, string>;
+    failing.vars.nmteam_environment = { ...env, NMTEAM_INJECT_FAULT: '3' }; // its conversion fails at the 3rd write
+    const p = await playbook('nmteam.network.team_to_bond', ['-e', 'nmteam_serial=4']);
+    expect(p.code).not.toBe(0);
+    expect(tasks(p, failing.name, 'nmteam.network.nmteam_convert').map((t) => t.status)).toEqual(['failed']);
+    expect((await keyfilesAll())[failing.name]).toEqual(before[failing.name]);
+    failing.vars.nmteam_environment = env;
+    for (const h of hosts) {
+      if (h === failing) continue;
+      const [conv] = tasks(p, h.name, 'nmteam.network.nmteam_convert');
+      expect([h.name, conv?.changed, (conv?.result.converted as { name: string }[]).map((b) => b.name)]).toEqual([h.name, true, ['team0', 'team1']]);
+      expect(conv!.result.not_carried_over).toEqual([expect.stringMatching(/team1: runner\.tx_hash: the bond cannot hash on exactly/)]);
+    }
+    const again = await playbook('nmteam.network.team_to_bond', ['-e', 'nmteam_serial=4']);
+    expect(again.code).toBe(0);
+    expect(tasks(again, failing.name, 'nmteam.network.nmteam_convert').map((t) => t.changed)).toEqual([true]);
+    for (const h of hosts) {
+      if (h === failing) continue;
+      expect([h.name, tasks(again, h.name, 'nmteam.network.nmteam_convert').map((t) => t.changed)]).toEqual([h.name, [false]]);
+    }
+    for (const h of hosts) {
+      const show = await h.sb.nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show']);
+      expect([h.name, show.stdout.split('\n').filter((l) => /:(team|bond)$/.test(l)).sort()]).toEqual([h.name, ['team0:bond', 'team1:bond']]);
+      for (const t of teamsBefore[h.name]!) {
+        const f = await h.sb.nmcli(['-g', 'ipv4.addresses,bond.options', 'connection', 'show', t.name]);
+        const [addr, options] = f.stdout.trim().split('\n');
+        expect([h.name, t.name, addr]).toEqual([h.name, t.name, t.addresses.map((a) => a.ip_netmask).join(', ')]);
+        const primary = t.members.find((m) => m.primary)?.name;
+        if (primary) expect(options).toMatch(new RegExp(`primary=${primary}`));
+      }
+      expect(fs.existsSync(`${h.vars.nmteam_desired_state as string}.converted-to-bond`)).toBe(true);
+    }
+    const quiet = await keyfilesAll();
+    const monitors = await monitorAll();
+    const third = await playbook('nmteam.network.team_to_bond', ['-e', 'nmteam_serial=4']);
+    for (const m of monitors) await m.stop();
+    expect(third.code).toBe(0);
+    for (const [i, h] of hosts.entries()) {
+      expect([h.name, third.record.stats[h.name]]).toMatchObject([h.name, { changed: 0, failures: 0 }]);
+      expect([h.name, monitors[i]!.writes()]).toEqual([h.name, []]);
+    }
+    expect(await keyfilesAll()).toEqual(quiet);
+  });
+
+  it('7: ansible-lint is clean on the collection', async () => {
+    const r = await lint!;
+    expect([r.code, r.stdout, r.stderr.split('\n').filter((l) => /error|warning|violation/i.test(l))]).toEqual([0, '', []]);
+  });
+});
