@@ -1,7 +1,8 @@
 # The fleet tests' connection: Ansible's local connection to one sandbox "host" (its directory is ansible_host),
 # whose link can be cut. While the file HOST_DIR/cut-when-pending exists and the host's nmteam change is
-# pending (its journal says pending-commit), every command fails as if the host had dropped off the network:
-# the change cut the controller's path to the host, until the host rolls it back. Test code, not shipped.
+# pending (its journal says pending-commit), no new connection to the host can be made, as if the change had cut
+# the controller's path to the host, until the host rolls it back. A connection made before (the one the apply
+# task runs over) lives on, like an established SSH session. Test code, not shipped.
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -38,10 +39,11 @@ class Connection(LocalConnection):
         if pending:
             raise AnsibleConnectionFailure('sandbox %s: link down while its nmteam change is pending' % host_dir)
 
-    def exec_command(self, cmd, in_data=None, sudoable=True):
-        self._check_link()
-        return super(Connection, self).exec_command(cmd, in_data=in_data, sudoable=sudoable)
+    def _connect(self):
+        if not self._connected:
+            self._check_link()
+        return super(Connection, self)._connect()
 
-    def put_file(self, in_path, out_path):
-        self._check_link()
-        return super(Connection, self).put_file(in_path, out_path)
+    def reset(self):
+        # wait_for_connection resets before each attempt: the next command connects anew.
+        self.close()
