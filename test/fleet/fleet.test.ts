@@ -17,16 +17,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { startSandbox } from '../../src/sandbox/sandbox';
 import { monitorCalls, type CallMonitor } from '../../src/sandbox/dbus-monitor';
-import { repoRoot, runNmteam } from '../../src/sandbox/cli';
+import { runNmteam } from '../../src/sandbox/cli';
 import { run, sleep, type RunResult } from '../../src/sandbox/proc';
+import { COLLECTION, COLLECTIONS, type FleetHost, hostVars, packNmteam, type PlayRun, playbook as runPlaybook, type TaskRecord } from './harness';
 
 const HOSTS = 8;
-const ROOT = repoRoot(__dirname);
-const COLLECTIONS = path.join(ROOT, 'ansible');
-const COLLECTION = path.join(COLLECTIONS, 'ansible_collections', 'nmteam', 'network');
-const PLUGINS = path.join(__dirname, 'plugins');
 const HEALTH = path.join(__dirname, 'health.yml');
 /** What ansible-lint checks, named: run on the collection's directory alone, it lints only galaxy.yml. */
 const LINTED = ['galaxy.yml', 'meta/runtime.yml', 'roles/nmteam', ...fs.readdirSync(path.join(COLLECTION, 'playbooks')).map((f) => `playbooks/${f}`)];
@@ -36,19 +33,9 @@ jest.setTimeout(600_000);
 interface Member { type: 'interface'; name: string; primary?: boolean }
 interface TeamEntry { type: 'team'; name: string; bonding_options: string; addresses: { ip_netmask: string }[]; members: Member[] }
 
-interface Host {
-  name: string;
-  sb: Sandbox;
-  vars: Record<string, unknown>;
-}
-
-interface TaskRecord { host: string; task: string; action: string; status: string; changed: boolean; result: Record<string, unknown> }
-interface Stats { ok: number; changed: number; failures: number; unreachable: number; skipped: number; rescued: number }
-interface Record_ { results: TaskRecord[]; stats: Record<string, Stats> }
-interface PlayRun extends RunResult { record: Record_ }
+type Host = FleetHost;
 
 let tmp: string;
-let tarball: string;
 const hosts: Host[] = [];
 let lint: Promise<RunResult> | undefined;
 
@@ -77,41 +64,7 @@ function teams(i: number, over: { team1Net?: number; primary?: string; extraMemb
   ];
 }
 
-function writeInventory(): string {
-  const file = path.join(tmp, 'inventory.json');
-  const hostsVars = Object.fromEntries(hosts.map((h) => [h.name, h.vars]));
-  fs.writeFileSync(file, JSON.stringify({ all: { hosts: hostsVars } }, null, 2));
-  return file;
-}
-
-/** ansible-playbook PLAYBOOK with the fleet's inventory; the run's task results and recap from fleet_record. */
-async function playbook(playbookName: string, args: string[] = []): Promise<PlayRun> {
-  const inventory = writeInventory();
-  const record = path.join(tmp, `record-${Date.now()}.json`);
-  fs.rmSync(record, { force: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ANSIBLE_COLLECTIONS_PATH: COLLECTIONS,
-    ANSIBLE_COLLECTIONS_PATHS: COLLECTIONS,
-    ANSIBLE_CONNECTION_PLUGINS: path.join(PLUGINS, 'connection'),
-    ANSIBLE_CALLBACK_PLUGINS: path.join(PLUGINS, 'callback'),
-    ANSIBLE_CALLBACKS_ENABLED: 'fleet_record',
-    ANSIBLE_FORKS: String(HOSTS),
-    // One process per task and host instead of four (mkdir, put, run, rm): the collection's README recommends it.
-    ANSIBLE_PIPELINING: '1',
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_RETRY_FILES_ENABLED: '0',
-    ANSIBLE_LOCAL_TEMP: path.join(tmp, 'ansible-local'),
-    ANSIBLE_REMOTE_TEMP: path.join(tmp, 'ansible-remote'),
-    ANSIBLE_HOME: path.join(tmp, 'ansible-home'),
-    ANSIBLE_DEPRECATION_WARNINGS: '0',
-    FLEET_RECORD: record,
-  };
-  const r = await run('ansible-playbook', ['-i', inventory, playbookName, ...args], { env, cwd: tmp, timeoutMs: 400_000 });
-  fs.appendFileSync(path.join(tmp, 'ansible.log'), `\n==== ansible-playbook ${playbookName} ${args.join(' ')}: exit ${r.code}\n${r.stdout}\n${r.stderr}\n`);
-  if (!fs.existsSync(record)) throw new Error(`ansible-playbook ${playbookName} wrote no record (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return { ...r, record: JSON.parse(fs.readFileSync(record, 'utf8')) as Record_ };
-}
+const playbook = (name: string, args: string[] = []): Promise<PlayRun> => runPlaybook(tmp, hosts, name, args);
 
 /** The tasks of `action` that ran on `host` (not the skipped ones). */
 const tasks = (p: PlayRun, host: string, action: string): TaskRecord[] =>
@@ -150,28 +103,9 @@ beforeAll(async () => {
   // ansible-lint takes tens of seconds on its own: start it now, check it last (scenario 7).
   lint = run('ansible-lint', ['--offline', '--nocolor', ...LINTED], { cwd: COLLECTION, timeoutMs: 400_000, env: { ...process.env, ANSIBLE_COLLECTIONS_PATH: COLLECTIONS } })
     .catch((err: Error) => ({ code: 127, stdout: '', stderr: `ansible-lint could not run: ${err.message} (scripts/ensure-deps.sh installs it)` }));
-  const pack = await run('npm', ['pack', '--pack-destination', tmp, '--ignore-scripts', '--silent'], { cwd: ROOT });
-  expect([pack.code, pack.stderr]).toEqual([0, '']);
-  tarball = path.join(tmp, pack.stdout.trim().split('\n').pop()!);
+  const tarball = await packNmteam(tmp);
   const sandboxes = await Promise.all(Array.from({ length: HOSTS }, () => startSandbox({ baseDir: tmp })));
-  sandboxes.forEach((sb, i) => {
-    hosts.push({
-      name: hostName(i), sb,
-      vars: {
-        ansible_connection: 'sandbox_local',
-        ansible_host: sb.dir,
-        ansible_python_interpreter: '/usr/bin/python3',
-        nmteam_environment: { DBUS_SYSTEM_BUS_ADDRESS: sb.busAddress, NMTEAM_STATE_DIR: path.join(sb.dir, 'nmteam-state') },
-        nmteam_package: tarball,
-        nmteam_install_dir: path.join(sb.dir, 'opt', 'nmteam'),
-        nmteam_bin_dir: path.join(sb.dir, 'bin'),
-        nmteam_desired_state: path.join(sb.dir, 'etc', 'teams.yaml'),
-        nmteam_activate: false,
-        nmteam_timeout: 90,
-        nmteam_network_config: teams(i),
-      },
-    });
-  });
+  sandboxes.forEach((sb, i) => hosts.push({ name: hostName(i), sb, vars: { ...hostVars(sb, tarball), nmteam_network_config: teams(i) } }));
 }, 300_000);
 
 afterAll(async () => {

@@ -16,6 +16,7 @@ DOCUMENTATION = '''
 
 import json
 import os
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -32,11 +33,17 @@ class CallbackModule(CallbackBase):
     def __init__(self):
         super(CallbackModule, self).__init__()
         self.results = []
+        self.started = {}
+
+    def v2_runner_on_start(self, host, task):
+        self.started[(host.get_name(), task._uuid)] = time.time()
 
     def _add(self, status, result):
         r = result._result
+        start = self.started.pop((result._host.get_name(), result._task._uuid), None)
         self.results.append({'host': result._host.get_name(), 'task': result._task.get_name(),
                              'action': result._task.action, 'status': status, 'changed': bool(r.get('changed')),
+                             'seconds': None if start is None else time.time() - start,
                              'result': dict((k, r[k]) for k in KEYS if k in r)})
 
     def v2_runner_on_ok(self, result):
