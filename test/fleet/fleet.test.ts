@@ -105,7 +105,15 @@ beforeAll(async () => {
     .catch((err: Error) => ({ code: 127, stdout: '', stderr: `ansible-lint could not run: ${err.message} (scripts/ensure-deps.sh installs it)` }));
   const tarball = await packNmteam(tmp);
   const sandboxes = await Promise.all(Array.from({ length: HOSTS }, () => startSandbox({ baseDir: tmp })));
-  sandboxes.forEach((sb, i) => hosts.push({ name: hostName(i), sb, vars: { ...hostVars(sb, tarball), nmteam_network_config: teams(i) } }));
+  for (const sb of sandboxes) fs.mkdirSync(path.join(sb.dir, 'systemd'));
+  sandboxes.forEach((sb, i) => hosts.push({
+    name: hostName(i), sb,
+    vars: {
+      ...hostVars(sb, tarball), nmteam_network_config: teams(i),
+      // The watch unit's file, not its service: the sandboxes have no systemd.
+      nmteam_watch: true, nmteam_watch_unit_dir: path.join(sb.dir, 'systemd'), nmteam_watch_enable: false,
+    },
+  }));
 }, 300_000);
 
 afterAll(async () => {
@@ -131,6 +139,10 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
       expect(got.flatMap((t) => t.members.map((m) => m.name))).toEqual(['eth0', 'eth1', 'eth2', 'eth3']);
       expect(fs.existsSync(journal(h))).toBe(false); // committed: nothing pending
       expect(fs.readFileSync(h.vars.nmteam_desired_state as string, 'utf8')).toMatch(/team1[\s\S]*10\.1\.\d+\.10\/24/);
+      // examples/nmteam-watch.service with this host's nmteam and desired-state file put in, and nothing else changed.
+      const unit = fs.readFileSync(path.join(h.sb.dir, 'systemd', 'nmteam-watch.service'), 'utf8');
+      const example = fs.readFileSync(path.join(COLLECTIONS, '..', 'examples', 'nmteam-watch.service'), 'utf8');
+      expect(unit).toBe(example.replaceAll('/usr/local/bin/nmteam', path.join(h.sb.dir, 'bin', 'nmteam')).replaceAll('/etc/nmteam/teams.yaml', h.vars.nmteam_desired_state as string));
     }
   });
 
