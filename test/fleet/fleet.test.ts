@@ -38,6 +38,8 @@ type Host = FleetHost;
 let tmp: string;
 const hosts: Host[] = [];
 let lint: Promise<RunResult> | undefined;
+let doc: Promise<RunResult> | undefined;
+const MODULES = ['nmteam', 'nmteam_commit', 'nmteam_convert'].map((m) => `nmteam.network.${m}`);
 
 const hostName = (i: number): string => `h${String(i + 1).padStart(2, '0')}`;
 
@@ -103,6 +105,9 @@ beforeAll(async () => {
   // ansible-lint takes tens of seconds on its own: start it now, check it last (scenario 7).
   lint = run('ansible-lint', ['--offline', '--nocolor', ...LINTED], { cwd: COLLECTION, timeoutMs: 400_000, env: { ...process.env, ANSIBLE_COLLECTIONS_PATH: COLLECTIONS } })
     .catch((err: Error) => ({ code: 127, stdout: '', stderr: `ansible-lint could not run: ${err.message} (scripts/ensure-deps.sh installs it)` }));
+  // Each module's DOCUMENTATION, EXAMPLES and RETURN parse (ansible-lint does not load them).
+  doc = run('ansible-doc', MODULES, { env: { ...process.env, ANSIBLE_COLLECTIONS_PATH: COLLECTIONS }, timeoutMs: 400_000 })
+    .catch((err: Error) => ({ code: 127, stdout: '', stderr: `ansible-doc could not run: ${err.message}` }));
   const tarball = await packNmteam(tmp);
   const sandboxes = await Promise.all(Array.from({ length: HOSTS }, () => startSandbox({ baseDir: tmp })));
   for (const sb of sandboxes) fs.mkdirSync(path.join(sb.dir, 'systemd'));
@@ -312,7 +317,10 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     expect(await keyfilesAll()).toEqual(quiet);
   });
 
-  it('7: ansible-lint is clean on the collection', async () => {
+  it("7: ansible-lint is clean on the collection, and ansible-doc reads every module's documentation", async () => {
+    const d = await doc!;
+    expect([d.code, d.stderr]).toEqual([0, '']);
+    for (const m of MODULES) expect(d.stdout).toContain(`> ${m.toUpperCase()} `);
     const r = await lint!;
     expect([r.code, r.stdout]).toEqual([0, '']);
     const files = Number(/Passed with production profile: 0 failure\(s\), 0 warning\(s\) on (\d+) files/.exec(r.stderr)?.[1]);

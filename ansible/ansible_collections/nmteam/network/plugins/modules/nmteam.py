@@ -27,7 +27,7 @@ options:
     type: path
   network_config:
     description:
-      - The desired state itself, os-net-config style: the list under C(network_config), or a dict with that key.
+      - "The desired state itself, os-net-config style: the list under C(network_config), or a dict with that key."
       - Exclusive with I(src).
     type: raw
   dest:
@@ -36,8 +36,8 @@ options:
     default: /etc/nmteam/teams.yaml
   mapping:
     description:
-      - os-net-config NIC mapping for C(nicN) names (C(--mapping)). A path on the target, or a dict (C(nic1: eth0), or
-        with an C(interface_mapping) key), written to I(dest)C(.mapping.yaml).
+      - "os-net-config NIC mapping for C(nicN) names (C(--mapping)). A path on the target, or a dict (C(nic1: eth0), or
+        with an C(interface_mapping) key), written to I(dest)C(.mapping.yaml)."
     type: raw
   scope:
     description: The scope this desired state owns (C(--scope)).
@@ -102,7 +102,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 plan:
-  description: The plan (nmteam plan -o json's C(plan)): steps with their patches, conflicts, refusals, skipped entries.
+  description: "The plan (C(nmteam plan -o json)'s C(plan)): steps with their patches, conflicts, refusals, skipped entries."
   returned: when nmteam planned
   type: dict
 changes:

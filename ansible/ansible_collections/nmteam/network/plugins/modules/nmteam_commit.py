@@ -16,7 +16,7 @@ description:
     pending. C(commit) keeps it; C(rollback) restores NetworkManager as it was before that run.
   - A change nobody commits is rolled back by nmteam itself when its timeout expires; a commit after that fails
     with C(ROLLED_BACK).
-  - Nothing pending is not an error: the result is C(changed=false).
+  - "Nothing pending is not an error: the result is C(changed=false)."
 version_added: "0.1.0"
 author: nmteam contributors
 options:

@@ -12,9 +12,9 @@ DOCUMENTATION = r'''
 module: nmteam_convert
 short_description: Replace NetworkManager team profiles with equivalent bond profiles (nmteam convert --to-bond)
 description:
-  - The migration off teamd (deprecated in RHEL 9, removed in RHEL 10) on one host, as one nmteam transaction
+  - "The migration off teamd (deprecated in RHEL 9, removed in RHEL 10) on one host, as one nmteam transaction
     (C(nmteam convert --from-nm --to-bond --apply)): each team profile and its slave profiles become a bond profile
-    and bond slave profiles with the same interface names, addresses and primary.
+    and bond slave profiles with the same interface names, addresses and primary."
   - Reports what was converted and what could not be carried over exactly (the warnings nmteam convert computes,
     e.g. a teamd hash a bond cannot express).
   - Check mode runs the conversion without applying it (no write). A host with no team profile left is unchanged.
