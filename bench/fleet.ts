@@ -23,10 +23,16 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 function teams(n: number, net: number): unknown[] {
   return [
-    { type: 'team', name: 'team0', bonding_options: '{"runner": {"name": "activebackup"}}', addresses: [{ ip_netmask: `10.0.${n}.10/24` }],
-      members: [{ type: 'interface', name: 'eth0', primary: true }, { type: 'interface', name: 'eth1' }] },
-    { type: 'team', name: 'team1', bonding_options: '{"runner": {"name": "loadbalance"}}', addresses: [{ ip_netmask: `10.${net}.${n}.10/24` }],
-      members: [{ type: 'interface', name: 'eth2' }, { type: 'interface', name: 'eth3' }] },
+    {
+      type: 'team', name: 'team0', bonding_options: '{"runner": {"name": "activebackup"}}',
+      addresses: [{ ip_netmask: `10.0.${n}.10/24` }],
+      members: [{ type: 'interface', name: 'eth0', primary: true }, { type: 'interface', name: 'eth1' }],
+    },
+    {
+      type: 'team', name: 'team1', bonding_options: '{"runner": {"name": "loadbalance"}}',
+      addresses: [{ ip_netmask: `10.${net}.${n}.10/24` }],
+      members: [{ type: 'interface', name: 'eth2' }, { type: 'interface', name: 'eth3' }],
+    },
   ];
 }
 
@@ -35,7 +41,8 @@ async function withHosts<T>(tmp: string, n: number, fn: (hosts: FleetHost[]) => 
   const sbs: Sandbox[] = [];
   try {
     sbs.push(...(await Promise.all(Array.from({ length: n }, () => startSandbox({ baseDir: tmp })))));
-    return await fn(sbs.map((sb, i) => ({ name: `h${i + 1}`, sb, vars: { ...hostVars(sb, tarball), nmteam_network_config: teams(i + 1, 1) } })));
+    const vars = (sb: Sandbox, i: number) => ({ ...hostVars(sb, tarball), nmteam_network_config: teams(i + 1, 1) });
+    return await fn(sbs.map((sb, i) => ({ name: `h${i + 1}`, sb, vars: vars(sb, i) })));
   } finally {
     await Promise.all(sbs.map((sb) => sb.stop().catch(() => undefined)));
   }
@@ -49,7 +56,9 @@ async function roleWallTime(n: number, forks: number): Promise<string> {
       const again = await playbook(tmp, hosts, 'nmteam.network.site', [], forks);
       const changed = Object.values(first.record.stats).filter((s) => s.changed > 0 && s.failures === 0).length;
       const still = Object.values(again.record.stats).filter((s) => s.changed === 0 && s.failures === 0).length;
-      if (first.code !== 0 || again.code !== 0 || changed !== n || still !== n) throw new Error(`role run failed (see ${tmp}/ansible.log)`);
+      if (first.code !== 0 || again.code !== 0 || changed !== n || still !== n) {
+        throw new Error(`role run failed (see ${tmp}/ansible.log)`);
+      }
       log(`${n} hosts, forks ${forks}: first rollout ${first.ms} ms, re-run ${again.ms} ms`);
       return `| ${n} | ${forks} | ${(first.ms / 1000).toFixed(1)} s | ${(again.ms / 1000).toFixed(1)} s |`;
     });
@@ -64,7 +73,8 @@ async function moduleOverhead(reps: number): Promise<string[]> {
     return await withHosts(tmp, 1, async ([host]) => {
       const h = host!;
       // Install nmteam and apply state A once, committed, through the role.
-      if ((await playbook(tmp, [h], 'nmteam.network.site')).code !== 0) throw new Error(`install failed (see ${tmp}/ansible.log)`);
+      const installed = await playbook(tmp, [h], 'nmteam.network.site');
+      if (installed.code !== 0) throw new Error(`install failed (see ${tmp}/ansible.log)`);
       const dest = h.vars.nmteam_desired_state as string;
       const files = [1, 2].map((net) => {
         const f = path.join(tmp, `state-${net}.yaml`);
@@ -80,11 +90,15 @@ async function moduleOverhead(reps: number): Promise<string[]> {
       };
       const play = path.join(tmp, 'module.yml');
       const task = (net: number): unknown => ({
-        name: `apply ${net}`, 'nmteam.network.nmteam': { network_config: teams(1, net), dest, activate: false, nmteam_bin: h.vars.nmteam_bin_dir + '/nmteam' },
+        name: `apply ${net}`,
+        'nmteam.network.nmteam': {
+          network_config: teams(1, net), dest, activate: false, nmteam_bin: `${h.vars.nmteam_bin_dir as string}/nmteam`,
+        },
         environment: '{{ nmteam_environment }}',
       });
       const viaModule = async (nets: number[]): Promise<number[]> => {
-        fs.writeFileSync(play, JSON.stringify([{ name: 'module', hosts: 'all', gather_facts: false, tasks: nets.map(task) }]));
+        const plays = [{ name: 'module', hosts: 'all', gather_facts: false, tasks: nets.map(task) }];
+        fs.writeFileSync(play, JSON.stringify(plays));
         const p = await playbook(tmp, [h], play);
         if (p.code !== 0) throw new Error(`module run failed (see ${tmp}/ansible.log)`);
         return p.record.results.filter((t) => t.action === 'nmteam.network.nmteam').map((t) => t.seconds!);
@@ -102,8 +116,11 @@ async function moduleOverhead(reps: number): Promise<string[]> {
         bareSame.push(await bare(files[0]!));
         modSame.push(...(await viaModule([1])));
       }
-      const row = (what: string, b: number[], m: number[]): string =>
-        `| ${what} | ${median(b).toFixed(2)} s | ${median(m).toFixed(2)} s | ${(median(m) - median(b)).toFixed(2)} s | ${(median(m) / median(b)).toFixed(2)}× |`;
+      const row = (what: string, b: number[], m: number[]): string => {
+        const [x, y] = [median(b), median(m)];
+        const cells = [what, `${x.toFixed(2)} s`, `${y.toFixed(2)} s`, `${(y - x).toFixed(2)} s`, `${(y / x).toFixed(2)}×`];
+        return `| ${cells.join(' | ')} |`;
+      };
       return [row('each run changes a profile', bareChange, modChange), row('nothing to change', bareSame, modSame)];
     });
   } finally {
@@ -119,10 +136,14 @@ async function main(argv: string[]): Promise<void> {
     .parse(argv, { from: 'user' })
     .opts<{ hosts: string; forks: string; reps: string }>();
   const load = os.loadavg()[0]!.toFixed(1);
-  const out = [`Fleet (Ansible collection), ${os.cpus().length} cores, load average ${load} at the start; pipelining on.`, '',
-    '| hosts | forks | first rollout (install, apply, reconnect, commit) | re-run (no change) |', '| --- | --- | --- | --- |'];
+  const out = [
+    `Fleet (Ansible collection), ${os.cpus().length} cores, load average ${load} at the start; pipelining on.`, '',
+    '| hosts | forks | first rollout (install, apply, reconnect, commit) | re-run (no change) |',
+    '| --- | --- | --- | --- |',
+  ];
   for (const n of o.hosts.split(',').filter(Boolean).map(Number)) out.push(await roleWallTime(n, Number(o.forks)));
-  out.push('', '| one host | bare `nmteam apply` | `nmteam` module task | overhead | ratio |', '| --- | --- | --- | --- | --- |');
+  out.push('', '| one host | bare `nmteam apply` | `nmteam` module task | overhead | ratio |');
+  out.push('| --- | --- | --- | --- | --- |');
   out.push(...(await moduleOverhead(Number(o.reps))));
   process.stdout.write(out.join('\n') + '\n');
 }

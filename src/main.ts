@@ -60,7 +60,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .exitOverride()
     .addHelpText('after', HELP_AFTER);
   // `json`: the command was asked for JSON (-o json), so a failure is reported on stdout as JSON too.
-  const run = (p: Promise<number>, json = false): Promise<void> => p.then(setCode, (err: unknown) => setCode(reportError(err, io, json)));
+  const run = (p: Promise<number>, json = false): Promise<void> =>
+    p.then(setCode, (err: unknown) => setCode(reportError(err, io, json)));
   const specArgs = (cmd: Command): Command =>
     cmd
       .argument('<file>', "desired-state YAML ('-' for stdin), or a plan saved by 'plan --out'")

@@ -34,7 +34,8 @@ export async function cmdCommit(o: TxnOpts, io: Io): Promise<number> {
       }
       if (st.checkpoint) await nm.destroyCheckpoint(st.checkpoint);
       store.remove();
-      say(o, io, `Committed: the change of ${st.startedAt} stays${st.checkpoint ? ` (checkpoint ${st.checkpoint} destroyed)` : ''}.\n`,
+      const destroyed = st.checkpoint ? ` (checkpoint ${st.checkpoint} destroyed)` : '';
+      say(o, io, `Committed: the change of ${st.startedAt} stays${destroyed}.\n`,
         { ok: true, committed: true, startedAt: st.startedAt, ...(st.checkpoint ? { checkpoint: st.checkpoint } : {}) });
       return EXIT.ok;
     }),
@@ -49,7 +50,8 @@ export async function cmdRollback(o: TxnOpts, io: Io): Promise<number> {
       const st = store.read();
       if (st?.state === 'expired') {
         store.remove();
-        say(o, io, `Nothing left to roll back: the change of ${st.startedAt} expired at ${st.expiresAt ?? 'its timeout'} and was rolled back then.\n`,
+        const when = `expired at ${st.expiresAt ?? 'its timeout'}`;
+        say(o, io, `Nothing left to roll back: the change of ${st.startedAt} ${when} and was rolled back then.\n`,
           { ok: true, rolledBack: false, expired: true, startedAt: st.startedAt, expiresAt: st.expiresAt });
         return EXIT.ok;
       }
@@ -58,7 +60,8 @@ export async function cmdRollback(o: TxnOpts, io: Io): Promise<number> {
       if (undo.errors.length) throw new ReconcileError('NM_ERROR', `rollback incomplete: ${undo.errors.map((e) => e.message).join('; ')} (journal kept in ${store.file})`);
       store.remove();
       const removed = st.entries.filter((e) => e.op === 'created').length;
-      say(o, io, `Rolled back the change of ${st.startedAt}: ${undo.restored} profile(s) restored, ${removed} removed.\n`,
+      const counts = `${undo.restored} profile(s) restored, ${removed} removed`;
+      say(o, io, `Rolled back the change of ${st.startedAt}: ${counts}.\n`,
         { ok: true, rolledBack: true, startedAt: st.startedAt, restored: undo.restored, removed });
       return EXIT.ok;
     }),

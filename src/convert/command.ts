@@ -227,7 +227,9 @@ async function applyConversion(nm: NmPort, a: ConvertArgs, io: ConvertIo, conver
     plan,
     nm,
     cliApplyOptions(journal, io, {
-      timeoutS, commit: a.commit !== false, verify: { observed: conns, replan: (now) => planner(now, { activate: false }) },
+      timeoutS,
+      commit: a.commit !== false,
+      verify: { observed: conns, replan: (now) => planner(now, { activate: false }) },
     }),
   );
   if (result.pending) armExpiry(result.pending);

@@ -21,17 +21,22 @@ import { startSandbox } from '../../src/sandbox/sandbox';
 import { monitorCalls, type CallMonitor } from '../../src/sandbox/dbus-monitor';
 import { runNmteam } from '../../src/sandbox/cli';
 import { run, sleep, type RunResult } from '../../src/sandbox/proc';
-import { COLLECTION, COLLECTIONS, type FleetHost, hostVars, packNmteam, type PlayRun, playbook as runPlaybook, type TaskRecord } from './harness';
+import {
+  COLLECTION, COLLECTIONS, type FleetHost, hostVars, packNmteam, type PlayRun, playbook as runPlaybook, type TaskRecord,
+} from './harness';
 
 const HOSTS = 8;
 const HEALTH = path.join(__dirname, 'health.yml');
 /** What ansible-lint checks, named: run on the collection's directory alone, it lints only galaxy.yml. */
-const LINTED = ['galaxy.yml', 'meta/runtime.yml', 'roles/nmteam', ...fs.readdirSync(path.join(COLLECTION, 'playbooks')).map((f) => `playbooks/${f}`)];
+const LINTED = ['galaxy.yml', 'meta/runtime.yml', 'roles/nmteam',
+  ...fs.readdirSync(path.join(COLLECTION, 'playbooks')).map((f) => `playbooks/${f}`)];
 
 jest.setTimeout(600_000);
 
 interface Member { type: 'interface'; name: string; primary?: boolean }
-interface TeamEntry { type: 'team'; name: string; bonding_options: string; addresses: { ip_netmask: string }[]; members: Member[] }
+interface TeamEntry {
+  type: 'team'; name: string; bonding_options: string; addresses: { ip_netmask: string }[]; members: Member[];
+}
 
 type Host = FleetHost;
 
@@ -39,6 +44,7 @@ let tmp: string;
 const hosts: Host[] = [];
 let lint: Promise<RunResult> | undefined;
 let doc: Promise<RunResult> | undefined;
+let tarball: string;
 const MODULES = ['nmteam', 'nmteam_commit', 'nmteam_convert'].map((m) => `nmteam.network.${m}`);
 
 const hostName = (i: number): string => `h${String(i + 1).padStart(2, '0')}`;
@@ -87,8 +93,11 @@ async function shown(h: Host): Promise<TeamEntry[]> {
   return (JSON.parse(r.stdout) as { network_config: TeamEntry[] }).network_config;
 }
 
-const addresses = (t: TeamEntry[]): string[] => t.map((x) => `${x.name} ${x.addresses.map((a) => a.ip_netmask).join(',')}`);
-const primaries = (t: TeamEntry[]): string[] => t.map((x) => `${x.name} ${x.members.filter((m) => m.primary).map((m) => m.name).join(',')}`);
+const addresses = (t: TeamEntry[]): string[] =>
+  t.map((x) => `${x.name} ${x.addresses.map((a) => a.ip_netmask).join(',')}`);
+const primaries = (t: TeamEntry[]): string[] =>
+  t.map((x) => `${x.name} ${x.members.filter((m) => m.primary).map((m) => m.name).join(',')}`);
+const ansibleEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ANSIBLE_COLLECTIONS_PATH: COLLECTIONS });
 const journal = (h: Host): string => path.join(h.sb.dir, 'nmteam-state', 'journal.json');
 
 async function waitFor(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
@@ -103,12 +112,15 @@ async function waitFor(cond: () => Promise<boolean>, ms: number): Promise<boolea
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-fleet-'));
   // ansible-lint takes tens of seconds on its own: start it now, check it last (scenario 7).
-  lint = run('ansible-lint', ['--offline', '--nocolor', ...LINTED], { cwd: COLLECTION, timeoutMs: 400_000, env: { ...process.env, ANSIBLE_COLLECTIONS_PATH: COLLECTIONS } })
-    .catch((err: Error) => ({ code: 127, stdout: '', stderr: `ansible-lint could not run: ${err.message} (scripts/ensure-deps.sh installs it)` }));
+  const missing = (tool: string) => (err: Error): RunResult =>
+    ({ code: 127, stdout: '', stderr: `${tool} could not run: ${err.message} (scripts/ensure-deps.sh installs it)` });
+  const lintOpts = { cwd: COLLECTION, timeoutMs: 400_000, env: ansibleEnv() };
+  lint = run('ansible-lint', ['--offline', '--nocolor', ...LINTED], lintOpts)
+    .catch(missing('ansible-lint'));
   // Each module's DOCUMENTATION, EXAMPLES and RETURN parse (ansible-lint does not load them).
-  doc = run('ansible-doc', MODULES, { env: { ...process.env, ANSIBLE_COLLECTIONS_PATH: COLLECTIONS }, timeoutMs: 400_000 })
-    .catch((err: Error) => ({ code: 127, stdout: '', stderr: `ansible-doc could not run: ${err.message}` }));
-  const tarball = await packNmteam(tmp);
+  doc = run('ansible-doc', MODULES, { env: ansibleEnv(), timeoutMs: 400_000 })
+    .catch(missing('ansible-doc'));
+  tarball = await packNmteam(tmp);
   const sandboxes = await Promise.all(Array.from({ length: HOSTS }, () => startSandbox({ baseDir: tmp })));
   for (const sb of sandboxes) fs.mkdirSync(path.join(sb.dir, 'systemd'));
   sandboxes.forEach((sb, i) => hosts.push({
@@ -137,7 +149,8 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
       expect([h.name, p.record.stats[h.name]]).toMatchObject([h.name, { failures: 0, unreachable: 0 }]);
       const [apply] = tasks(p, h.name, 'nmteam.network.nmteam');
       expect([h.name, apply?.changed, apply?.result.pending !== undefined]).toEqual([h.name, true, true]);
-      expect(tasks(p, h.name, 'nmteam.network.nmteam_commit').map((t) => [t.status, t.result.committed])).toEqual([['ok', true]]);
+      const commits = tasks(p, h.name, 'nmteam.network.nmteam_commit');
+      expect(commits.map((t) => [t.status, t.result.committed])).toEqual([['ok', true]]);
       const got = await shown(h);
       expect(addresses(got)).toEqual([`team0 10.0.${i + 1}.10/24`, `team1 10.1.${i + 1}.10/24`]);
       expect(primaries(got)).toEqual(['team0 eth0', 'team1 ']);
@@ -147,7 +160,9 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
       // examples/nmteam-watch.service with this host's nmteam and desired-state file put in, and nothing else changed.
       const unit = fs.readFileSync(path.join(h.sb.dir, 'systemd', 'nmteam-watch.service'), 'utf8');
       const example = fs.readFileSync(path.join(COLLECTIONS, '..', 'examples', 'nmteam-watch.service'), 'utf8');
-      expect(unit).toBe(example.replaceAll('/usr/local/bin/nmteam', path.join(h.sb.dir, 'bin', 'nmteam')).replaceAll('/etc/nmteam/teams.yaml', h.vars.nmteam_desired_state as string));
+      const expected = example.replaceAll('/usr/local/bin/nmteam', path.join(h.sb.dir, 'bin', 'nmteam'))
+        .replaceAll('/etc/nmteam/teams.yaml', h.vars.nmteam_desired_state as string);
+      expect(unit).toBe(expected);
     }
   });
 
@@ -184,21 +199,27 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     const [planned] = tasks(p, edited.name, 'nmteam.network.nmteam');
     const diff = planned!.result.diff as { before_header: string; before: string; after: string }[];
     const profiles = diff.filter((d) => /prio/.test(d.before + d.after)).map((d) => d.before_header);
-    expect(profiles).toEqual([expect.stringMatching(/'team-slave-eth0' \(eth0\)/), expect.stringMatching(/'team-slave-eth1' \(eth1\)/)]);
+    expect(profiles).toEqual([
+      expect.stringMatching(/'team-slave-eth0' \(eth0\)/), expect.stringMatching(/'team-slave-eth1' \(eth1\)/),
+    ]);
     expect(diff.find((d) => d.before_header.includes('team-slave-eth0'))!.before).toMatch(/prio.*100/);
     expect(diff.find((d) => d.before_header.includes('team-slave-eth1'))!.after).toMatch(/prio.*100/);
     expect(p.stdout).toMatch(/team-slave-eth1/); // Ansible prints the diff
     edited.vars.nmteam_network_config = teams(2);
   });
 
-  it('4: a rolling update (serial 2) failing on one host of the first batch stops there; later batches untouched', async () => {
+  it('4: rolling update, serial 2, failing on one host of the first batch stops; later batches untouched', async () => {
     const before = await keyfilesAll();
-    for (const [i, h] of hosts.entries()) h.vars.nmteam_network_config = teams(i, { team1Net: 2, ...(i === 1 ? { extraMember: 'nic9' } : {}) });
+    for (const [i, h] of hosts.entries()) {
+      h.vars.nmteam_network_config = teams(i, { team1Net: 2, ...(i === 1 ? { extraMember: 'nic9' } : {}) });
+    }
     const p = await playbook('nmteam.network.rolling_update', ['-e', 'nmteam_serial=2']);
     expect(p.code).not.toBe(0);
     const failed = tasks(p, 'h02', 'nmteam.network.nmteam');
-    expect(failed.map((t) => [t.status, t.result.error_code, t.result.exit_code])).toEqual([['failed', 'UNKNOWN_NIC', 3]]);
-    expect(String(failed[0]!.result.msg)).toMatch(/teams\.yaml:\d+:\d+: network_config\[1\]\.members\[2\]\.name: UNKNOWN_NIC: nic9/);
+    expect(failed.map((t) => [t.status, t.result.error_code, t.result.exit_code]))
+      .toEqual([['failed', 'UNKNOWN_NIC', 3]]);
+    expect(String(failed[0]!.result.msg))
+      .toMatch(/teams\.yaml:\d+:\d+: network_config\[1\]\.members\[2\]\.name: UNKNOWN_NIC: nic9/);
     const after = await keyfilesAll();
     expect(after.h02).toEqual(before.h02);
     expect(fs.existsSync(journal(hosts[1]!))).toBe(false);
@@ -209,7 +230,8 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     // Its batch mate h01 had applied its change (pending): the rolling playbook rolls it back at once, and the
     // play stops before the next batch. A failed batch never half-commits.
     expect(tasks(p, 'h01', 'nmteam.network.nmteam').map((t) => [t.status, t.changed])).toEqual([['ok', true]]);
-    expect(tasks(p, 'h01', 'nmteam.network.nmteam_commit').map((t) => [t.status, t.result.rolled_back])).toEqual([['ok', true]]);
+    const ended = tasks(p, 'h01', 'nmteam.network.nmteam_commit');
+    expect(ended.map((t) => [t.status, t.result.rolled_back])).toEqual([['ok', true]]);
     expect(p.stdout).toMatch(/h01: rolled back the change of .*, because another host of this batch failed \(h02\)/);
     expect(after.h01).toEqual(before.h01);
     hosts.forEach((h, i) => (h.vars.nmteam_network_config = teams(i)));
@@ -226,9 +248,11 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     }
     const p = await playbook('nmteam.network.site');
     expect(p.code).not.toBe(0);
-    expect(tasks(p, sick.name, 'nmteam.network.nmteam_commit').map((t) => [t.status, t.result.rolled_back])).toEqual([['ok', true]]);
+    const ended = tasks(p, sick.name, 'nmteam.network.nmteam_commit');
+    expect(ended.map((t) => [t.status, t.result.rolled_back])).toEqual([['ok', true]]);
     expect(p.record.stats[sick.name]).toMatchObject({ failures: 1, rescued: 1 });
-    expect(p.stdout).toMatch(/h05: the change was not confirmed \(Check the host's health: h05 is unhealthy after the change\); rolled back/);
+    expect(p.stdout)
+      .toMatch(/h05: the change was not confirmed \(Check the host's health: h05 is unhealthy after the change\)/);
     expect((await keyfilesAll())[sick.name]).toEqual(before[sick.name]);
     expect(fs.readFileSync(sick.vars.nmteam_desired_state as string, 'utf8')).toBe(fileBefore);
     expect(fs.existsSync(`${sick.vars.nmteam_desired_state as string}.pending`)).toBe(false);
@@ -247,24 +271,34 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     const cut = hosts[6]!;
     const before = await keyfilesAll();
     fs.writeFileSync(path.join(cut.sb.dir, 'cut-when-pending'), '');
-    Object.assign(cut.vars, { nmteam_network_config: teams(6, { team1Net: 4 }), nmteam_timeout: 15, nmteam_reconnect_timeout: 5 });
+    Object.assign(cut.vars, {
+      nmteam_network_config: teams(6, { team1Net: 4 }), nmteam_timeout: 15, nmteam_reconnect_timeout: 5,
+    });
     const p = await playbook('nmteam.network.site');
     expect(p.code).not.toBe(0);
     expect(p.record.stats[cut.name]).toMatchObject({ unreachable: 1 });
     expect(tasks(p, cut.name, 'ansible.builtin.wait_for_connection').map((t) => t.status)).toEqual(['failed']);
-    for (const h of hosts) if (h !== cut) expect([h.name, p.record.stats[h.name]]).toMatchObject([h.name, { changed: 0, failures: 0, unreachable: 0 }]);
+    for (const h of hosts.filter((x) => x !== cut)) {
+      expect([h.name, p.record.stats[h.name]]).toMatchObject([h.name, { changed: 0, failures: 0, unreachable: 0 }]);
+    }
     // Nobody reaches the host: its own nmteam (the expiry the apply left behind) undoes the change at T.
-    const back = await waitFor(async () => JSON.stringify(await cut.sb.keyfiles()) === JSON.stringify(before[cut.name]), 120_000);
+    const restored = async (): Promise<boolean> =>
+      JSON.stringify(await cut.sb.keyfiles()) === JSON.stringify(before[cut.name]);
+    const back = await waitFor(restored, 120_000);
     expect(back).toBe(true);
     expect(await keyfilesAll()).toEqual(before);
-    expect(fs.existsSync(`${cut.vars.nmteam_desired_state as string}.pending`)).toBe(true); // never committed, never promoted
+    // Never committed, so never promoted to the desired-state file.
+    expect(fs.existsSync(`${cut.vars.nmteam_desired_state as string}.pending`)).toBe(true);
     fs.rmSync(path.join(cut.sb.dir, 'cut-when-pending'));
     Object.assign(cut.vars, { nmteam_network_config: teams(6, { team1Net: 3 }), nmteam_timeout: 90 });
     delete cut.vars.nmteam_reconnect_timeout;
   });
 
-  it('6: the team → bond migration: bonds with the same addresses and primary; a failing host keeps its teams; a re-run changes nothing', async () => {
-    const teamsBefore = Object.fromEntries(await Promise.all(hosts.map(async (h) => [h.name, await shown(h)] as const)));
+  it('6: team → bond migration: same addresses, primary; a failing host keeps its teams; re-runs change nothing',
+    async () => {
+    const teamsBefore = Object.fromEntries(
+      await Promise.all(hosts.map(async (h) => [h.name, await shown(h)] as const)),
+    );
     const before = await keyfilesAll();
     const failing = hosts[5]!;
     const env = failing.vars.nmteam_environment as Record<string, string>;
@@ -280,21 +314,26 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     for (const h of hosts) {
       if (h === failing) continue;
       const [conv] = tasks(p, h.name, 'nmteam.network.nmteam_convert');
-      expect([h.name, conv?.changed, (conv?.result.converted as { name: string }[]).map((b) => b.name)]).toEqual([h.name, true, ['team0', 'team1']]);
-      expect(conv!.result.not_carried_over).toEqual([expect.stringMatching(/team1: runner\.tx_hash: the bond cannot hash on exactly/)]);
+      const bonds = (conv?.result.converted as { name: string }[]).map((b) => b.name);
+      expect([h.name, conv?.changed, bonds]).toEqual([h.name, true, ['team0', 'team1']]);
+      expect(conv!.result.not_carried_over)
+        .toEqual([expect.stringMatching(/team1: runner\.tx_hash: the bond cannot hash on exactly/)]);
       // The first batch committed; the failing host's batch mates rolled back at once, as it was before.
-      const ended = tasks(p, h.name, 'nmteam.network.nmteam_commit').map((t) => (t.result.committed ? 'committed' : t.result.rolled_back ? 'rolled back' : t.status));
+      const ended = tasks(p, h.name, 'nmteam.network.nmteam_commit')
+        .map((t) => (t.result.committed ? 'committed' : t.result.rolled_back ? 'rolled back' : t.status));
       expect([h.name, ended]).toEqual([h.name, [hosts.indexOf(h) < 4 ? 'committed' : 'rolled back']]);
       if (hosts.indexOf(h) >= 4) expect([h.name, (await keyfilesAll())[h.name]]).toEqual([h.name, before[h.name]]);
     }
     const again = await migrate();
     expect(again.code).toBe(0);
     for (const [i, h] of hosts.entries()) {
-      expect([h.name, tasks(again, h.name, 'nmteam.network.nmteam_convert').map((t) => t.changed)]).toEqual([h.name, [i >= 4]]);
+      const changed = tasks(again, h.name, 'nmteam.network.nmteam_convert').map((t) => t.changed);
+      expect([h.name, changed]).toEqual([h.name, [i >= 4]]);
     }
     for (const h of hosts) {
       const show = await h.sb.nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show']);
-      expect([h.name, show.stdout.split('\n').filter((l) => /:(team|bond)$/.test(l)).sort()]).toEqual([h.name, ['team0:bond', 'team1:bond']]);
+      const kinds = show.stdout.split('\n').filter((l) => /:(team|bond)$/.test(l)).sort();
+      expect([h.name, kinds]).toEqual([h.name, ['team0:bond', 'team1:bond']]);
       for (const t of teamsBefore[h.name]!) {
         const f = await h.sb.nmcli(['-g', 'ipv4.addresses,bond.options', 'connection', 'show', t.name]);
         const [addr, options] = f.stdout.trim().split('\n');
@@ -302,7 +341,9 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
         const primary = t.members.find((m) => m.primary)?.name;
         if (primary) expect(options).toMatch(new RegExp(`primary=${primary}`));
       }
-      expect(fs.existsSync(journal(h)) && JSON.parse(fs.readFileSync(journal(h), 'utf8')).state === 'pending-commit').toBe(false);
+      const read = (): string => (JSON.parse(fs.readFileSync(journal(h), 'utf8')) as { state: string }).state;
+      const state = fs.existsSync(journal(h)) ? read() : 'none';
+      expect([h.name, state]).not.toEqual([h.name, 'pending-commit']);
       expect(fs.existsSync(`${h.vars.nmteam_desired_state as string}.converted-to-bond`)).toBe(true);
     }
     const quiet = await keyfilesAll();
@@ -317,13 +358,30 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     expect(await keyfilesAll()).toEqual(quiet);
   });
 
+  it('the role refuses a host whose Node.js is older than 20 or missing, saying so, before it changes anything', async () => {
+    const node18 = path.join(tmp, 'node18');
+    fs.writeFileSync(node18, '#!/bin/sh\necho v18.19.0\n', { mode: 0o755 });
+    const [h1, h2] = [hosts[0]!, hosts[1]!];
+    const before = [await h1.sb.keyfiles(), await h2.sb.keyfiles()];
+    const p = await runPlaybook(tmp, [
+      { ...h1, vars: { ...h1.vars, nmteam_package: tarball, nmteam_node: node18 } },
+      { ...h2, vars: { ...h2.vars, nmteam_package: tarball, nmteam_node: path.join(tmp, 'no-node') } },
+    ], 'nmteam.network.site');
+    expect(p.code).not.toBe(0);
+    for (const h of [h1, h2]) expect(p.record.stats[h.name]).toMatchObject({ changed: 0, failures: 1 });
+    expect(p.stdout).toMatch(/nmteam needs Node\.js 20 or later on h01, found v18\.19\.0; install nodejs/);
+    expect(p.stdout).toMatch(/nmteam needs Node\.js 20 or later on h02, found none \(\S*no-node: .*No such file.*\); install/);
+    expect([await h1.sb.keyfiles(), await h2.sb.keyfiles()]).toEqual(before);
+  });
+
   it("7: ansible-lint is clean on the collection, and ansible-doc reads every module's documentation", async () => {
     const d = await doc!;
     expect([d.code, d.stderr]).toEqual([0, '']);
     for (const m of MODULES) expect(d.stdout).toContain(`> ${m.toUpperCase()} `);
     const r = await lint!;
     expect([r.code, r.stdout]).toEqual([0, '']);
-    const files = Number(/Passed with production profile: 0 failure\(s\), 0 warning\(s\) on (\d+) files/.exec(r.stderr)?.[1]);
+    const passed = /Passed with production profile: 0 failure\(s\), 0 warning\(s\) on (\d+) files/.exec(r.stderr);
+    const files = Number(passed?.[1]);
     expect(files).toBeGreaterThanOrEqual(LINTED.length); // every file named was linted
   });
 });

@@ -32,7 +32,9 @@ export interface TaskRecord {
   seconds: number | null;
   result: Record<string, unknown>;
 }
-export interface Stats { ok: number; changed: number; failures: number; unreachable: number; skipped: number; rescued: number }
+export interface Stats {
+  ok: number; changed: number; failures: number; unreachable: number; skipped: number; rescued: number;
+}
 export interface PlayRun extends RunResult {
   record: { results: TaskRecord[]; stats: Record<string, Stats> };
   /** Wall time of the ansible-playbook process. */
@@ -64,9 +66,12 @@ export function hostVars(sb: Sandbox, tarball: string): Record<string, unknown> 
 }
 
 /** ansible-playbook PLAYBOOK (a file or a collection playbook's FQCN) with these hosts as the inventory. */
-export async function playbook(tmp: string, hosts: FleetHost[], name: string, args: string[] = [], forks = hosts.length): Promise<PlayRun> {
+export async function playbook(
+  tmp: string, hosts: FleetHost[], name: string, args: string[] = [], forks = hosts.length,
+): Promise<PlayRun> {
   const inventory = path.join(tmp, 'inventory.json');
-  fs.writeFileSync(inventory, JSON.stringify({ all: { hosts: Object.fromEntries(hosts.map((h) => [h.name, h.vars])) } }, null, 2));
+  const all = { hosts: Object.fromEntries(hosts.map((h) => [h.name, h.vars])) };
+  fs.writeFileSync(inventory, JSON.stringify({ all }, null, 2));
   const record = path.join(tmp, 'record.json');
   fs.rmSync(record, { force: true });
   const env: NodeJS.ProcessEnv = {
@@ -90,7 +95,9 @@ export async function playbook(tmp: string, hosts: FleetHost[], name: string, ar
   const t0 = Date.now();
   const r = await run('ansible-playbook', ['-i', inventory, name, ...args], { env, cwd: tmp, timeoutMs: 400_000 });
   const ms = Date.now() - t0;
-  fs.appendFileSync(path.join(tmp, 'ansible.log'), `\n==== ansible-playbook ${name} ${args.join(' ')}: exit ${r.code}\n${r.stdout}\n${r.stderr}\n`);
-  if (!fs.existsSync(record)) throw new Error(`ansible-playbook ${name} wrote no record (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  const said = `${r.stdout}\n${r.stderr}`;
+  const header = `==== ansible-playbook ${name} ${args.join(' ')}: exit ${r.code}`;
+  fs.appendFileSync(path.join(tmp, 'ansible.log'), `\n${header}\n${said}\n`);
+  if (!fs.existsSync(record)) throw new Error(`ansible-playbook ${name} wrote no record (exit ${r.code}):\n${said}`);
   return { ...r, ms, record: JSON.parse(fs.readFileSync(record, 'utf8')) as PlayRun['record'] };
 }

@@ -31,9 +31,10 @@ describe('cli without NetworkManager', () => {
     expect(t.err.join('')).toContain("did you mean 'primary'");
   });
 
-  it('with -o json also reports a failure as JSON on stdout: every error with its code, file, loc and path', async () => {
+  it('with -o json also reports a failure as JSON on stdout: each error with code, file, loc and path', async () => {
     const f = path.join(dir, 'bad-json.yaml');
-    fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: team0\n    mtuu: 9000\n    members: [{type: interface, name: eth0, primery: true}]\n');
+    const yaml = 'network_config:\n  - type: team\n    name: team0\n    mtuu: 9000\n';
+    fs.writeFileSync(f, yaml + '    members: [{type: interface, name: eth0, primery: true}]\n');
     for (const cmd of ['plan', 'apply']) {
       const t = io();
       expect(await main([cmd, f, '-o', 'json'], t.io)).toBe(EXIT.invalidInput);
@@ -55,7 +56,8 @@ describe('cli without NetworkManager', () => {
     for (const cmd of ['commit', 'rollback']) {
       const t = io();
       expect(await main([cmd, '-o', 'json'], t.io)).toBe(EXIT.failure);
-      expect(JSON.parse(t.out.join(''))).toEqual({ ok: false, exitCode: 1, errors: [expect.objectContaining({ code: 'NOTHING_PENDING' })] });
+      const nothing = [expect.objectContaining({ code: 'NOTHING_PENDING' })];
+      expect(JSON.parse(t.out.join(''))).toEqual({ ok: false, exitCode: 1, errors: nothing });
     }
   });
 

@@ -102,7 +102,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 plan:
-  description: "The plan (C(nmteam plan -o json)'s C(plan)): steps with their patches, conflicts, refusals, skipped entries."
+  description: >-
+    The plan (C(nmteam plan -o json)'s C(plan)), steps with their patches, conflicts, refusals, skipped entries.
   returned: when nmteam planned
   type: dict
 changes:
@@ -166,7 +167,8 @@ def show(value):
 def step_diff(step):
     """One plan step as an Ansible diff: the profile's changed fields before and after."""
     op = step.get('op')
-    name = "%s profile '%s' (%s)" % (step.get('team'), step.get('id', step.get('team')), step.get('ifname', step.get('team')))
+    team = step.get('team')
+    name = "%s profile '%s' (%s)" % (team, step.get('id', team), step.get('ifname', team))
     if op in ('activate', 'reapply'):
         what = 'port %s' % step['port'] if step.get('port') else 'team %s' % step.get('team')
         return {'before_header': 'nmteam: %s' % name, 'after_header': 'nmteam: %s' % name,

@@ -117,10 +117,10 @@ def main():
             module.exit_json(msg='committed the change of %s' % body.get('startedAt'), **result)
         settle(False)
         rolled = body.get('rolledBack') is True
-        result.update(changed=rolled, rolled_back=rolled, restored=body.get('restored', 0), removed=body.get('removed', 0),
-                      expired=body.get('expired', False))
-        module.exit_json(msg=('rolled back the change of %s' if rolled else 'the change of %s had expired and was rolled back then')
-                         % body.get('startedAt'), **result)
+        result.update(changed=rolled, rolled_back=rolled, restored=body.get('restored', 0),
+                      removed=body.get('removed', 0), expired=body.get('expired', False))
+        what = 'rolled back the change of %s' if rolled else 'the change of %s had expired and was rolled back then'
+        module.exit_json(msg=what % body.get('startedAt'), **result)
     errors = error_list(body, err)
     code = errors[0].get('code') if errors else None
     if code == 'NOTHING_PENDING':

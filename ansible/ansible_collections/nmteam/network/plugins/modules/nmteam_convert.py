@@ -148,7 +148,8 @@ def main():
     result.update(exit_code=rc, output=out, pending='The change is pending' in out)
     if rc != 0:
         result['changed'] = 'Rolled back' not in out and 'Applied:' in out
-        lines = [line for line in (out + '\n' + err).splitlines() if re.search(r'FAILED|Rolled back|INCOMPLETE|nmteam: ', line)]
+        said = (out + '\n' + err).splitlines()
+        lines = [line for line in said if re.search(r'FAILED|Rolled back|INCOMPLETE|nmteam: ', line)]
         module.fail_json(msg='nmteam convert --apply failed (exit %d): %s' % (rc, ' '.join(lines) or err), **result)
     module.exit_json(msg='converted %d team(s) to bonds' % len(result['converted']), **result)
 
