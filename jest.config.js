@@ -42,6 +42,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/nm152-setup.ts',
     },
     {
+      // The Ansible collection (ansible/): real ansible-playbook runs against 8 sandbox hosts (`npm run test:fleet`).
+      displayName: 'fleet',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/fleet/**/*.test.ts'],
+      setupFilesAfterEnv: stateGuard,
+    },
+    {
       // The real team driver in a QEMU VM (docs/testing.md, "Real teams in a VM"): `npm run test:vm`. Each file boots one VM.
       displayName: 'vm',
       testEnvironment: 'node',

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Reads jest's --json outputs, one argument per jest run: PROJECTS=FILE, PROJECTS a comma-separated list of the
 // jest projects that run ran. Fails when any file of a project's test folder (integration, integration-nm152:
-// test/integration; vm: test/vm; vm-nm152: its failover and rollback files) did not run in that run, or ran
-// with skipped/pending tests, so a silently skipped suite against the real NetworkManager (either version) or
-// the real team driver can never pass CI.
+// test/integration; fleet: test/fleet; vm: test/vm; vm-nm152: its failover and rollback files) did not run in that run, or ran
+// with skipped/pending tests, so a silently skipped suite against the real NetworkManager (either version), the
+// Ansible fleet or the real team driver can never pass CI.
 // A run that wrote no results (e.g. the NetworkManager 1.52 userland could not be made: jest's globalSetup
 // failed, its cause is in the output above) fails too. Prints the plain closing line CI reads.
 //   node scripts/check-results.js unit,integration=main.json integration-nm152=nm152.json vm=vm.json
@@ -16,6 +16,7 @@ const root = path.resolve(__dirname, '..');
 const FOLDER = {
   integration: { dir: 'integration' },
   'integration-nm152': { dir: 'integration' },
+  fleet: { dir: 'fleet' },
   vm: { dir: 'vm' },
   'vm-nm152': { dir: 'vm', only: ['failover.test.ts', 'rollback.test.ts'] },
 };

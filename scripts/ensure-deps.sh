@@ -17,8 +17,11 @@ declare -A PROVIDER=(
   [nsenter]=util-linux
   [setpriv]=util-linux
   [ip]=iproute2
+  [ansible-playbook]=ansible-core
+  [ansible-lint]=ansible-lint
 )
-PACKAGES=(network-manager dbus libteam-utils iproute2 util-linux)
+# ansible-core and ansible-lint: the fleet tests (test/fleet) run the Ansible collection in ansible/.
+PACKAGES=(network-manager dbus libteam-utils iproute2 util-linux ansible-core ansible-lint)
 
 # sbin directories are not always on PATH (e.g. for non-root shells).
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command of the README and of CI: types, build, unit tests, the
 # integration tests against a real NetworkManager sandbox (the host's 1.42, then
-# Debian 13's 1.52 from a cached userland: docs/versions.md), then the VM tests
-# with the real team driver (QEMU). A skipped or empty integration (either
-# version) or VM suite fails the run, and so does a 1.52 userland that cannot be
+# Debian 13's 1.52 from a cached userland: docs/versions.md), the fleet tests (the
+# Ansible collection against 8 sandbox hosts, test/fleet), then the VM tests with
+# the real team driver (QEMU). A skipped or empty integration (either version),
+# fleet or VM suite fails the run, and so does a 1.52 userland that cannot be
 # made (scripts/check-results.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,12 +19,12 @@ status=0
 # takes both cores, and the watch tests' timings should not compete with it.
 # Two workers: the sandbox tests mostly wait on NetworkManager and child processes, so two files at once halve
 # this part (194 s → 101 s measured on 2 cores); every test must hold under that load anyway.
-npx jest --selectProjects unit integration --maxWorkers=2 --json --outputFile="$dir/main.json" "$@" || status=$?
+npx jest --selectProjects unit integration fleet --maxWorkers=2 --json --outputFile="$dir/main.json" "$@" || status=$?
 # The integration suite again on NetworkManager 1.52, in its own jest run: jest's JSON names a result by file only,
 # and the same files run in both projects. Its globalSetup makes the Debian 13 userland (cold ~40-60 s) or finds
 # it in /var/cache/nmteam-nm; if it cannot, this run fails with the cause and writes no results.
 npx jest --selectProjects integration-nm152 --maxWorkers=2 --json --outputFile="$dir/nm152.json" "$@" || status=$?
 NMTEAM_VM_REQUIRED=1 npx jest --selectProjects vm --maxWorkers="${NMTEAM_VM_JOBS:-1}" --json --outputFile="$dir/vm.json" "$@" || status=$?
-node scripts/check-results.js unit,integration="$dir/main.json" integration-nm152="$dir/nm152.json" \
+node scripts/check-results.js unit,integration,fleet="$dir/main.json" integration-nm152="$dir/nm152.json" \
   vm="$dir/vm.json" || status=1
 exit "$status"

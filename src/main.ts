@@ -24,20 +24,32 @@ export { EXIT } from './core/exit-codes';
 
 const VERSION: string = (require('../package.json') as { version: string }).version;
 
-export function reportError(err: unknown, io: Io): number {
+/**
+ * The error on stderr as text; its exit code. With `json` (a command run with `-o json`) also on stdout as
+ * `{"ok": false, "exitCode": N, "errors": [{code, message, path, loc, file}, ...]}`, every error located as
+ * in the text, so that a program (the Ansible module) reads what failed and where without parsing text.
+ */
+export function reportError(err: unknown, io: Io, json = false): number {
+  const [code, errors] = reportErrorText(err, io);
+  if (json) io.out(JSON.stringify({ ok: false, exitCode: code, errors }, null, 2) + '\n');
+  return code;
+}
+
+function reportErrorText(err: unknown, io: Io): [number, Record<string, unknown>[]] {
   if (err instanceof ReconcileErrors) {
     io.err(formatErrors(err.errors) + '\n');
     const input = err.errors.every((e) => isInputError(e.code));
     if (input) io.err(`nmteam: ${err.errors.length} error(s) in the desired state; nothing was applied\n`);
-    return input ? EXIT.invalidInput : EXIT.failure;
+    return [input ? EXIT.invalidInput : EXIT.failure, err.errors.map((e) => e.toJSON())];
   }
   if (err instanceof ReconcileError) {
     io.err(`nmteam: ${err.format()}\n`);
-    if (err.code === 'NM_TOO_OLD') return EXIT.nmTooOld;
-    return isInputError(err.code) ? EXIT.invalidInput : EXIT.failure;
+    if (err.code === 'NM_TOO_OLD') return [EXIT.nmTooOld, [err.toJSON()]];
+    return [isInputError(err.code) ? EXIT.invalidInput : EXIT.failure, [err.toJSON()]];
   }
-  io.err(`nmteam: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-  return EXIT.failure;
+  const message = err instanceof Error ? err.message : String(err);
+  io.err(`nmteam: internal error: ${message}\n`);
+  return [EXIT.failure, [{ code: 'INTERNAL', message }]];
 }
 
 const HELP_AFTER = `
@@ -53,7 +65,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
     .addHelpText('after', HELP_AFTER);
-  const run = (p: Promise<number>): Promise<void> => p.then(setCode, (err: unknown) => setCode(reportError(err, io)));
+  // `json`: the command was asked for JSON (-o json), so a failure is reported on stdout as JSON too.
+  const run = (p: Promise<number>, json = false): Promise<void> =>
+    p.then(setCode, (err: unknown) => setCode(reportError(err, io, json)));
   const specArgs = (cmd: Command): Command =>
     cmd
       .argument('<file>', "desired-state YAML ('-' for stdin), or a plan saved by 'plan --out'")
@@ -74,7 +88,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('show what apply would change, profile by profile, and write nothing')
     .option('--no-activate', 'plan without activation steps')
     .option('--out <plan.json>', "also save the plan, with its desired state, for 'nmteam apply plan.json'")
-    .action((file: string, o: PlanArgs) => run(cmdPlan(file, o, io)));
+    .action((file: string, o: PlanArgs) => run(cmdPlan(file, o, io), o.output === 'json'));
 
   waitLock(specArgs(program.command('apply')))
     .description('make NetworkManager match the desired state with the fewest writes, as one transaction')
@@ -85,7 +99,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-commit', "leave the change pending: 'nmteam commit' keeps it, 'nmteam rollback' or the timeout (--timeout) undoes it")
     .option('--memory-only', 'write profiles in memory only (no keyfile; gone at reboot)')
     .option('--timeout <seconds>', 'checkpoint rollback timeout, and the bound on waiting for activations', seconds, 60)
-    .action((file: string, o: ApplyArgs) => run(cmdApply(file, o, io)));
+    .action((file: string, o: ApplyArgs) => run(cmdApply(file, o, io), o.output === 'json'));
 
   program
     .command('show')
@@ -104,13 +118,16 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--scope <name>', 'the scope whose teams count as ours; every other team is printed', scopeName, 'default')
     .action((names: string[], o: ImportArgs) => run(cmdImport(names, o, io)));
 
+  const txnOutput = new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
   waitLock(program.command('commit'))
     .description('keep the change of a pending apply --no-commit')
-    .action((o: TxnArgs) => run(cmdCommit(o, io)));
+    .addOption(txnOutput)
+    .action((o: TxnArgs) => run(cmdCommit(o, io), o.output === 'json'));
 
   waitLock(program.command('rollback'))
     .description('undo a pending apply --no-commit, or the leftovers of an interrupted run')
-    .action((o: TxnArgs) => run(cmdRollback(o, io)));
+    .addOption(txnOutput)
+    .action((o: TxnArgs) => run(cmdRollback(o, io), o.output === 'json'));
 
   // Internal: the expiry of an apply --no-commit, started detached by that apply (src/commands/expiry.ts).
   program

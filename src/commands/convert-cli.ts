@@ -22,6 +22,8 @@ export function registerConvert(program: Command, io: Io, run: (p: Promise<numbe
     .option('--dry-run', 'with --from-nm: print the plan --apply would run and write nothing')
     .option('--no-activate', 'with --apply: write the profiles without activating the teams (or bonds)')
     .option('--detailed-exit-codes', 'with --apply: exit 2 when changes were made')
+    .option('--no-commit', "with --apply: leave the change pending: 'nmteam commit' keeps it, "
+      + "'nmteam rollback' or the timeout undoes it")
     .option('--timeout <seconds>', 'with --apply: checkpoint rollback timeout and activation bound', seconds, 60)
     .option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0)
     .action((file: string | undefined, o: ConvertCliArgs) =>

@@ -13,6 +13,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { applyExitCode, cliRunOptions, renderResult } from './apply';
 import { type Io, lockWaitNotice } from '../transaction/common';
 import { EXIT } from '../core/exit-codes';
+import { armExpiry } from './expiry';
 import type { NmPort } from '../nm/port';
 import type { NmConnection } from '../nm/types';
 import { progressForRun } from './progress';
@@ -51,6 +52,11 @@ export interface ConvertArgs {
   detailedExitCodes?: boolean;
   /** With --apply: checkpoint rollback timeout and activation bound, seconds (default 60). */
   timeout?: number;
+  /**
+   * With --apply: false (--no-commit) leaves the change pending like `apply --no-commit`: `nmteam commit` keeps it,
+   * `nmteam rollback` or the timeout undoes it. Default true.
+   */
+  commit?: boolean;
   /** With --apply: seconds to wait for another nmteam run's lock (default 0: fail at once). */
   waitLock?: number;
   /** With --from-nm --apply: add the converted teams to this desired-state file and own them in `scope` (see convert-into.ts). */
@@ -91,6 +97,9 @@ function checkArgs(a: ConvertArgs): string | undefined {
   if (a.output !== undefined && (a.apply || a.dryRun)) return '--output writes converted YAML; it does not go with --apply or --dry-run';
   if ((a.into !== undefined || a.scope !== undefined) && (!a.apply || a.toBond)) return '--into and --scope go with --from-nm --apply (bonds to teams)';
   if (a.into === '-') return '--into needs a file, not standard input';
+  if (a.commit === false && !a.apply) return '--no-commit goes with --apply';
+  // The desired-state file is written before the apply: a later rollback would not put it back.
+  if (a.commit === false && a.into !== undefined) return '--no-commit does not go with --into';
   return undefined;
 }
 
@@ -248,7 +257,7 @@ async function applyConversion(
   const out = await reconcile(nm, conversionPlanner(convert, run), {
     activate: !a.noActivate,
     verify: true,
-    apply: { ...cliRunOptions(io), timeoutS, onProgress: progress.onProgress },
+    apply: { ...cliRunOptions(io), timeoutS, commit: a.commit !== false, onProgress: progress.onProgress },
     waitLockS: a.waitLock ?? 0,
     onWaitLock: lockWaitNotice(io),
     onPlan: (plan) => {
@@ -259,6 +268,7 @@ async function applyConversion(
   }).finally(() => progress.end());
   if (!out) return run.stop ?? EXIT.failure;
   const { plan, result } = out;
+  if (result.pending) armExpiry(result.pending);
   if (run.into) undoInto(run.into, result, io);
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
   if (!a.toBond && result.ok && plan.steps.length > 0) {

@@ -7,6 +7,13 @@ import { type Io, withLock, withNm } from '../transaction/common';
 
 export interface TxnArgs {
   waitLock: number;
+  /** 'json': one JSON object on stdout (see each command). Default text. */
+  output?: string;
+}
+
+/** Prints `text`, or with `-o json` the JSON `body` instead. */
+function say(o: TxnArgs, io: Io, text: string, body: Record<string, unknown>): void {
+  io.out(o.output === 'json' ? JSON.stringify(body, null, 2) + '\n' : text);
 }
 
 /** `nmteam commit`: keep the pending change (destroy its checkpoint, forget its journal). */
@@ -27,7 +34,9 @@ export async function cmdCommit(o: TxnArgs, io: Io): Promise<number> {
       }
       if (st.checkpoint) await nm.destroyCheckpoint(st.checkpoint);
       store.remove();
-      io.out(`Committed: the change of ${st.startedAt} stays${st.checkpoint ? ` (checkpoint ${st.checkpoint} destroyed)` : ''}.\n`);
+      const destroyed = st.checkpoint ? ` (checkpoint ${st.checkpoint} destroyed)` : '';
+      say(o, io, `Committed: the change of ${st.startedAt} stays${destroyed}.\n`,
+        { ok: true, committed: true, startedAt: st.startedAt, ...(st.checkpoint ? { checkpoint: st.checkpoint } : {}) });
       return EXIT.ok;
     }),
   );
@@ -41,14 +50,19 @@ export async function cmdRollback(o: TxnArgs, io: Io): Promise<number> {
       const st = store.read();
       if (st?.state === 'expired') {
         store.remove();
-        io.out(`Nothing left to roll back: the change of ${st.startedAt} expired at ${st.expiresAt ?? 'its timeout'} and was rolled back then.\n`);
+        const when = `expired at ${st.expiresAt ?? 'its timeout'}`;
+        say(o, io, `Nothing left to roll back: the change of ${st.startedAt} ${when} and was rolled back then.\n`,
+          { ok: true, rolledBack: false, expired: true, startedAt: st.startedAt, expiresAt: st.expiresAt });
         return EXIT.ok;
       }
       if (!st) throw new ReconcileError('NOTHING_PENDING', 'nothing to roll back: no change is pending');
       const undo = await undoJournal(await lazy.get(), st);
       if (undo.errors.length) throw new ReconcileError('NM_ERROR', `rollback incomplete: ${undo.errors.map((e) => e.message).join('; ')} (journal kept in ${store.file})`);
       store.remove();
-      io.out(`Rolled back the change of ${st.startedAt}: ${undo.restored} profile(s) restored, ${st.entries.filter((e) => e.op === 'created').length} removed.\n`);
+      const removed = st.entries.filter((e) => e.op === 'created').length;
+      const counts = `${undo.restored} profile(s) restored, ${removed} removed`;
+      say(o, io, `Rolled back the change of ${st.startedAt}: ${counts}.\n`,
+        { ok: true, rolledBack: true, startedAt: st.startedAt, restored: undo.restored, removed });
       return EXIT.ok;
     }),
   );

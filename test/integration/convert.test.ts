@@ -245,6 +245,34 @@ describe('convert --to-bond --from-nm --apply', () => {
     expect(contents(await sb.keyfiles())).toEqual(contents(before));
   });
 
+  it('--no-commit leaves the conversion pending: rollback -o json restores the team byte for byte, commit keeps it', async () => {
+    await toTeam();
+    const before = await sb.keyfiles();
+    const pending = await convert({ fromNm: ['bond0'], toBond: true, apply: true, noActivate: true, commit: false });
+    expect(pending.code).toBe(0);
+    expect(pending.out).toMatch(/The change is pending .*run 'nmteam commit' within 60 s/);
+    expect(await field('bond0', 'connection.type')).toBe('bond');
+    const out: string[] = [];
+    const io = (to: string[]) => ({ out: (s: string) => void to.push(s), err: (s: string) => void to.push(s) });
+    expect(await main(['rollback', '-o', 'json'], io(out))).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ ok: true, rolledBack: true, restored: 3, removed: 3 });
+    expect(await sb.keyfiles()).toEqual(before);
+    const again = await convert({ fromNm: ['bond0'], toBond: true, apply: true, noActivate: true, commit: false });
+    expect(again.code).toBe(0);
+    const kept: string[] = [];
+    expect(await main(['commit', '-o', 'json'], io(kept))).toBe(0);
+    expect(JSON.parse(kept.join(''))).toMatchObject({ ok: true, committed: true });
+    expect(await field('bond0', 'connection.type')).toBe('bond');
+  });
+
+  it('--no-commit goes with --apply only, and not with --into', async () => {
+    // Usage errors, like the others (exit 1).
+    const alone = await convert({ fromNm: ['bond0'], toBond: true, commit: false });
+    expect(alone).toMatchObject({ code: 1, err: expect.stringMatching(/--no-commit goes with --apply/) });
+    const into = await convert({ fromNm: ['bond0'], apply: true, into: path.join(tmp, 'into.yaml'), commit: false });
+    expect(into).toMatchObject({ code: 1, err: expect.stringMatching(/--no-commit does not go with --into/) });
+  });
+
   it('through the CLI: --dry-run prints the plan and writes nothing', async () => {
     await toTeam();
     const out: string[] = [];

@@ -31,6 +31,36 @@ describe('cli without NetworkManager', () => {
     expect(t.err.join('')).toContain("did you mean 'primary'");
   });
 
+  it('with -o json also reports a failure as JSON on stdout: each error with code, file, loc and path', async () => {
+    const f = path.join(dir, 'bad-json.yaml');
+    const yaml = 'network_config:\n  - type: team\n    name: team0\n    mtuu: 9000\n';
+    fs.writeFileSync(f, yaml + '    members: [{type: interface, name: eth0, primery: true}]\n');
+    for (const cmd of ['plan', 'apply']) {
+      const t = io();
+      expect(await main([cmd, f, '-o', 'json'], t.io)).toBe(EXIT.invalidInput);
+      const body = JSON.parse(t.out.join('')) as { ok: boolean; exitCode: number; errors: Record<string, unknown>[] };
+      expect(body).toMatchObject({ ok: false, exitCode: 3 });
+      expect(body.errors.map((e) => [e.code, e.file, e.path])).toEqual([
+        ['UNKNOWN_KEY', f, 'network_config[0].mtuu'],
+        ['UNKNOWN_KEY', f, 'network_config[0].members[0].primery'],
+      ]);
+      expect(body.errors.map((e) => e.loc)).toEqual([{ line: 4, col: 5 }, { line: 5, col: expect.any(Number) }]);
+      expect(t.err.join('')).toContain(`${f}:4:`); // the text stays on stderr
+    }
+    const text = io();
+    expect(await main(['plan', f], text.io)).toBe(EXIT.invalidInput);
+    expect(text.out).toEqual([]); // text output: errors on stderr only
+  });
+
+  it('commit and rollback -o json: nothing pending is a JSON error with its code (exit 1)', async () => {
+    for (const cmd of ['commit', 'rollback']) {
+      const t = io();
+      expect(await main([cmd, '-o', 'json'], t.io)).toBe(EXIT.failure);
+      const nothing = [expect.objectContaining({ code: 'NOTHING_PENDING' })];
+      expect(JSON.parse(t.out.join(''))).toEqual({ ok: false, exitCode: 1, errors: nothing });
+    }
+  });
+
   it('prints warnings on stderr (file:line:col: path: warning:) and --strict makes them errors (exit 3)', async () => {
     const f = path.join(dir, 'warn.yaml');
     fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: team0\n    persist_mapping: false\n    members: [{type: interface, name: eth0}]\n');
