@@ -39,7 +39,12 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULT_OPTIONS: BenchOptions = { teams: [10, 50, 100], reps: 3, nmcliReps: 1, synthetic: [100, 1000, 5000] };
+export const DEFAULT_OPTIONS: BenchOptions = {
+  teams: [10, 50, 100],
+  reps: 3,
+  nmcliReps: 1,
+  synthetic: [100, 1000, 5000],
+};
 
 export type Scenario =
   | 'cold-apply'
@@ -96,7 +101,15 @@ export interface Target {
 
 export interface BenchResult {
   date: string;
-  machine: { nproc: number; cpu: string; memGiB: number; kernel: string; node: string; networkManager: string; loadAvg1m: { start: number; end: number } };
+  machine: {
+    nproc: number;
+    cpu: string;
+    memGiB: number;
+    kernel: string;
+    node: string;
+    networkManager: string;
+    loadAvg1m: { start: number; end: number };
+  };
   options: Omit<BenchOptions, 'log'>;
   startup: { versionMs: Stat; versionRssMb: number; nodeBareMs: Stat };
   sandboxes: { teams: number; nmDevices: number; setupMs: number }[];
@@ -108,7 +121,12 @@ export interface BenchResult {
   targets: Target[];
 }
 
-const stat = (samples: number[]): Stat => ({ median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples });
+const stat = (samples: number[]): Stat => ({
+  median: median(samples),
+  min: Math.min(...samples),
+  max: Math.max(...samples),
+  samples,
+});
 
 function byMember(calls: ObservedCall[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -119,7 +137,8 @@ function byMember(calls: ObservedCall[]): Record<string, number> {
 /** The sandbox bus daemon's PID, from the sandbox's own record (for its CPU time). */
 function busPid(sb: Sandbox): number | undefined {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(sb.dir, 'pids'), 'utf8')) as { procs: { bus?: { pid: number } } }).procs.bus?.pid;
+    return (JSON.parse(fs.readFileSync(path.join(sb.dir, 'pids'), 'utf8')) as { procs: { bus?: { pid: number } } })
+      .procs.bus?.pid;
   } catch {
     return undefined;
   }
@@ -146,7 +165,11 @@ export class Bed {
     this.profiles = teams * 5;
   }
 
-  static async start(teams: number, runner: Runner, cli: string): Promise<{ bed: Bed; nmDevices: number; setupMs: number; stop: () => Promise<void> }> {
+  static async start(
+    teams: number,
+    runner: Runner,
+    cli: string,
+  ): Promise<{ bed: Bed; nmDevices: number; setupMs: number; stop: () => Promise<void> }> {
     const sb = await startSandbox({ devices: [] });
     const stops: (() => Promise<void> | void)[] = [() => sb.stop()];
     const stop = async (): Promise<void> => {
@@ -173,7 +196,12 @@ export class Bed {
         nmcli: runner.file(`nmcli-${teams}.sh`, nmcliScript(spec)),
       };
       await quiesce(sb.nmPid(), { timeoutMs: 30_000 });
-      return { bed: new Bed(teams, sb, client, runner, cli, files), nmDevices: nics.nmDevices, setupMs: nics.setupMs, stop };
+      return {
+        bed: new Bed(teams, sb, client, runner, cli, files),
+        nmDevices: nics.nmDevices,
+        setupMs: nics.setupMs,
+        stop,
+      };
     } catch (err) {
       await stop();
       throw err;
@@ -183,7 +211,9 @@ export class Bed {
   /** Delete every team and team-slave profile, whoever made it, and let NetworkManager settle. */
   async reset(): Promise<void> {
     const conns = await this.client.readConnections();
-    const ours = conns.filter((c) => c.settings.connection?.type === 'team' || c.settings.connection?.['slave-type'] === 'team');
+    const ours = conns.filter(
+      (c) => c.settings.connection?.type === 'team' || c.settings.connection?.['slave-type'] === 'team',
+    );
     await Promise.all(ours.map((c) => this.client.deleteConnection(c.path)));
     await this.settle();
   }
@@ -209,7 +239,10 @@ export class Bed {
   /** The nmteam CLI; fails the benchmark on an unexpected exit code. */
   async nmteam(args: string[], expect = 0): Promise<ChildRun> {
     const r = await this.runner.node(this.cli, args, this.sb.env);
-    if (r.code !== expect) throw new Error(`nmteam ${args.join(' ')} exited ${r.code} (expected ${expect}):\n${r.stderr}${r.stdout.slice(-2000)}`);
+    if (r.code !== expect)
+      throw new Error(
+        `nmteam ${args.join(' ')} exited ${r.code} (expected ${expect}):\n${r.stderr}${r.stdout.slice(-2000)}`,
+      );
     return r;
   }
 
@@ -237,13 +270,26 @@ function row(bed: Bed, scenario: Scenario, samples: Sample[], calls?: ObservedCa
     busCpuMs: median(samples.map((s) => s.busCpuMs)),
     ...(client.length ? { clientCpuMs: median(client) } : {}),
     ...(rss.length ? { peakRssMb: Math.max(...rss) / 1024 } : {}),
-    ...(calls ? { calls: calls.length, writes: calls.filter((c) => WRITE_MEMBERS.has(c.member)).length, callsByMember: byMember(calls) } : {}),
+    ...(calls
+      ? {
+          calls: calls.length,
+          writes: calls.filter((c) => WRITE_MEMBERS.has(c.member)).length,
+          callsByMember: byMember(calls),
+        }
+      : {}),
     ...(note ? { note } : {}),
   };
 }
 
 /** A scenario: `before` (untimed) then `run` (timed); the first round is the counted warm-up. */
-async function scenario(bed: Bed, reps: number, name: Scenario, run: () => Promise<ChildRun | void>, before?: () => Promise<void>, note?: string): Promise<Row> {
+async function scenario(
+  bed: Bed,
+  reps: number,
+  name: Scenario,
+  run: () => Promise<ChildRun | void>,
+  before?: () => Promise<void>,
+  note?: string,
+): Promise<Row> {
   await before?.();
   const { calls } = await bed.counted(run);
   const samples: Sample[] = [];
@@ -268,7 +314,16 @@ class LowerBound {
     // Same profiles and flags as nmteam's (to disk, block autoconnect), each with its own UUID.
     const bodies = withUuids(desiredProfiles(specOf(this.bed.teams))).map((s) => settingsToDbus(s, this.reg));
     const add = (body: unknown) =>
-      this.bus.call(new dbus.Message({ destination: NM_BUS_NAME, path: NM_SETTINGS_PATH, interface: IFACE.settings, member: 'AddConnection2', signature: 'a{sa{sv}}ua{sv}', body: [body, 0x1 | 0x20, {}] }));
+      this.bus.call(
+        new dbus.Message({
+          destination: NM_BUS_NAME,
+          path: NM_SETTINGS_PATH,
+          interface: IFACE.settings,
+          member: 'AddConnection2',
+          signature: 'a{sa{sv}}ua{sv}',
+          body: [body, 0x1 | 0x20, {}],
+        }),
+      );
     return this.bed.sample(async () => {
       let next = 0;
       await Promise.all(
@@ -287,7 +342,13 @@ class LowerBound {
 const LB_DEPTH = 32;
 
 function lowerBoundRow(bed: Bed, samples: Sample[], depth: number): Row {
-  return row(bed, depth === 1 ? 'lower-bound-sequential' : 'lower-bound-pipelined', samples, undefined, depth === 1 ? 'one call at a time' : `${depth} calls in flight`);
+  return row(
+    bed,
+    depth === 1 ? 'lower-bound-sequential' : 'lower-bound-pipelined',
+    samples,
+    undefined,
+    depth === 1 ? 'one call at a time' : `${depth} calls in flight`,
+  );
 }
 
 /**
@@ -295,7 +356,12 @@ function lowerBoundRow(bed: Bed, samples: Sample[], depth: number): Row {
  * warm-ups of nmteam first), so that their ratios compare runs made under the same load: on a shared machine
  * the lower bound alone varies ±30 % within minutes. The order rotates from round to round.
  */
-async function coldVsLowerBound(bed: Bed, reps: number, apply: () => Promise<ChildRun>, applyNoVerify: () => Promise<ChildRun>): Promise<Row[]> {
+async function coldVsLowerBound(
+  bed: Bed,
+  reps: number,
+  apply: () => Promise<ChildRun>,
+  applyNoVerify: () => Promise<ChildRun>,
+): Promise<Row[]> {
   const lb = new LowerBound(bed);
   try {
     await bed.reset();
@@ -364,21 +430,45 @@ async function benchTeams(teams: number, o: BenchOptions, runner: Runner, result
   try {
     result.sandboxes.push({ teams, nmDevices, setupMs });
     if (!result.machine.networkManager) result.machine.networkManager = await bed.client.version();
-    log(`[${teams} teams] NetworkManager lists ${nmDevices} devices (${(setupMs / 1000).toFixed(1)} s to create and register them)`);
+    log(
+      `[${teams} teams] NetworkManager lists ${nmDevices} devices (${(setupMs / 1000).toFixed(1)} s to create and register them)`,
+    );
     const { spec, changed } = bed.files;
     const rows = result.rows;
     const apply = (file: string) => () => bed.nmteam(['apply', file, '--no-activate']);
 
-    log(`[${teams} teams] cold apply with and without verification, alternating with the AddConnection2 lower bound (pipelined), then the sequential one`);
+    log(
+      `[${teams} teams] cold apply with and without verification, alternating with the AddConnection2 lower bound (pipelined), then the sequential one`,
+    );
     // With --no-verify too: what the verification (reading back every profile written, re-planning) costs.
-    const [cold, noVerify, ...lowerBounds] = await coldVsLowerBound(bed, o.reps, apply(spec), () => bed.nmteam(['apply', spec, '--no-activate', '--no-verify']));
+    const [cold, noVerify, ...lowerBounds] = await coldVsLowerBound(bed, o.reps, apply(spec), () =>
+      bed.nmteam(['apply', spec, '--no-activate', '--no-verify']),
+    );
     rows.push(cold!, noVerify!);
     log(`[${teams} teams] no-op apply`);
     rows.push(await scenario(bed, o.reps, 'noop-apply', apply(spec)));
     // The default mode: planning also asks which of the teams are up (their devices, by name).
-    rows.push(await scenario(bed, o.reps, 'noop-apply-activate', () => bed.nmteam(['apply', spec]), undefined, 'without --no-activate'));
+    rows.push(
+      await scenario(
+        bed,
+        o.reps,
+        'noop-apply-activate',
+        () => bed.nmteam(['apply', spec]),
+        undefined,
+        'without --no-activate',
+      ),
+    );
     log(`[${teams} teams] one-field change`);
-    rows.push(await scenario(bed, o.reps, 'one-field-change', apply(changed), async () => void (await apply(spec)()), 'primary of t0 moved'));
+    rows.push(
+      await scenario(
+        bed,
+        o.reps,
+        'one-field-change',
+        apply(changed),
+        async () => void (await apply(spec)()),
+        'primary of t0 moved',
+      ),
+    );
     await apply(spec)();
     log(`[${teams} teams] plan and show`);
     rows.push(await scenario(bed, o.reps, 'plan-noop', () => bed.nmteam(['plan', spec, '--no-activate'])));
@@ -397,7 +487,9 @@ async function benchTeams(teams: number, o: BenchOptions, runner: Runner, result
       await apply(spec)();
       const ctx = { sb: bed.sb, client: bed.client, runner, cli: bed.cli, spec, teams, reps: Math.max(o.reps, 5) };
       result.watch = await measureWatch(ctx);
-      const nodeOptions = unitNodeOptions(fs.readFileSync(path.join(repoRoot(), 'examples', 'nmteam-watch.service'), 'utf8'));
+      const nodeOptions = unitNodeOptions(
+        fs.readFileSync(path.join(repoRoot(), 'examples', 'nmteam-watch.service'), 'utf8'),
+      );
       if (nodeOptions) {
         log(`[${teams} teams] watch as the systemd unit runs it (NODE_OPTIONS=${nodeOptions})`);
         result.watchUnit = await measureWatch({ ...ctx, nodeOptions });
@@ -474,7 +566,12 @@ export function targets(r: BenchResult): Target[] {
   const change = get('one-field-change');
   const out: Target[] = [];
   const add = (name: string, target: string, measured: string | undefined, met: boolean | undefined): void => {
-    out.push({ name, target, measured: measured ?? 'n/a', met: measured === undefined || met === undefined ? null : met });
+    out.push({
+      name,
+      target,
+      measured: measured ?? 'n/a',
+      met: measured === undefined || met === undefined ? null : met,
+    });
   };
   const paired = cold?.pairedRatio;
   const noVerify = get('cold-apply-no-verify')?.pairedRatio;
@@ -483,24 +580,44 @@ export function targets(r: BenchResult): Target[] {
     '≤ 1.3×',
     cold && lb && paired
       ? `${paired.median.toFixed(2)}× (median of ${paired.samples.length} alternating pairs, ${paired.min.toFixed(2)}–${paired.max.toFixed(2)}; medians ${fmt(cold.ms.median)} vs ${fmt(lb.ms.median)})` +
-        (noVerify ? `; with --no-verify ${noVerify.median.toFixed(2)}×` : '')
+          (noVerify ? `; with --no-verify ${noVerify.median.toFixed(2)}×` : '')
       : undefined,
     cold && lb && paired ? paired.median <= 1.3 : undefined,
   );
-  add(`cold apply ${n}×4 vs nmcli script`, '≥ 10× faster', cold && nmcli ? `${(nmcli.ms.median / cold.ms.median).toFixed(1)}× (${fmt(nmcli.ms.median)} vs ${fmt(cold.ms.median)})` : undefined, cold && nmcli ? nmcli.ms.median >= 10 * cold.ms.median : undefined);
+  add(
+    `cold apply ${n}×4 vs nmcli script`,
+    '≥ 10× faster',
+    cold && nmcli
+      ? `${(nmcli.ms.median / cold.ms.median).toFixed(1)}× (${fmt(nmcli.ms.median)} vs ${fmt(cold.ms.median)})`
+      : undefined,
+    cold && nmcli ? nmcli.ms.median >= 10 * cold.ms.median : undefined,
+  );
   const noopActivate = get('noop-apply-activate');
   add(
     `no-op apply ${n}×4`,
     '< 0.5 s end to end, 0 writes',
-    noop ? `${fmt(noop.ms.median)}, ${noop.writes ?? '?'} writes` + (noopActivate ? `; without --no-activate ${fmt(noopActivate.ms.median)}, ${noopActivate.writes ?? '?'} writes` : '') : undefined,
+    noop
+      ? `${fmt(noop.ms.median)}, ${noop.writes ?? '?'} writes` +
+          (noopActivate
+            ? `; without --no-activate ${fmt(noopActivate.ms.median)}, ${noopActivate.writes ?? '?'} writes`
+            : '')
+      : undefined,
     noop ? [noop, noopActivate].every((x) => !x || (x.ms.median < 500 && x.writes === 0)) : undefined,
   );
-  const profileWrites = change ? Object.entries(change.callsByMember ?? {}).filter(([m]) => WRITE_MEMBERS.has(m) && !m.startsWith('Checkpoint')).reduce((s, [, k]) => s + k, 0) : undefined;
+  const profileWrites = change
+    ? Object.entries(change.callsByMember ?? {})
+        .filter(([m]) => WRITE_MEMBERS.has(m) && !m.startsWith('Checkpoint'))
+        .reduce((s, [, k]) => s + k, 0)
+    : undefined;
   add(
     `one-field change in the ${n}-team file`,
     '1–2 writes, ≤ 1.5× the no-op run',
-    change && noop ? `${profileWrites} profile writes (+${(change.writes ?? 0) - (profileWrites ?? 0)} checkpoint), ${fmt(change.ms.median)} = ${(change.ms.median / noop.ms.median).toFixed(2)}× no-op` : undefined,
-    change && noop && profileWrites !== undefined ? profileWrites >= 1 && profileWrites <= 2 && change.ms.median <= 1.5 * noop.ms.median : undefined,
+    change && noop
+      ? `${profileWrites} profile writes (+${(change.writes ?? 0) - (profileWrites ?? 0)} checkpoint), ${fmt(change.ms.median)} = ${(change.ms.median / noop.ms.median).toFixed(2)}× no-op`
+      : undefined,
+    change && noop && profileWrites !== undefined
+      ? profileWrites >= 1 && profileWrites <= 2 && change.ms.median <= 1.5 * noop.ms.median
+      : undefined,
   );
   // Every step between consecutive sizes, no-op and cold plans alike (a cold plan once grew quadratically with the
   // team count while the no-op one stayed linear). Linear allows up to twice the size ratio: garbage collection of
@@ -512,16 +629,31 @@ export function targets(r: BenchResult): Target[] {
   add(
     'plan/diff growth (in process)',
     'linear in profiles (each step ≤ 2× the size ratio)',
-    steps.length ? steps.map(({ c, small, large }) => `${c} ${small.profiles}→${large.profiles}: ×${(large.ms / small.ms).toFixed(1)} for ×${large.profiles / small.profiles}`).join('; ') : undefined,
-    steps.length ? steps.every(({ small, large }) => large.ms / small.ms <= 2 * (large.profiles / small.profiles)) : undefined,
+    steps.length
+      ? steps
+          .map(
+            ({ c, small, large }) =>
+              `${c} ${small.profiles}→${large.profiles}: ×${(large.ms / small.ms).toFixed(1)} for ×${large.profiles / small.profiles}`,
+          )
+          .join('; ')
+      : undefined,
+    steps.length
+      ? steps.every(({ small, large }) => large.ms / small.ms <= 2 * (large.profiles / small.profiles))
+      : undefined,
   );
   const w = r.watch;
-  add('watch reaction', 'median < 100 ms', w.available && w.reactionMs ? `${fmt(w.reactionMs.median)}` : undefined, w.available && w.reactionMs ? w.reactionMs.median < 100 : undefined);
+  add(
+    'watch reaction',
+    'median < 100 ms',
+    w.available && w.reactionMs ? `${fmt(w.reactionMs.median)}` : undefined,
+    w.available && w.reactionMs ? w.reactionMs.median < 100 : undefined,
+  );
   // MB as the issue says (10^6 bytes; RSS is reported in MiB elsewhere). The daemon is measured as deployed
   // (the systemd unit's NODE_OPTIONS) when the unit sets any, and plain as well.
   const mb = (mib: number): number => (mib * 2 ** 20) / 1e6;
   const u = r.watchUnit;
-  const deployed = u?.available && u.peakRssMb !== undefined ? u : w.available && w.peakRssMb !== undefined ? w : undefined;
+  const deployed =
+    u?.available && u.peakRssMb !== undefined ? u : w.available && w.peakRssMb !== undefined ? w : undefined;
   const plain = w.available && w.peakRssMb !== undefined ? `${mb(w.peakRssMb).toFixed(0)} MB plain` : undefined;
   add(
     `watch peak RSS with ${n} teams`,

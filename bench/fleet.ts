@@ -24,14 +24,24 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 function teams(n: number, net: number): unknown[] {
   return [
     {
-      type: 'team', name: 'team0', bonding_options: '{"runner": {"name": "activebackup"}}',
+      type: 'team',
+      name: 'team0',
+      bonding_options: '{"runner": {"name": "activebackup"}}',
       addresses: [{ ip_netmask: `10.0.${n}.10/24` }],
-      members: [{ type: 'interface', name: 'eth0', primary: true }, { type: 'interface', name: 'eth1' }],
+      members: [
+        { type: 'interface', name: 'eth0', primary: true },
+        { type: 'interface', name: 'eth1' },
+      ],
     },
     {
-      type: 'team', name: 'team1', bonding_options: '{"runner": {"name": "loadbalance"}}',
+      type: 'team',
+      name: 'team1',
+      bonding_options: '{"runner": {"name": "loadbalance"}}',
       addresses: [{ ip_netmask: `10.${net}.${n}.10/24` }],
-      members: [{ type: 'interface', name: 'eth2' }, { type: 'interface', name: 'eth3' }],
+      members: [
+        { type: 'interface', name: 'eth2' },
+        { type: 'interface', name: 'eth3' },
+      ],
     },
   ];
 }
@@ -92,7 +102,10 @@ async function moduleOverhead(reps: number): Promise<string[]> {
       const task = (net: number): unknown => ({
         name: `apply ${net}`,
         'nmteam.network.nmteam': {
-          network_config: teams(1, net), dest, activate: false, nmteam_bin: `${h.vars.nmteam_bin_dir as string}/nmteam`,
+          network_config: teams(1, net),
+          dest,
+          activate: false,
+          nmteam_bin: `${h.vars.nmteam_bin_dir as string}/nmteam`,
         },
         environment: '{{ nmteam_environment }}',
       });
@@ -118,7 +131,13 @@ async function moduleOverhead(reps: number): Promise<string[]> {
       }
       const row = (what: string, b: number[], m: number[]): string => {
         const [x, y] = [median(b), median(m)];
-        const cells = [what, `${x.toFixed(2)} s`, `${y.toFixed(2)} s`, `${(y - x).toFixed(2)} s`, `${(y / x).toFixed(2)}×`];
+        const cells = [
+          what,
+          `${x.toFixed(2)} s`,
+          `${y.toFixed(2)} s`,
+          `${(y - x).toFixed(2)} s`,
+          `${(y / x).toFixed(2)}×`,
+        ];
         return `| ${cells.join(' | ')} |`;
       };
       return [row('each run changes a profile', bareChange, modChange), row('nothing to change', bareSame, modSame)];
@@ -137,7 +156,8 @@ async function main(argv: string[]): Promise<void> {
     .opts<{ hosts: string; forks: string; reps: string }>();
   const load = os.loadavg()[0]!.toFixed(1);
   const out = [
-    `Fleet (Ansible collection), ${os.cpus().length} cores, load average ${load} at the start; pipelining on.`, '',
+    `Fleet (Ansible collection), ${os.cpus().length} cores, load average ${load} at the start; pipelining on.`,
+    '',
     '| hosts | forks | first rollout (install, apply, reconnect, commit) | re-run (no change) |',
     '| --- | --- | --- | --- |',
   ];
@@ -149,6 +169,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`bench:fleet: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench:fleet: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

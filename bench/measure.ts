@@ -34,7 +34,9 @@ export function cpuSample(pid: number): CpuSample | undefined {
     for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
       try {
         threads.set(tid, Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
-      } catch { /* thread gone */ }
+      } catch {
+        /* thread gone */
+      }
     }
     return { ticksMs: (Number(f[11]) + Number(f[12])) * (1000 / CLK_TCK), threads };
   } catch {
@@ -143,7 +145,12 @@ export class Runner {
       child.on('close', (code, signal) => {
         const ms = performance.now() - t0;
         clearTimeout(timer);
-        resolve({ code: code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms });
+        resolve({
+          code: code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0),
+          stdout: Buffer.concat(out).toString(),
+          stderr: Buffer.concat(err).toString(),
+          ms,
+        });
       });
     });
   }
@@ -157,7 +164,9 @@ export class Runner {
       try {
         Object.assign(r, JSON.parse(fs.readFileSync(statsFile, 'utf8')) as { maxRssKb: number; cpuMs: number });
         fs.rmSync(statsFile);
-      } catch { /* the process died before its exit handler */ }
+      } catch {
+        /* the process died before its exit handler */
+      }
     }
     return r;
   }

@@ -31,7 +31,9 @@ const netns = (pid: number): string | undefined => {
 
 async function startPeerNamespace(): Promise<ChildProcess> {
   // pdeathsig: the namespace (and with it every veth pair) dies with the benchmark, whatever happens.
-  const holder = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '--net', 'sleep', 'infinity'], { stdio: 'ignore' });
+  const holder = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '--net', 'sleep', 'infinity'], {
+    stdio: 'ignore',
+  });
   holder.on('error', () => undefined);
   holder.unref();
   const pid = holder.pid;
@@ -55,7 +57,8 @@ export async function countNmDevices(bus: NmBus): Promise<number> {
 }
 
 export async function addMemberNics(sb: Sandbox, names: string[], runner: Runner, bus: NmBus): Promise<MemberNics> {
-  for (const n of names) if (!/^[A-Za-z0-9_.-]{1,15}$/.test(n) || n.startsWith('-')) throw new Error(`bad device name ${JSON.stringify(n)}`);
+  for (const n of names)
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(n) || n.startsWith('-')) throw new Error(`bad device name ${JSON.stringify(n)}`);
   const t0 = performance.now();
   const before = await countNmDevices(bus);
   const holder = await startPeerNamespace();
@@ -69,7 +72,10 @@ export async function addMemberNics(sb: Sandbox, names: string[], runner: Runner
   };
   try {
     const peer = (n: string): string => `${PEER_PREFIX}${n}`.slice(0, 15);
-    const add = runner.file('nics-add.batch', names.map((n) => `link add name ${n} type veth peer name ${peer(n)} netns ${pid}\n`).join(''));
+    const add = runner.file(
+      'nics-add.batch',
+      names.map((n) => `link add name ${n} type veth peer name ${peer(n)} netns ${pid}\n`).join(''),
+    );
     const up = runner.file('nics-up.batch', names.map((n) => `link set dev ${peer(n)} up\n`).join(''));
     const r = await sb.ip(['-batch', add]);
     if (r.code !== 0) throw new Error(`ip -batch (add) failed: ${r.stderr.trim()}`);

@@ -14,7 +14,8 @@ import { renderResult } from './report';
 
 function counts(v: string): number[] {
   const xs = v.split(',').map((s) => Number(s.trim()));
-  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1 || x > 10_000)) throw new InvalidArgumentError('expected a comma-separated list of positive integers');
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1 || x > 10_000))
+    throw new InvalidArgumentError('expected a comma-separated list of positive integers');
   return xs;
 }
 
@@ -32,12 +33,18 @@ export async function main(argv: string[]): Promise<number> {
     .option('--teams <list>', 'team counts, 4 members each', counts, DEFAULT_OPTIONS.teams)
     .option('--reps <n>', 'timed repetitions per scenario (median)', count(1), DEFAULT_OPTIONS.reps)
     .option('--nmcli-reps <n>', 'repetitions of the nmcli script (0: skip it)', count(0), DEFAULT_OPTIONS.nmcliReps)
-    .option('--synthetic <list>', 'profile counts for the in-process plan/diff timing', counts, DEFAULT_OPTIONS.synthetic)
+    .option(
+      '--synthetic <list>',
+      'profile counts for the in-process plan/diff timing',
+      counts,
+      DEFAULT_OPTIONS.synthetic,
+    )
     .option('--json <file>', 'also write the result as JSON')
     .option('--cli <file>', 'the nmteam CLI to measure (default: dist/cli.js of this checkout)')
     .parse(argv, { from: 'user' })
     .opts<{ teams: number[]; reps: number; nmcliReps: number; synthetic: number[]; json?: string; cli?: string }>();
-  if (process.getuid?.() !== 0) process.stderr.write('bench: not root; the sandbox needs root (network namespaces) and will likely fail\n');
+  if (process.getuid?.() !== 0)
+    process.stderr.write('bench: not root; the sandbox needs root (network namespaces) and will likely fail\n');
   const result = await runBench({ ...o, log: (l) => process.stderr.write(`bench: ${l}\n`) });
   process.stdout.write(renderResult(result));
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(result, null, 2) + '\n');

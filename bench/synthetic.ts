@@ -27,7 +27,10 @@ export function measureSynthetic(profileCounts: number[]): SyntheticRow[] {
     const teams = Math.max(1, Math.round(profiles / (PORTS_PER_TEAM + 1)));
     const spec = specOf(teams);
     const names = spec.teams.map((t) => t.name);
-    const cases: ['noop' | 'cold', NmConnection[]][] = [['noop', observedFor(spec)], ['cold', []]];
+    const cases: ['noop' | 'cold', NmConnection[]][] = [
+      ['noop', observedFor(spec)],
+      ['cold', []],
+    ];
     for (const [kind, observed] of cases) {
       // As `nmteam plan` runs it: activation steps included.
       const plan = () => planSteps(diffTeams(spec, observed), observed, spec.skipped, names, { activate: true });
@@ -40,7 +43,15 @@ export function measureSynthetic(profileCounts: number[]): SyntheticRow[] {
         times.push(performance.now() - t0);
       }
       const ms = median(times);
-      rows.push({ case: kind, profiles: teams * (PORTS_PER_TEAM + 1), teams, ms, usPerProfile: (ms * 1000) / (teams * (PORTS_PER_TEAM + 1)), steps, iterations });
+      rows.push({
+        case: kind,
+        profiles: teams * (PORTS_PER_TEAM + 1),
+        teams,
+        ms,
+        usPerProfile: (ms * 1000) / (teams * (PORTS_PER_TEAM + 1)),
+        steps,
+        iterations,
+      });
     }
   }
   return rows;

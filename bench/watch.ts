@@ -61,14 +61,22 @@ export async function measureWatch(ctx: WatchContext): Promise<WatchResult> {
   const help = await ctx.runner.node(ctx.cli, ['--help'], ctx.sb.env, false);
   if (!/^\s+watch\b/m.test(help.stdout)) return NOT_BUILT;
 
-  const target = (await ctx.client.readConnections()).find((c) => c.settings.connection?.id === `team-slave-${portName(0, 1)}`);
+  const target = (await ctx.client.readConnections()).find(
+    (c) => c.settings.connection?.id === `team-slave-${portName(0, 1)}`,
+  );
   if (!target) return { available: false, note: `n/a: profile team-slave-${portName(0, 1)} not found` };
 
   const bus = dbus.systemBus();
   bus.on('error', () => undefined);
   const updated: number[] = [];
   bus.on('message', (m: dbus.Message) => {
-    if (m.type === dbus.MessageType.SIGNAL && m.path === target.path && m.interface === IFACE.connection && m.member === 'Updated') updated.push(performance.now());
+    if (
+      m.type === dbus.MessageType.SIGNAL &&
+      m.path === target.path &&
+      m.interface === IFACE.connection &&
+      m.member === 'Updated'
+    )
+      updated.push(performance.now());
   });
   await bus.call(
     new dbus.Message({
@@ -83,7 +91,10 @@ export async function measureWatch(ctx: WatchContext): Promise<WatchResult> {
 
   const t0 = performance.now();
   const env = ctx.nodeOptions ? { ...ctx.sb.env, NODE_OPTIONS: ctx.nodeOptions } : ctx.sb.env;
-  const child = spawn(process.execPath, [ctx.cli, 'watch', ctx.spec, '--no-activate', '--log-format', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ctx.cli, 'watch', ctx.spec, '--no-activate', '--log-format', 'json'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -95,7 +106,8 @@ export async function measureWatch(ctx: WatchContext): Promise<WatchResult> {
     const reconciles = (): number => out.split('\n').filter((l) => l.includes('"event":"reconcile"')).length;
     while (reconciles() < ctx.teams && Date.now() < deadline && child.exitCode === null) await sleep(20);
     const startMs = performance.now() - t0;
-    if (child.exitCode !== null) return { available: false, note: `n/a: watch exited ${child.exitCode}: ${err.trim().slice(0, 500)}` };
+    if (child.exitCode !== null)
+      return { available: false, note: `n/a: watch exited ${child.exitCode}: ${err.trim().slice(0, 500)}` };
     await quiesce(ctx.sb.nmPid());
 
     const original = target.settings['team-port']?.config;

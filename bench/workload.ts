@@ -34,7 +34,10 @@ export function specYaml(teams: number, primaryOfFirst = 0): string {
       `    bonding_options: '{"runner": {"name": "activebackup"}, "link_watch": {"name": "ethtool"}}'`,
       `    addresses: [{ip_netmask: 10.${(i >> 8) & 255}.${i & 255}.1/24}]`,
       `    members:`,
-      ...Array.from({ length: PORTS_PER_TEAM }, (_, j) => `      - {type: interface, name: ${portName(i, j)}${j === primary ? ', primary: true' : ''}}`),
+      ...Array.from(
+        { length: PORTS_PER_TEAM },
+        (_, j) => `      - {type: interface, name: ${portName(i, j)}${j === primary ? ', primary: true' : ''}}`,
+      ),
     );
   }
   return out.join('\n') + '\n';
@@ -49,7 +52,10 @@ export function specOf(teams: number, primaryOfFirst = 0): Spec {
 
 /** Every profile nmteam would create for the spec, team profiles first (nmteam's own order). */
 export function desiredProfiles(spec: Spec): NmSettings[] {
-  return [...spec.teams.map((t) => teamSettings(t)), ...spec.teams.flatMap((t) => t.ports.map((p) => portSettings(t, p)))];
+  return [
+    ...spec.teams.map((t) => teamSettings(t)),
+    ...spec.teams.flatMap((t) => t.ports.map((p) => portSettings(t, p))),
+  ];
 }
 
 /** The same profiles with a fresh UUID each (the lower bound sends complete profiles, as nmteam does). */
@@ -84,15 +90,47 @@ export function nmcliCommands(spec: Spec): string[][] {
   };
   for (const t of spec.teams) {
     const s = teamSettings(t);
-    cmds.push(['nmcli', 'connection', 'add', 'type', 'team', 'con-name', t.name, 'ifname', t.name,
-      'connection.autoconnect', 'no', 'connection.autoconnect-slaves', '1', 'team.config', String(s.team?.config), ...ip(t)]);
+    cmds.push([
+      'nmcli',
+      'connection',
+      'add',
+      'type',
+      'team',
+      'con-name',
+      t.name,
+      'ifname',
+      t.name,
+      'connection.autoconnect',
+      'no',
+      'connection.autoconnect-slaves',
+      '1',
+      'team.config',
+      String(s.team?.config),
+      ...ip(t),
+    ]);
   }
   for (const t of spec.teams) {
     for (const p of t.ports) {
       const s = portSettings(t, p);
-      cmds.push(['nmcli', 'connection', 'add', 'type', 'ethernet', 'con-name', String(s.connection?.id), 'ifname', p.name,
-        'connection.autoconnect', 'no', 'connection.master', t.name, 'connection.slave-type', 'team',
-        'team-port.config', String(s['team-port']?.config)]);
+      cmds.push([
+        'nmcli',
+        'connection',
+        'add',
+        'type',
+        'ethernet',
+        'con-name',
+        String(s.connection?.id),
+        'ifname',
+        p.name,
+        'connection.autoconnect',
+        'no',
+        'connection.master',
+        t.name,
+        'connection.slave-type',
+        'team',
+        'team-port.config',
+        String(s['team-port']?.config),
+      ]);
     }
   }
   return cmds;
@@ -100,7 +138,11 @@ export function nmcliCommands(spec: Spec): string[][] {
 
 /** The nmcli commands as a shell script (the baseline is "a script of nmcli commands"). */
 export function nmcliScript(spec: Spec): string {
-  return ['#!/bin/sh', 'set -e', ...nmcliCommands(spec).map((argv) => argv.map(shQuote).join(' ') + ' >/dev/null')].join('\n') + '\n';
+  return (
+    ['#!/bin/sh', 'set -e', ...nmcliCommands(spec).map((argv) => argv.map(shQuote).join(' ') + ' >/dev/null')].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 /**

@@ -32,7 +32,9 @@ async function build() {
   if (code !== 0) throw new Error(`the bundle's --version exited ${code}`);
   fs.writeFileSync(cache, script.createCachedData());
   const size = (f) => `${(fs.statSync(f).size / 1024).toFixed(0)} KiB`;
-  process.stderr.write(`bundle: ${path.relative(process.cwd(), bundle)} (${size(bundle)}), code cache ${size(cache)}\n`);
+  process.stderr.write(
+    `bundle: ${path.relative(process.cwd(), bundle)} (${size(bundle)}), code cache ${size(cache)}\n`,
+  );
 }
 
 build().catch((err) => {

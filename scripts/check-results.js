@@ -55,5 +55,7 @@ for (const arg of process.argv.slice(2)) {
 const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
 const failed = sum('numFailedTests') + runs.reduce((n, r) => n + r.numRuntimeErrorTestSuites, 0);
 for (const p of problems) console.error(`check-results: ${p}`);
-console.log(`${sum('numPassedTests')} passed, ${failed} failed, ${sum('numPendingTests') + sum('numTodoTests')} skipped`);
+console.log(
+  `${sum('numPassedTests')} passed, ${failed} failed, ${sum('numPendingTests') + sum('numTodoTests')} skipped`,
+);
 process.exit(problems.length || failed || runs.some((r) => !r.success) ? 1 : 0);

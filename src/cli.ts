@@ -38,12 +38,23 @@ interface ModuleInternals {
  * Compile `source` as the CommonJS module `file` (with V8's code cache when given) and run it. The build
  * (scripts/bundle.js) makes the cache through this same function, so the compiled text is the same.
  */
-export function evaluateModule(file: string, source: string, cachedData?: Buffer): { exports: unknown; script: vm.Script } {
+export function evaluateModule(
+  file: string,
+  source: string,
+  cachedData?: Buffer,
+): { exports: unknown; script: vm.Script } {
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   const mod = new Module(file, module);
   mod.filename = file;
   mod.paths = (Module as unknown as ModuleInternals)._nodeModulePaths(path.dirname(file));
-  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  (script.runInThisContext() as (...args: unknown[]) => void).call(
+    mod.exports,
+    mod.exports,
+    Module.createRequire(file),
+    mod,
+    file,
+    path.dirname(file),
+  );
   mod.loaded = true;
   return { exports: mod.exports, script };
 }
@@ -58,7 +69,8 @@ export function loadCli(dir = __dirname): { cli: Cli; from: LoadedFrom } {
   } catch {
     source = undefined; // no bundle: the modules
   }
-  if (source === undefined) return { cli: require('./main') as Cli, from: stale ? 'modules, bundle older than main.js' : 'modules, no bundle' };
+  if (source === undefined)
+    return { cli: require('./main') as Cli, from: stale ? 'modules, bundle older than main.js' : 'modules, no bundle' };
   let cachedData: Buffer | undefined;
   try {
     cachedData = fs.readFileSync(path.join(dir, 'main.bundle.cache'));
@@ -66,7 +78,11 @@ export function loadCli(dir = __dirname): { cli: Cli; from: LoadedFrom } {
     cachedData = undefined;
   }
   const { exports, script } = evaluateModule(bundle, source, cachedData);
-  const from: LoadedFrom = !cachedData ? 'bundle, no code cache' : script.cachedDataRejected ? 'bundle, code cache rejected' : 'bundle, code cache accepted';
+  const from: LoadedFrom = !cachedData
+    ? 'bundle, no code cache'
+    : script.cachedDataRejected
+      ? 'bundle, code cache rejected'
+      : 'bundle, code cache accepted';
   return { cli: exports as Cli, from };
 }
 

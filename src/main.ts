@@ -60,7 +60,9 @@ The bus is the system bus; DBUS_SYSTEM_BUS_ADDRESS selects another. State (journ
 
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('nmteam')
-    .description('Declarative network teams for NetworkManager: plan, apply and show teams from an os-net-config style YAML file.')
+    .description(
+      'Declarative network teams for NetworkManager: plan, apply and show teams from an os-net-config style YAML file.',
+    )
     .version(VERSION)
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
@@ -73,16 +75,32 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       .argument('<file>', "desired-state YAML ('-' for stdin), or a plan saved by 'plan --out'")
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)')
-      .option('--scope <name>', "the scope this desired state owns: only that scope's profiles are managed and pruned", scopeName, 'default')
-      .option('--allow-empty', 'a desired state with no team entry may delete every team of the scope (else it is refused)')
-      .option('--adopt', "take over in place the profiles in the way (a team made by hand, a member's NIC profile): same UUID and file, marked nmteam's")
+      .option(
+        '--scope <name>',
+        "the scope this desired state owns: only that scope's profiles are managed and pruned",
+        scopeName,
+        'default',
+      )
+      .option(
+        '--allow-empty',
+        'a desired state with no team entry may delete every team of the scope (else it is refused)',
+      )
+      .option(
+        '--adopt',
+        "take over in place the profiles in the way (a team made by hand, a member's NIC profile): same UUID and file, marked nmteam's",
+      )
       .option(
         '--strict',
         'treat warnings in the desired state (os-net-config keys or ethtool options with no effect, a rule ' +
           'priority filled in, primary/prio a runner ignores, nested teams) as errors: exit 3, nothing applied',
       );
   const waitLock = (cmd: Command): Command =>
-    cmd.option('--wait-lock <seconds>', 'wait this long for another nmteam run to finish (default: fail at once)', seconds, 0);
+    cmd.option(
+      '--wait-lock <seconds>',
+      'wait this long for another nmteam run to finish (default: fail at once)',
+      seconds,
+      0,
+    );
 
   specArgs(program.command('plan'))
     .description('show what apply would change, profile by profile, and write nothing')
@@ -96,7 +114,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--detailed-exit-codes', 'exit 2 when changes were made, 0 when nothing changed')
     .option('--no-activate', 'write profiles without activating the teams')
     .option('--no-verify', 'skip re-reading NetworkManager after the apply')
-    .option('--no-commit', "leave the change pending: 'nmteam commit' keeps it, 'nmteam rollback' or the timeout (--timeout) undoes it")
+    .option(
+      '--no-commit',
+      "leave the change pending: 'nmteam commit' keeps it, 'nmteam rollback' or the timeout (--timeout) undoes it",
+    )
     .option('--memory-only', 'write profiles in memory only (no keyfile; gone at reboot)')
     .option('--timeout <seconds>', 'checkpoint rollback timeout, and the bound on waiting for activations', seconds, 60)
     .action((file: string, o: ApplyArgs) => run(cmdApply(file, o, io), o.output === 'json'));
@@ -105,15 +126,29 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('show')
     .argument('[name...]', 'team interface names (default: all)')
     .description('print the teams nmteam owns as desired-state YAML (feed it back to apply: no change)')
-    .addOption(new Option('-o, --output <format>', 'output format (default yaml; table = the --state table)').choices(['yaml', 'json', 'table']))
-    .option('--all', "include teams nmteam does not own (a comment above each says whose it is: '# not owned by nmteam', '# owned by nmteam scope NAME')")
-    .option('--state', "add each team's runtime state (teamd's runner, active port, port links and counters) under 'runtime:'; not accepted by apply")
+    .addOption(
+      new Option('-o, --output <format>', 'output format (default yaml; table = the --state table)').choices([
+        'yaml',
+        'json',
+        'table',
+      ]),
+    )
+    .option(
+      '--all',
+      "include teams nmteam does not own (a comment above each says whose it is: '# not owned by nmteam', '# owned by nmteam scope NAME')",
+    )
+    .option(
+      '--state',
+      "add each team's runtime state (teamd's runner, active port, port links and counters) under 'runtime:'; not accepted by apply",
+    )
     .action((names: string[], o: ShowArgs) => run(cmdShow(names, { ...o, tty: process.stdout.isTTY === true }, io)));
 
   program
     .command('import')
     .argument('[name...]', 'team interface names (default: all)')
-    .description("print the teams nmteam does not own (made by hand, or another scope's) as desired-state YAML, for 'apply --adopt FILE'")
+    .description(
+      "print the teams nmteam does not own (made by hand, or another scope's) as desired-state YAML, for 'apply --adopt FILE'",
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('--scope <name>', 'the scope whose teams count as ours; every other team is printed', scopeName, 'default')
     .action((names: string[], o: ImportArgs) => run(cmdImport(names, o, io)));
@@ -130,9 +165,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action((o: TxnArgs) => run(cmdRollback(o, io), o.output === 'json'));
 
   // Internal: the expiry of an apply --no-commit, started detached by that apply (src/commands/expiry.ts).
-  program
-    .command('_expire <id> <at>', { hidden: true })
-    .action((id: string, at: string) => run(cmdExpire(id, at, io)));
+  program.command('_expire <id> <at>', { hidden: true }).action((id: string, at: string) => run(cmdExpire(id, at, io)));
 
   registerWatch(program, io, run);
   registerConvert(program, io, run);

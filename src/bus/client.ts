@@ -7,7 +7,15 @@ import type { NmEvent } from '../nm/types';
 import type { NmCheckpointInfo, NmDeviceActivation, NmDeviceSignals, NmPort } from '../nm/port';
 import { sysPorts } from './sysfs';
 import { teamdPorts } from './teamd';
-import { type NmActivationResult, type NmConnection, type NmDevice, type NmSecrets, type NmSettings, type NmWriteOptions, NM_SECRET_SETTINGS } from '../nm/types';
+import {
+  type NmActivationResult,
+  type NmConnection,
+  type NmDevice,
+  type NmSecrets,
+  type NmSettings,
+  type NmWriteOptions,
+  NM_SECRET_SETTINGS,
+} from '../nm/types';
 import { SignatureRegistry, readSettings, settingsToDbus, unwrapProps } from './variant';
 import { checkNmVersion } from '../nm/version';
 
@@ -111,7 +119,11 @@ export class NmClient implements NmPort {
   }
 
   async readConnections(): Promise<NmConnection[]> {
-    const [paths] = (await this.nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'ListConnections' })) as [string[]];
+    const [paths] = (await this.nm.call({
+      path: NM_SETTINGS_PATH,
+      iface: IFACE.settings,
+      member: 'ListConnections',
+    })) as [string[]];
     // Pipelined on one socket; a profile deleted meanwhile is simply skipped.
     const read = await Promise.all(paths.map((p) => this.readConnection(p).catch(undefinedIfNotFound)));
     return read.filter((c): c is NmConnection => c !== undefined);
@@ -124,7 +136,9 @@ export class NmClient implements NmPort {
 
   /** GetDeviceByIpIface; undefined when no device has that name. */
   private async deviceByName(name: string): Promise<string | undefined> {
-    const reply = await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDeviceByIpIface', signature: 's', body: [name] }).catch(undefinedIfNotFound);
+    const reply = await this.nm
+      .call({ path: NM_PATH, iface: IFACE.manager, member: 'GetDeviceByIpIface', signature: 's', body: [name] })
+      .catch(undefinedIfNotFound);
     return reply ? String(reply[0]) : undefined;
   }
 
@@ -141,7 +155,9 @@ export class NmClient implements NmPort {
 
   async readDevicesNamed(names: string[]): Promise<NmDevice[]> {
     const paths = await Promise.all(names.map((n) => this.deviceByName(n)));
-    const devices = await Promise.all(paths.map((p) => (p ? this.readDevice(p).catch(undefinedIfNotFound) : undefined)));
+    const devices = await Promise.all(
+      paths.map((p) => (p ? this.readDevice(p).catch(undefinedIfNotFound) : undefined)),
+    );
     return devices.filter((d): d is NmDevice => d !== undefined);
   }
 
@@ -162,7 +178,9 @@ export class NmClient implements NmPort {
       real: p.Real !== false,
       hwAddress: typeof p.HwAddress === 'string' ? p.HwAddress : undefined,
       // Carrier matters only for numbering physical NICs (nicN): no extra round trip per virtual device.
-      carrier: physical ? await this.nm.getProperty(path, `${IFACE.device}.Wired`, 'Carrier').then(Boolean, () => undefined) : undefined,
+      carrier: physical
+        ? await this.nm.getProperty(path, `${IFACE.device}.Wired`, 'Carrier').then(Boolean, () => undefined)
+        : undefined,
       physical,
     };
   }
@@ -209,11 +227,18 @@ export class NmClient implements NmPort {
       throw err;
     };
     const names = NM_SECRET_SETTINGS.filter((name) => settings[name] !== undefined);
-    const replies = await Promise.all(names.map((name) => this.nm.call({ path, iface: IFACE.connection, member: 'GetSecrets', signature: 's', body: [name] }).then(([raw]) => readSettings(raw as Raw, this.reg), none)));
+    const replies = await Promise.all(
+      names.map((name) =>
+        this.nm
+          .call({ path, iface: IFACE.connection, member: 'GetSecrets', signature: 's', body: [name] })
+          .then(([raw]) => readSettings(raw as Raw, this.reg), none),
+      ),
+    );
     const out: NmSecrets = { secrets: {}, signatures: {} };
     for (const r of replies) {
       // The reply names every setting of the profile, empty but for the one asked.
-      for (const [name, props] of Object.entries(r?.settings ?? {})) if (Object.keys(props).length > 0) out.secrets[name] = props;
+      for (const [name, props] of Object.entries(r?.settings ?? {}))
+        if (Object.keys(props).length > 0) out.secrets[name] = props;
       Object.assign(out.signatures, r?.signatures);
     }
     return Object.keys(out.secrets).length > 0 ? out : undefined;
@@ -225,16 +250,27 @@ export class NmClient implements NmPort {
 
   async findConnection(uuid: string): Promise<string | undefined> {
     try {
-      const [path] = await this.nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'GetConnectionByUuid', signature: 's', body: [uuid] });
+      const [path] = await this.nm.call({
+        path: NM_SETTINGS_PATH,
+        iface: IFACE.settings,
+        member: 'GetConnectionByUuid',
+        signature: 's',
+        body: [uuid],
+      });
       return String(path);
     } catch (err) {
       // NM answers InvalidConnection ("No connection with the UUID was found") for an unknown UUID.
-      if (err instanceof ReconcileError && (err.code === 'NM_NOT_FOUND' || err.code === 'NM_INVALID_SETTINGS')) return undefined;
+      if (err instanceof ReconcileError && (err.code === 'NM_NOT_FOUND' || err.code === 'NM_INVALID_SETTINGS'))
+        return undefined;
       throw err;
     }
   }
 
-  async createCheckpoint(devices: string[], rollbackTimeoutS: number, opts?: { allowOverlapping?: boolean }): Promise<string> {
+  async createCheckpoint(
+    devices: string[],
+    rollbackTimeoutS: number,
+    opts?: { allowOverlapping?: boolean },
+  ): Promise<string> {
     const [path] = await this.nm.call({
       path: NM_PATH,
       iface: IFACE.manager,
@@ -246,7 +282,13 @@ export class NmClient implements NmPort {
   }
 
   async destroyCheckpoint(path: string): Promise<void> {
-    await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'CheckpointDestroy', signature: 'o', body: [path] });
+    await this.nm.call({
+      path: NM_PATH,
+      iface: IFACE.manager,
+      member: 'CheckpointDestroy',
+      signature: 'o',
+      body: [path],
+    });
   }
 
   async checkpointInfo(path: string): Promise<NmCheckpointInfo | undefined> {
@@ -275,7 +317,13 @@ export class NmClient implements NmPort {
   }
 
   async rollbackCheckpoint(path: string): Promise<Record<string, number>> {
-    const [r] = await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'CheckpointRollback', signature: 'o', body: [path] });
+    const [r] = await this.nm.call({
+      path: NM_PATH,
+      iface: IFACE.manager,
+      member: 'CheckpointRollback',
+      signature: 'o',
+      body: [path],
+    });
     return r as Record<string, number>;
   }
 
@@ -300,7 +348,13 @@ export class NmClient implements NmPort {
     };
     type Raw = Record<string, Record<string, Variant>>;
     try {
-      const [applied, version] = (await this.nm.call({ path: device, iface: IFACE.device, member: 'GetAppliedConnection', signature: 'u', body: [0] })) as [Raw, bigint];
+      const [applied, version] = (await this.nm.call({
+        path: device,
+        iface: IFACE.device,
+        member: 'GetAppliedConnection',
+        signature: 'u',
+        body: [0],
+      })) as [Raw, bigint];
       const current = applied.connection?.uuid?.value;
       if (current !== uuid) return { ok: false, reason: `profile ${String(current)} is applied there, not ${uuid}` };
       const [saved] = (await this.nm.call({ path: profile, iface: IFACE.connection, member: 'GetSettings' })) as [Raw];
@@ -316,7 +370,13 @@ export class NmClient implements NmPort {
         void _dropped;
         next['802-3-ethernet'] = rest;
       }
-      await this.nm.call({ path: device, iface: IFACE.device, member: 'Reapply', signature: 'a{sa{sv}}tu', body: [next, version, 0] });
+      await this.nm.call({
+        path: device,
+        iface: IFACE.device,
+        member: 'Reapply',
+        signature: 'a{sa{sv}}tu',
+        body: [next, version, 0],
+      });
       return { ok: true };
     } catch (err) {
       const reason = refused(err);
@@ -324,8 +384,6 @@ export class NmClient implements NmPort {
       throw err;
     }
   }
-
-
 
   async activateConnection(path: string, timeoutMs = 30_000): Promise<NmActivationResult> {
     await this.ensureAcMatch();
@@ -350,10 +408,19 @@ export class NmClient implements NmPort {
   async reactivateDevice(iface: string, timeoutMs = 30_000): Promise<NmActivationResult> {
     const device = await this.deviceByName(iface);
     const ac = device ? String(await this.nm.getProperty(device, IFACE.device, 'ActiveConnection')) : '/';
-    const profile = ac !== '/' ? String(await this.nm.getProperty(ac, IFACE.active, 'Connection').catch(undefinedIfNotFound) ?? '/') : '/';
+    const profile =
+      ac !== '/'
+        ? String((await this.nm.getProperty(ac, IFACE.active, 'Connection').catch(undefinedIfNotFound)) ?? '/')
+        : '/';
     if (!device || profile === '/') return { ok: false, reason: `no profile is active on ${iface}` };
     await this.ensureAcMatch();
-    const [next] = (await this.nm.call({ path: NM_PATH, iface: IFACE.manager, member: 'ActivateConnection', signature: 'ooo', body: [profile, device, '/'] })) as [string];
+    const [next] = (await this.nm.call({
+      path: NM_PATH,
+      iface: IFACE.manager,
+      member: 'ActivateConnection',
+      signature: 'ooo',
+      body: [profile, device, '/'],
+    })) as [string];
     return this.waitActivation(next, timeoutMs);
   }
 
@@ -378,12 +445,13 @@ export class NmClient implements NmPort {
    * a wait that re-reads after it resolves misses no change.
    */
   async deviceSignals(): Promise<NmDeviceSignals> {
-    this.deviceMatches ??= Promise.all(
-      DEVICE_SIGNAL_RULES.map((r) => this.nm.addMatch(r)),
-    ).then(() => undefined, (err: unknown) => {
-      this.deviceMatches = undefined; // a later wait may try again
-      throw err;
-    });
+    this.deviceMatches ??= Promise.all(DEVICE_SIGNAL_RULES.map((r) => this.nm.addMatch(r))).then(
+      () => undefined,
+      (err: unknown) => {
+        this.deviceMatches = undefined; // a later wait may try again
+        throw err;
+      },
+    );
     await this.deviceMatches;
     let pending = false;
     let wake: ((signalled: boolean) => void) | undefined;
@@ -433,13 +501,15 @@ export class NmClient implements NmPort {
       const timer = setTimeout(() => finish({ ok: false, reason: `not activated within ${timeoutMs} ms` }), timeoutMs);
       this.acWaiters.set(ac, (state, reason) => {
         if (state === AC_STATE_ACTIVATED) finish({ ok: true, state });
-        else if (state === AC_STATE_DEACTIVATED) finish({ ok: false, state, reason: AC_REASONS[reason] ?? `reason ${reason}` });
+        else if (state === AC_STATE_DEACTIVATED)
+          finish({ ok: false, state, reason: AC_REASONS[reason] ?? `reason ${reason}` });
       });
       // The state may have settled before our waiter was registered.
       this.nm.getProperty(ac, IFACE.active, 'State').then(
         (s) => {
           if (Number(s) === AC_STATE_ACTIVATED) finish({ ok: true, state: AC_STATE_ACTIVATED });
-          else if (Number(s) === AC_STATE_DEACTIVATED) finish({ ok: false, state: AC_STATE_DEACTIVATED, reason: 'deactivated' });
+          else if (Number(s) === AC_STATE_DEACTIVATED)
+            finish({ ok: false, state: AC_STATE_DEACTIVATED, reason: 'deactivated' });
         },
         () => finish({ ok: false, reason: 'the activation disappeared (it failed before it could be watched)' }),
       );

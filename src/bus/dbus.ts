@@ -77,7 +77,14 @@ export class NmBus {
   ) {
     // Without a listener a bad socket crashes the process; remember the failure instead.
     const fail = (err: unknown): void => {
-      this.broken ??= new ReconcileError('NM_UNAVAILABLE', `D-Bus connection failed: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, undefined, { cause: err });
+      this.broken ??= new ReconcileError(
+        'NM_UNAVAILABLE',
+        `D-Bus connection failed: ${err instanceof Error ? err.message : String(err)}`,
+        undefined,
+        undefined,
+        undefined,
+        { cause: err },
+      );
       for (const reject of [...this.inFlightRejecters]) reject(this.broken);
     };
     bus.on('error', fail);
@@ -119,7 +126,10 @@ export class NmBus {
     await this.inFlight.acquire();
     try {
       if (this.broken ?? this.unresponsive) throw this.broken ?? this.unresponsive;
-      const capped = this.deadline === undefined ? timeoutMs : Math.min(timeoutMs, Math.max(this.deadline - Date.now(), MIN_CALL_TIMEOUT_MS));
+      const capped =
+        this.deadline === undefined
+          ? timeoutMs
+          : Math.min(timeoutMs, Math.max(this.deadline - Date.now(), MIN_CALL_TIMEOUT_MS));
       return await this.send(c, capped);
     } finally {
       this.inFlight.release();
@@ -130,9 +140,13 @@ export class NmBus {
   private timedOut(c: DbusCall, timeoutMs: number): ReconcileError {
     const what = `${c.iface}.${c.member} on ${c.path}`;
     const nm = (c.destination ?? NM_BUS_NAME) === NM_BUS_NAME;
-    if (this.deadline === undefined || !nm) return new ReconcileError('NM_TIMEOUT', `${what} did not answer within ${timeoutMs} ms`);
+    if (this.deadline === undefined || !nm)
+      return new ReconcileError('NM_TIMEOUT', `${what} did not answer within ${timeoutMs} ms`);
     // teamd's calls go through the same bus; a hung teamd says nothing about NetworkManager.
-    this.unresponsive ??= new ReconcileError('NM_UNRESPONSIVE', `NetworkManager did not answer ${what} within ${timeoutMs} ms; nmteam stopped calling it for the rest of this run`);
+    this.unresponsive ??= new ReconcileError(
+      'NM_UNRESPONSIVE',
+      `NetworkManager did not answer ${what} within ${timeoutMs} ms; nmteam stopped calling it for the rest of this run`,
+    );
     for (const reject of [...this.inFlightRejecters]) reject(this.unresponsive);
     return this.unresponsive;
   }
@@ -143,7 +157,13 @@ export class NmBus {
     // Built before any timer is set: invalid names throw here, as they always have.
     const msg = bare
       ? undefined
-      : new dbus.Message({ destination, path: c.path, interface: c.iface, member: c.member, ...(c.signature ? { signature: c.signature, body: c.body ?? [] } : {}) });
+      : new dbus.Message({
+          destination,
+          path: c.path,
+          interface: c.iface,
+          member: c.member,
+          ...(c.signature ? { signature: c.signature, body: c.body ?? [] } : {}),
+        });
     return new Promise<unknown[]>((resolve, reject) => {
       let forget: (() => void) | undefined;
       const done = (): void => {
@@ -171,7 +191,15 @@ export class NmBus {
       }
       try {
         forget = bare({ destination, path: c.path, iface: c.iface, member: c.member }, (reply) =>
-          reply.type === dbus.MessageType.ERROR ? failed(new dbus.DBusError(reply.errorName ?? 'org.freedesktop.DBus.Error.Failed', String((reply.body as unknown[] | undefined)?.[0] ?? ''), reply)) : answered(reply),
+          reply.type === dbus.MessageType.ERROR
+            ? failed(
+                new dbus.DBusError(
+                  reply.errorName ?? 'org.freedesktop.DBus.Error.Failed',
+                  String((reply.body as unknown[] | undefined)?.[0] ?? ''),
+                  reply,
+                ),
+              )
+            : answered(reply),
         );
       } catch (err) {
         done(); // an invalid name: nothing was sent; the error as `new dbus.Message` throws it

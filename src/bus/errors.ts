@@ -14,7 +14,8 @@ export function codeForDbusError(name: string): ErrorCode {
     name === 'org.freedesktop.DBus.Error.NameHasNoOwner'
   )
     return 'NM_UNAVAILABLE';
-  if (name === 'org.freedesktop.DBus.Error.UnknownObject' || name === 'org.freedesktop.DBus.Error.UnknownMethod') return 'NM_NOT_FOUND';
+  if (name === 'org.freedesktop.DBus.Error.UnknownObject' || name === 'org.freedesktop.DBus.Error.UnknownMethod')
+    return 'NM_NOT_FOUND';
   if (name.endsWith('.UnknownConnection') || name.endsWith('.UnknownDevice')) return 'NM_NOT_FOUND';
   if (
     name.startsWith('org.freedesktop.NetworkManager.Settings.Connection.') ||

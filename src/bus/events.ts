@@ -131,5 +131,11 @@ export function nmEvents(nm: NmBus): Observable<NmEvent> {
   // mergeMap, not concatMap: a slow lookup must not hold back the events behind it. Profile events need
   // no lookup and keep their order; the ones that do are device/activation states (a level-based consumer
   // re-reads those) and NM restarts (after which the consumer re-reads everything).
-  return raw.pipe(mergeMap((ev) => (ev.type === 'device-state' || ev.type === 'active-state' || ev.type.startsWith('nm-') ? from(lookups.enrich(ev)) : of(ev))));
+  return raw.pipe(
+    mergeMap((ev) =>
+      ev.type === 'device-state' || ev.type === 'active-state' || ev.type.startsWith('nm-')
+        ? from(lookups.enrich(ev))
+        : of(ev),
+    ),
+  );
 }

@@ -15,7 +15,10 @@ import { isSafeIfname } from '../util/ifname';
 export function sysPorts(team: string, root = '/sys/class/net'): string[] {
   if (!isSafeIfname(team)) return [];
   try {
-    return fs.readdirSync(`${root}/${team}`).flatMap((e) => (e.startsWith('lower_') ? [e.slice('lower_'.length)] : [])).sort();
+    return fs
+      .readdirSync(`${root}/${team}`)
+      .flatMap((e) => (e.startsWith('lower_') ? [e.slice('lower_'.length)] : []))
+      .sort();
   } catch {
     return [];
   }

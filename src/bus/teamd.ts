@@ -22,14 +22,23 @@ const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(
  */
 export async function teamdStateDump(bus: NmBus, team: string): Promise<Json> {
   if (!isSafeIfname(team)) throw new Error(`invalid team name ${JSON.stringify(team)}`);
-  const [state] = await bus.call({ destination: `${TEAMD_IFACE}.${team}`, path: TEAMD_PATH, iface: TEAMD_IFACE, member: 'StateDump' });
+  const [state] = await bus.call({
+    destination: `${TEAMD_IFACE}.${team}`,
+    path: TEAMD_PATH,
+    iface: TEAMD_IFACE,
+    member: 'StateDump',
+  });
   return JSON.parse(String(state ?? '{}')) as Json;
 }
 
 /** No teamd owns the team's bus name (the team is down, or its teamd runs without D-Bus). */
 function noTeamd(err: unknown): boolean {
   const cause = err instanceof ReconcileError ? err.cause : err;
-  return cause instanceof DBusError && (cause.type === 'org.freedesktop.DBus.Error.ServiceUnknown' || cause.type === 'org.freedesktop.DBus.Error.NameHasNoOwner');
+  return (
+    cause instanceof DBusError &&
+    (cause.type === 'org.freedesktop.DBus.Error.ServiceUnknown' ||
+      cause.type === 'org.freedesktop.DBus.Error.NameHasNoOwner')
+  );
 }
 
 /**

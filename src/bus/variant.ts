@@ -170,7 +170,10 @@ export function settingsFromDbus(raw: Raw, reg: SignatureRegistry, sigs?: Record
 }
 
 /** A GetSettings reply as JSON-safe settings and the D-Bus signatures of their keys, in one pass. */
-export function readSettings(raw: Raw, reg: SignatureRegistry): { settings: NmSettings; signatures: Record<string, string> } {
+export function readSettings(
+  raw: Raw,
+  reg: SignatureRegistry,
+): { settings: NmSettings; signatures: Record<string, string> } {
   const signatures: Record<string, string> = {};
   const settings = settingsFromDbus(raw, reg, signatures);
   return { settings, signatures };
@@ -228,7 +231,8 @@ function wrapNode(value: unknown, node: SigNode, key: string, reg: SignatureRegi
       if (inner.type === '{') {
         const valNode = inner.child[1]!;
         const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(value as Record<string, unknown>)) out[k] = wrapNode(x, valNode, `${key}.${k}`, reg);
+        for (const [k, x] of Object.entries(value as Record<string, unknown>))
+          out[k] = wrapNode(x, valNode, `${key}.${k}`, reg);
         return out;
       }
       return (value as unknown[]).map((x) => wrapNode(x, inner, `${key}[]`, reg));

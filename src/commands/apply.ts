@@ -52,9 +52,15 @@ export function planJson(plan: Plan, result?: ApplyResult, warnings: readonly Re
   if (warnings.length > 0) body.warnings = warnings.map((w) => w.toJSON());
   if (result) {
     body.results = result.results.map((r) => ({
-      op: r.step.op, team: r.step.team, ...(r.step.op === 'activate' && r.step.port ? { port: r.step.port } : {}),
-      outcome: r.outcome, path: r.path, ...(r.ports ? { ports: r.ports } : {}),
-      ...(r.reattached ? { reattached: r.reattached } : {}), ...(r.waitedForDevice ? { waitedForDevice: r.waitedForDevice } : {}), error: r.error?.toJSON(),
+      op: r.step.op,
+      team: r.step.team,
+      ...(r.step.op === 'activate' && r.step.port ? { port: r.step.port } : {}),
+      outcome: r.outcome,
+      path: r.path,
+      ...(r.ports ? { ports: r.ports } : {}),
+      ...(r.reattached ? { reattached: r.reattached } : {}),
+      ...(r.waitedForDevice ? { waitedForDevice: r.waitedForDevice } : {}),
+      error: r.error?.toJSON(),
     }));
     body.ok = result.ok;
     body.rolledBack = result.rolledBack;
@@ -74,7 +80,9 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
   for (const x of r.results) {
     if (x.outcome !== 'failed') continue;
     const s = x.step;
-    lines.push(`${s.team}: FAILED ${s.op}${s.op === 'activate' ? ' team' : ` '${s.id}' (${s.ifname})`}: ${x.error?.message}`);
+    lines.push(
+      `${s.team}: FAILED ${s.op}${s.op === 'activate' ? ' team' : ` '${s.id}' (${s.ifname})`}: ${x.error?.message}`,
+    );
   }
   if (r.error && !r.results.some((x) => x.error === r.error)) lines.push(`FAILED: ${r.error.message}`);
   if (r.error && r.results.length === 0 && !r.rolledBack) return lines.join('\n') + '\n'; // refused before any write
@@ -85,19 +93,33 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
         : `Rollback INCOMPLETE; NetworkManager may differ from before:\n${r.rollbackErrors.map((e) => `  ${e.message}`).join('\n')}`,
     );
     if (r.rollbackErrors.some((e) => e.code === 'NM_UNRESPONSIVE')) {
-      lines.push(`NetworkManager stopped answering, so nmteam stopped calling it; the undo journal is kept: the next nmteam run (apply, or 'nmteam rollback') finishes the rollback once NetworkManager answers again.`);
+      lines.push(
+        `NetworkManager stopped answering, so nmteam stopped calling it; the undo journal is kept: the next nmteam run (apply, or 'nmteam rollback') finishes the rollback once NetworkManager answers again.`,
+      );
     }
     return lines.join('\n') + '\n';
   }
   for (const x of r.results) {
-    if (x.waitedForDevice) lines.push(`${x.step.team}: waited ${(x.waitedForDevice.ms / 1000).toFixed(1)} s for the old device ${x.waitedForDevice.device} to go away before activating`);
-    if (x.ports) lines.push(`${x.step.team}: ${Object.entries(x.ports).map(([p, st]) => `${p} ${st}${x.reattached?.includes(p) ? ' (re-attached: teamd had missed it)' : ''}`).join(', ')}`);
+    if (x.waitedForDevice)
+      lines.push(
+        `${x.step.team}: waited ${(x.waitedForDevice.ms / 1000).toFixed(1)} s for the old device ${x.waitedForDevice.device} to go away before activating`,
+      );
+    if (x.ports)
+      lines.push(
+        `${x.step.team}: ${Object.entries(x.ports)
+          .map(([p, st]) => `${p} ${st}${x.reattached?.includes(p) ? ' (re-attached: teamd had missed it)' : ''}`)
+          .join(', ')}`,
+      );
   }
   const reapplied = count('reapplied') ? `, ${count('reapplied')} reapplied` : '';
-  lines.push(`Applied: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('activated')} activated${reapplied}.`);
+  lines.push(
+    `Applied: ${count('created')} created, ${count('updated')} updated, ${count('deleted')} deleted, ${count('activated')} activated${reapplied}.`,
+  );
   if (r.pending) {
     const cp = r.pending.checkpoint ? ` (checkpoint ${r.pending.checkpoint})` : '';
-    lines.push(`The change is pending${cp}: run 'nmteam commit' within ${timeoutS} s (by ${r.pending.expiresAt}) to keep it, or 'nmteam rollback' to undo it; otherwise it is rolled back.`);
+    lines.push(
+      `The change is pending${cp}: run 'nmteam commit' within ${timeoutS} s (by ${r.pending.expiresAt}) to keep it, or 'nmteam rollback' to undo it; otherwise it is rolled back.`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -107,7 +129,12 @@ export function renderResult(r: ApplyResult, timeoutS: number): string {
  * not stdin) with the desired state it carries. Options that shape a plan cannot reshape a saved one.
  * Invalid input is thrown before the lock and the bus.
  */
-async function readInput(nm: LazyNm, file: string, o: PlanArgs, io: Io): Promise<{ spec: Spec; saved?: SavedPlan; warnings: ReconcileError[] }> {
+async function readInput(
+  nm: LazyNm,
+  file: string,
+  o: PlanArgs,
+  io: Io,
+): Promise<{ spec: Spec; saved?: SavedPlan; warnings: ReconcileError[] }> {
   const read = await readSpecText(file);
   if (!read.ok) throw new ReconcileErrors(read.errors);
   const saved = file === '-' ? undefined : parseSavedPlan(read.text, file);
@@ -116,9 +143,30 @@ async function readInput(nm: LazyNm, file: string, o: PlanArgs, io: Io): Promise
     if (warnings.length > 0) io.err(formatErrors(warnings, 'warning') + '\n');
     return { spec: o.scope && o.scope !== DEFAULT_SCOPE ? { ...spec, scope: o.scope } : spec, warnings };
   }
-  if (o.scope && o.scope !== (saved.spec.scope ?? DEFAULT_SCOPE)) throw new ReconcileError('SPEC_INVALID', `--scope ${o.scope} does not apply to a plan saved for scope '${saved.spec.scope ?? DEFAULT_SCOPE}'`, undefined, undefined, file);
-  if (o.mapping) throw new ReconcileError('SPEC_INVALID', '--mapping does not apply to a saved plan: its nicN names were resolved when it was made', undefined, undefined, file);
-  if (o.out) throw new ReconcileError('SPEC_INVALID', '--out takes a desired-state file, not a saved plan', undefined, undefined, file);
+  if (o.scope && o.scope !== (saved.spec.scope ?? DEFAULT_SCOPE))
+    throw new ReconcileError(
+      'SPEC_INVALID',
+      `--scope ${o.scope} does not apply to a plan saved for scope '${saved.spec.scope ?? DEFAULT_SCOPE}'`,
+      undefined,
+      undefined,
+      file,
+    );
+  if (o.mapping)
+    throw new ReconcileError(
+      'SPEC_INVALID',
+      '--mapping does not apply to a saved plan: its nicN names were resolved when it was made',
+      undefined,
+      undefined,
+      file,
+    );
+  if (o.out)
+    throw new ReconcileError(
+      'SPEC_INVALID',
+      '--out takes a desired-state file, not a saved plan',
+      undefined,
+      undefined,
+      file,
+    );
   return { spec: saved.spec, saved, warnings: [] };
 }
 
@@ -137,7 +185,12 @@ function throwIfStale(saved: SavedPlan, fresh: Plan, file: string): void {
 }
 
 /** The saved plan planned again over NetworkManager now: the same plan, or STALE_PLAN. */
-async function freshSavedPlan(nm: NmPort, saved: SavedPlan, file: string, o: Pick<PlanArgs, 'allowEmpty' | 'adopt'>): Promise<{ plan: Plan; observed: NmConnection[] }> {
+async function freshSavedPlan(
+  nm: NmPort,
+  saved: SavedPlan,
+  file: string,
+  o: Pick<PlanArgs, 'allowEmpty' | 'adopt'>,
+): Promise<{ plan: Plan; observed: NmConnection[] }> {
   const fresh = await observeAndPlan(nm, saved.spec, planOptions(o, saved.activate));
   throwIfStale(saved, fresh.plan, file);
   return fresh;
@@ -152,7 +205,9 @@ async function warnMissingMembers(nm: NmPort, spec: Spec, io: Io): Promise<void>
   if (members.length === 0) return;
   const present = new Set((await nm.readDevicesNamed(members.map((m) => m.name))).map((d) => d.iface));
   for (const m of members.filter((x) => !present.has(x.name))) {
-    io.err(`nmteam: warning: member ${m.name} of ${m.team} has no device on this host: activating ${m.team} fails until it exists (--no-activate writes the profiles only)\n`);
+    io.err(
+      `nmteam: warning: member ${m.name} of ${m.team} has no device on this host: activating ${m.team} fails until it exists (--no-activate writes the profiles only)\n`,
+    );
   }
 }
 
@@ -166,13 +221,17 @@ function printPlan(plan: Plan, io: Io): void {
 export async function cmdPlan(file: string, o: PlanArgs, io: Io): Promise<number> {
   return withNm(async (nm) => {
     const { spec, saved, warnings } = await readInput(nm, file, o, io);
-    const plan = saved ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan : await planFromSystem(await nm.get(), spec, planOptions(o, o.activate));
+    const plan = saved
+      ? (await freshSavedPlan(await nm.get(), saved, file, o)).plan
+      : await planFromSystem(await nm.get(), spec, planOptions(o, o.activate));
     await warnMissingMembers(await nm.get(), spec, io);
     if (o.output === 'json') io.out(planJson(plan, undefined, warnings));
     else printPlan(plan, io);
     if (o.out) {
       fs.writeFileSync(o.out, savePlan(spec, plan, o.activate));
-      io.err(`nmteam: plan saved to ${o.out}; 'nmteam apply ${o.out}' applies exactly this plan, or nothing if NetworkManager changed meanwhile\n`);
+      io.err(
+        `nmteam: plan saved to ${o.out}; 'nmteam apply ${o.out}' applies exactly this plan, or nothing if NetworkManager changed meanwhile\n`,
+      );
     }
     // A plan apply would refuse (a blocking conflict, an empty desired state) is a failure to plan.
     return plan.refusals.length > 0 ? EXIT.failure : EXIT.ok;
@@ -192,14 +251,22 @@ export function applyExitCode(result: ApplyResult, detailedExitCodes?: boolean):
 
 /** The apply itself: reconcile() under the lock, then the plan and its result printed. */
 async function applySpec(
-  nm: NmPort, spec: Spec, o: ApplyArgs, io: Io, warnings: ReconcileError[], saved?: { plan: SavedPlan; file: string },
+  nm: NmPort,
+  spec: Spec,
+  o: ApplyArgs,
+  io: Io,
+  warnings: ReconcileError[],
+  saved?: { plan: SavedPlan; file: string },
 ): Promise<number> {
   const progress = progressForRun(io, o.output === 'json');
   const { plan, result } = (await reconcile(nm, spec, {
     ...planOptions(o, saved ? saved.plan.activate : o.activate),
     verify: o.verify,
     apply: {
-      ...cliRunOptions(io), timeoutS: o.timeout, commit: o.commit, memoryOnly: o.memoryOnly === true,
+      ...cliRunOptions(io),
+      timeoutS: o.timeout,
+      commit: o.commit,
+      memoryOnly: o.memoryOnly === true,
       onProgress: progress.onProgress,
     },
     waitLockS: o.waitLock,

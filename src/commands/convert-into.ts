@@ -28,8 +28,7 @@ import { addTeamEntries } from '../convert/into';
 import { readInto, stageFile, type StagedFile } from '../convert/into-file';
 
 export type StagedInto =
-  | { ok: true; file: string; staged?: StagedFile; restore: () => void }
-  | { ok: false; message: string; code: number };
+  { ok: true; file: string; staged?: StagedFile; restore: () => void } | { ok: false; message: string; code: number };
 
 /** Step 1: the new text of `file` with `teams` added, staged (not yet in place); or why not (nothing written). */
 export function stageInto(file: string, teams: readonly Team[], plan: Plan): StagedInto {
@@ -37,19 +36,32 @@ export function stageInto(file: string, teams: readonly Team[], plan: Plan): Sta
   try {
     read = readInto(file);
   } catch (err) {
-    return { ok: false, code: EXIT.failure, message: `cannot read ${file}: ${(err as Error).message}; nothing was converted` };
+    return {
+      ok: false,
+      code: EXIT.failure,
+      message: `cannot read ${file}: ${(err as Error).message}; nothing was converted`,
+    };
   }
-  const restore = (): void => (read.existed ? stageFile(read.real, read.text, read.mode).commit() : rmSync(read.real, { force: true }));
+  const restore = (): void =>
+    read.existed ? stageFile(read.real, read.text, read.mode).commit() : rmSync(read.real, { force: true });
   if (teams.length === 0 || plan.steps.length === 0 || plan.refusals.length > 0) return { ok: true, file, restore }; // nothing to add (or refused: apply says why)
   const r = addTeamEntries(read.text, teams.map(teamEntry));
   if (!r.ok) {
     const at = r.loc ? `:${r.loc.line}:${r.loc.col}` : '';
-    return { ok: false, code: EXIT.invalidInput, message: `${file}${at}: ${r.message}; nothing was converted, ${file} is unchanged` };
+    return {
+      ok: false,
+      code: EXIT.invalidInput,
+      message: `${file}${at}: ${r.message}; nothing was converted, ${file} is unchanged`,
+    };
   }
   try {
     return { ok: true, file, staged: stageFile(read.real, r.text, read.mode), restore };
   } catch (err) {
-    return { ok: false, code: EXIT.failure, message: `cannot write next to ${file}: ${(err as Error).message}; nothing was converted` };
+    return {
+      ok: false,
+      code: EXIT.failure,
+      message: `cannot write next to ${file}: ${(err as Error).message}; nothing was converted`,
+    };
   }
 }
 
@@ -71,6 +83,8 @@ export function undoInto(into: StagedInto & { ok: true }, result: ApplyResult, i
     into.restore();
     io.err(`nmteam: ${into.file} is unchanged (put back as it was)\n`);
   } catch (err) {
-    io.err(`nmteam: ${into.file} could NOT be put back (${(err as Error).message}): remove the entries this run added to it by hand\n`);
+    io.err(
+      `nmteam: ${into.file} could NOT be put back (${(err as Error).message}): remove the entries this run added to it by hand\n`,
+    );
   }
 }

@@ -34,7 +34,6 @@ import { convertOsNetConfig } from '../convert/onc';
 import { readIfcfgDir, readText } from '../convert/read';
 import { convertTeamsFromNm, planTeamToBond, type TeamConversion } from '../convert/to-bond-nm';
 
-
 export interface ConvertArgs {
   /** os-net-config file ('-' = stdin). */
   file?: string;
@@ -81,7 +80,8 @@ export async function cmdConvert(args: ConvertArgs, io: ConvertIo, connect: () =
   }
   try {
     if (args.fromNm !== undefined && args.fromNm !== false) return await fromNm(args, io, connect);
-    const { text, issues } = args.file !== undefined ? await fromFile(args.file, args) : await fromIfcfg(args.fromIfcfg!, args);
+    const { text, issues } =
+      args.file !== undefined ? await fromFile(args.file, args) : await fromIfcfg(args.fromIfcfg!, args);
     return await finish(text, issues, args, io);
   } catch (err) {
     return reportThrown(err, io);
@@ -94,8 +94,10 @@ function checkArgs(a: ConvertArgs): string | undefined {
   if (sources !== 1) return 'give exactly one source: FILE, --from-ifcfg DIR or --from-nm [BOND...]';
   if ((a.apply || a.dryRun) && !nm) return '--apply and --dry-run work with --from-nm only';
   if (a.apply && a.dryRun) return '--apply and --dry-run exclude each other';
-  if (a.output !== undefined && (a.apply || a.dryRun)) return '--output writes converted YAML; it does not go with --apply or --dry-run';
-  if ((a.into !== undefined || a.scope !== undefined) && (!a.apply || a.toBond)) return '--into and --scope go with --from-nm --apply (bonds to teams)';
+  if (a.output !== undefined && (a.apply || a.dryRun))
+    return '--output writes converted YAML; it does not go with --apply or --dry-run';
+  if ((a.into !== undefined || a.scope !== undefined) && (!a.apply || a.toBond))
+    return '--into and --scope go with --from-nm --apply (bonds to teams)';
   if (a.into === '-') return '--into needs a file, not standard input';
   if (a.commit === false && !a.apply) return '--no-commit goes with --apply';
   // The desired-state file is written before the apply: a later rollback would not put it back.
@@ -107,7 +109,10 @@ async function fromFile(file: string, a: ConvertArgs): Promise<{ text: string; i
   const name = file === '-' ? '<stdin>' : file;
   const r = convertOsNetConfig(await readText(file), { strict: a.strict, toBond: a.toBond, file: name });
   if (r.converted.length === 0 && r.issues.every((i) => i.severity !== 'error')) {
-    return { text: r.text, issues: [...r.issues, note(`${name}: no ${a.toBond ? 'team' : 'linux_bond'} entry to convert`)] };
+    return {
+      text: r.text,
+      issues: [...r.issues, note(`${name}: no ${a.toBond ? 'team' : 'linux_bond'} entry to convert`)],
+    };
   }
   return r;
 }
@@ -118,7 +123,10 @@ async function fromIfcfg(dir: string, a: ConvertArgs): Promise<{ text: string; i
   const r = convertIfcfg(await readIfcfgDir(dir), { strict: a.strict, toBond: a.toBond });
   // One line per file read, saying what became of it; an issue about the whole directory names it.
   const outcomes = r.outcomes.map((o) => ({ ...note(o.what), file: o.file }));
-  return { text: r.yaml, issues: [...r.issues.map((i) => (i.file === undefined ? { ...i, file: dir } : i)), ...outcomes] };
+  return {
+    text: r.yaml,
+    issues: [...r.issues.map((i) => (i.file === undefined ? { ...i, file: dir } : i)), ...outcomes],
+  };
 }
 
 /** Why `dir` cannot be read as a network-scripts directory (exit 3, the path named), or undefined. */
@@ -147,7 +155,10 @@ async function finish(text: string, issues: readonly ConvertIssue[], a: ConvertA
 function printIssues(issues: readonly ConvertIssue[], io: ConvertIo, strict?: boolean): boolean {
   for (const i of issues) io.err(`${formatIssue(i)}\n`);
   const errors = issues.filter((i) => i.severity === 'error').length;
-  if (errors > 0) io.err(`nmteam: ${errors} error(s); nothing was converted${strict ? ' (--strict counts warnings as errors)' : ''}\n`);
+  if (errors > 0)
+    io.err(
+      `nmteam: ${errors} error(s); nothing was converted${strict ? ' (--strict counts warnings as errors)' : ''}\n`,
+    );
   return errors === 0;
 }
 
@@ -249,7 +260,10 @@ function beforeApply(a: ConvertArgs, io: ConvertIo, run: Prepared, plan: Plan): 
  * desired-state file is written before the apply and put back if the apply fails (see convert-into.ts).
  */
 async function applyConversion(
-  nm: NmPort, a: ConvertArgs, io: ConvertIo, convert: (conns: NmConnection[]) => Conversion | number,
+  nm: NmPort,
+  a: ConvertArgs,
+  io: ConvertIo,
+  convert: (conns: NmConnection[]) => Conversion | number,
 ): Promise<number> {
   const timeoutS = a.timeout ?? 60;
   const run: Prepared = {};
@@ -273,25 +287,40 @@ async function applyConversion(
   if (plan.steps.length > 0) io.out(renderResult(result, timeoutS));
   if (!a.toBond && result.ok && plan.steps.length > 0) {
     const scope = a.scope ?? (run.into ? DEFAULT_SCOPE : CONVERT_SCOPE);
-    if (run.into) io.out(`Added to ${a.into}: ${run.conv!.teams.map((t) => t.name).join(', ')} (scope '${scope}'); an apply or watch of ${a.into}${scope === DEFAULT_SCOPE ? '' : ` --scope ${scope}`} finds nothing to change.\n`);
-    else if (scope === CONVERT_SCOPE) io.out(`Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${scope}': an apply or watch of another scope leaves them alone; manage them with 'nmteam apply --scope ${scope} FILE'.\n`);
-    else io.out(`Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${scope}': add them to that scope's desired state (--into FILE does), else its next apply or watch deletes them.\n`);
+    if (run.into)
+      io.out(
+        `Added to ${a.into}: ${run.conv!.teams.map((t) => t.name).join(', ')} (scope '${scope}'); an apply or watch of ${a.into}${scope === DEFAULT_SCOPE ? '' : ` --scope ${scope}`} finds nothing to change.\n`,
+      );
+    else if (scope === CONVERT_SCOPE)
+      io.out(
+        `Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${scope}': an apply or watch of another scope leaves them alone; manage them with 'nmteam apply --scope ${scope} FILE'.\n`,
+      );
+    else
+      io.out(
+        `Scope: the team(s) ${plan.teams.join(', ')} belong to nmteam scope '${scope}': add them to that scope's desired state (--into FILE does), else its next apply or watch deletes them.\n`,
+      );
   }
   return applyExitCode(result, a.detailedExitCodes);
 }
 
 /** Bond profiles → team profiles (see from-nm.ts), owned by --scope, else `default` with --into, else `convert`. */
-const bondsToTeams = (a: ConvertArgs, io: ConvertIo) => (conns: NmConnection[]): Conversion | number => {
-  const conv = convertNm(conns, a, io);
-  const scope = a.scope ?? (a.into !== undefined ? DEFAULT_SCOPE : CONVERT_SCOPE);
-  return typeof conv === 'number' ? conv : { planner: (now, o) => planBondToTeam(now, conv.groups, { ...o, scope }), teams: conv.teams };
-};
+const bondsToTeams =
+  (a: ConvertArgs, io: ConvertIo) =>
+  (conns: NmConnection[]): Conversion | number => {
+    const conv = convertNm(conns, a, io);
+    const scope = a.scope ?? (a.into !== undefined ? DEFAULT_SCOPE : CONVERT_SCOPE);
+    return typeof conv === 'number'
+      ? conv
+      : { planner: (now, o) => planBondToTeam(now, conv.groups, { ...o, scope }), teams: conv.teams };
+  };
 
 /** Team profiles → bond profiles (see to-bond-nm.ts). */
-const teamsToBonds = (a: ConvertArgs, io: ConvertIo) => (conns: NmConnection[]): Conversion | number => {
-  const conv = convertTeams(conns, a, io);
-  return typeof conv === 'number' ? conv : { planner: (now, o) => planTeamToBond(now, conv.groups, o), teams: [] };
-};
+const teamsToBonds =
+  (a: ConvertArgs, io: ConvertIo) =>
+  (conns: NmConnection[]): Conversion | number => {
+    const conv = convertTeams(conns, a, io);
+    return typeof conv === 'number' ? conv : { planner: (now, o) => planTeamToBond(now, conv.groups, o), teams: [] };
+  };
 
 /** Team profiles → bond profiles, converted; the issues printed; an exit code when it cannot go on. */
 function convertTeams(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): TeamConversion | number {
@@ -299,7 +328,8 @@ function convertTeams(conns: NmConnection[], a: ConvertArgs, io: ConvertIo): Tea
   const issues = new Issues(a.strict);
   issues.addAll(conv.issues);
   for (const n of conv.unmatched) issues.add('SOURCE_INVALID', `no team profile named ${n}`);
-  if (conv.groups.length === 0 && conv.unmatched.length === 0 && conv.issues.length === 0) issues.list.push(note('no team profiles to convert'));
+  if (conv.groups.length === 0 && conv.unmatched.length === 0 && conv.issues.length === 0)
+    issues.list.push(note('no team profiles to convert'));
   if (printIssues(issues.list, io, a.strict)) return conv;
   // A name that matches no profile is an error in the input, like any other (exit 3, nothing written).
   return EXIT.invalidInput;

@@ -17,7 +17,11 @@ import { type Io, withLock, withNm } from '../transaction/common';
 export function armExpiry(pending: { id: string; expiresAt: string }): void {
   const cli = selfCommand;
   if (!cli) return; // not the nmteam command itself (main() in-process): the next command recovers instead
-  const child = spawn(process.execPath, [cli, '_expire', pending.id, pending.expiresAt], { detached: true, stdio: 'ignore', env: process.env });
+  const child = spawn(process.execPath, [cli, '_expire', pending.id, pending.expiresAt], {
+    detached: true,
+    stdio: 'ignore',
+    env: process.env,
+  });
   child.on('error', () => undefined); // best effort: the next command recovers anyway
   child.unref();
 }

@@ -19,12 +19,15 @@ export async function cmdImport(names: string[], o: ImportArgs, io: Io): Promise
   const scope = o.scope ?? DEFAULT_SCOPE;
   return withNm(async (lazy) => {
     const teams = foreignTeams(await (await lazy.get()).readConnections(), { names, scope });
-    if (o.output === 'json') io.out(JSON.stringify({ network_config: teams.map((t) => teamEntry(t.team)) }, null, 2) + '\n');
+    if (o.output === 'json')
+      io.out(JSON.stringify({ network_config: teams.map((t) => teamEntry(t.team)) }, null, 2) + '\n');
     else io.out(emitAnnotatedSpec(teams, scope, importHeader(scope, teams)));
     const found = new Set(teams.map((t) => t.team.name));
     const missing = names.filter((n) => !found.has(n));
     if (missing.length === 0) return EXIT.ok;
-    io.err(`nmteam: no team named ${missing.join(', ')} that nmteam scope '${scope}' does not own (its own teams: 'nmteam show')\n`);
+    io.err(
+      `nmteam: no team named ${missing.join(', ')} that nmteam scope '${scope}' does not own (its own teams: 'nmteam show')\n`,
+    );
     return EXIT.failure;
   });
 }

@@ -39,7 +39,10 @@ export async function cmdShow(names: string[], o: ShowArgs, io: Io): Promise<num
     } else {
       const reader = new TeamdReader();
       try {
-        const runtime = await reader.read(teams.map((t) => t.name), await nm.readDevices());
+        const runtime = await reader.read(
+          teams.map((t) => t.name),
+          await nm.readDevices(),
+        );
         const doc = { network_config: teams.map((t) => ({ ...teamEntry(t), runtime: runtime[t.name] })) };
         if (output === 'table') io.out(renderRuntimeTable(runtime));
         else io.out(output === 'json' ? JSON.stringify(doc, null, 2) + '\n' : yaml().stringify(doc, { lineWidth: 0 }));
@@ -55,7 +58,9 @@ export async function cmdShow(names: string[], o: ShowArgs, io: Io): Promise<num
       // A team that exists but is not nmteam's: say where to see it rather than let it look absent.
       const unowned = new Set(observedTeams(conns, { names: missing, all: true }).map((t) => t.name));
       for (const n of missing.filter((x) => unowned.has(x))) {
-        io.err(`nmteam: ${n} exists but is not nmteam's: 'nmteam show --all ${n}' shows it, 'nmteam import ${n}' prints it as desired state to take it over with 'apply --adopt'\n`);
+        io.err(
+          `nmteam: ${n} exists but is not nmteam's: 'nmteam show --all ${n}' shows it, 'nmteam import ${n}' prints it as desired state to take it over with 'apply --adopt'\n`,
+        );
       }
     }
     return EXIT.failure;

@@ -24,9 +24,13 @@ export async function cmdCommit(o: TxnArgs, io: Io): Promise<number> {
       const st = store.read();
       if (st?.state === 'expired') {
         store.remove();
-        throw new ReconcileError('ROLLED_BACK', `too late: the change of ${st.startedAt} expired at ${st.expiresAt ?? 'its timeout'} and was rolled back`);
+        throw new ReconcileError(
+          'ROLLED_BACK',
+          `too late: the change of ${st.startedAt} expired at ${st.expiresAt ?? 'its timeout'} and was rolled back`,
+        );
       }
-      if (!st || st.state !== 'pending-commit') throw new ReconcileError('NOTHING_PENDING', 'nothing to commit: no apply --no-commit is pending');
+      if (!st || st.state !== 'pending-commit')
+        throw new ReconcileError('NOTHING_PENDING', 'nothing to commit: no apply --no-commit is pending');
       const nm = await lazy.get();
       if (!(await stillPending(nm, st))) {
         await recoverInterrupted(nm, store, (m) => io.err(`nmteam: ${m}\n`));
@@ -35,8 +39,12 @@ export async function cmdCommit(o: TxnArgs, io: Io): Promise<number> {
       if (st.checkpoint) await nm.destroyCheckpoint(st.checkpoint);
       store.remove();
       const destroyed = st.checkpoint ? ` (checkpoint ${st.checkpoint} destroyed)` : '';
-      say(o, io, `Committed: the change of ${st.startedAt} stays${destroyed}.\n`,
-        { ok: true, committed: true, startedAt: st.startedAt, ...(st.checkpoint ? { checkpoint: st.checkpoint } : {}) });
+      say(o, io, `Committed: the change of ${st.startedAt} stays${destroyed}.\n`, {
+        ok: true,
+        committed: true,
+        startedAt: st.startedAt,
+        ...(st.checkpoint ? { checkpoint: st.checkpoint } : {}),
+      });
       return EXIT.ok;
     }),
   );
@@ -51,18 +59,32 @@ export async function cmdRollback(o: TxnArgs, io: Io): Promise<number> {
       if (st?.state === 'expired') {
         store.remove();
         const when = `expired at ${st.expiresAt ?? 'its timeout'}`;
-        say(o, io, `Nothing left to roll back: the change of ${st.startedAt} ${when} and was rolled back then.\n`,
-          { ok: true, rolledBack: false, expired: true, startedAt: st.startedAt, expiresAt: st.expiresAt });
+        say(o, io, `Nothing left to roll back: the change of ${st.startedAt} ${when} and was rolled back then.\n`, {
+          ok: true,
+          rolledBack: false,
+          expired: true,
+          startedAt: st.startedAt,
+          expiresAt: st.expiresAt,
+        });
         return EXIT.ok;
       }
       if (!st) throw new ReconcileError('NOTHING_PENDING', 'nothing to roll back: no change is pending');
       const undo = await undoJournal(await lazy.get(), st);
-      if (undo.errors.length) throw new ReconcileError('NM_ERROR', `rollback incomplete: ${undo.errors.map((e) => e.message).join('; ')} (journal kept in ${store.file})`);
+      if (undo.errors.length)
+        throw new ReconcileError(
+          'NM_ERROR',
+          `rollback incomplete: ${undo.errors.map((e) => e.message).join('; ')} (journal kept in ${store.file})`,
+        );
       store.remove();
       const removed = st.entries.filter((e) => e.op === 'created').length;
       const counts = `${undo.restored} profile(s) restored, ${removed} removed`;
-      say(o, io, `Rolled back the change of ${st.startedAt}: ${counts}.\n`,
-        { ok: true, rolledBack: true, startedAt: st.startedAt, restored: undo.restored, removed });
+      say(o, io, `Rolled back the change of ${st.startedAt}: ${counts}.\n`, {
+        ok: true,
+        rolledBack: true,
+        startedAt: st.startedAt,
+        restored: undo.restored,
+        removed,
+      });
       return EXIT.ok;
     }),
   );

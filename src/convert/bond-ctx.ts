@@ -8,7 +8,13 @@ import { effective, valueName, type BondOption, type BondOptions } from './bond-
 import type { ConvertCode, Issues } from './issues';
 
 /** Bond mode numbers (bond_mode_tbl). */
-export const RR = 0, AB = 1, XOR = 2, BCAST = 3, AD = 4, TLB = 5, ALB = 6;
+export const RR = 0,
+  AB = 1,
+  XOR = 2,
+  BCAST = 3,
+  AD = 4,
+  TLB = 5,
+  ALB = 6;
 
 /** The state one conversion threads through the small mappers below. */
 export class BondCtx {
@@ -48,7 +54,11 @@ export class BondCtx {
   }
   port(name: string, what: string): TeamdJson | undefined {
     if (this.members && !this.members.includes(name)) {
-      this.issues.add('UNKNOWN_PORT', `${what} names ${name}, which is not a member (${this.members.join(', ') || 'none'}); left out`, { option: what });
+      this.issues.add(
+        'UNKNOWN_PORT',
+        `${what} names ${name}, which is not a member (${this.members.join(', ') || 'none'}); left out`,
+        { option: what },
+      );
       return undefined;
     }
     return (this.ports[name] ??= {});
@@ -62,7 +72,7 @@ export class BondCtx {
 export function roundTo(c: BondCtx, name: string, miimon: number): number {
   const v = c.eff(name);
   const r = Math.floor(v / miimon) * miimon;
-  if (r !== v) c.issues.add('ROUNDED', `${name}=${v} is not a multiple of miimon=${miimon}; the bond uses ${r}`, { option: name });
+  if (r !== v)
+    c.issues.add('ROUNDED', `${name}=${v} is not a multiple of miimon=${miimon}; the bond uses ${r}`, { option: name });
   return r;
 }
-

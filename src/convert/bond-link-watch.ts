@@ -35,13 +35,21 @@ export function mapLinkWatch(c: BondCtx): void {
   let mii = c.eff('miimon') > 0;
   let arp = c.eff('arp_interval') > 0;
   if (arp && !arpCapable) {
-    c.warn('NO_EFFECT', 'arp_interval', `the bonding driver refuses ARP monitoring in mode ${valueName('mode', c.mode)}`);
+    c.warn(
+      'NO_EFFECT',
+      'arp_interval',
+      `the bonding driver refuses ARP monitoring in mode ${valueName('mode', c.mode)}`,
+    );
     arp = false;
   }
   if (mii && arp) {
     // The driver turns the other monitor off whenever one is set: the one written last wins.
     const miiLast = c.o.get('miimon')!.order > c.o.get('arp_interval')!.order;
-    c.warn('CONFLICT', miiLast ? 'arp_interval' : 'miimon', `miimon and arp_interval exclude each other; the bond keeps the one set last (${miiLast ? 'miimon' : 'arp_interval'})`);
+    c.warn(
+      'CONFLICT',
+      miiLast ? 'arp_interval' : 'miimon',
+      `miimon and arp_interval exclude each other; the bond keeps the one set last (${miiLast ? 'miimon' : 'arp_interval'})`,
+    );
     if (miiLast) arp = false;
     else mii = false;
   }
@@ -50,9 +58,14 @@ export function mapLinkWatch(c: BondCtx): void {
   }
   const watchers = [...(mii ? [ethtoolWatcher(c)] : []), ...(arp ? pingWatchers(c) : [])];
   if (!mii) dropAll(c, MII_OPTIONS, 'MII monitoring is off (miimon=0 or ARP monitoring wins)');
-  if (!arp) dropAll(c, ARP_OPTIONS, 'ARP monitoring is off (arp_interval=0, MII monitoring wins, or the mode has none)');
+  if (!arp)
+    dropAll(c, ARP_OPTIONS, 'ARP monitoring is off (arp_interval=0, MII monitoring wins, or the mode has none)');
   if (!mii && !arp && miimonSet && arpCapable) {
-    c.warn('APPROXIMATED', 'miimon', 'with no monitor the bond never notices a dead link; teamd always watches links (ethtool)');
+    c.warn(
+      'APPROXIMATED',
+      'miimon',
+      'with no monitor the bond never notices a dead link; teamd always watches links (ethtool)',
+    );
   }
   if (watchers.length > 0) c.config.link_watch = watchers.length === 1 ? watchers[0]! : watchers;
 }
@@ -60,7 +73,10 @@ export function mapLinkWatch(c: BondCtx): void {
 function ethtoolWatcher(c: BondCtx): TeamdJson {
   const miimon = c.eff('miimon');
   const w: TeamdJson = { name: 'ethtool' };
-  for (const [opt, key] of [['updelay', 'delay_up'], ['downdelay', 'delay_down']] as const) {
+  for (const [opt, key] of [
+    ['updelay', 'delay_up'],
+    ['downdelay', 'delay_down'],
+  ] as const) {
     if (c.get(opt) && c.eff(opt) > 0) {
       const ms = roundTo(c, opt, miimon);
       if (ms > 0) w[key] = ms;
@@ -81,8 +97,12 @@ function pingWatchers(c: BondCtx): TeamdJson[] {
   // missed_max always: the bond's default (2) is not teamd's (3).
   const timing = { interval: c.eff('arp_interval'), missed_max: c.eff('arp_missed_max') };
   const v = VALIDATE[c.eff('arp_validate')]!;
-  if (!v.exact) c.warn('APPROXIMATED', 'arp_validate', 'teamd counts only ARP replies as link proof; the filter part is implied');
-  const flags: TeamdJson = { ...(v.active ? { validate_active: true } : {}), ...(v.inactive ? { validate_inactive: true } : {}) };
+  if (!v.exact)
+    c.warn('APPROXIMATED', 'arp_validate', 'teamd counts only ARP replies as link proof; the filter part is implied');
+  const flags: TeamdJson = {
+    ...(v.active ? { validate_active: true } : {}),
+    ...(v.inactive ? { validate_inactive: true } : {}),
+  };
   mapAllTargets(c, arpTargets.length + nsTargets.length);
   return [
     ...arpTargets.map((t) => ({ name: 'arp_ping', target_host: t, ...timing, ...flags })),
@@ -93,7 +113,11 @@ function pingWatchers(c: BondCtx): TeamdJson[] {
 function mapAllTargets(c: BondCtx, targets: number): void {
   if (!c.get('arp_all_targets') || c.eff('arp_all_targets') === 0 || targets < 2) return;
   c.config.link_watch_policy = 'all';
-  c.warn('APPROXIMATED', 'arp_all_targets', 'became link_watch_policy "all", which teamd reads only from libteam 1.32 on (older teamd: any)');
+  c.warn(
+    'APPROXIMATED',
+    'arp_all_targets',
+    'became link_watch_policy "all", which teamd reads only from libteam 1.32 on (older teamd: any)',
+  );
 }
 
 /** Options of a monitor that is off: nothing is lost when they hold the driver's default, else warn. */

@@ -26,26 +26,66 @@ export type BondSpec =
 const enumTable = (names: readonly string[], dflt: number | undefined): Table =>
   names.map((n, i): Row => (i === dflt ? [n, i, 'default'] : [n, i]));
 const onOff = (dflt: 0 | 1): BondSpec => ({ kind: 'table', table: enumTable(['off', 'on'], dflt), default: dflt });
-const intmax: BondSpec = { kind: 'table', table: [['off', 0, 'default'], ['maxval', INT_MAX, 'max']], default: 0 };
-const notif: BondSpec = { kind: 'table', table: [['off', 0], ['maxval', 255, 'max'], ['default', 1, 'default']], default: 1 };
+const intmax: BondSpec = {
+  kind: 'table',
+  table: [
+    ['off', 0, 'default'],
+    ['maxval', INT_MAX, 'max'],
+  ],
+  default: 0,
+};
+const notif: BondSpec = {
+  kind: 'table',
+  table: [
+    ['off', 0],
+    ['maxval', 255, 'max'],
+    ['default', 1, 'default'],
+  ],
+  default: 1,
+};
 const named = (names: readonly string[], dflt = 0, hasDefault = true): BondSpec => ({
-  kind: 'table', table: enumTable(names, hasDefault ? dflt : undefined), default: dflt,
+  kind: 'table',
+  table: enumTable(names, hasDefault ? dflt : undefined),
+  default: dflt,
 });
 
-export const MODES = ['balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb'] as const;
+export const MODES = [
+  'balance-rr',
+  'active-backup',
+  'balance-xor',
+  'broadcast',
+  '802.3ad',
+  'balance-tlb',
+  'balance-alb',
+] as const;
 export const XMIT_HASH = ['layer2', 'layer3+4', 'layer2+3', 'encap2+3', 'encap3+4', 'vlan+srcmac'] as const;
 export const ARP_VALIDATE = ['none', 'active', 'backup', 'all', 'filter', 'filter_active', 'filter_backup'] as const;
 
 /** Every option the bonding driver knows (sysfs/netlink names), plus the module-only `max_bonds`. */
 export const BOND_OPTIONS: Readonly<Record<string, BondSpec>> = {
   mode: named(MODES),
-  packets_per_slave: { kind: 'table', table: [['default', 1, 'default'], ['maxval', 65535, 'max']], default: 1 },
+  packets_per_slave: {
+    kind: 'table',
+    table: [
+      ['default', 1, 'default'],
+      ['maxval', 65535, 'max'],
+    ],
+    default: 1,
+  },
   xmit_hash_policy: named(XMIT_HASH),
   arp_validate: named(ARP_VALIDATE),
   arp_all_targets: named(['any', 'all']),
   fail_over_mac: named(['none', 'active', 'follow']),
   arp_interval: intmax,
-  arp_missed_max: { kind: 'table', table: [['minval', 1, 'min'], ['maxval', 255, 'max'], ['default', 2, 'default']], default: 2 },
+  arp_missed_max: {
+    kind: 'table',
+    table: [
+      ['minval', 1, 'min'],
+      ['maxval', 255, 'max'],
+      ['default', 2, 'default'],
+    ],
+    default: 2,
+  },
   arp_ip_target: { kind: 'raw', what: 'ipv4list' },
   ns_ip6_target: { kind: 'raw', what: 'ipv6list' },
   downdelay: intmax,
@@ -65,12 +105,33 @@ export const BOND_OPTIONS: Readonly<Record<string, BondSpec>> = {
   queue_id: { kind: 'raw', what: 'queue' },
   all_slaves_active: onOff(0),
   resend_igmp: notif,
-  lp_interval: { kind: 'table', table: [['minval', 1, 'min+default'], ['maxval', INT_MAX, 'max']], default: 1 },
+  lp_interval: {
+    kind: 'table',
+    table: [
+      ['minval', 1, 'min+default'],
+      ['maxval', INT_MAX, 'max'],
+    ],
+    default: 1,
+  },
   slaves: { kind: 'raw', what: 'slaves' },
   tlb_dynamic_lb: onOff(1),
-  ad_actor_sys_prio: { kind: 'table', table: [['minval', 1, 'min'], ['maxval', 65535, 'max+default']], default: 65535 },
+  ad_actor_sys_prio: {
+    kind: 'table',
+    table: [
+      ['minval', 1, 'min'],
+      ['maxval', 65535, 'max+default'],
+    ],
+    default: 65535,
+  },
   ad_actor_system: { kind: 'raw', what: 'mac' },
-  ad_user_port_key: { kind: 'table', table: [['minval', 0, 'min+default'], ['maxval', 1023, 'max']], default: 0 },
+  ad_user_port_key: {
+    kind: 'table',
+    table: [
+      ['minval', 0, 'min+default'],
+      ['maxval', 1023, 'max'],
+    ],
+    default: 0,
+  },
   coupled_control: onOff(1),
   max_bonds: { kind: 'raw', what: 'int' },
 };
@@ -174,7 +235,14 @@ export function parseBondOptions(input: string | Readonly<Record<string, string>
 /** Two sysfs names of one driver setting (bond_options.c BOND_OPT_NUM_PEER_NOTIF_ALIAS). */
 const ALIASES: Readonly<Record<string, string>> = { num_unsol_na: 'num_grat_arp' };
 
-function addOption(options: BondOptions, issues: Issues, written: string, text: string, order: number, offset?: number): void {
+function addOption(
+  options: BondOptions,
+  issues: Issues,
+  written: string,
+  text: string,
+  order: number,
+  offset?: number,
+): void {
   const key = ALIASES[written] ?? written;
   const spec = BOND_OPTIONS[written];
   const at = offset === undefined ? {} : { offset };
@@ -190,7 +258,8 @@ function addOption(options: BondOptions, issues: Issues, written: string, text: 
     options.set(key, { ...prev, raw: merged.join(','), value: merged, order });
     return;
   }
-  if (prev) issues.add('BOND_DUPLICATE', `${key} is given twice (${prev.raw}, ${text}); the last one counts`, { option: key });
+  if (prev)
+    issues.add('BOND_DUPLICATE', `${key} is given twice (${prev.raw}, ${text}); the last one counts`, { option: key });
   options.set(key, { name: key, raw: text, value, order, ...at });
 }
 
@@ -208,7 +277,10 @@ function readValue(key: string, spec: BondSpec, text: string, issues: Issues): B
       return /^[^/:\s]{1,15}$/.test(text) ? text : bad('not an interface name');
     case 'ipv4list':
     case 'ipv6list': {
-      const list = text.split(/[,\s]+/).filter(Boolean).map((a) => a.replace(/^\+/, ''));
+      const list = text
+        .split(/[,\s]+/)
+        .filter(Boolean)
+        .map((a) => a.replace(/^\+/, ''));
       const ok = spec.what === 'ipv4list' ? isIPv4 : isIPv6;
       const wrong = list.find((a) => !ok(a));
       if (wrong !== undefined) return bad(`'${wrong}' is not an ${spec.what === 'ipv4list' ? 'IPv4' : 'IPv6'} address`);
@@ -233,7 +305,16 @@ function describeTable(table: Table): string {
 }
 
 /** Kernel-ish order for printing: mode first, then monitoring, then the rest alphabetically. */
-const PRINT_ORDER = ['mode', 'miimon', 'updelay', 'downdelay', 'arp_interval', 'arp_ip_target', 'ns_ip6_target', 'arp_validate'];
+const PRINT_ORDER = [
+  'mode',
+  'miimon',
+  'updelay',
+  'downdelay',
+  'arp_interval',
+  'arp_ip_target',
+  'ns_ip6_target',
+  'arp_validate',
+];
 
 /**
  * option → value map as one string, `mode=802.3ad miimon=100 ...` (or comma-separated for nmcli).

@@ -45,8 +45,14 @@ export interface TeamFromBond {
 }
 
 /** Converts bonding options (string, NM's bond.options map, or already parsed). */
-export function bondToTeam(input: string | Readonly<Record<string, string>> | ParsedBondOptions, opts: BondToTeamOptions = {}): TeamFromBond {
-  const parsed = typeof input === 'object' && input !== null && input.options instanceof Map ? (input as ParsedBondOptions) : parseBondOptions(input as string);
+export function bondToTeam(
+  input: string | Readonly<Record<string, string>> | ParsedBondOptions,
+  opts: BondToTeamOptions = {},
+): TeamFromBond {
+  const parsed =
+    typeof input === 'object' && input !== null && input.options instanceof Map
+      ? (input as ParsedBondOptions)
+      : parseBondOptions(input as string);
   const issues = new Issues(opts.strict);
   issues.addAll(parsed.issues);
   const c = new BondCtx(parsed.options, issues, opts.ports);
@@ -69,19 +75,35 @@ function mapMode(c: BondCtx): void {
   c.get('mode');
   const mode = c.mode;
   c.runner.name = RUNNER[mode]!;
-  if (mode === ALB) c.warn('NO_TEAM_EQUIVALENT', 'mode', "balance-alb's receive load balancing (ARP rewriting) has no team equivalent; converted like balance-tlb");
+  if (mode === ALB)
+    c.warn(
+      'NO_TEAM_EQUIVALENT',
+      'mode',
+      "balance-alb's receive load balancing (ARP rewriting) has no team equivalent; converted like balance-tlb",
+    );
   if (c.applies('packets_per_slave', [RR])) {
     const pps = c.eff('packets_per_slave');
-    if (pps === 0) c.runner.name = 'random'; // 0 = a random slave per packet: teamd's random runner
-    else if (pps > 1) c.warn('NO_TEAM_EQUIVALENT', 'packets_per_slave', 'teamd roundrobin moves to the next port after every packet');
+    if (pps === 0)
+      c.runner.name = 'random'; // 0 = a random slave per packet: teamd's random runner
+    else if (pps > 1)
+      c.warn('NO_TEAM_EQUIVALENT', 'packets_per_slave', 'teamd roundrobin moves to the next port after every packet');
   }
   const dynamic = c.applies('tlb_dynamic_lb', [TLB, ALB]) ? c.eff('tlb_dynamic_lb') === 1 : true;
   if ((mode === TLB || mode === ALB) && dynamic) c.runner.tx_balancer = { name: 'basic' };
   if (mode === TLB || mode === ALB) {
     // tlb/alb slaves send with their own MACs, so no switch setup is needed; team ports all carry the team's MAC.
-    c.issues.add('APPROXIMATED', `mode=${valueName('mode', mode)}: the team sends every frame with the team's MAC; the switch ports need a static aggregation, as for balance-xor`, { option: 'mode' });
+    c.issues.add(
+      'APPROXIMATED',
+      `mode=${valueName('mode', mode)}: the team sends every frame with the team's MAC; the switch ports need a static aggregation, as for balance-xor`,
+      { option: 'mode' },
+    );
   }
-  if (!dynamic) c.warn('APPROXIMATED', 'tlb_dynamic_lb', "without dynamic balancing this is teamd's static loadbalance, i.e. balance-xor's equivalent");
+  if (!dynamic)
+    c.warn(
+      'APPROXIMATED',
+      'tlb_dynamic_lb',
+      "without dynamic balancing this is teamd's static loadbalance, i.e. balance-xor's equivalent",
+    );
 }
 
 function mapHash(c: BondCtx): void {
@@ -92,13 +114,22 @@ function mapHash(c: BondCtx): void {
   }
   const dynamic = (mode === TLB || mode === ALB) && effective(c.o, 'tlb_dynamic_lb') === 1;
   if (dynamic && c.get('xmit_hash_policy')) {
-    c.warn('NO_EFFECT', 'xmit_hash_policy', 'balance-tlb balances by load unless tlb_dynamic_lb=0; tx_hash ["eth"] used');
+    c.warn(
+      'NO_EFFECT',
+      'xmit_hash_policy',
+      'balance-tlb balances by load unless tlb_dynamic_lb=0; tx_hash ["eth"] used',
+    );
   }
   // No xmit_hash_policy means the bond's own default, layer2: say so, since teamd's default differs.
   const policy = dynamic ? 0 : c.eff('xmit_hash_policy');
   const { hash, exact } = TX_HASH[policy]!;
   c.runner.tx_hash = [...hash];
-  if (!exact) c.warn('APPROXIMATED', 'xmit_hash_policy', `teamd has no ${valueName('xmit_hash_policy', policy)} hash; using ${JSON.stringify(hash)}`);
+  if (!exact)
+    c.warn(
+      'APPROXIMATED',
+      'xmit_hash_policy',
+      `teamd has no ${valueName('xmit_hash_policy', policy)} hash; using ${JSON.stringify(hash)}`,
+    );
 }
 
 function mapLacp(c: BondCtx): void {
@@ -113,12 +144,22 @@ function mapLacp(c: BondCtx): void {
   if (c.applies('ad_select', [AD])) {
     const v = c.eff('ad_select');
     c.runner.agg_select_policy = v === 2 ? 'count' : 'bandwidth';
-    if (v === 0) c.warn('APPROXIMATED', 'ad_select', "teamd's bandwidth policy re-selects on every port change; bond's stable waits until the active aggregator has no ports");
+    if (v === 0)
+      c.warn(
+        'APPROXIMATED',
+        'ad_select',
+        "teamd's bandwidth policy re-selects on every port change; bond's stable waits until the active aggregator has no ports",
+      );
   }
   if (c.applies('ad_user_port_key', [AD]) && c.eff('ad_user_port_key') !== 0) {
-    c.warn('NO_TEAM_EQUIVALENT', 'ad_user_port_key', 'teamd sets LACP keys per port (lacp_key) and computes no speed bits; left out');
+    c.warn(
+      'NO_TEAM_EQUIVALENT',
+      'ad_user_port_key',
+      'teamd sets LACP keys per port (lacp_key) and computes no speed bits; left out',
+    );
   }
-  if (c.applies('ad_actor_system', [AD])) c.warn('NO_TEAM_EQUIVALENT', 'ad_actor_system', "teamd uses the team's MAC address as the LACP system id");
+  if (c.applies('ad_actor_system', [AD]))
+    c.warn('NO_TEAM_EQUIVALENT', 'ad_actor_system', "teamd uses the team's MAC address as the LACP system id");
   if (c.applies('coupled_control', [AD]) && c.eff('coupled_control') === 0) {
     c.warn('NO_TEAM_EQUIVALENT', 'coupled_control', 'teamd always couples collecting and distributing');
   }
@@ -133,7 +174,11 @@ function mapActiveBackup(c: BondCtx): void {
       c.primary = String(primary.value);
     }
   } else if (primary) {
-    c.warn(c.mode === TLB || c.mode === ALB ? 'NO_TEAM_EQUIVALENT' : 'NO_EFFECT', 'primary', `teamd's ${c.runner.name as string} runner has no primary port`);
+    c.warn(
+      c.mode === TLB || c.mode === ALB ? 'NO_TEAM_EQUIVALENT' : 'NO_EFFECT',
+      'primary',
+      `teamd's ${c.runner.name as string} runner has no primary port`,
+    );
   }
   mapReselect(c);
   if (c.applies('fail_over_mac', [AB]) && c.eff('fail_over_mac') > 0) {
@@ -142,7 +187,8 @@ function mapActiveBackup(c: BondCtx): void {
   // Peer notifications follow an active-backup failover only; IGMP reports also follow tlb/alb's active slave.
   mapBurst(c, 'num_grat_arp', 'notify_peers', 'NO_EFFECT', 'peer_notif_delay');
   mapBurst(c, 'resend_igmp', 'mcast_rejoin', c.mode === TLB || c.mode === ALB ? 'NO_TEAM_EQUIVALENT' : 'NO_EFFECT');
-  if (c.get('active_slave')) c.warn('NO_TEAM_EQUIVALENT', 'active_slave', 'is run-time state; teamd picks the active port by prio');
+  if (c.get('active_slave'))
+    c.warn('NO_TEAM_EQUIVALENT', 'active_slave', 'is run-time state; teamd picks the active port by prio');
   if (c.get('all_slaves_active') && c.eff('all_slaves_active') === 1) {
     c.warn('NO_TEAM_EQUIVALENT', 'all_slaves_active', 'teamd drops frames received on inactive ports');
   }
@@ -165,7 +211,13 @@ function mapReselect(c: BondCtx): void {
 }
 
 /** num_grat_arp / resend_igmp → notify_peers / mcast_rejoin bursts (activebackup; teamd's default there is 1). */
-function mapBurst(c: BondCtx, count: string, key: 'notify_peers' | 'mcast_rejoin', otherModes: ConvertCode, delay?: string): void {
+function mapBurst(
+  c: BondCtx,
+  count: string,
+  key: 'notify_peers' | 'mcast_rejoin',
+  otherModes: ConvertCode,
+  delay?: string,
+): void {
   const burst: { [k: string]: JsonValue } = {};
   if (c.applies(count, [AB], otherModes) && c.eff(count) !== 1) burst.count = c.eff(count);
   if (delay && c.applies(delay, [AB])) {
@@ -185,7 +237,8 @@ function mapMisc(c: BondCtx): void {
     const port = c.port(name!, 'queue_id');
     if (port && Number(id) > 0) port.queue_id = Number(id);
   }
-  if (c.applies('lp_interval', [TLB, ALB])) c.warn('NO_TEAM_EQUIVALENT', 'lp_interval', 'teamd sends no learning packets');
+  if (c.applies('lp_interval', [TLB, ALB]))
+    c.warn('NO_TEAM_EQUIVALENT', 'lp_interval', 'teamd sends no learning packets');
   if (c.get('slaves')) c.warn('NOT_CARRIED', 'slaves', "members come from the entry's member list");
   if (c.get('max_bonds')) c.warn('NO_EFFECT', 'max_bonds', 'is a module parameter, not a bond option');
 }

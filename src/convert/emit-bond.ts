@@ -20,7 +20,11 @@ import { teamToBond } from './team-to-bond';
 export function bondEntry(team: Team, issues: Issues): SpecEntry | undefined {
   const ports = Object.fromEntries(team.ports.map((p) => [p.name, p.config]));
   const b = teamToBond(team.config, ports, { members: team.ports.map((p) => p.name), strict: issues.strict });
-  for (const i of b.issues) issues.add(i.code, `${team.name}: ${i.message}`, { ...(i.option ? { option: i.option } : {}), path: team.path ?? team.name });
+  for (const i of b.issues)
+    issues.add(i.code, `${team.name}: ${i.message}`, {
+      ...(i.option ? { option: i.option } : {}),
+      path: team.path ?? team.name,
+    });
   if (b.errors.length > 0) return undefined;
   const e = teamEntry({ ...team, config: {}, ports: team.ports.map((p) => ({ ...p, config: {} })) });
   e.type = 'linux_bond';
@@ -28,7 +32,12 @@ export function bondEntry(team: Team, issues: Issues): SpecEntry | undefined {
   const members = e.members as SpecEntry[];
   // os-net-config's primary: true on a linux_bond member picks the bond's MAC; keep it on the bond's primary.
   if (b.primary) for (const m of members) if (m.name === b.primary) m.primary = true;
-  if (b.hwaddr) issues.add('NOT_CARRIED', `${team.name}: hwaddr ${b.hwaddr}: a linux_bond takes its MAC from the member marked primary: true`, { option: 'hwaddr' });
+  if (b.hwaddr)
+    issues.add(
+      'NOT_CARRIED',
+      `${team.name}: hwaddr ${b.hwaddr}: a linux_bond takes its MAC from the member marked primary: true`,
+      { option: 'hwaddr' },
+    );
   // Keep os-net-config's key order: bonding_options right after name.
   const { type, name, bonding_options, ...rest } = e;
   return { type, name, bonding_options, ...rest };

@@ -46,24 +46,34 @@ export function isBondProfile(s: NmSettings): boolean {
 
 /** A bond profile's interface name: connection.interface-name, or the older bond.interface-name. */
 export function bondIfname(s: NmSettings): string | undefined {
-  return ifaceName(s) ?? (typeof s.bond?.['interface-name'] === 'string' ? (s.bond['interface-name'] as string) : undefined);
+  return (
+    ifaceName(s) ?? (typeof s.bond?.['interface-name'] === 'string' ? (s.bond['interface-name'] as string) : undefined)
+  );
 }
 
 /** Slave profiles whose connection.master names the bond by interface name or UUID. */
 export function slavesOf(bond: NmConnection, all: NmConnection[]): NmConnection[] {
   const keys = new Set([bondIfname(bond.settings), bond.settings.connection?.uuid].filter((k) => k !== undefined));
-  return all.filter((c) => c.settings.connection?.['slave-type'] === 'bond' && keys.has(c.settings.connection?.master as string));
+  return all.filter(
+    (c) => c.settings.connection?.['slave-type'] === 'bond' && keys.has(c.settings.connection?.master as string),
+  );
 }
 
 /**
  * Converts the bond profiles named in `names` (interface name, connection id
  * or UUID; all bonds when empty).
  */
-export function convertFromNm(conns: NmConnection[], names: readonly string[] = [], opts: { strict?: boolean } = {}): NmConversion {
+export function convertFromNm(
+  conns: NmConnection[],
+  names: readonly string[] = [],
+  opts: { strict?: boolean } = {},
+): NmConversion {
   const issues = new Issues(opts.strict);
   const matches = (c: NmConnection, n: string): boolean =>
     [bondIfname(c.settings), c.settings.connection?.id, c.settings.connection?.uuid].includes(n);
-  const bonds = conns.filter((c) => isBondProfile(c.settings) && (names.length === 0 || names.some((n) => matches(c, n))));
+  const bonds = conns.filter(
+    (c) => isBondProfile(c.settings) && (names.length === 0 || names.some((n) => matches(c, n))),
+  );
   const unmatched = names.filter((n) => !bonds.some((b) => matches(b, n)));
   const groups: BondGroup[] = [];
   for (const bond of bonds) {
@@ -74,7 +84,11 @@ export function convertFromNm(conns: NmConnection[], names: readonly string[] = 
       continue;
     }
     if (bonds.some((b) => b !== bond && bondIfname(b.settings) === name)) {
-      issues.add('SOURCE_INVALID', `several bond profiles are for ${name}; name the one to convert by its connection id`, { path: id });
+      issues.add(
+        'SOURCE_INVALID',
+        `several bond profiles are for ${name}; name the one to convert by its connection id`,
+        { path: id },
+      );
       continue;
     }
     const group = convertGroup(bond, name, slavesOf(bond, conns), issues);
@@ -88,7 +102,11 @@ function convertGroup(bond: NmConnection, name: string, slaves: NmConnection[], 
   const id = String(s.connection?.id);
   const portNames = slaves.map((p) => ifaceName(p.settings));
   if (portNames.some((p) => p === undefined)) {
-    issues.add('SOURCE_INVALID', `bond ${name}: a slave profile has no interface name (matched by MAC?); team ports need one`, { path: id });
+    issues.add(
+      'SOURCE_INVALID',
+      `bond ${name}: a slave profile has no interface name (matched by MAC?); team ports need one`,
+      { path: id },
+    );
     return undefined;
   }
   const options = (s.bond?.options ?? {}) as Record<string, string>;
@@ -98,22 +116,38 @@ function convertGroup(bond: NmConnection, name: string, slaves: NmConnection[], 
   const config = { ...r.config };
   const mac = clonedMac(s['802-3-ethernet']);
   if (mac && MAC.test(mac)) config.hwaddr = mac.toLowerCase();
-  else if (mac) issues.add('NOT_CARRIED', `bond ${name}: cloned MAC '${mac}' has no teamd form (teamd takes an address)`, { option: 'cloned-mac-address', path: id });
+  else if (mac)
+    issues.add('NOT_CARRIED', `bond ${name}: cloned MAC '${mac}' has no teamd form (teamd takes an address)`, {
+      option: 'cloned-mac-address',
+      path: id,
+    });
   const autoconnect = s.connection?.autoconnect !== false;
   const ports = slaves
     .map((p) => portFromSlave(p, r.ports[ifaceName(p.settings)!] ?? {}, autoconnect, issues))
     .sort((a, b) => a.name.localeCompare(b.name));
-  for (const prop of unexpectedProps(s, 'bond')) issues.add('NOT_CARRIED', `bond ${name}: ${prop} is not carried over to the team`, { path: id });
+  for (const prop of unexpectedProps(s, 'bond'))
+    issues.add('NOT_CARRIED', `bond ${name}: ${prop} is not carried over to the team`, { path: id });
   const mtu = s['802-3-ethernet']?.mtu;
   const team: Team = {
-    name, config, ports, ipv4: ipFromSettings('ipv4', s.ipv4), ipv6: ipFromSettings('ipv6', s.ipv6), autoconnect, path: id,
+    name,
+    config,
+    ports,
+    ipv4: ipFromSettings('ipv4', s.ipv4),
+    ipv6: ipFromSettings('ipv6', s.ipv6),
+    autoconnect,
+    path: id,
     ...(typeof mtu === 'number' && mtu > 0 ? { mtu } : {}),
     ...(typeof s.connection?.zone === 'string' && s.connection.zone !== '' ? { zone: s.connection.zone } : {}),
   };
   return { bond, slaves, team };
 }
 
-function portFromSlave(p: NmConnection, config: TeamPort['config'], teamAutoconnect: boolean, issues: Issues): TeamPort {
+function portFromSlave(
+  p: NmConnection,
+  config: TeamPort['config'],
+  teamAutoconnect: boolean,
+  issues: Issues,
+): TeamPort {
   const s = p.settings;
   const name = ifaceName(s)!;
   const id = String(s.connection?.id);
@@ -128,9 +162,12 @@ function portFromSlave(p: NmConnection, config: TeamPort['config'], teamAutoconn
   const ethtool = ethtoolFromSettings(s);
   if (ethtool) port.ethtool = ethtool;
   if ((s.connection?.autoconnect !== false) !== teamAutoconnect) {
-    issues.add('APPROXIMATED', `slave ${id}: its autoconnect differs from the bond's; team ports follow the team`, { path: id });
+    issues.add('APPROXIMATED', `slave ${id}: its autoconnect differs from the bond's; team ports follow the team`, {
+      path: id,
+    });
   }
-  for (const prop of unexpectedProps(s, 'slave')) issues.add('NOT_CARRIED', `slave ${id}: ${prop} is not carried over to the team port`, { path: id });
+  for (const prop of unexpectedProps(s, 'slave'))
+    issues.add('NOT_CARRIED', `slave ${id}: ${prop} is not carried over to the team port`, { path: id });
   return port;
 }
 
@@ -139,7 +176,8 @@ function clonedMac(eth: Record<string, unknown> | undefined): string | undefined
   const text = eth?.['assigned-mac-address'];
   if (typeof text === 'string' && text !== '') return text;
   const bytes = eth?.['cloned-mac-address'];
-  if (Array.isArray(bytes) && bytes.length === 6) return bytes.map((b) => Number(b).toString(16).padStart(2, '0')).join(':');
+  if (Array.isArray(bytes) && bytes.length === 6)
+    return bytes.map((b) => Number(b).toString(16).padStart(2, '0')).join(':');
   return undefined;
 }
 
@@ -159,7 +197,9 @@ export function foreignSlaves(conns: NmConnection[], groups: BondGroup[]): Conve
   for (const g of groups) {
     // The new team's own name, the bond's UUID, and the UUID of a team profile of that name already there.
     const own = new Set<unknown>([g.team.name, g.bond.settings.connection?.uuid]);
-    for (const c of conns) if (c.settings.connection?.type === 'team' && ifaceName(c.settings) === g.team.name) own.add(c.settings.connection?.uuid);
+    for (const c of conns)
+      if (c.settings.connection?.type === 'team' && ifaceName(c.settings) === g.team.name)
+        own.add(c.settings.connection?.uuid);
     const members = new Set(g.team.ports.map((p) => p.name));
     for (const c of conns) {
       const conn = c.settings.connection;
@@ -167,10 +207,12 @@ export function foreignSlaves(conns: NmConnection[], groups: BondGroup[]): Conve
       if (replaced.has(conn?.uuid) || !ifname || !members.has(ifname)) continue;
       if (typeof conn?.master !== 'string' || conn.master === '' || own.has(conn.master)) continue;
       const id = String(conn.id ?? c.path);
-      issues.add('MEMBER_ELSEWHERE',
+      issues.add(
+        'MEMBER_ELSEWHERE',
         `bond ${g.team.name}: member ${ifname} is also a ${String(conn['slave-type'] ?? 'slave')} port of ${conn.master} (profile '${id}'); ` +
-        `converting would take it from ${conn.master}, so nothing is converted. Remove ${ifname} from ${conn.master} first`,
-        { path: id });
+          `converting would take it from ${conn.master}, so nothing is converted. Remove ${ifname} from ${conn.master} first`,
+        { path: id },
+      );
     }
   }
   return issues.list;
@@ -183,27 +225,51 @@ export function foreignSlaves(conns: NmConnection[], groups: BondGroup[]): Conve
  * Profiles are matched by UUID in `conns`, so re-planning after an apply
  * (verification) finds nothing left to do. `scope` owns the team profiles (default `convert`).
  */
-export function planBondToTeam(conns: NmConnection[], groups: BondGroup[], opts: { activate?: boolean; scope?: string } = {}): Plan {
+export function planBondToTeam(
+  conns: NmConnection[],
+  groups: BondGroup[],
+  opts: { activate?: boolean; scope?: string } = {},
+): Plan {
   const byUuid = new Map(conns.map((c) => [String(c.settings.connection?.uuid), c]));
   const current = (c: NmConnection): NmConnection | undefined => byUuid.get(String(c.settings.connection?.uuid));
-  const replaced = new Set(groups.flatMap((g) => [g.bond, ...g.slaves].map((c) => String(c.settings.connection?.uuid))));
+  const replaced = new Set(
+    groups.flatMap((g) => [g.bond, ...g.slaves].map((c) => String(c.settings.connection?.uuid))),
+  );
   const rest = conns.filter((c) => !replaced.has(String(c.settings.connection?.uuid)));
   const teams = groups.map((g) => g.team);
   const names = teams.map((t) => t.name);
   // Only these teams: every other owned team is absent from this "desired state", not meant for deletion.
   // Owned by a scope of its own (`convert`, unless `--into FILE` gives the file's): no apply or watch of another
   // desired state prunes what a conversion made.
-  const plan = planSteps(diffTeams({ teams, skipped: [], scope: opts.scope ?? CONVERT_SCOPE }, rest), conns, [], names, { activate: opts.activate ?? true, teams: names });
+  const plan = planSteps(
+    diffTeams({ teams, skipped: [], scope: opts.scope ?? CONVERT_SCOPE }, rest),
+    conns,
+    [],
+    names,
+    { activate: opts.activate ?? true, teams: names },
+  );
   const del = (c: NmConnection, g: BondGroup, kind: 'team' | 'port'): DeleteStep => ({
-    op: 'delete-connection', team: g.team.name, kind, ifname: ifaceName(c.settings) ?? g.team.name,
-    id: String(c.settings.connection?.id ?? ''), uuid: String(c.settings.connection?.uuid ?? ''), path: c.path,
-    reason: kind === 'team' ? `bond profile replaced by team ${g.team.name}` : 'bond slave profile replaced by a team port profile',
-    noun: kind === 'team' ? 'bond profile' : 'bond slave profile', owner: 'any',
+    op: 'delete-connection',
+    team: g.team.name,
+    kind,
+    ifname: ifaceName(c.settings) ?? g.team.name,
+    id: String(c.settings.connection?.id ?? ''),
+    uuid: String(c.settings.connection?.uuid ?? ''),
+    path: c.path,
+    reason:
+      kind === 'team'
+        ? `bond profile replaced by team ${g.team.name}`
+        : 'bond slave profile replaced by a team port profile',
+    noun: kind === 'team' ? 'bond profile' : 'bond slave profile',
+    owner: 'any',
   });
   const deletes = groups.flatMap((g) => [
     ...g.slaves.flatMap((s) => (current(s) ? [del(current(s)!, g, 'port')] : [])),
     ...(current(g.bond) ? [del(current(g.bond)!, g, 'team')] : []),
   ]);
   const isActivation = (s: Plan['steps'][number]): boolean => s.op === 'activate' || s.op === 'reapply';
-  return { ...plan, steps: [...plan.steps.filter((s) => !isActivation(s)), ...deletes, ...plan.steps.filter(isActivation)] };
+  return {
+    ...plan,
+    steps: [...plan.steps.filter((s) => !isActivation(s)), ...deletes, ...plan.steps.filter(isActivation)],
+  };
 }

@@ -19,7 +19,16 @@ export interface ParsedIfcfg {
   issues: ConvertIssue[];
 }
 
-const C_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', f: '\f', v: '\v' };
+const C_ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  v: '\v',
+};
 
 /** One value; `undefined` with a reason when a quote is left open or junk follows. */
 export function unquote(text: string): { value: string } | { error: string } {
@@ -29,7 +38,9 @@ export function unquote(text: string): { value: string } | { error: string } {
     const c = text[i]!;
     if (/\s/.test(c)) {
       const rest = text.slice(i).trim();
-      return rest === '' || rest.startsWith('#') ? { value: out } : { error: `unquoted space before '${rest.slice(0, 20)}'` };
+      return rest === '' || rest.startsWith('#')
+        ? { value: out }
+        : { error: `unquoted space before '${rest.slice(0, 20)}'` };
     }
     if (c === "'") {
       const end = text.indexOf("'", i + 1);
@@ -144,5 +155,7 @@ export function isYes(v: string | undefined): boolean {
 
 /** Files initscripts and NetworkManager skip: backups and package manager leftovers. */
 export function isIfcfgName(name: string): boolean {
-  return /^ifcfg-[^/]+$/.test(name) && !/(~|\.(bak|orig|rpmnew|rpmorig|rpmsave|old|swp))$/.test(name) && name !== 'ifcfg-lo';
+  return (
+    /^ifcfg-[^/]+$/.test(name) && !/(~|\.(bak|orig|rpmnew|rpmorig|rpmsave|old|swp))$/.test(name) && name !== 'ifcfg-lo'
+  );
 }

@@ -68,7 +68,9 @@ export function convertIfcfg(files: Readonly<Record<string, string>>, opts: Ifcf
   const outcome = new Map<string, string>();
   for (const master of masters) {
     const kind = isTeamMaster(master) ? 'team' : 'bond';
-    const ports = devices.filter((d) => portOf(d, master, kind === 'team')).sort((a, b) => a.name.localeCompare(b.name));
+    const ports = devices
+      .filter((d) => portOf(d, master, kind === 'team'))
+      .sort((a, b) => a.name.localeCompare(b.name));
     const team = kind === 'team' ? readTeam(master, ports, issues) : readBond(master, ports, issues);
     if (!team) {
       outcome.set(master.file, `${kind} ${master.name}: not converted (see the errors above)`);
@@ -77,7 +79,10 @@ export function convertIfcfg(files: Readonly<Record<string, string>>, opts: Ifcf
     team.ipv4.routes = routes(files, master, issues, 'route');
     team.ipv6.routes = routes(files, master, issues, 'route6');
     ruleFiles(files, master, team, issues);
-    for (const [ip, any] of [[team.ipv4, '0.0.0.0/0'], [team.ipv6, '::/0']] as const) {
+    for (const [ip, any] of [
+      [team.ipv4, '0.0.0.0/0'],
+      [team.ipv6, '::/0'],
+    ] as const) {
       // A plain default route is what NetworkManager (and the desired state) call the gateway.
       const plain = (r: Route): boolean => r.destination === any && r.metric === undefined && r.table === undefined;
       const dflt = ip.routes.findIndex((r) => plain(r) && r.nextHop);
@@ -88,7 +93,9 @@ export function convertIfcfg(files: Readonly<Record<string, string>>, opts: Ifcf
     const entry = `${opts.toBond ? 'linux_bond' : 'team'} entry network_config[${teams.length - 1}]`;
     outcome.set(master.file, `${kind} ${master.name} → ${entry}`);
     for (const p of ports) outcome.set(p.file, `port ${p.name} of ${kind} ${master.name} → a member of ${entry}`);
-    for (const r of ['route', 'route6']) if (files[`${r}-${master.name}`] !== undefined) outcome.set(`${r}-${master.name}`, `routes of ${master.name} → ${entry}`);
+    for (const r of ['route', 'route6'])
+      if (files[`${r}-${master.name}`] !== undefined)
+        outcome.set(`${r}-${master.name}`, `routes of ${master.name} → ${entry}`);
     for (const r of ['rule', 'rule6']) {
       const file = `${r}-${master.name}`;
       if (files[file] !== undefined) outcome.set(file, `routing rules of ${master.name} → ${entry} rules`);
@@ -96,7 +103,12 @@ export function convertIfcfg(files: Readonly<Record<string, string>>, opts: Ifcf
   }
   const what = opts.toBond ? 'team (DEVICETYPE=Team)' : 'bond (TYPE=Bond) or team (DEVICETYPE=Team)';
   if (masters.length === 0) issues.add('SOURCE_INVALID', `no ${what} ifcfg file found`);
-  const outcomes = Object.keys(files).sort().map((file) => ({ file, what: outcome.get(file) ?? `not a ${opts.toBond ? 'team' : 'bond or team'} or one of their ports: left alone` }));
+  const outcomes = Object.keys(files)
+    .sort()
+    .map((file) => ({
+      file,
+      what: outcome.get(file) ?? `not a ${opts.toBond ? 'team' : 'bond or team'} or one of their ports: left alone`,
+    }));
   const bonds = opts.toBond ? teams.map((t) => bondEntry(t, issues)).filter((e) => e !== undefined) : [];
   const yaml = opts.toBond ? emitBondSpec(bonds) : emitSpec(teams);
   return { teams, yaml, issues: issues.list, outcomes };
@@ -112,8 +124,11 @@ function isTeamMaster(d: Device): boolean {
 
 function portOf(d: Device, master: Device, team: boolean): boolean {
   if (d === master) return false;
-  if (team) return d.vars.TEAM_MASTER === master.name || (!!master.vars.UUID && d.vars.TEAM_MASTER_UUID === master.vars.UUID);
-  const byName = d.vars.MASTER === master.name || (!!master.vars.UUID && (d.vars.MASTER === master.vars.UUID || d.vars.MASTER_UUID === master.vars.UUID));
+  if (team)
+    return d.vars.TEAM_MASTER === master.name || (!!master.vars.UUID && d.vars.TEAM_MASTER_UUID === master.vars.UUID);
+  const byName =
+    d.vars.MASTER === master.name ||
+    (!!master.vars.UUID && (d.vars.MASTER === master.vars.UUID || d.vars.MASTER_UUID === master.vars.UUID));
   return byName && (d.vars.SLAVE === undefined || isYes(d.vars.SLAVE));
 }
 
@@ -126,15 +141,25 @@ function baseTeam(master: Device, ports: Device[], issues: Issues): Team {
   if (master.vars.ZONE) team.zone = master.vars.ZONE;
   peerDns(team, master, issues);
   for (const [k, v] of Object.entries(master.vars)) {
-    if (!MASTER_VARS.test(k) && !IP_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${shownVar(k, v)} has no place in a team entry`, { option: k, file: master.file });
+    if (!MASTER_VARS.test(k) && !IP_VARS.test(k) && v !== '')
+      issues.add('NOT_CARRIED', `${shownVar(k, v)} has no place in a team entry`, { option: k, file: master.file });
   }
   for (const p of ports) {
     for (const [k, v] of Object.entries(p.vars)) {
-      if (!PORT_VARS.test(k) && v !== '') issues.add('NOT_CARRIED', `${shownVar(k, v)} has no place in a member entry`, { option: k, file: p.file });
+      if (!PORT_VARS.test(k) && v !== '')
+        issues.add('NOT_CARRIED', `${shownVar(k, v)} has no place in a member entry`, { option: k, file: p.file });
     }
-    if (p.vars.BOOTPROTO && !/^(none|static)?$/i.test(p.vars.BOOTPROTO)) issues.add('NOT_CARRIED', `a port gets no IP configuration (BOOTPROTO=${p.vars.BOOTPROTO})`, { option: 'BOOTPROTO', file: p.file });
+    if (p.vars.BOOTPROTO && !/^(none|static)?$/i.test(p.vars.BOOTPROTO))
+      issues.add('NOT_CARRIED', `a port gets no IP configuration (BOOTPROTO=${p.vars.BOOTPROTO})`, {
+        option: 'BOOTPROTO',
+        file: p.file,
+      });
     const onboot = p.vars.ONBOOT === undefined || isYes(p.vars.ONBOOT);
-    if (onboot !== autoconnect) issues.add('APPROXIMATED', `ONBOOT differs from ${master.file}'s; members follow the team's`, { option: 'ONBOOT', file: p.file });
+    if (onboot !== autoconnect)
+      issues.add('APPROXIMATED', `ONBOOT differs from ${master.file}'s; members follow the team's`, {
+        option: 'ONBOOT',
+        file: p.file,
+      });
   }
   return team;
 }
@@ -159,11 +184,17 @@ function peerDns(team: Team, master: Device, issues: Issues): void {
 
 /** rule-DEV / rule6-DEV (`ip rule` arguments, one a line) → the team's routing rules. */
 function ruleFiles(files: Readonly<Record<string, string>>, master: Device, team: Team, issues: Issues): void {
-  for (const [kind, ip] of [['rule', team.ipv4], ['rule6', team.ipv6]] as const) {
+  for (const [kind, ip] of [
+    ['rule', team.ipv4],
+    ['rule6', team.ipv6],
+  ] as const) {
     const file = `${kind}-${master.name}`;
     const text = files[file];
     if (text === undefined) continue;
-    for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+    for (const line of text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'))) {
       const r = parseIpRule(line, { tables: {} });
       if (!r.rule || r.deletion) {
         const why = r.errors[0]?.message ?? 'it deletes a rule';
@@ -202,7 +233,10 @@ function readBond(master: Device, ports: Device[], issues: Issues): Team | undef
   team.config = { ...r.config };
   if (master.vars.MACADDR) team.config.hwaddr = master.vars.MACADDR;
   team.ports = ports.map((p) => ({
-    name: p.name, config: r.ports[p.name] ?? {}, ...portMtu(p), ...portEthtool(p, issues),
+    name: p.name,
+    config: r.ports[p.name] ?? {},
+    ...portMtu(p),
+    ...portEthtool(p, issues),
   }));
   return team;
 }
@@ -213,7 +247,9 @@ function readTeam(master: Device, ports: Device[], issues: Issues): Team | undef
     try {
       const v: unknown = JSON.parse(text ?? '{}');
       if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as TeamdJson;
-    } catch { /* reported below */ }
+    } catch {
+      /* reported below */
+    }
     issues.add('SOURCE_INVALID', `${key} is not a JSON object`, { option: key, file });
     return undefined;
   };
@@ -233,7 +269,12 @@ function readTeam(master: Device, ports: Device[], issues: Issues): Team | undef
   return team;
 }
 
-function routes(files: Readonly<Record<string, string>>, master: Device, issues: Issues, kind: 'route' | 'route6'): Team['ipv4']['routes'] {
+function routes(
+  files: Readonly<Record<string, string>>,
+  master: Device,
+  issues: Issues,
+  kind: 'route' | 'route6',
+): Team['ipv4']['routes'] {
   const file = `${kind}-${master.name}`;
   const text = files[file];
   if (text === undefined) return [];
@@ -243,8 +284,22 @@ function routes(files: Readonly<Record<string, string>>, master: Device, issues:
 
 /** IP forms the desired-state schema has no words for (it is os-net-config's: use_dhcpv6, one defroute). */
 function schemaLimits(team: Team, file: string, issues: Issues): void {
-  if (team.ipv6.method === 'dhcp') issues.add('APPROXIMATED', 'DHCPV6C=yes without autoconf: the desired state knows only use_dhcpv6 (SLAAC and DHCPv6)', { option: 'DHCPV6C', file });
-  if (team.ipv6.method === 'disabled') issues.add('APPROXIMATED', 'IPV6_DISABLED=yes: the desired state leaves IPv6 alone (ignore) when it has no IPv6 settings', { option: 'IPV6_DISABLED', file });
+  if (team.ipv6.method === 'dhcp')
+    issues.add(
+      'APPROXIMATED',
+      'DHCPV6C=yes without autoconf: the desired state knows only use_dhcpv6 (SLAAC and DHCPv6)',
+      { option: 'DHCPV6C', file },
+    );
+  if (team.ipv6.method === 'disabled')
+    issues.add(
+      'APPROXIMATED',
+      'IPV6_DISABLED=yes: the desired state leaves IPv6 alone (ignore) when it has no IPv6 settings',
+      { option: 'IPV6_DISABLED', file },
+    );
   const v6on = team.ipv6.method !== 'ignore' && team.ipv6.method !== 'disabled';
-  if (v6on && team.ipv4.neverDefault !== team.ipv6.neverDefault) issues.add('APPROXIMATED', 'DEFROUTE and IPV6_DEFROUTE differ: the desired state has one defroute for both', { option: 'DEFROUTE', file });
+  if (v6on && team.ipv4.neverDefault !== team.ipv6.neverDefault)
+    issues.add('APPROXIMATED', 'DEFROUTE and IPV6_DEFROUTE differ: the desired state has one defroute for both', {
+      option: 'DEFROUTE',
+      file,
+    });
 }

@@ -59,10 +59,18 @@ export function ownershipNote(owner: string | undefined, scope: string = DEFAULT
  * Desired-state YAML (the schema `show` prints) with `header` above the document and each entry's
  * ownership note above it. Comments only: the data is what emitSpec gives for the same teams.
  */
-export function emitAnnotatedSpec(teams: readonly ForeignTeam[], scope: string = DEFAULT_SCOPE, header?: string): string {
+export function emitAnnotatedSpec(
+  teams: readonly ForeignTeam[],
+  scope: string = DEFAULT_SCOPE,
+  header?: string,
+): string {
   const Y = yaml();
   const doc = new Y.Document({ network_config: teams.map((t) => teamEntry(t.team)) });
-  if (header) doc.commentBefore = header.split('\n').map((l) => ` ${l}`).join('\n');
+  if (header)
+    doc.commentBefore = header
+      .split('\n')
+      .map((l) => ` ${l}`)
+      .join('\n');
   const seq = doc.get('network_config', true) as YAMLSeq;
   seq.items.forEach((item, i) => {
     const note = ownershipNote(teams[i]!.owner, scope);

@@ -6,7 +6,15 @@
  *   bondToTeam('mode=802.3ad lacp_rate=fast').config   // {"runner":{"name":"lacp","tx_hash":["eth"],"fast_rate":true}}
  *   teamToBond({ runner: { name: 'activebackup' } }).text // 'mode=active-backup miimon=100'
  */
-export { BOND_OPTIONS, effective, formatBondOptions, parseBondOptions, type BondOption, type BondOptions, type ParsedBondOptions } from './bond-options';
+export {
+  BOND_OPTIONS,
+  effective,
+  formatBondOptions,
+  parseBondOptions,
+  type BondOption,
+  type BondOptions,
+  type ParsedBondOptions,
+} from './bond-options';
 export { bondToTeam, type BondToTeamOptions, type TeamFromBond } from './bond-to-team';
 export { teamToBond, type BondFromTeam, type TeamToBondOptions } from './team-to-bond';
 export { convertOsNetConfig, type OncOptions, type OncResult } from './onc';

@@ -18,7 +18,10 @@ export type IntoResult = { ok: true; text: string } | { ok: false; message: stri
 function block(entries: readonly SpecEntry[], indent: number): string {
   const text = yaml().stringify(entries, { lineWidth: 0 });
   const pad = ' '.repeat(indent);
-  return text.split('\n').map((l) => (l === '' ? l : pad + l)).join('\n');
+  return text
+    .split('\n')
+    .map((l) => (l === '' ? l : pad + l))
+    .join('\n');
 }
 
 /**
@@ -33,31 +36,49 @@ export function addTeamEntries(text: string, entries: readonly SpecEntry[]): Int
   const docs = Array.from(new Composer({ keepSourceTokens: true }).compose(tokens));
   const nl = text === '' || text.endsWith('\n') ? '' : '\n';
   const doc = docs[0];
-  if (docs.length === 0 || (docs.length === 1 && doc!.contents === null)) return { ok: true, text: `${text}${nl}network_config:\n${block(entries, 2)}` };
+  if (docs.length === 0 || (docs.length === 1 && doc!.contents === null))
+    return { ok: true, text: `${text}${nl}network_config:\n${block(entries, 2)}` };
   if (docs.length !== 1 || !doc) return { ok: false, message: `expected one YAML document, found ${docs.length}` };
   for (const e of doc.errors) return { ok: false, message: e.message, loc: lines.linePos(e.pos[0]) };
   if (!isMap(doc.contents)) return { ok: false, message: "expected a mapping with a 'network_config' list" };
   const list = doc.contents.get('network_config', true);
   if (list === undefined) return { ok: true, text: `${text}${nl}network_config:\n${block(entries, 2)}` };
-  if (!isSeq(list)) return { ok: false, message: "network_config is not a list", loc: lines.linePos(doc.contents.range?.[0] ?? 0) };
+  if (!isSeq(list))
+    return { ok: false, message: 'network_config is not a list', loc: lines.linePos(doc.contents.range?.[0] ?? 0) };
   const names = new Set(entries.map((e) => String(e.name)));
   for (const [i, item] of list.items.entries()) {
     const name = isMap(item) ? item.get('name') : undefined;
     if (typeof name === 'string' && names.has(name)) {
-      return { ok: false, message: `network_config[${i}] already is an entry named ${name}`, loc: lines.linePos((item as { range?: [number] }).range?.[0] ?? 0) };
+      return {
+        ok: false,
+        message: `network_config[${i}] already is an entry named ${name}`,
+        loc: lines.linePos((item as { range?: [number] }).range?.[0] ?? 0),
+      };
     }
   }
   const [start, valueEnd] = list.range!;
   if (list.flow) {
-    if (list.items.length > 0) return { ok: false, message: 'network_config is a flow-style list ([...]); write it in block style (one "- " item per entry) to add entries to it', loc: lines.linePos(start) };
+    if (list.items.length > 0)
+      return {
+        ok: false,
+        message:
+          'network_config is a flow-style list ([...]); write it in block style (one "- " item per entry) to add entries to it',
+        loc: lines.linePos(start),
+      };
     // `network_config: []` → a block list under the key, indented two more than the key; the line's comment stays on it.
     const key = doc.contents.items.find((p) => p.value === list)?.key as { range?: [number] } | undefined;
     const eol = text.indexOf('\n', valueEnd);
     const rest = eol < 0 ? `${text.slice(valueEnd)}\n` : text.slice(valueEnd, eol + 1);
     const head = text.slice(0, start).replace(/[ \t]+$/, '');
-    return { ok: true, text: `${head}${rest}${block(entries, lines.linePos(key?.range?.[0] ?? 0).col + 1)}${eol < 0 ? '' : text.slice(eol + 1)}` };
+    return {
+      ok: true,
+      text: `${head}${rest}${block(entries, lines.linePos(key?.range?.[0] ?? 0).col + 1)}${eol < 0 ? '' : text.slice(eol + 1)}`,
+    };
   }
   const indent = lines.linePos(start).col - 1;
   const before = text.slice(0, valueEnd);
-  return { ok: true, text: `${before}${before.endsWith('\n') ? '' : '\n'}${block(entries, indent)}${text.slice(valueEnd)}` };
+  return {
+    ok: true,
+    text: `${before}${before.endsWith('\n') ? '' : '\n'}${block(entries, indent)}${text.slice(valueEnd)}`,
+  };
 }

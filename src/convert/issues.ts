@@ -44,7 +44,12 @@ export interface ConvertIssue {
 
 /** Codes that are always errors: the input cannot be converted as written. */
 const ERROR_CODES: ReadonlySet<ConvertCode> = new Set<ConvertCode>([
-  'BOND_SYNTAX', 'BOND_UNKNOWN_OPTION', 'BOND_BAD_VALUE', 'SOURCE_INVALID', 'TEAMD_INVALID', 'MEMBER_ELSEWHERE',
+  'BOND_SYNTAX',
+  'BOND_UNKNOWN_OPTION',
+  'BOND_BAD_VALUE',
+  'SOURCE_INVALID',
+  'TEAMD_INVALID',
+  'MEMBER_ELSEWHERE',
 ]);
 /** Codes that describe a faithful conversion the user may still want to know about. */
 const NOTE_CODES: ReadonlySet<ConvertCode> = new Set<ConvertCode>(['ROUNDED', 'NOTHING_TO_CONVERT', 'NESTED']);
@@ -92,5 +97,7 @@ export class Issues {
  */
 export function formatIssue(i: ConvertIssue): string {
   const where = [i.file, i.loc?.line, i.loc?.col].filter((x) => x !== undefined).join(':');
-  return printableLine([where, i.path, `${i.severity}: ${i.message}`].filter((x) => x !== undefined && x !== '').join(': '));
+  return printableLine(
+    [where, i.path, `${i.severity}: ${i.message}`].filter((x) => x !== undefined && x !== '').join(': '),
+  );
 }

@@ -21,7 +21,15 @@ const ETH_DEFAULTS = ['auto-negotiate', 'mac-address-blacklist', 's390-options']
 const CARRIED: Readonly<Record<'bond' | 'slave', Readonly<Record<string, readonly string[]>>>> = {
   bond: {
     connection: [
-      'id', 'uuid', 'type', 'interface-name', 'autoconnect', 'autoconnect-slaves', 'permissions', 'timestamp', 'zone',
+      'id',
+      'uuid',
+      'type',
+      'interface-name',
+      'autoconnect',
+      'autoconnect-slaves',
+      'permissions',
+      'timestamp',
+      'zone',
     ],
     bond: ['options', 'interface-name'],
     '802-3-ethernet': ['mtu', 'cloned-mac-address', 'assigned-mac-address', ...ETH_DEFAULTS],
@@ -30,7 +38,17 @@ const CARRIED: Readonly<Record<'bond' | 'slave', Readonly<Record<string, readonl
     proxy: [],
   },
   slave: {
-    connection: ['id', 'uuid', 'type', 'interface-name', 'master', 'slave-type', 'autoconnect', 'permissions', 'timestamp'],
+    connection: [
+      'id',
+      'uuid',
+      'type',
+      'interface-name',
+      'master',
+      'slave-type',
+      'autoconnect',
+      'permissions',
+      'timestamp',
+    ],
     '802-3-ethernet': ['mtu', 'speed', 'duplex', ...ETH_DEFAULTS],
     'bond-port': ['queue-id', 'prio'],
   },

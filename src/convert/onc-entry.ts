@@ -62,7 +62,9 @@ function readMembers(e: OncEntry, withPortKeys: boolean): Member[] | undefined {
     }
     const p = m.get('primary');
     const config: TeamdJson = {};
-    if (withPortKeys) for (const k of PORT_OPTION_KEYS) if (m.has(k)) config[k] = (m.get(k, true) as { toJSON(): TeamdJson[string] }).toJSON();
+    if (withPortKeys)
+      for (const k of PORT_OPTION_KEYS)
+        if (m.has(k)) config[k] = (m.get(k, true) as { toJSON(): TeamdJson[string] }).toJSON();
     out.push({ name, primary: oncBool(p) === true, node: m, config });
   });
   return e.issues.errors.length ? undefined : out;
@@ -73,20 +75,36 @@ export function bondEntryToTeam(e: OncEntry): boolean {
   const members = readMembers(e, false);
   const at = [...e.path, 'bonding_options'];
   const optsNode = e.node.get('bonding_options', true);
-  const optsText = optsNode === undefined ? '' : isScalar(optsNode) && typeof optsNode.value === 'string' ? optsNode.value : undefined;
-  if (optsText === undefined) e.issues.add('SOURCE_INVALID', 'bonding_options must be a string like "mode=active-backup miimon=100"', { path: formatPath(at), loc: e.where.loc(at) });
+  const optsText =
+    optsNode === undefined ? '' : isScalar(optsNode) && typeof optsNode.value === 'string' ? optsNode.value : undefined;
+  if (optsText === undefined)
+    e.issues.add('SOURCE_INVALID', 'bonding_options must be a string like "mode=active-backup miimon=100"', {
+      path: formatPath(at),
+      loc: e.where.loc(at),
+    });
   if (!members || optsText === undefined) return false;
   const r = bondToTeam(optsText, { ports: members.map((m) => m.name), strict: e.issues.strict });
   report(e, at, r.issues, optsText);
   const flagged = members.filter((m) => m.primary);
   // Contradictions in the entry itself: errors, not a guess.
-  if (flagged.length > 1) e.issues.add('SOURCE_INVALID', `${flagged.map((m) => m.name).join(' and ')} are both primary: true`, { path: formatPath(e.path) });
+  if (flagged.length > 1)
+    e.issues.add('SOURCE_INVALID', `${flagged.map((m) => m.name).join(' and ')} are both primary: true`, {
+      path: formatPath(e.path),
+    });
   if (r.primary && flagged[0] && flagged[0].name !== r.primary) {
-    e.issues.add('SOURCE_INVALID', `bonding_options says primary=${r.primary} but member ${flagged[0].name} has primary: true`, { path: formatPath(at), loc: e.where.loc(at) });
+    e.issues.add(
+      'SOURCE_INVALID',
+      `bonding_options says primary=${r.primary} but member ${flagged[0].name} has primary: true`,
+      { path: formatPath(at), loc: e.where.loc(at) },
+    );
   }
   if (flagged[0] && !r.primary && r.config.runner && (r.config.runner as TeamdJson).name === 'activebackup') {
     // On a linux_bond, os-net-config's primary: true only picks the bond's MAC; on a team it also makes the port preferred.
-    e.issues.add('APPROXIMATED', `member ${flagged[0].name}'s primary: true will also make it the preferred port (prio 100) of the team`, { option: 'primary', path: formatPath(e.path) });
+    e.issues.add(
+      'APPROXIMATED',
+      `member ${flagged[0].name}'s primary: true will also make it the preferred port (prio 100) of the team`,
+      { option: 'primary', path: formatPath(e.path) },
+    );
   }
   if (e.issues.errors.length > 0) return false;
   const ports = structuredClone(r.ports);
@@ -112,11 +130,19 @@ export function teamEntryToBond(e: OncEntry): boolean {
   const { ports: _p, ...team } = config;
   const b = teamToBond(team, ports, { members: members.map((m) => m.name), strict: e.issues.strict });
   report(e, at, b.issues);
-  if (b.hwaddr) e.issues.add('NOT_CARRIED', `hwaddr ${b.hwaddr}: a linux_bond takes its MAC from the member marked primary: true`, { option: 'hwaddr', path: formatPath(at) });
+  if (b.hwaddr)
+    e.issues.add('NOT_CARRIED', `hwaddr ${b.hwaddr}: a linux_bond takes its MAC from the member marked primary: true`, {
+      option: 'hwaddr',
+      path: formatPath(at),
+    });
   const optsNode = e.node.get('bonding_options', true);
   const insert = optsNode === undefined ? insertAfterName(e) : undefined;
   if (optsNode === undefined && !insert) {
-    e.issues.add('SOURCE_INVALID', `cannot add bonding_options to a flow-style entry; write bonding_options: "${b.text}"`, { path: formatPath(e.path) });
+    e.issues.add(
+      'SOURCE_INVALID',
+      `cannot add bonding_options to a flow-style entry; write bonding_options: "${b.text}"`,
+      { path: formatPath(e.path) },
+    );
   }
   if (e.issues.errors.length > 0) return false;
   CST.setScalarValue(srcToken(e.node.get('type', true)), 'linux_bond');
@@ -141,7 +167,9 @@ function readTeamJson(e: OncEntry, at: Seg[]): TeamdJson | undefined {
       return bad(`bonding_options is not valid JSON: ${(err as Error).message}`);
     }
   }
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as TeamdJson) : bad('bonding_options must be a teamd JSON object');
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as TeamdJson)
+    : bad('bonding_options must be a teamd JSON object');
 }
 
 function srcToken(node: unknown): CST.Token {
@@ -157,7 +185,9 @@ function srcToken(node: unknown): CST.Token {
 function insertAfterName(e: OncEntry): ((text: string) => void) | undefined {
   const map = srcToken(e.node);
   if (map.type !== 'block-map') return undefined;
-  const i = map.items.findIndex((it) => it.key && CST.isScalar(it.key) && CST.resolveAsScalar(it.key)?.value === 'name');
+  const i = map.items.findIndex(
+    (it) => it.key && CST.isScalar(it.key) && CST.resolveAsScalar(it.key)?.value === 'name',
+  );
   const model = map.items[i];
   if (!model?.key || !model.value || !CST.isScalar(model.value)) return undefined;
   return (text) => {
@@ -177,6 +207,9 @@ function removeKeys(e: OncEntry, m: Member, keys: string[]): void {
     const i = tok.items.findIndex((it) => it.key && CST.isScalar(it.key) && CST.resolveAsScalar(it.key)?.value === key);
     // In a flow map the first item has no leading comma to take along; leave it (and say so).
     if (i > 0 || (i === 0 && tok.type === 'block-map')) tok.items.splice(i, 1);
-    else if (i === 0) e.issues.add('NOT_CARRIED', `member ${m.name}: remove '${key}' by hand; a linux_bond member cannot hold it`, { option: key });
+    else if (i === 0)
+      e.issues.add('NOT_CARRIED', `member ${m.name}: remove '${key}' by hand; a linux_bond member cannot hold it`, {
+        option: key,
+      });
   }
 }

@@ -11,7 +11,18 @@
  *   - type: linux_bond            →   - type: team
  *     bonding_options: "mode=1"   →     bonding_options: '{"runner":{"name":"activebackup"}}'
  */
-import { CST, Composer, LineCounter, Parser, isMap, isScalar, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  CST,
+  Composer,
+  LineCounter,
+  Parser,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import type { SourceLoc } from '../core/errors';
 import { Locator, formatPath, type Seg } from '../spec/locate';
 import { Issues, type ConvertIssue } from './issues';
@@ -64,9 +75,15 @@ export function convertOsNetConfig(text: string, opts: OncOptions = {}): OncResu
     converted.push(formatPath(path));
     if (!within) return;
     const outer = `${String(within.get('type'))}${within.get('name') !== undefined ? ` ${String(within.get('name'))}` : ''}`;
-    issues.add('NESTED', `${what} found nested in ${outer}'s members: converted in place (a nested team is os-net-config's to configure: nmteam manages top-level teams only)`, {
-      ...(opts.file ? { file: opts.file } : {}), path: formatPath(path), loc: where.loc(path),
-    });
+    issues.add(
+      'NESTED',
+      `${what} found nested in ${outer}'s members: converted in place (a nested team is os-net-config's to configure: nmteam manages top-level teams only)`,
+      {
+        ...(opts.file ? { file: opts.file } : {}),
+        path: formatPath(path),
+        loc: where.loc(path),
+      },
+    );
   };
   walkEntries(list, ['network_config'], undefined, 0, (item, path, within) => {
     const type = item.get('type');
@@ -85,7 +102,10 @@ const MAX_NESTING = 16;
  * `members`, at any depth: a linux_bond is converted wherever it stands (TripleO puts one in an ovs_bridge).
  */
 function walkEntries(
-  list: YAMLSeq, at: Seg[], within: YAMLMap | undefined, depth: number,
+  list: YAMLSeq,
+  at: Seg[],
+  within: YAMLMap | undefined,
+  depth: number,
   visit: (item: YAMLMap, path: Seg[], within: YAMLMap | undefined) => boolean,
 ): void {
   if (depth > MAX_NESTING) return;

@@ -25,12 +25,14 @@ function watchers(v: unknown): TeamdJson[] {
 export function mapWatchersToBond(c: TeamCtx): void {
   const all = watchers(c.config.link_watch);
   for (const [name, p] of Object.entries(c.ports)) {
-    if (p.link_watch !== undefined) c.warn('NO_BOND_EQUIVALENT', `ports.${name}.link_watch`, 'a bond monitors every port the same way');
+    if (p.link_watch !== undefined)
+      c.warn('NO_BOND_EQUIVALENT', `ports.${name}.link_watch`, 'a bond monitors every port the same way');
   }
   const pings = all.filter((w) => w.name === 'arp_ping' || w.name === 'nsna_ping');
   const ethtool = all.filter((w) => w.name === 'ethtool');
   if (pings.length > 0) {
-    if (ethtool.length > 0) c.warn('CONFLICT', 'link_watch', 'a bond runs one monitor: ARP/NS monitoring kept, the ethtool watcher left out');
+    if (ethtool.length > 0)
+      c.warn('CONFLICT', 'link_watch', 'a bond runs one monitor: ARP/NS monitoring kept, the ethtool watcher left out');
     mapPings(c, pings);
   } else {
     mapEthtool(c, ethtool[0] ?? {});
@@ -38,7 +40,8 @@ export function mapWatchersToBond(c: TeamCtx): void {
   }
   const policy = c.config.link_watch_policy;
   if (policy === 'all' && pings.length > 1) c.out.arp_all_targets = 'all';
-  else if (policy === 'all' && all.length > 1) c.warn('NO_BOND_EQUIVALENT', 'link_watch_policy', 'the bond cannot require all of several different watchers');
+  else if (policy === 'all' && all.length > 1)
+    c.warn('NO_BOND_EQUIVALENT', 'link_watch_policy', 'the bond cannot require all of several different watchers');
 }
 
 function gcd(a: number, b: number): number {
@@ -55,15 +58,20 @@ function mapEthtool(c: TeamCtx, w: TeamdJson): void {
   if (up > 0) c.out.updelay = String(up);
   if (down > 0) c.out.downdelay = String(down);
   if (up % miimon !== 0 || down % miimon !== 0) {
-    c.issues.add('ROUNDED', `delay_up=${up}/delay_down=${down}: the bond rounds them down to multiples of miimon=${miimon}`);
+    c.issues.add(
+      'ROUNDED',
+      `delay_up=${up}/delay_down=${down}: the bond rounds them down to multiples of miimon=${miimon}`,
+    );
   }
 }
 
 function mapPings(c: TeamCtx, pings: TeamdJson[]): void {
-  const num = (w: TeamdJson, k: 'interval' | 'missed_max'): number => (typeof w[k] === 'number' ? (w[k] as number) : PSR_DEFAULTS[k]);
+  const num = (w: TeamdJson, k: 'interval' | 'missed_max'): number =>
+    typeof w[k] === 'number' ? (w[k] as number) : PSR_DEFAULTS[k];
   const first = pings[0]!;
   const differ = (k: string, f: (w: TeamdJson) => unknown): void => {
-    if (pings.some((w) => f(w) !== f(first))) c.warn('APPROXIMATED', `link_watch.${k}`, `the bond has one ${k} for all targets; the first watcher's is used`);
+    if (pings.some((w) => f(w) !== f(first)))
+      c.warn('APPROXIMATED', `link_watch.${k}`, `the bond has one ${k} for all targets; the first watcher's is used`);
   };
   differ('interval', (w) => num(w, 'interval'));
   differ('missed_max', (w) => num(w, 'missed_max'));

@@ -108,7 +108,15 @@ export function isInputError(code: ErrorCode): boolean {
 
 /** Transient conditions worth another try (watch backoff, verify retries). */
 export function isRetryable(code: ErrorCode): boolean {
-  return code === 'NM_TIMEOUT' || code === 'NM_UNRESPONSIVE' || code === 'NM_UNAVAILABLE' || code === 'NM_NOT_FOUND' || code === 'VERIFY_MISMATCH' || code === 'LOCKED' || code === 'PENDING_COMMIT';
+  return (
+    code === 'NM_TIMEOUT' ||
+    code === 'NM_UNRESPONSIVE' ||
+    code === 'NM_UNAVAILABLE' ||
+    code === 'NM_NOT_FOUND' ||
+    code === 'VERIFY_MISMATCH' ||
+    code === 'LOCKED' ||
+    code === 'PENDING_COMMIT'
+  );
 }
 
 /** Anything thrown, as a ReconcileError: one already is, anything else is NM_ERROR with it as the cause. */

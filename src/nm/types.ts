@@ -35,7 +35,17 @@ export interface NmSecrets {
  * PINs), `802-11-wireless-security`, `vpn` (its `secrets`), `pppoe`, `gsm`, `cdma`, `adsl`, `macsec`
  * (mka-cak), `wireguard`. A profile without any of them has no secrets, so reading them costs nothing.
  */
-export const NM_SECRET_SETTINGS: readonly string[] = ['802-1x', '802-11-wireless-security', 'vpn', 'pppoe', 'gsm', 'cdma', 'adsl', 'macsec', 'wireguard'];
+export const NM_SECRET_SETTINGS: readonly string[] = [
+  '802-1x',
+  '802-11-wireless-security',
+  'vpn',
+  'pppoe',
+  'gsm',
+  'cdma',
+  'adsl',
+  'macsec',
+  'wireguard',
+];
 
 export interface NmDevice {
   path: string;
@@ -81,12 +91,29 @@ export const NM_SLAVE_TYPE_TEAM = 'team';
 export const NM_DEVICE_TYPE = { ethernet: 1, bond: 10, team: 15 } as const;
 
 /** NM_DEVICE_STATE values nmteam decides on. */
-export const NM_DEVICE_STATE = { disconnected: 30, prepare: 40, activated: 100, deactivating: 110, failed: 120 } as const;
+export const NM_DEVICE_STATE = {
+  disconnected: 30,
+  prepare: 40,
+  activated: 100,
+  deactivating: 110,
+  failed: 120,
+} as const;
 
 /** NM_DEVICE_STATE names, for reports. */
 export const NM_DEVICE_STATE_NAMES: Record<number, string> = {
-  0: 'unknown', 10: 'unmanaged', 20: 'unavailable', 30: 'disconnected', 40: 'prepare', 50: 'config', 60: 'need-auth',
-  70: 'ip-config', 80: 'ip-check', 90: 'secondaries', 100: 'activated', 110: 'deactivating', 120: 'failed',
+  0: 'unknown',
+  10: 'unmanaged',
+  20: 'unavailable',
+  30: 'disconnected',
+  40: 'prepare',
+  50: 'config',
+  60: 'need-auth',
+  70: 'ip-config',
+  80: 'ip-check',
+  90: 'secondaries',
+  100: 'activated',
+  110: 'deactivating',
+  120: 'failed',
 };
 
 /** A device state's name for messages and reports (`deactivating`), or `state N` for one nmteam does not know. */

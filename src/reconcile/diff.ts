@@ -61,9 +61,11 @@ export interface Diff {
 
 const key = (kind: ProfileKind, ifname: string): string => `${kind}:${ifname}`;
 
-
 /** This scope's team and slave profiles by kind:ifname; later duplicates (a crashed run's leftovers) go to `extra`. */
-function indexOwned(observed: NmConnection[], scope: string): { byKey: Map<string, NmConnection>; extra: NmConnection[] } {
+function indexOwned(
+  observed: NmConnection[],
+  scope: string,
+): { byKey: Map<string, NmConnection>; extra: NmConnection[] } {
   const byKey = new Map<string, NmConnection>();
   const extra: NmConnection[] = [];
   for (const c of observed) {
@@ -76,7 +78,13 @@ function indexOwned(observed: NmConnection[], scope: string): { byKey: Map<strin
   return { byKey, extra };
 }
 
-function merge(team: string, kind: ProfileKind, ifname: string, desired?: NmSettings, current?: NmConnection): MergedProfile {
+function merge(
+  team: string,
+  kind: ProfileKind,
+  ifname: string,
+  desired?: NmSettings,
+  current?: NmConnection,
+): MergedProfile {
   const from: ProfileView = current ? profileView(current.settings, kind) : {};
   const to: ProfileView = desired ? profileView(desired, kind) : {};
   return { team, kind, ifname, desired, current, patch: compare(from, to) };
@@ -101,8 +109,16 @@ function findConflicts(spec: Spec, observed: NmConnection[], scope: string): Con
     const type = String(c.settings.connection?.type ?? '');
     const other = scopeOf(c.settings);
     const whose = other ? `owned by nmteam scope '${other}'` : 'not owned by nmteam';
-    const base = { path: c.path, id: String(c.settings.connection?.id ?? ''), uuid: String(c.settings.connection?.uuid ?? ''), type, ...(c.filename ? { file: c.filename } : {}) };
-    const cross = other ? `; it belongs to the desired state of scope '${other}': change that one, or use --scope ${other}` : '';
+    const base = {
+      path: c.path,
+      id: String(c.settings.connection?.id ?? ''),
+      uuid: String(c.settings.connection?.uuid ?? ''),
+      type,
+      ...(c.filename ? { file: c.filename } : {}),
+    };
+    const cross = other
+      ? `; it belongs to the desired state of scope '${other}': change that one, or use --scope ${other}`
+      : '';
     if (ifname && wanted.has(ifname)) {
       const team = wanted.get(ifname)!;
       if (ifname === team) {
@@ -113,7 +129,14 @@ function findConflicts(spec: Spec, observed: NmConnection[], scope: string): Con
           : type === 'bond'
             ? `a bond holds the name ${team}: replace it with 'nmteam convert --from-nm ${team} --apply', or delete the bond profile first`
             : `take it over in place with --adopt (nmteam import ${team} shows it as desired state), or delete it ('nmcli connection delete ${base.uuid}')`;
-        out.push({ ...base, team, ifname, blocking, ...(blocking ? { remedy } : {}), reason: `profile '${base.id}' (${type}, ${whose}) is also for the team ${team}${blocking ? '' : '; it does not autoconnect, left alone'}` });
+        out.push({
+          ...base,
+          team,
+          ifname,
+          blocking,
+          ...(blocking ? { remedy } : {}),
+          reason: `profile '${base.id}' (${type}, ${whose}) is also for the team ${team}${blocking ? '' : '; it does not autoconnect, left alone'}`,
+        });
       } else {
         const blocking = typeof master === 'string' || autoconnects(c);
         const remedy = other
@@ -121,14 +144,30 @@ function findConflicts(spec: Spec, observed: NmConnection[], scope: string): Con
           : typeof master === 'string'
             ? `member ${ifname} is a port of '${master}' through this profile: take ${ifname} out of ${master} first`
             : `it would compete with the team's slave profile for ${ifname} at the next boot: take it over as the member's slave profile with --adopt, delete it ('nmcli connection delete ${base.uuid}'), or set 'connection.autoconnect no' on it`;
-        out.push({ ...base, team, ifname, blocking, ...(blocking ? { remedy } : {}), reason: `profile '${base.id}' (${type}, ${whose}) is also for member ${ifname}${blocking ? '' : '; it does not autoconnect, left alone'}` });
+        out.push({
+          ...base,
+          team,
+          ifname,
+          blocking,
+          ...(blocking ? { remedy } : {}),
+          reason: `profile '${base.id}' (${type}, ${whose}) is also for member ${ifname}${blocking ? '' : '; it does not autoconnect, left alone'}`,
+        });
       }
     } else if (typeof master === 'string' && spec.teams.some((t) => t.name === master)) {
       // Another slave of the team's name would attach a port the desired state does not have.
       const blocking = autoconnects(c) || !other;
       out.push({
-        ...base, team: master, ifname: ifname ?? '', blocking,
-        ...(blocking ? { remedy: other ? cross.slice(2) : `it makes ${ifname ?? 'its interface'} a port of ${master}, which the desired state does not list: delete it, or add ${ifname ?? 'that member'} to the desired state` } : {}),
+        ...base,
+        team: master,
+        ifname: ifname ?? '',
+        blocking,
+        ...(blocking
+          ? {
+              remedy: other
+                ? cross.slice(2)
+                : `it makes ${ifname ?? 'its interface'} a port of ${master}, which the desired state does not list: delete it, or add ${ifname ?? 'that member'} to the desired state`,
+            }
+          : {}),
         reason: `slave profile '${base.id}' of team ${master} (${whose})${blocking ? '' : '; it does not autoconnect, left alone'}`,
       });
     }
@@ -145,7 +184,12 @@ function findConflicts(spec: Spec, observed: NmConnection[], scope: string): Con
  *   const { profiles } = diffTeams(spec, await nm.readConnections())
  *   profiles.filter((p) => p.patch.length > 0) // what apply would write
  */
-export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlySet<string>, opts: { adopt?: boolean } = {}): Diff {
+export function diffTeams(
+  spec: Spec,
+  observed: NmConnection[],
+  only?: ReadonlySet<string>,
+  opts: { adopt?: boolean } = {},
+): Diff {
   const scope = spec.scope ?? DEFAULT_SCOPE;
   const { byKey, extra } = indexOwned(observed, scope);
   const adopted = opts.adopt ? adoptions(spec, observed, byKey, scope) : new Map<string, NmConnection>();
@@ -165,7 +209,8 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
     const current = owned ?? theirs;
     // A slave profile that names its team by the team profile's UUID (NetworkManager accepts either) keeps it.
     const master = current?.settings.connection?.master;
-    if (kind === 'port' && typeof master === 'string' && master !== team && master === teamUuids.get(team)) desired = { ...desired, connection: { ...desired.connection, master } };
+    if (kind === 'port' && typeof master === 'string' && master !== team && master === teamUuids.get(team))
+      desired = { ...desired, connection: { ...desired.connection, master } };
     // A zone the file does not give is left as it is (a firewall zone is never dropped by omission).
     const zone = current?.settings.connection?.zone;
     if (kind === 'team' && desired.connection?.zone === undefined && typeof zone === 'string' && zone !== '') {
@@ -187,12 +232,18 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
   const gone = (c: NmConnection, reason: string): void => {
     const kind = profileKind(c.settings)!;
     const team = kind === 'team' ? ifaceName(c.settings)! : String(c.settings.connection?.master ?? '');
-    if (wanted(team)) profiles.push({ ...merge(team, kind, ifaceName(c.settings)!, undefined, c), deleteReason: reason });
+    if (wanted(team))
+      profiles.push({ ...merge(team, kind, ifaceName(c.settings)!, undefined, c), deleteReason: reason });
   };
-  for (const c of byKey.values()) gone(c, `${profileKind(c.settings) === 'team' ? 'team' : 'member'} no longer in the desired state`);
+  for (const c of byKey.values())
+    gone(c, `${profileKind(c.settings) === 'team' ? 'team' : 'member'} no longer in the desired state`);
   for (const c of extra) gone(c, 'duplicate of another owned profile for the same interface');
   const taken = new Set([...adopted.values()].map((c) => c.path));
-  const conflicts = findConflicts(spec, observed.filter((c) => !taken.has(c.path)), scope);
+  const conflicts = findConflicts(
+    spec,
+    observed.filter((c) => !taken.has(c.path)),
+    scope,
+  );
   return { profiles, conflicts: only ? conflicts.filter((c) => only.has(c.team)) : conflicts };
 }
 
@@ -203,7 +254,12 @@ export function diffTeams(spec: Spec, observed: NmConnection[], only?: ReadonlyS
  * team profile's UUID); never another master's slave. Several candidates for one interface adopt none of them:
  * they stay conflicts, for the operator to choose.
  */
-function adoptions(spec: Spec, observed: NmConnection[], ours: ReadonlyMap<string, NmConnection>, scope: string): Map<string, NmConnection> {
+function adoptions(
+  spec: Spec,
+  observed: NmConnection[],
+  ours: ReadonlyMap<string, NmConnection>,
+  scope: string,
+): Map<string, NmConnection> {
   const out = new Map<string, NmConnection>();
   const byIface = new Map<string, NmConnection[]>();
   for (const c of observed) {
@@ -211,9 +267,12 @@ function adoptions(spec: Spec, observed: NmConnection[], ours: ReadonlyMap<strin
     if (!ifname || isOwnedBy(c.settings, scope)) continue;
     byIface.set(ifname, [...(byIface.get(ifname) ?? []), c]);
   }
-  const one = (candidates: NmConnection[]): NmConnection | undefined => (candidates.length === 1 ? candidates[0] : undefined);
+  const one = (candidates: NmConnection[]): NmConnection | undefined =>
+    candidates.length === 1 ? candidates[0] : undefined;
   for (const team of spec.teams) {
-    const teamProfile = ours.get(key('team', team.name)) ?? one((byIface.get(team.name) ?? []).filter((c) => c.settings.connection?.type === 'team'));
+    const teamProfile =
+      ours.get(key('team', team.name)) ??
+      one((byIface.get(team.name) ?? []).filter((c) => c.settings.connection?.type === 'team'));
     if (teamProfile && !ours.has(key('team', team.name))) out.set(key('team', team.name), teamProfile);
     const teamUuid = teamProfile?.settings.connection?.uuid;
     for (const port of team.ports) {

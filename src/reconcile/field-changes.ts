@@ -57,7 +57,12 @@ function writtenView(s: NmSettings, kind: ProfileKind): Json {
  * A value is taken from the profile as written when it is there and differs between the two sides;
  * otherwise from the normalized view the patch was computed over.
  */
-export function fieldChanges(patch: readonly Operation[], current: NmSettings, desired: NmSettings, kind: ProfileKind): FieldChange[] {
+export function fieldChanges(
+  patch: readonly Operation[],
+  current: NmSettings,
+  desired: NmSettings,
+  kind: ProfileKind,
+): FieldChange[] {
   const from = profileView(current, kind);
   const to = profileView(desired, kind);
   const rawFrom = writtenView(current, kind);

@@ -1,7 +1,11 @@
 import { ipFromSettings, type Family } from '../nm/settings/ip';
 import { canonicalIpText } from '../util/ip';
 import {
-  DEFAULT_SCOPE, NM_SCOPE_KEY, type ProfileKind, ethtoolFromSettings, parseTeamdJson,
+  DEFAULT_SCOPE,
+  NM_SCOPE_KEY,
+  type ProfileKind,
+  ethtoolFromSettings,
+  parseTeamdJson,
 } from '../nm/settings/team';
 import { formatIpRule } from '../util/ip-rule';
 import type { NmSettings } from '../nm/types';

@@ -136,7 +136,8 @@ export interface PlanOptions {
  * MTU that changes from one value to another. Adding or removing the MTU adds or removes the profile's
  * whole `802-3-ethernet` setting, which NetworkManager 1.42 refuses to reapply.
  */
-const reapplyable = (o: Operation): boolean => /^\/(ipv4|ipv6)(\/|$)/.test(o.path) || (o.path === '/mtu' && o.op === 'replace');
+const reapplyable = (o: Operation): boolean =>
+  /^\/(ipv4|ipv6)(\/|$)/.test(o.path) || (o.path === '/mtu' && o.op === 'replace');
 
 /**
  * Pure: how to bring one team whose profiles were written to its desired state.
@@ -145,7 +146,12 @@ const reapplyable = (o: Operation): boolean => /^\/(ipv4|ipv6)(\/|$)/.test(o.pat
  * - active team, team profile unchanged, only slave profiles written: activate just those ports.
  * `profiles` are the diff's profiles of this team only.
  */
-function activationSteps(team: string, written: (CreateStep | UpdateStep)[], profiles: readonly MergedProfile[], active: Set<string>): Step[] {
+function activationSteps(
+  team: string,
+  written: (CreateStep | UpdateStep)[],
+  profiles: readonly MergedProfile[],
+  active: Set<string>,
+): Step[] {
   const teamProfile = profiles.find((p) => p.kind === 'team')?.current;
   const path = teamProfile?.path;
   const ports = profiles.filter((p) => p.kind === 'port' && p.desired).map((p) => p.ifname);
@@ -154,12 +160,31 @@ function activationSteps(team: string, written: (CreateStep | UpdateStep)[], pro
   const teamWrites = written.filter((s) => s.kind === 'team');
   const portWrites = written.filter((s) => s.kind === 'port');
   const [t] = teamWrites;
-  if (teamWrites.length === 1 && portWrites.length === 0 && t?.op === 'update-connection' && t.patch.every(reapplyable)) {
-    return [{ op: 'reapply', team, kind: 'team', ifname: t.ifname, id: t.id, reason: 'only IP settings or the MTU changed on the active team', path, uuid: t.uuid }];
+  if (
+    teamWrites.length === 1 &&
+    portWrites.length === 0 &&
+    t?.op === 'update-connection' &&
+    t.patch.every(reapplyable)
+  ) {
+    return [
+      {
+        op: 'reapply',
+        team,
+        kind: 'team',
+        ifname: t.ifname,
+        id: t.id,
+        reason: 'only IP settings or the MTU changed on the active team',
+        path,
+        uuid: t.uuid,
+      },
+    ];
   }
   if (teamWrites.length === 0 && portWrites.length > 0) {
     return portWrites.map((s) => ({
-      op: 'activate', team, port: s.ifname, reason: 'its slave profile changed; the team stays up',
+      op: 'activate',
+      team,
+      port: s.ifname,
+      reason: 'its slave profile changed; the team stays up',
       ...(s.op === 'update-connection' ? { path: s.path } : {}),
     }));
   }
@@ -181,12 +206,26 @@ function profileStep(m: MergedProfile): Step | undefined {
   const base = { team: m.team, kind: m.kind, ifname: m.ifname };
   const what = m.kind === 'team' ? 'team profile' : `slave profile of ${m.team}`;
   if (m.desired && !m.current) {
-    return { op: 'create-connection', ...base, id: String(m.desired.connection?.id), reason: `no ${what} for ${m.ifname}`, settings: m.desired, patch: m.patch };
+    return {
+      op: 'create-connection',
+      ...base,
+      id: String(m.desired.connection?.id),
+      reason: `no ${what} for ${m.ifname}`,
+      settings: m.desired,
+      patch: m.patch,
+    };
   }
   const id = String(m.current?.settings.connection?.id ?? '');
   const uuid = String(m.current?.settings.connection?.uuid ?? '');
   if (!m.desired && m.current) {
-    return { op: 'delete-connection', ...base, id, uuid, path: m.current.path, reason: m.deleteReason ?? 'not desired' };
+    return {
+      op: 'delete-connection',
+      ...base,
+      id,
+      uuid,
+      path: m.current.path,
+      reason: m.deleteReason ?? 'not desired',
+    };
   }
   if (m.desired && m.current && m.patch.length > 0) {
     const fields = [...new Set(m.patch.map((p) => p.path.split('/').slice(1, 3).join('.')))];
@@ -194,11 +233,29 @@ function profileStep(m: MergedProfile): Step | undefined {
     const shown = fieldChanges(m.patch, m.current.settings, m.desired, m.kind);
     if (m.adopted) {
       return {
-        op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, fields: shown, adopt: true,
+        op: 'update-connection',
+        ...base,
+        id,
+        uuid,
+        path: m.current.path,
+        settings: m.desired,
+        patch: m.patch,
+        fields: shown,
+        adopt: true,
         reason: `taken over in place (--adopt)${changed.length ? `; ${changed.join(', ')} differ` : ''}`,
       };
     }
-    return { op: 'update-connection', ...base, id, uuid, path: m.current.path, settings: m.desired, patch: m.patch, fields: shown, reason: `${fields.join(', ')} differ` };
+    return {
+      op: 'update-connection',
+      ...base,
+      id,
+      uuid,
+      path: m.current.path,
+      settings: m.desired,
+      patch: m.patch,
+      fields: shown,
+      reason: `${fields.join(', ')} differ`,
+    };
   }
   return undefined;
 }
@@ -206,14 +263,21 @@ function profileStep(m: MergedProfile): Step | undefined {
 /** Patch paths whose change needs no activation: they act only when the profile is next activated. */
 const NO_RUNTIME_EFFECT = new Set(['/owner', '/scope', '/connection/autoconnect-slaves']);
 
-const ORDER: Record<string, number> = { 'delete-connection:port': 0, 'delete-connection:team': 1, 'team': 2, 'port': 3 };
-const rank = (s: Step): number => (s.op === 'activate' || s.op === 'reapply' ? 4 : (ORDER[`${s.op}:${s.kind}`] ?? ORDER[s.kind])!);
+const ORDER: Record<string, number> = { 'delete-connection:port': 0, 'delete-connection:team': 1, team: 2, port: 3 };
+const rank = (s: Step): number =>
+  s.op === 'activate' || s.op === 'reapply' ? 4 : (ORDER[`${s.op}:${s.kind}`] ?? ORDER[s.kind])!;
 
 /**
  * Pure: Diff → ordered steps. Slave profiles are deleted before their team;
  * a team profile is written before its slave profiles; activation comes last.
  */
-export function planSteps(diff: Diff, observed: NmConnection[], skipped: SkippedEntry[], desiredTeams: string[], opts: PlanOptions = {}): Plan {
+export function planSteps(
+  diff: Diff,
+  observed: NmConnection[],
+  skipped: SkippedEntry[],
+  desiredTeams: string[],
+  opts: PlanOptions = {},
+): Plan {
   const only = opts.teams ? new Set(opts.teams) : undefined;
   const steps = diff.profiles
     .filter((p) => !only || only.has(p.team))
@@ -226,8 +290,15 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
     // quadratic (4000 teams: 0.9 s, most of it here).
     // A write that only marks a profile as nmteam's (an adoption, a change of scope), or sets the team's
     // autoconnect-slaves (which acts at its next activation), is no reason to bounce a live team.
-    const markerOnly = (s: Step): boolean => s.op === 'update-connection' && s.patch.every((o) => NO_RUNTIME_EFFECT.has(o.path));
-    const written = groupBy(steps.filter((s): s is CreateStep | UpdateStep => (s.op === 'create-connection' || s.op === 'update-connection') && !markerOnly(s)), (s) => s.team);
+    const markerOnly = (s: Step): boolean =>
+      s.op === 'update-connection' && s.patch.every((o) => NO_RUNTIME_EFFECT.has(o.path));
+    const written = groupBy(
+      steps.filter(
+        (s): s is CreateStep | UpdateStep =>
+          (s.op === 'create-connection' || s.op === 'update-connection') && !markerOnly(s),
+      ),
+      (s) => s.team,
+    );
     const profiles = groupBy(diff.profiles, (p) => p.team);
     const active = new Set(opts.active ?? []);
     for (const team of desiredTeams) {
@@ -239,16 +310,37 @@ export function planSteps(diff: Diff, observed: NmConnection[], skipped: Skipped
   }
   // A plan for some teams rests only on their profiles (watch plans one team per run: hashing all of them
   // every run was a fifth of its CPU at 100 teams).
-  const seen = only ? new Set([...diff.profiles.flatMap((p) => (p.current && only.has(p.team) ? [p.current.path] : [])), ...diff.conflicts.filter((c) => only.has(c.team)).map((c) => c.path)]) : undefined;
+  const seen = only
+    ? new Set([
+        ...diff.profiles.flatMap((p) => (p.current && only.has(p.team) ? [p.current.path] : [])),
+        ...diff.conflicts.filter((c) => only.has(c.team)).map((c) => c.path),
+      ])
+    : undefined;
   const basedOn = opts.hash === false ? '' : hashObserved(seen ? observed.filter((c) => seen.has(c.path)) : observed);
-  return { basedOn, steps, conflicts: diff.conflicts, refusals: refusalsOf(diff.conflicts, steps, desiredTeams, opts), skipped, teams: desiredTeams };
+  return {
+    basedOn,
+    steps,
+    conflicts: diff.conflicts,
+    refusals: refusalsOf(diff.conflicts, steps, desiredTeams, opts),
+    skipped,
+    teams: desiredTeams,
+  };
 }
 
 /** Pure: the plan's refusals (see Refusal). */
-function refusalsOf(conflicts: readonly Conflict[], steps: readonly Step[], desiredTeams: readonly string[], opts: PlanOptions): Refusal[] {
+function refusalsOf(
+  conflicts: readonly Conflict[],
+  steps: readonly Step[],
+  desiredTeams: readonly string[],
+  opts: PlanOptions,
+): Refusal[] {
   const out: Refusal[] = conflicts
     .filter((c) => c.blocking)
-    .map((c) => ({ code: 'CONFLICT', team: c.team, message: `${c.team}: ${c.reason}${c.remedy ? `; ${c.remedy}` : ''}` }));
+    .map((c) => ({
+      code: 'CONFLICT',
+      team: c.team,
+      message: `${c.team}: ${c.reason}${c.remedy ? `; ${c.remedy}` : ''}`,
+    }));
   const pruned = steps.filter((s) => s.op === 'delete-connection' && s.kind === 'team').map((s) => s.team);
   if (desiredTeams.length === 0 && pruned.length > 0 && opts.allowEmpty !== true) {
     out.push({
@@ -268,11 +360,17 @@ export function hashObserved(observed: NmConnection[]): string {
     })
     .filter((e) => e !== undefined)
     .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0)); // code-unit order: the same everywhere, unlike a locale's
-  return createHash('sha256').update(canonicalJson(entries as JsonValue)).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson(entries as JsonValue))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function countChanges(plan: Plan): Record<'create' | 'update' | 'delete' | 'activate', number> {
   const n = { create: 0, update: 0, delete: 0, activate: 0 };
-  for (const s of plan.steps) n[s.op === 'activate' || s.op === 'reapply' ? 'activate' : (s.op.split('-')[0] as 'create' | 'update' | 'delete')]++;
+  for (const s of plan.steps)
+    n[
+      s.op === 'activate' || s.op === 'reapply' ? 'activate' : (s.op.split('-')[0] as 'create' | 'update' | 'delete')
+    ]++;
   return n;
 }

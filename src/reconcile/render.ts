@@ -59,7 +59,10 @@ function renderStep(s: Step): Line[] {
       return [{ text: `${s.team}: create ${what(s)}`, tone: 'add' }];
     case 'update-connection': {
       const fields = s.fields ? s.fields.map(renderField) : s.patch.map(renderOp);
-      return [{ text: `${s.team}: update ${what(s)}: ${s.reason}`, tone: 'change' }, ...fields.flatMap((f) => f.lines.map((l) => ({ text: `    ${l}`, tone: f.tone })))];
+      return [
+        { text: `${s.team}: update ${what(s)}: ${s.reason}`, tone: 'change' },
+        ...fields.flatMap((f) => f.lines.map((l) => ({ text: `    ${l}`, tone: f.tone }))),
+      ];
     }
     case 'delete-connection':
       return [{ text: `${s.team}: delete ${what(s)}: ${s.reason}`, tone: 'remove' }];
@@ -73,19 +76,23 @@ function renderStep(s: Step): Line[] {
 export function renderPlan(plan: Plan, opts: RenderOptions = {}): string {
   const steps: Line[] = plan.steps.flatMap(renderStep);
   // Colour goes on after printableLine, which would escape the ANSI sequences.
-  const paint = (l: Line): string => (opts.color && l.tone ? `${ANSI[l.tone]}${printableLine(l.text)}\x1b[0m` : printableLine(l.text));
+  const paint = (l: Line): string =>
+    opts.color && l.tone ? `${ANSI[l.tone]}${printableLine(l.text)}\x1b[0m` : printableLine(l.text);
   const lines: string[] = [];
   for (const c of plan.conflicts) {
     const where = `[${c.uuid}${c.file ? `, ${c.file}` : ''}]`;
-    if (c.blocking) lines.push(`${c.team}: BLOCKING conflict: ${c.reason} ${where}`, ...(c.remedy ? [`    fix: ${c.remedy}`] : []));
+    if (c.blocking)
+      lines.push(`${c.team}: BLOCKING conflict: ${c.reason} ${where}`, ...(c.remedy ? [`    fix: ${c.remedy}`] : []));
     else lines.push(`${c.team}: conflict: ${c.reason} ${where}`);
   }
-  for (const k of plan.skipped) lines.push(`skipped: ${k.path} (type ${k.type}${k.name ? `, ${k.name}` : ''}): ${k.reason ?? 'not a team'}`);
+  for (const k of plan.skipped)
+    lines.push(`skipped: ${k.path} (type ${k.type}${k.name ? `, ${k.name}` : ''}): ${k.reason ?? 'not a team'}`);
   const n = countChanges(plan);
   const empty = plan.refusals.find((r) => r.code === 'EMPTY_DESIRED_STATE');
   if (empty) lines.push(`REFUSED: ${empty.message}`);
   const blocking = plan.refusals.filter((r) => r.code === 'CONFLICT').length;
-  if (blocking > 0) lines.push(`REFUSED: ${blocking} blocking conflict(s): nothing will be applied until they are resolved.`);
+  if (blocking > 0)
+    lines.push(`REFUSED: ${blocking} blocking conflict(s): nothing will be applied until they are resolved.`);
   if (n.create + n.update + n.delete + n.activate === 0) {
     lines.push(`No changes. ${plan.teams.length} team(s) match the desired state.`);
   } else {

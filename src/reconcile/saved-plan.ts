@@ -33,7 +33,13 @@ export interface SavedPlan {
 
 /** The saved-plan file's text. */
 export function savePlan(spec: Spec, plan: Plan, activate: boolean): string {
-  const saved: SavedPlan = { nmteamPlan: SAVED_PLAN_VERSION, ...(spec.file ? { file: spec.file } : {}), activate, spec, plan };
+  const saved: SavedPlan = {
+    nmteamPlan: SAVED_PLAN_VERSION,
+    ...(spec.file ? { file: spec.file } : {}),
+    activate,
+    spec,
+    plan,
+  };
   return JSON.stringify(saved, null, 2) + '\n';
 }
 
@@ -57,11 +63,18 @@ export function parseSavedPlan(text: string, file: string): SavedPlan | undefine
     return undefined;
   }
   if (!isObj(v) || !('nmteamPlan' in v)) return undefined;
-  const bad = (path: string, message: string): ReconcileError => new ReconcileError('SPEC_INVALID', message, path, undefined, file);
-  if (v.nmteamPlan !== SAVED_PLAN_VERSION) throw bad('nmteamPlan', `unknown saved-plan version ${JSON.stringify(v.nmteamPlan)} (this nmteam writes ${SAVED_PLAN_VERSION}); make the plan again`);
+  const bad = (path: string, message: string): ReconcileError =>
+    new ReconcileError('SPEC_INVALID', message, path, undefined, file);
+  if (v.nmteamPlan !== SAVED_PLAN_VERSION)
+    throw bad(
+      'nmteamPlan',
+      `unknown saved-plan version ${JSON.stringify(v.nmteamPlan)} (this nmteam writes ${SAVED_PLAN_VERSION}); make the plan again`,
+    );
   if (typeof v.activate !== 'boolean') throw bad('activate', 'expected true or false');
-  if (!isObj(v.spec) || !Array.isArray(v.spec.teams) || !Array.isArray(v.spec.skipped)) throw bad('spec', 'expected the desired state, with teams and skipped');
-  if (!isObj(v.plan) || typeof v.plan.basedOn !== 'string' || !Array.isArray(v.plan.steps)) throw bad('plan', 'expected a plan with basedOn and steps');
+  if (!isObj(v.spec) || !Array.isArray(v.spec.teams) || !Array.isArray(v.spec.skipped))
+    throw bad('spec', 'expected the desired state, with teams and skipped');
+  if (!isObj(v.plan) || typeof v.plan.basedOn !== 'string' || !Array.isArray(v.plan.steps))
+    throw bad('plan', 'expected a plan with basedOn and steps');
   return v as unknown as SavedPlan;
 }
 
@@ -74,14 +87,25 @@ export function parseSavedPlan(text: string, file: string): SavedPlan | undefine
  *   // undefined, or STALE_PLAN: "NetworkManager changed since the plan was made ..."
  */
 export function staleness(saved: SavedPlan, fresh: Plan, file: string): ReconcileError | undefined {
-  const stale = (why: string): ReconcileError => new ReconcileError('STALE_PLAN', `${why}; nothing was applied. Make the plan again (nmteam plan ... --out ${file})`, undefined, undefined, file);
+  const stale = (why: string): ReconcileError =>
+    new ReconcileError(
+      'STALE_PLAN',
+      `${why}; nothing was applied. Make the plan again (nmteam plan ... --out ${file})`,
+      undefined,
+      undefined,
+      file,
+    );
   if (fresh.basedOn !== saved.plan.basedOn) {
-    return stale(`NetworkManager's team profiles changed since the plan was made (based on ${saved.plan.basedOn}, now ${fresh.basedOn})`);
+    return stale(
+      `NetworkManager's team profiles changed since the plan was made (based on ${saved.plan.basedOn}, now ${fresh.basedOn})`,
+    );
   }
   if (JSON.stringify(fresh.steps) !== JSON.stringify(saved.plan.steps)) {
     const was = saved.plan.steps.length;
     const now = fresh.steps.length;
-    return stale(`the same profiles now plan differently (${was} step(s) saved, ${now} now: a team went up or down, or another nmteam version made the plan)`);
+    return stale(
+      `the same profiles now plan differently (${was} step(s) saved, ${now} now: a team went up or down, or another nmteam version made the plan)`,
+    );
   }
   return undefined;
 }

@@ -20,7 +20,11 @@ export const POLL_MS = 200;
  * @example
  *   const up = await untilDevices(nm, 5000, async () => ((await nm.readDevicesNamed(['team0']))[0]?.state === 100 ? true : undefined))
  */
-export async function untilDevices<T>(nm: NmPort, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T | undefined> {
+export async function untilDevices<T>(
+  nm: NmPort,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   // Subscribed before the first check: a change between the check and the wait still wakes it.
   const signals = nm.deviceSignals ? await nm.deviceSignals() : undefined;
@@ -39,8 +43,16 @@ export async function untilDevices<T>(nm: NmPort, timeoutMs: number, check: () =
 }
 
 /** NetworkManager's device type for a profile's `connection.type`, where nmteam replaces one by another. */
-export const DEVICE_TYPE_OF: Readonly<Record<string, number>> = { team: NM_DEVICE_TYPE.team, bond: NM_DEVICE_TYPE.bond };
-const TYPE_NAMES: Readonly<Record<number, string>> = { [NM_DEVICE_TYPE.ethernet]: 'ethernet', [NM_DEVICE_TYPE.bond]: 'bond', [NM_DEVICE_TYPE.team]: 'team', 20: 'veth' };
+export const DEVICE_TYPE_OF: Readonly<Record<string, number>> = {
+  team: NM_DEVICE_TYPE.team,
+  bond: NM_DEVICE_TYPE.bond,
+};
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  [NM_DEVICE_TYPE.ethernet]: 'ethernet',
+  [NM_DEVICE_TYPE.bond]: 'bond',
+  [NM_DEVICE_TYPE.team]: 'team',
+  20: 'veth',
+};
 export const deviceTypeName = (t: number): string => TYPE_NAMES[t] ?? `type ${t}`;
 
 /**
@@ -56,7 +68,8 @@ export const deviceTypeName = (t: number): string => TYPE_NAMES[t] ?? `type ${t}
 export function blockingDevice(d: NmDevice | undefined, want: number | undefined): string | undefined {
   if (!d || d.real === false) return undefined;
   const state = stateName(d.state);
-  if (want !== undefined && d.deviceType !== want) return `a ${deviceTypeName(d.deviceType)} device ${d.iface} still holds the name (state ${state})`;
+  if (want !== undefined && d.deviceType !== want)
+    return `a ${deviceTypeName(d.deviceType)} device ${d.iface} still holds the name (state ${state})`;
   if (d.state === NM_DEVICE_STATE.deactivating) return `device ${d.iface} is still going down (state ${state})`;
   return undefined;
 }
@@ -70,7 +83,12 @@ export function blockingDevice(d: NmDevice | undefined, want: number | undefined
  * @example
  *   await awaitNameFree(nm, 'team0', NM_DEVICE_TYPE.bond, 60_000)   // 1840 (ms the team device took to go)
  */
-export async function awaitNameFree(nm: NmPort, name: string, want: number | undefined, timeoutMs: number): Promise<number> {
+export async function awaitNameFree(
+  nm: NmPort,
+  name: string,
+  want: number | undefined,
+  timeoutMs: number,
+): Promise<number> {
   const started = Date.now();
   let last: string | undefined;
   const free = await untilDevices(nm, timeoutMs, async () => {
@@ -79,7 +97,10 @@ export async function awaitNameFree(nm: NmPort, name: string, want: number | und
     return last === undefined ? true : undefined;
   });
   if (!free) {
-    throw new ReconcileError('NM_ACTIVATION_FAILED', `${last ?? `device ${name} is in the way`} after ${Math.round(timeoutMs / 1000)} s; not activating the profile that replaces it`);
+    throw new ReconcileError(
+      'NM_ACTIVATION_FAILED',
+      `${last ?? `device ${name} is in the way`} after ${Math.round(timeoutMs / 1000)} s; not activating the profile that replaces it`,
+    );
   }
   return Date.now() - started;
 }

@@ -11,7 +11,6 @@ import { untilDevices } from './device-wait';
  * the transaction rolls back to the working team.
  */
 
-
 const { activated: ACTIVATED, failed: FAILED } = NM_DEVICE_STATE;
 
 /**
@@ -37,7 +36,12 @@ export interface SettleOptions {
  * @example
  *   await settlePorts(nm, 'team0', ['eth0', 'eth1'], { timeoutMs: 20_000 })   // { eth0: 'activated', eth1: 'activated' }
  */
-export async function settlePorts(nm: NmPort, team: string, ports: string[], o: SettleOptions): Promise<Record<string, string>> {
+export async function settlePorts(
+  nm: NmPort,
+  team: string,
+  ports: string[],
+  o: SettleOptions,
+): Promise<Record<string, string>> {
   let pending: string[] = [];
   let states: Record<string, string> = {};
   const list = (ps: string[]): string => ps.map((p) => `${p} (${states[p]})`).join(', ');
@@ -51,12 +55,17 @@ export async function settlePorts(nm: NmPort, team: string, ports: string[], o: 
     const failed = ports.filter((p) => byName.get(p)?.state === FAILED);
     pending = ports.filter((p) => byName.has(p) && byName.get(p)!.state !== ACTIVATED);
     o.onStates?.(states);
-    if (missing.length) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(missing)}: no such device`);
-    if (failed.length) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(failed)} failed to attach`);
+    if (missing.length)
+      throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(missing)}: no such device`);
+    if (failed.length)
+      throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(failed)} failed to attach`);
     return pending.length === 0 ? states : undefined;
   });
   if (settled) return settled;
-  throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${list(pending)} did not attach within ${Math.round(o.timeoutMs / 1000)} s`);
+  throw new ReconcileError(
+    'NM_ACTIVATION_FAILED',
+    `team ${team}: member ${list(pending)} did not attach within ${Math.round(o.timeoutMs / 1000)} s`,
+  );
 }
 
 export interface TeamdOptions {
@@ -94,12 +103,21 @@ export async function settleTeamd(nm: NmPort, team: string, ports: string[], o: 
     if (missing.length === 0) return reattached;
     const list = missing.join(', ');
     if (attempt >= (o.attempts ?? 2)) {
-      throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: teamd does not run member ${list}, which NetworkManager reports attached (re-attached ${attempt} times)`);
+      throw new ReconcileError(
+        'NM_ACTIVATION_FAILED',
+        `team ${team}: teamd does not run member ${list}, which NetworkManager reports attached (re-attached ${attempt} times)`,
+      );
     }
-    o.onNotice?.(`team ${team}: teamd does not run member ${list}, which NetworkManager reports attached (teamd missed the kernel's port event); re-attaching it`);
+    o.onNotice?.(
+      `team ${team}: teamd does not run member ${list}, which NetworkManager reports attached (teamd missed the kernel's port event); re-attaching it`,
+    );
     for (const port of missing) {
       const r = await nm.reactivateDevice(port, o.timeoutMs);
-      if (!r.ok) throw new ReconcileError('NM_ACTIVATION_FAILED', `team ${team}: member ${port} did not re-attach: ${r.reason ?? 'unknown reason'}`);
+      if (!r.ok)
+        throw new ReconcileError(
+          'NM_ACTIVATION_FAILED',
+          `team ${team}: member ${port} did not re-attach: ${r.reason ?? 'unknown reason'}`,
+        );
     }
     await settlePorts(nm, team, missing, { timeoutMs: o.timeoutMs });
     reattached.push(...missing.filter((p) => !reattached.includes(p)));
@@ -112,7 +130,13 @@ export async function settleTeamd(nm: NmPort, team: string, ports: string[], o: 
  * @example
  *   await teamdMissing(nm, 'team0', await nm.kernelPorts!('team0'), 0, 0)   // ['eth1'] when teamd lost eth1
  */
-export async function teamdMissing(nm: NmPort, team: string, ports: string[], graceMs: number, everyMs: number): Promise<string[]> {
+export async function teamdMissing(
+  nm: NmPort,
+  team: string,
+  ports: string[],
+  graceMs: number,
+  everyMs: number,
+): Promise<string[]> {
   const deadline = Date.now() + graceMs;
   for (;;) {
     const known = await nm.teamdPorts!(team);

@@ -77,7 +77,9 @@ export function runtimeFromDump(dump: Json, nmState: string, extras: RuntimeExtr
     ports[name] = {
       link: link.up === true ? 'up' : 'down',
       ...(typeof watches.up === 'boolean' ? { link_watch: watches.up ? 'up' : 'down' } : {}),
-      ...(list.length ? { down_count: list.reduce((n, w) => n + (typeof w.down_count === 'number' ? w.down_count : 0), 0) } : {}),
+      ...(list.length
+        ? { down_count: list.reduce((n, w) => n + (typeof w.down_count === 'number' ? w.down_count : 0), 0) }
+        : {}),
       ...(typeof link.speed === 'number' ? { speed: link.speed } : {}),
       ...(typeof link.duplex === 'string' ? { duplex: link.duplex } : {}),
       ...(dev ? { device_state: stateName(dev.state) } : {}),

@@ -39,7 +39,11 @@ export function nestingTooDeep(text: string, max = MAX_DEPTH): SourceLoc | undef
       while (indents.length && indents[indents.length - 1]! >= i) indents.pop();
       indents.push(i);
       let dashes = 0;
-      while (line.startsWith('- ', i + dashes * 2) || (line[i + dashes * 2] === '-' && i + dashes * 2 + 1 === line.length)) dashes++;
+      while (
+        line.startsWith('- ', i + dashes * 2) ||
+        (line[i + dashes * 2] === '-' && i + dashes * 2 + 1 === line.length)
+      )
+        dashes++;
       if (indents.length + dashes > max) return { line: n + 1, col: i + 1 };
       if (/(^|[:\-]\s+|^-)[|>][-+0-9]*\s*(#.*)?$/.test(rest)) blockScalarAt = i;
     }

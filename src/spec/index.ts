@@ -2,7 +2,13 @@
 export { parseSpec, formatErrors, MAX_SPEC_CHARS, type ParseOptions, type ParseResult } from './parse';
 export { loadSpec, type LoadOptions } from './load';
 export {
-  parseNicMapping, orderActiveNics, buildNicMap, usesNicNames, resolveNicName, normalizeMac, naturalCompare,
+  parseNicMapping,
+  orderActiveNics,
+  buildNicMap,
+  usesNicNames,
+  resolveNicName,
+  normalizeMac,
+  naturalCompare,
   type NicDevice,
 } from './nics';
 export { canonicalIp, parseCidr } from './ip';

@@ -35,7 +35,7 @@ export function parseRules(r: Reporter, e: Obj, path: readonly Seg[], tables: Ro
     checkKeys(r, o, at, RULE_KEYS);
     readString(r, o, 'comment', at);
     if (!has(o, 'rule')) {
-      return r.report('SPEC_INVALID', at, "'rule' is required, e.g. rule: \"from 192.0.2.0/24 table 200\"");
+      return r.report('SPEC_INVALID', at, '\'rule\' is required, e.g. rule: "from 192.0.2.0/24 table 200"');
     }
     const text = readString(r, o, 'rule', at);
     if (text === undefined) return;

@@ -18,8 +18,17 @@ import { canonicalIpText } from '../util/ip';
 import { formatPath, type Seg } from './locate';
 import { parseRules } from './ip-rules';
 import {
-  ADDRESS_KEYS, ROUTE_KEYS, asObj, checkKeys, has, readBool, readInt, readList, readString,
-  type Obj, type Reporter,
+  ADDRESS_KEYS,
+  ROUTE_KEYS,
+  asObj,
+  checkKeys,
+  has,
+  readBool,
+  readInt,
+  readList,
+  readString,
+  type Obj,
+  type Reporter,
 } from './schema';
 
 /** Names of the file's `route_table` entries → table numbers (`{custom: 200}`). */
@@ -60,13 +69,22 @@ interface ParsedRoute {
  * ignore. use_dhcp with static addresses stays `auto` and keeps the addresses.
  */
 export function parseIpConfig(
-  r: Reporter, e: Obj, path: readonly Seg[], tables: RouteTables = {},
+  r: Reporter,
+  e: Obj,
+  path: readonly Seg[],
+  tables: RouteTables = {},
 ): { ipv4: IpFamilyConfig; ipv6: IpFamilyConfig } {
   const dhcp4 = readBool(r, e, 'use_dhcp', path) ?? false;
   const dhcp6 = readBool(r, e, 'use_dhcpv6', path) ?? false;
   const neverDefault = readBool(r, e, 'defroute', path) === false;
-  const fam = (method: IpFamilyConfig['method']): IpFamilyConfig =>
-    ({ method, addresses: [], routes: [], dns: [], dnsSearch: [], neverDefault });
+  const fam = (method: IpFamilyConfig['method']): IpFamilyConfig => ({
+    method,
+    addresses: [],
+    routes: [],
+    dns: [],
+    dnsSearch: [],
+    neverDefault,
+  });
   const cfg: Record<Family, IpFamilyConfig> = { 4: fam('disabled'), 6: fam('ignore') };
 
   for (const a of parseAddresses(r, e, path)) cfg[a.family].addresses.push(a.cidr);
@@ -78,13 +96,15 @@ export function parseIpConfig(
 
   const gatewayAt: Partial<Record<Family, Seg[]>> = {};
   for (const rt of parseRoutes(r, e, path, tables)) {
-    if (off(rt.family)) r.report('SPEC_INVALID', rt.path, `route of a family that is not configured: ${offWhy(rt.family)}`);
+    if (off(rt.family))
+      r.report('SPEC_INVALID', rt.path, `route of a family that is not configured: ${offWhy(rt.family)}`);
     else if (rt.isDefault && neverDefault) {
       r.report('SPEC_INVALID', [...rt.path, 'default'], 'a default route contradicts defroute: false');
     } else if (rt.isDefault && rt.route.metric === undefined && rt.route.table === undefined) {
       // A plain default route is what NetworkManager calls the gateway.
       const first = gatewayAt[rt.family];
-      if (first) r.report('SPEC_INVALID', rt.path, `second IPv${rt.family} default route; the first is at ${formatPath(first)}`);
+      if (first)
+        r.report('SPEC_INVALID', rt.path, `second IPv${rt.family} default route; the first is at ${formatPath(first)}`);
       else {
         gatewayAt[rt.family] = rt.path;
         cfg[rt.family].gateway = rt.route.nextHop;
@@ -113,7 +133,8 @@ export function parseIpConfig(
     const at = [...path, 'dns_servers', i];
     const ip = typeof v === 'string' ? canonicalIp(v) : undefined;
     if (!ip) r.report('SPEC_INVALID', at, `must be an IPv4 or IPv6 address, got ${JSON.stringify(v)}`);
-    else if (off(ip.family)) r.report('SPEC_INVALID', at, `DNS server of a family that is not configured: ${offWhy(ip.family)}`);
+    else if (off(ip.family))
+      r.report('SPEC_INVALID', at, `DNS server of a family that is not configured: ${offWhy(ip.family)}`);
     else cfg[ip.family].dns.push(ip.ip);
   });
 
@@ -138,7 +159,11 @@ function parseAddresses(r: Reporter, e: Obj, path: readonly Seg[]): { family: Fa
     const text = readString(r, a, 'ip_netmask', at);
     const cidr = text === undefined ? undefined : parseCidr(text);
     if (text !== undefined && !cidr) {
-      r.report('SPEC_INVALID', [...at, 'ip_netmask'], `'${text}' is not an address/prefix like 192.0.2.10/24 or 2001:db8::10/64`);
+      r.report(
+        'SPEC_INVALID',
+        [...at, 'ip_netmask'],
+        `'${text}' is not an address/prefix like 192.0.2.10/24 or 2001:db8::10/64`,
+      );
     }
     if (cidr) out.push(cidr);
   });
@@ -175,8 +200,10 @@ function parseRoute(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): Parsed
   if (!has(o, hopKey) && isDefault) errors.push([at, "a default route needs 'next_hop' (or 'nexthop')"]);
   else if (hopText !== undefined && !hop) errors.push([[...at, hopKey], `'${hopText}' is not an IP address`]);
   const dest = destText === undefined ? undefined : parseCidr(destText);
-  if (destText !== undefined && !dest) errors.push([[...at, destKey], `'${destText}' is not a network like 10.0.0.0/8`]);
-  if (!has(o, destKey) && !isDefault) errors.push([at, "a route needs 'ip_netmask' (or 'destination'), or 'default: true'"]);
+  if (destText !== undefined && !dest)
+    errors.push([[...at, destKey], `'${destText}' is not a network like 10.0.0.0/8`]);
+  if (!has(o, destKey) && !isDefault)
+    errors.push([at, "a route needs 'ip_netmask' (or 'destination'), or 'default: true'"]);
   const family = dest?.family ?? hop?.family;
   if (hop && family && hop.family !== family) {
     errors.push([[...at, hopKey], `next hop ${hop.ip} is IPv${hop.family} but the destination is IPv${family}`]);
@@ -210,17 +237,21 @@ function parseTable(r: Reporter, o: Obj, at: Seg[], tables: RouteTables): number
   const named = typeof v === 'string' && Object.prototype.hasOwnProperty.call(tables, v) ? tables[v] : undefined;
   const n = named ?? (typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : NaN);
   if (Number.isInteger(n) && n >= TABLE.min && n <= TABLE.max) return n === MAIN_TABLE ? undefined : n;
-  const why = typeof v === 'string'
-    ? `route table '${v}' is a name no route_table entry of this file gives a number to: ` +
-      `add one ({type: route_table, name: ${v}, table_id: N}) or write the number`
-    : `must be a route table number from ${TABLE.min} to ${TABLE.max}, got ${JSON.stringify(v)}`;
+  const why =
+    typeof v === 'string'
+      ? `route table '${v}' is a name no route_table entry of this file gives a number to: ` +
+        `add one ({type: route_table, name: ${v}, table_id: N}) or write the number`
+      : `must be a route table number from ${TABLE.min} to ${TABLE.max}, got ${JSON.stringify(v)}`;
   r.report('SPEC_INVALID', [...at, 'table'], why);
   return null;
 }
 
 /** `table:` and `route_options: table T` together must agree; null after an error. */
 function combineTables(
-  r: Reporter, at: Seg[], fromKey: number | undefined | null, fromOptions?: number | null,
+  r: Reporter,
+  at: Seg[],
+  fromKey: number | undefined | null,
+  fromOptions?: number | null,
 ): number | undefined | null {
   if (fromKey === null || fromOptions === null) return null;
   if (fromKey !== undefined && fromOptions !== undefined && fromKey !== fromOptions) {
@@ -240,7 +271,10 @@ const METRIC = { min: 0, max: 4294967295 };
 
 /** `metric: 10` or `route_options: metric 10`; null after an error. */
 function parseMetric(
-  r: Reporter, o: Obj, at: Seg[], fromOptions: number | undefined | null,
+  r: Reporter,
+  o: Obj,
+  at: Seg[],
+  fromOptions: number | undefined | null,
 ): number | undefined | null {
   const fromKey = readInt(r, o, 'metric', at, METRIC);
   if ((has(o, 'metric') && fromKey === undefined) || fromOptions === null) return null;
@@ -257,7 +291,10 @@ function parseMetric(
  * is an error naming it. null for a part after an error.
  */
 function parseRouteOptions(
-  r: Reporter, o: Obj, at: Seg[], tables: RouteTables,
+  r: Reporter,
+  o: Obj,
+  at: Seg[],
+  tables: RouteTables,
 ): { metric?: number | null; table?: number | null } {
   const opts = readString(r, o, 'route_options', at);
   if (has(o, 'route_options') && opts === undefined) return { metric: null, table: null };

@@ -40,7 +40,9 @@ export async function loadSpec(file: string, opts: LoadOptions = {}): Promise<Pa
  * FILE_READ errors as loadSpec; `name` is what errors call it (`<stdin>` for `-`).
  */
 export async function readSpecText(
-  file: string, readStdin?: () => Promise<string>, signal?: AbortSignal,
+  file: string,
+  readStdin?: () => Promise<string>,
+  signal?: AbortSignal,
 ): Promise<{ ok: true; text: string; name: string } | { ok: false; errors: ReconcileError[] }> {
   const errors: ReconcileError[] = [];
   const name = file === '-' ? '<stdin>' : file;
@@ -75,7 +77,11 @@ export async function loadSpecText(text: string, name: string, opts: LoadOptions
 }
 
 async function readText(
-  file: string, name: string, errors: ReconcileError[], readStdin: () => Promise<string> = stdinText, signal?: AbortSignal,
+  file: string,
+  name: string,
+  errors: ReconcileError[],
+  readStdin: () => Promise<string> = stdinText,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
   try {
     if (file === '-') return await readStdin();
@@ -83,13 +89,16 @@ async function readText(
     if (info.isDirectory()) throw new Error('is a directory');
     if (info.isFIFO()) return await fifoText(file, signal);
     // A spec is a few KiB; refusing huge regular files early keeps a mistyped path harmless.
-    if (info.isFile() && info.size > MAX_SPEC_CHARS * 4) throw new Error(`file is ${info.size} bytes, too large for a spec`);
+    if (info.isFile() && info.size > MAX_SPEC_CHARS * 4)
+      throw new Error(`file is ${info.size} bytes, too large for a spec`);
     // Read with the same limit as stdin: anything but a regular file (a pipe such as <(generate-spec), but also
     // /dev/sda or /dev/zero) has no size to check first, and a device is refused after a few MiB.
     return await boundedText(createReadStream(file));
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-    errors.push(new ReconcileError('FILE_READ', `cannot read ${name}: ${why}`, undefined, undefined, name, { cause: e }));
+    errors.push(
+      new ReconcileError('FILE_READ', `cannot read ${name}: ${why}`, undefined, undefined, name, { cause: e }),
+    );
     return undefined;
   }
 }
@@ -143,7 +152,17 @@ async function listDevices(listNics: () => Promise<NicDevice[]>, errors: Reconci
     return await listNics();
   } catch (e) {
     if (e instanceof ReconcileError) errors.push(e);
-    else errors.push(new ReconcileError('NM_ERROR', `cannot list network devices for nicN names: ${String(e)}`, undefined, undefined, undefined, { cause: e }));
+    else
+      errors.push(
+        new ReconcileError(
+          'NM_ERROR',
+          `cannot list network devices for nicN names: ${String(e)}`,
+          undefined,
+          undefined,
+          undefined,
+          { cause: e },
+        ),
+      );
     return [];
   }
 }

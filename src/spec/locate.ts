@@ -127,7 +127,8 @@ export class Locator {
     index = { byKey: new Map(), merges: [] };
     for (const pair of map.items) {
       const key = isScalar(pair.key) ? pair.key.value : pair.key;
-      if (key !== null && typeof key !== 'object' && !index.byKey.has(String(key))) index.byKey.set(String(key), { key: pair.key, value: pair.value });
+      if (key !== null && typeof key !== 'object' && !index.byKey.has(String(key)))
+        index.byKey.set(String(key), { key: pair.key, value: pair.value });
       if (isScalar(pair.key) && pair.key.value === '<<') index.merges.push(pair.value);
     }
     this.indexes.set(map, index);

@@ -44,7 +44,8 @@ export function normalizeMac(text: string): string | undefined {
  * MAC values come back normalized (lower case, `:`).
  */
 export function parseNicMapping(
-  text: string, file?: string,
+  text: string,
+  file?: string,
 ): { ok: true; map: Record<string, string> } | { ok: false; errors: ReconcileError[] } {
   const errors: ReconcileError[] = [];
   try {
@@ -59,7 +60,15 @@ export function parseNicMapping(
     const where = new Locator(doc, lines, text);
     const r: Reporter = {
       report: (code, path, message, opts) =>
-        errors.push(new ReconcileError(code, message, formatPath(path) || undefined, opts?.loc ?? where.loc(path, opts?.target), file)),
+        errors.push(
+          new ReconcileError(
+            code,
+            message,
+            formatPath(path) || undefined,
+            opts?.loc ?? where.loc(path, opts?.target),
+            file,
+          ),
+        ),
       warn: (code, path, message, o) =>
         errors.push(new ReconcileError(code, message, formatPath(path) || undefined, where.loc(path, o?.target), file)),
       locInString: (path, i) => where.locInString(path, i),
@@ -90,7 +99,12 @@ function readMapping(r: Reporter, root: unknown): Record<string, string> {
   for (const [alias, v] of Object.entries(m)) {
     const at = ['interface_mapping', alias];
     const value = typeof v === 'string' ? (normalizeMac(v) ?? v) : undefined;
-    const problem = value === undefined ? `must be an interface name or MAC, got ${describe(v)}` : MAC.test(value) ? undefined : ifnameProblem(value);
+    const problem =
+      value === undefined
+        ? `must be an interface name or MAC, got ${describe(v)}`
+        : MAC.test(value)
+          ? undefined
+          : ifnameProblem(value);
     if (problem || value === undefined) {
       r.report(value === undefined ? 'SPEC_INVALID' : 'BAD_IFNAME', at, problem ?? 'invalid');
       continue;
@@ -146,7 +160,9 @@ function cmpBig(a: string, b: string): number {
  * that NIC or that alias is already taken by the mapping file.
  */
 export function buildNicMap(
-  ordered: readonly string[], mapping: Record<string, string> = {}, macToName: Record<string, string> = {},
+  ordered: readonly string[],
+  mapping: Record<string, string> = {},
+  macToName: Record<string, string> = {},
 ): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   const byMac = new Map(Object.entries(macToName).map(([mac, name]) => [normalizeMac(mac) ?? mac, name]));

@@ -28,7 +28,8 @@ export interface ParseOptions {
 }
 
 /** `warnings`: what was accepted but has no effect (IGNORED_KEY, NESTED_TEAM); located like errors, never blocking. */
-export type ParseResult = { ok: true; spec: Spec; warnings: ReconcileError[] } | { ok: false; errors: ReconcileError[] };
+export type ParseResult =
+  { ok: true; spec: Spec; warnings: ReconcileError[] } | { ok: false; errors: ReconcileError[] };
 
 /** Larger than any sane network config; refusing early bounds memory and time on hostile input. */
 export const MAX_SPEC_CHARS = 4 * 1024 * 1024;
@@ -37,10 +38,33 @@ const MAX_ALIAS_COUNT = 200;
 
 /** Every os-net-config entry type (objects.object_from_json); these are listed in spec.skipped. */
 const ONC_TYPES = [
-  'route_table', 'route_rule', 'interface', 'vlan', 'ovs_bridge', 'ovs_user_bridge', 'ovs_bond', 'ovs_interface',
-  'linux_bond', 'linux_bridge', 'ivs_bridge', 'ivs_interface', 'nfvswitch_bridge', 'nfvswitch_internal', 'ovs_tunnel',
-  'ovs_patch_port', 'ib_interface', 'ib_child_interface', 'ovs_dpdk_port', 'ovs_dpdk_bond', 'vpp_interface', 'vpp_bond',
-  'contrail_vrouter', 'contrail_vrouter_dpdk', 'sriov_pf', 'sriov_vf', 'linux_tap',
+  'route_table',
+  'route_rule',
+  'interface',
+  'vlan',
+  'ovs_bridge',
+  'ovs_user_bridge',
+  'ovs_bond',
+  'ovs_interface',
+  'linux_bond',
+  'linux_bridge',
+  'ivs_bridge',
+  'ivs_interface',
+  'nfvswitch_bridge',
+  'nfvswitch_internal',
+  'ovs_tunnel',
+  'ovs_patch_port',
+  'ib_interface',
+  'ib_child_interface',
+  'ovs_dpdk_port',
+  'ovs_dpdk_bond',
+  'vpp_interface',
+  'vpp_bond',
+  'contrail_vrouter',
+  'contrail_vrouter_dpdk',
+  'sriov_pf',
+  'sriov_vf',
+  'linux_tap',
 ];
 
 /**
@@ -63,8 +87,12 @@ const ONC_TYPES = [
 export function parseSpec(text: string, opts: ParseOptions = {}): ParseResult {
   const source = String(text);
   // Hostile sizes and absurd nesting never reach a YAML library (see depth.ts: running one out of stack can abort the process).
-  const refuse = (code: 'SPEC_INVALID' | 'YAML_SYNTAX', message: string, loc?: SourceLoc): ParseResult => ({ ok: false, errors: [new ReconcileError(code, message, undefined, loc, opts.file)] });
-  if (source.length > MAX_SPEC_CHARS) return refuse('SPEC_INVALID', `the document is larger than ${MAX_SPEC_CHARS} characters`);
+  const refuse = (code: 'SPEC_INVALID' | 'YAML_SYNTAX', message: string, loc?: SourceLoc): ParseResult => ({
+    ok: false,
+    errors: [new ReconcileError(code, message, undefined, loc, opts.file)],
+  });
+  if (source.length > MAX_SPEC_CHARS)
+    return refuse('SPEC_INVALID', `the document is larger than ${MAX_SPEC_CHARS} characters`);
   const deep = nestingTooDeep(source);
   if (deep) return refuse('YAML_SYNTAX', `the document nests deeper than ${MAX_DEPTH} levels`, deep);
   const fast = opts.fastPath === false ? undefined : parseFast(source, opts);
@@ -101,7 +129,12 @@ function parseFast(text: string, opts: ParseOptions): Spec | undefined {
   }
 }
 
-function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[], warnings: ReconcileError[]): Spec | undefined {
+function parseInto(
+  text: string,
+  opts: ParseOptions,
+  errors: ReconcileError[],
+  warnings: ReconcileError[],
+): Spec | undefined {
   const file = opts.file;
   const fail = (code: 'YAML_SYNTAX' | 'SPEC_INVALID', message: string, loc?: SourceLoc): undefined => {
     errors.push(new ReconcileError(code, message, undefined, loc, file));
@@ -130,7 +163,11 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[], w
   const duplicates = doc.errors.length > 0 ? [] : duplicateKeys(doc);
   for (const d of duplicates) {
     const first = lines.linePos(d.first);
-    fail('YAML_SYNTAX', `Map keys must be unique: '${d.key}' is given twice in this mapping (the first at line ${first.line}, col ${first.col}); keep one`, lines.linePos(d.at));
+    fail(
+      'YAML_SYNTAX',
+      `Map keys must be unique: '${d.key}' is given twice in this mapping (the first at line ${first.line}, col ${first.col}); keep one`,
+      lines.linePos(d.at),
+    );
   }
   if (doc.errors.length > 0 || duplicates.length > 0) return undefined;
   let root: unknown;
@@ -139,12 +176,17 @@ function parseInto(text: string, opts: ParseOptions, errors: ReconcileError[], w
   } catch (e) {
     if (e instanceof RangeError) throw e;
     // Alias problems (unresolved, too many) surface only here, without a position.
-    return fail('YAML_SYNTAX', `cannot expand the document: ${e instanceof Error ? e.message : String(e)}`, { line: 1, col: 1 });
+    return fail('YAML_SYNTAX', `cannot expand the document: ${e instanceof Error ? e.message : String(e)}`, {
+      line: 1,
+      col: 1,
+    });
   }
   const where = new Locator(doc, lines, text);
   const r: Reporter = {
     report: (code, path, message, o) =>
-      errors.push(new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file)),
+      errors.push(
+        new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file),
+      ),
     warn: (code, path, message, o) =>
       warnings.push(
         new ReconcileError(code, message, formatPath(path) || undefined, o?.loc ?? where.loc(path, o?.target), file),
@@ -159,10 +201,24 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
     const keys = isObj(root) ? Object.keys(root) : [];
     const near = keys.find((k) => suggest(k, ['network_config']));
     if (near !== undefined) {
-      r.report('SPEC_INVALID', [near], `the 'network_config' key is missing: found '${near}'${suggest(near, ['network_config'])}`, { target: 'key' });
+      r.report(
+        'SPEC_INVALID',
+        [near],
+        `the 'network_config' key is missing: found '${near}'${suggest(near, ['network_config'])}`,
+        { target: 'key' },
+      );
     } else if (isObj(root)) {
-      const has = keys.length ? `; its keys are ${keys.slice(0, 5).map((k) => `'${k}'`).join(', ')}${keys.length > 5 ? ', ...' : ''}` : '';
-      r.report('SPEC_INVALID', [], `the 'network_config' key is missing: expected a mapping with a 'network_config' list${has}`);
+      const has = keys.length
+        ? `; its keys are ${keys
+            .slice(0, 5)
+            .map((k) => `'${k}'`)
+            .join(', ')}${keys.length > 5 ? ', ...' : ''}`
+        : '';
+      r.report(
+        'SPEC_INVALID',
+        [],
+        `the 'network_config' key is missing: expected a mapping with a 'network_config' list${has}`,
+      );
     } else r.report('SPEC_INVALID', [], `expected a mapping with a 'network_config' list, got ${describe(root)}`);
     return undefined;
   }
@@ -182,7 +238,11 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
     const type = isObj(entry) ? entry.type : undefined;
     if (!isObj(entry)) r.report('SPEC_INVALID', path, `each entry must be a mapping, got ${describe(entry)}`);
     else if (typeof type !== 'string') {
-      r.report('SPEC_INVALID', 'type' in entry ? [...path, 'type'] : path, `an entry needs a 'type' string, got ${describe(type)}`);
+      r.report(
+        'SPEC_INVALID',
+        'type' in entry ? [...path, 'type'] : path,
+        `an entry needs a 'type' string, got ${describe(type)}`,
+      );
     } else if (TEAM_TYPES.includes(type)) {
       const { team, ref } = parseTeam(r, entry, path, nics, tables);
       teams.push(team);
@@ -192,7 +252,10 @@ function readEntries(r: Reporter, root: unknown, opts: ParseOptions): Spec | und
       r.report('SPEC_INVALID', [...path, 'type'], `unknown entry type '${type}'${suggest(type, TEAM_TYPES)}`);
     } else {
       const name = typeof entry.name === 'string' ? entry.name : undefined;
-      skipped.push({ index, type, ...(name !== undefined ? { name } : {}), path: formatPath(path) }, ...nestedTeams(r, entry, path, index));
+      skipped.push(
+        { index, type, ...(name !== undefined ? { name } : {}), path: formatPath(path) },
+        ...nestedTeams(r, entry, path, index),
+      );
     }
   });
   for (const v of checkRules(refs)) r.report(v.code, v.path, v.message);
@@ -213,7 +276,11 @@ function routeTables(list: unknown[]): Record<string, number> {
 }
 
 function sortErrors(errors: readonly ReconcileError[]): ReconcileError[] {
-  const key = (e: ReconcileError): [string, number, number] => [e.file ?? '', e.loc?.line ?? Number.MAX_SAFE_INTEGER, e.loc?.col ?? 0];
+  const key = (e: ReconcileError): [string, number, number] => [
+    e.file ?? '',
+    e.loc?.line ?? Number.MAX_SAFE_INTEGER,
+    e.loc?.col ?? 0,
+  ];
   return [...errors].sort((a, b) => {
     const [fa, la, ca] = key(a);
     const [fb, lb, cb] = key(b);

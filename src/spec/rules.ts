@@ -102,7 +102,13 @@ export const teamNameNotMember: Rule = (teams) => {
   return teams.flatMap((t) => {
     const m = t.name === undefined ? undefined : members.get(t.name);
     if (!m) return [];
-    return [{ code: 'NAME_CLASH' as const, path: [...t.path, 'name'], message: `team ${t.name} has the name of the member at ${formatPath(m.path)}` }];
+    return [
+      {
+        code: 'NAME_CLASH' as const,
+        path: [...t.path, 'name'],
+        message: `team ${t.name} has the name of the member at ${formatPath(m.path)}`,
+      },
+    ];
   });
 };
 

@@ -18,11 +18,27 @@ export const TEAM_TYPES: readonly string[] = ['team', 'linux_team'];
 
 /** Keys of a team entry: all of os-net-config's linux_team (the IGNORED_KEYS among them only warn). */
 export const TEAM_KEYS = [
-  'type', 'name', 'bonding_options', 'members', 'use_dhcp', 'use_dhcpv6', 'addresses', 'routes',
-  'dns_servers', 'domain', 'mtu', 'defroute', 'onboot', 'nm_controlled',
-  'rules', 'dhclient_args', 'nic_mapping', 'persist_mapping',
+  'type',
+  'name',
+  'bonding_options',
+  'members',
+  'use_dhcp',
+  'use_dhcpv6',
+  'addresses',
+  'routes',
+  'dns_servers',
+  'domain',
+  'mtu',
+  'defroute',
+  'onboot',
+  'nm_controlled',
+  'rules',
+  'dhclient_args',
+  'nic_mapping',
+  'persist_mapping',
   // nmteam's own, for what RHEL ifcfg files carry and os-net-config has no key for (ZONE=, PEERDNS=no)
-  'zone', 'ignore_auto_dns',
+  'zone',
+  'ignore_auto_dns',
 ] as const;
 
 /** Per-port teamd options a member may carry, in teamd's words (teamd.conf(5) "PORT OPTIONS"). */
@@ -33,14 +49,41 @@ export const PORT_OPTION_KEYS = ['prio', 'sticky', 'queue_id', 'lacp_prio', 'lac
  * other key of os-net-config's `interface` (those in IGNORED_KEYS.member only warn).
  */
 export const MEMBER_KEYS = [
-  'type', 'name', 'primary', 'mtu', ...PORT_OPTION_KEYS,
-  'use_dhcp', 'use_dhcpv6', 'addresses', 'routes', 'rules', 'dns_servers', 'domain', 'defroute', 'onboot',
-  'nm_controlled', 'dhclient_args', 'ethtool_opts', 'hotplug', 'linkdelay', 'nic_mapping', 'persist_mapping',
+  'type',
+  'name',
+  'primary',
+  'mtu',
+  ...PORT_OPTION_KEYS,
+  'use_dhcp',
+  'use_dhcpv6',
+  'addresses',
+  'routes',
+  'rules',
+  'dns_servers',
+  'domain',
+  'defroute',
+  'onboot',
+  'nm_controlled',
+  'dhclient_args',
+  'ethtool_opts',
+  'hotplug',
+  'linkdelay',
+  'nic_mapping',
+  'persist_mapping',
 ] as const;
 /** `{ip_netmask: 192.0.2.10/24}` */
 export const ADDRESS_KEYS = ['ip_netmask'] as const;
 /** Both os-net-config route spellings: `{ip_netmask, next_hop}` and `{destination, nexthop}`. */
-export const ROUTE_KEYS = ['ip_netmask', 'destination', 'next_hop', 'nexthop', 'route_options', 'metric', 'default', 'table'] as const;
+export const ROUTE_KEYS = [
+  'ip_netmask',
+  'destination',
+  'next_hop',
+  'nexthop',
+  'route_options',
+  'metric',
+  'default',
+  'table',
+] as const;
 /** One of os-net-config's `rules`: `{rule: "from 192.0.2.0/24 table 200", comment: "..."}`. */
 export const RULE_KEYS = ['rule', 'comment'] as const;
 /** os-net-config's `route_table` entry: `{type: route_table, name: custom, table_id: 200}`. */
@@ -56,17 +99,23 @@ const PORT_HAS_NO_IP = 'a team port has no IP configuration of its own (the team
  */
 export const IGNORED_KEYS: { team: Record<string, string>; member: Record<string, string> } = {
   team: {
-    dhclient_args: "NetworkManager runs its own DHCP client, which takes no dhclient arguments",
+    dhclient_args: 'NetworkManager runs its own DHCP client, which takes no dhclient arguments',
     nic_mapping: 'nmteam reads NIC mappings only from a mapping file (--mapping FILE)',
     persist_mapping: 'nmteam never writes interface mappings to disk; nicN names are resolved on every run',
   },
   member: {
-    use_dhcp: PORT_HAS_NO_IP, use_dhcpv6: PORT_HAS_NO_IP, addresses: PORT_HAS_NO_IP, routes: PORT_HAS_NO_IP,
-    rules: PORT_HAS_NO_IP, dns_servers: PORT_HAS_NO_IP, domain: PORT_HAS_NO_IP, defroute: PORT_HAS_NO_IP,
+    use_dhcp: PORT_HAS_NO_IP,
+    use_dhcpv6: PORT_HAS_NO_IP,
+    addresses: PORT_HAS_NO_IP,
+    routes: PORT_HAS_NO_IP,
+    rules: PORT_HAS_NO_IP,
+    dns_servers: PORT_HAS_NO_IP,
+    domain: PORT_HAS_NO_IP,
+    defroute: PORT_HAS_NO_IP,
     dhclient_args: PORT_HAS_NO_IP,
     onboot: 'a team port comes up with its team (connection.autoconnect-slaves)',
     hotplug: 'NetworkManager attaches a port whenever its device appears (hotplug is always on)',
-    linkdelay: 'NetworkManager has no per-port link delay; the team\'s link watcher (delay_up) is the place for one',
+    linkdelay: "NetworkManager has no per-port link delay; the team's link watcher (delay_up) is the place for one",
     nic_mapping: 'nmteam reads NIC mappings only from a mapping file (--mapping FILE)',
     persist_mapping: 'nmteam never writes interface mappings to disk; nicN names are resolved on every run',
   },
@@ -191,7 +240,11 @@ export function readBool(r: Reporter, obj: Obj, key: string, path: readonly Seg[
 
 /** Optional integer key within `range` (`mtu: 9000`). */
 export function readInt(
-  r: Reporter, obj: Obj, key: string, path: readonly Seg[], range: { min: number; max: number },
+  r: Reporter,
+  obj: Obj,
+  key: string,
+  path: readonly Seg[],
+  range: { min: number; max: number },
 ): number | undefined {
   if (!has(obj, key)) return undefined;
   const v = obj[key];
@@ -261,7 +314,9 @@ export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   }
   if (!isObj(a) || !isObj(b)) return false;
   const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => has(b, k) && jsonEqual(a[k], (b as Obj)[k] as JsonValue));
+  return (
+    ka.length === Object.keys(b).length && ka.every((k) => has(b, k) && jsonEqual(a[k], (b as Obj)[k] as JsonValue))
+  );
 }
 
 const IFNAMSIZ = 16;

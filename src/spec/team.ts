@@ -25,10 +25,31 @@ import { portYamlBools, teamYamlBools } from './yaml-bools';
 import { warnIgnoredPrio } from './warnings';
 import type { MemberRef, TeamRef } from './rules';
 import {
-  BOOL_WORDS, IGNORED_KEYS, MEMBER_KEYS, oncBool,
-  PORT_MTU, PORT_OPTION_KEYS, TEAM_KEYS, TEAM_MTU, asObj, checkKeys, describe, has,
-  ifnameProblem, isObj, jsonEqual, readBool, readInt, readList, readString, requireString, setOwn, toJson, type Obj,
-  type Reporter, warnIgnored,
+  BOOL_WORDS,
+  IGNORED_KEYS,
+  MEMBER_KEYS,
+  oncBool,
+  PORT_MTU,
+  PORT_OPTION_KEYS,
+  TEAM_KEYS,
+  TEAM_MTU,
+  asObj,
+  checkKeys,
+  describe,
+  has,
+  ifnameProblem,
+  isObj,
+  jsonEqual,
+  readBool,
+  readInt,
+  readList,
+  readString,
+  requireString,
+  setOwn,
+  toJson,
+  type Obj,
+  type Reporter,
+  warnIgnored,
 } from './schema';
 
 /** A member while its port config is assembled: where each option came from, for error paths. */
@@ -44,7 +65,11 @@ interface Member {
 
 /** Parses a team entry; errors go to `r`, the Team is returned regardless so later rules still run. */
 export function parseTeam(
-  r: Reporter, e: Obj, path: Seg[], nics: Record<string, string>, tables: RouteTables = {},
+  r: Reporter,
+  e: Obj,
+  path: Seg[],
+  nics: Record<string, string>,
+  tables: RouteTables = {},
 ): { team: Team; ref: TeamRef } {
   checkKeys(r, e, path, TEAM_KEYS);
   warnIgnored(r, e, path, IGNORED_KEYS.team);
@@ -54,7 +79,11 @@ export function parseTeam(
   const mtu = readInt(r, e, 'mtu', path, TEAM_MTU);
   const autoconnect = readBool(r, e, 'onboot', path) ?? true;
   if (readBool(r, e, 'nm_controlled', path) === false) {
-    r.warn('IGNORED_KEY', [...path, 'nm_controlled'], 'nm_controlled: false has no effect: nmteam manages every team entry through NetworkManager');
+    r.warn(
+      'IGNORED_KEY',
+      [...path, 'nm_controlled'],
+      'nm_controlled: false has no effect: nmteam manages every team entry through NetworkManager',
+    );
   }
   const members = (readList(r, e, 'members', path) ?? []).flatMap((m, j) => {
     const parsed = parseMember(r, m, [...path, 'members', j], nics);
@@ -62,7 +91,9 @@ export function parseTeam(
   });
   const config = parseTeamConfig(r, e, path, name, members);
   const prios = members.map((m) => ({
-    name: m.ref?.name ?? m.written ?? '', config: m.config, from: m.origin.get('prio'),
+    name: m.ref?.name ?? m.written ?? '',
+    config: m.config,
+    from: m.origin.get('prio'),
   }));
   warnIgnoredPrio(r, name, config, prios);
   const { ipv4, ipv6 } = parseIpConfig(r, e, path, tables);
@@ -93,13 +124,21 @@ function parseMember(r: Reporter, v: unknown, path: Seg[], nics: Record<string, 
   else if (o.type !== 'interface') {
     // Only plain NICs can be team ports here; other keys of e.g. a vlan would only add noise.
     const shown = typeof o.type === 'string' ? `'${o.type}'` : describe(o.type);
-    r.report('SPEC_INVALID', [...path, 'type'], `member type ${shown} is not supported; team members must be 'type: interface'`);
+    r.report(
+      'SPEC_INVALID',
+      [...path, 'type'],
+      `member type ${shown} is not supported; team members must be 'type: interface'`,
+    );
     return undefined;
   }
   checkKeys(r, o, path, MEMBER_KEYS);
   warnIgnored(r, o, path, IGNORED_KEYS.member);
   if (readBool(r, o, 'nm_controlled', path) === false) {
-    r.warn('IGNORED_KEY', [...path, 'nm_controlled'], 'nm_controlled: false has no effect: a port of a team nmteam manages is a NetworkManager profile');
+    r.warn(
+      'IGNORED_KEY',
+      [...path, 'nm_controlled'],
+      'nm_controlled: false has no effect: a port of a team nmteam manages is a NetworkManager profile',
+    );
   }
   const m: Member = { path, config: {}, origin: new Map() };
   m.written = requireString(r, o, 'name', path);
@@ -132,7 +171,10 @@ function readEthtool(r: Reporter, o: Obj, path: Seg[], names: (string | undefine
   const text = readString(r, o, 'ethtool_opts', path);
   if (text === undefined) return undefined;
   const at = [...path, 'ethtool_opts'];
-  const parsed = parseEthtoolOpts(text, names.filter((n): n is string => n !== undefined));
+  const parsed = parseEthtoolOpts(
+    text,
+    names.filter((n): n is string => n !== undefined),
+  );
   for (const e of parsed.errors) r.report('SPEC_INVALID', at, e.message, { loc: r.locInString(at, e.index) });
   for (const w of parsed.unmapped) {
     r.warn('UNMAPPED_OPTION', at, `${w.message}: left out`, { loc: r.locInString(at, w.index) });
@@ -149,8 +191,15 @@ function setPortOption(m: Member, key: string, value: TeamdJson[string], from: S
 function resolveMember(r: Reporter, written: string, at: Seg[], nics: Record<string, string>): string | undefined {
   const name = resolveNicName(written, nics);
   if (name === undefined) {
-    const known = Object.entries(nics).slice(0, 32).map(([a, n]) => `${a}=${n}`).join(', ');
-    r.report('UNKNOWN_NIC', at, `${written} is not mapped to an interface; ${known ? `known: ${known}` : 'no NIC mapping is known'}`);
+    const known = Object.entries(nics)
+      .slice(0, 32)
+      .map(([a, n]) => `${a}=${n}`)
+      .join(', ');
+    r.report(
+      'UNKNOWN_NIC',
+      at,
+      `${written} is not mapped to an interface; ${known ? `known: ${known}` : 'no NIC mapping is known'}`,
+    );
     return undefined;
   }
   const problem = ifnameProblem(name);
@@ -167,7 +216,11 @@ function parseTeamConfig(r: Reporter, e: Obj, path: Seg[], name: string | undefi
   const cfg = readBondingOptions(r, e, at);
   const out = Object.fromEntries(Object.entries(cfg ?? {}).filter(([k]) => k !== 'ports' && k !== 'device'));
   if (cfg && has(cfg, 'device') && cfg.device !== name) {
-    r.report('SPEC_INVALID', [...at, 'device'], `device ${describe(cfg.device)} differs from the team's name; leave it out`);
+    r.report(
+      'SPEC_INVALID',
+      [...at, 'device'],
+      `device ${describe(cfg.device)} differs from the team's name; leave it out`,
+    );
   }
   if (cfg && has(cfg, 'ports')) mergePorts(r, cfg.ports, [...at, 'ports'], members);
   const inJson = cfg && typeof e.bonding_options === 'string' ? jsonPlacer(r, at, e.bonding_options) : undefined;
@@ -198,7 +251,11 @@ function jsonPlacer(r: Reporter, at: Seg[], source: string): Placer {
  * itself was unreadable, get the runner-agnostic validatePortConfig.
  */
 function validateTeamd(
-  r: Reporter, config: TeamdJson | undefined, at: Seg[], members: Member[], inJson?: Placer,
+  r: Reporter,
+  config: TeamdJson | undefined,
+  at: Seg[],
+  members: Member[],
+  inJson?: Placer,
 ): void {
   const ports: TeamdJson = {};
   const keyed = new Map<string, Member>();
@@ -214,12 +271,23 @@ function validateTeamd(
   if (config !== undefined) {
     const doc = keyed.size > 0 ? { ...config, ports } : config;
     const run = (): TeamdIssue[] => validateTeamConfig(doc).map((issue) => memberWords(issue, keyed));
-    teamdIssues(r, run, (p) => {
-      const m = p[0] === 'ports' && p.length >= 2 ? keyed.get(String(p[1])) : undefined;
-      return m ? portIssuePath(m, p.slice(2)) : [...at, ...p];
-    }, inJson);
+    teamdIssues(
+      r,
+      run,
+      (p) => {
+        const m = p[0] === 'ports' && p.length >= 2 ? keyed.get(String(p[1])) : undefined;
+        return m ? portIssuePath(m, p.slice(2)) : [...at, ...p];
+      },
+      inJson,
+    );
   }
-  for (const m of loose) teamdIssues(r, () => validatePortConfig(m.config), (p) => portIssuePath(m, p), inJson);
+  for (const m of loose)
+    teamdIssues(
+      r,
+      () => validatePortConfig(m.config),
+      (p) => portIssuePath(m, p),
+      inJson,
+    );
 }
 
 /**
@@ -269,7 +337,12 @@ function readBondingOptions(r: Reporter, e: Obj, at: Seg[]): TeamdJson | undefin
       const first = r.locInString(at, d.first);
       const where = first ? `line ${first.line}, col ${first.col}` : `offset ${d.first}`;
       const loc = r.locInString(at, d.at);
-      r.report('TEAMD_JSON_SYNTAX', [...at, ...d.path, d.key], `the teamd JSON gives the key '${d.key}' twice (the first at ${where}); teamd refuses such a config: keep one`, loc ? { loc } : {});
+      r.report(
+        'TEAMD_JSON_SYNTAX',
+        [...at, ...d.path, d.key],
+        `the teamd JSON gives the key '${d.key}' twice (the first at ${where}); teamd refuses such a config: keep one`,
+        loc ? { loc } : {},
+      );
     }
     if (repeated.length > 0) return null;
   }
@@ -288,7 +361,9 @@ function mergePorts(r: Reporter, ports: unknown, at: Seg[], members: Member[]): 
     const m = members.find((x) => x.ref?.name === key || x.written === key);
     if (!m) {
       const names = members.map((x) => x.ref?.name ?? x.written).join(', ') || 'none';
-      r.report('PORTS_NOT_MEMBER', [...at, key], `'${key}' is not a member of this team (members: ${names})`, { target: 'key' });
+      r.report('PORTS_NOT_MEMBER', [...at, key], `'${key}' is not a member of this team (members: ${names})`, {
+        target: 'key',
+      });
       continue;
     }
     const o = asObj(r, opts, [...at, key], 'port options');
@@ -297,7 +372,11 @@ function mergePorts(r: Reporter, ports: unknown, at: Seg[], members: Member[]): 
       const from = m.origin.get(opt);
       if (!from) setPortOption(m, opt, json, [...at, key, opt]);
       else if (!jsonEqual(m.config[opt], json)) {
-        r.report('SPEC_INVALID', [...at, key, opt], `conflicts with ${formatPath(from)} (${JSON.stringify(m.config[opt])})`);
+        r.report(
+          'SPEC_INVALID',
+          [...at, key, opt],
+          `conflicts with ${formatPath(from)} (${JSON.stringify(m.config[opt])})`,
+        );
       }
     }
   }
@@ -305,7 +384,10 @@ function mergePorts(r: Reporter, ports: unknown, at: Seg[], members: Member[]): 
 
 /** Runs a teamd validator, mapping its relative paths; a validator crash is reported, not thrown. */
 function teamdIssues(
-  r: Reporter, run: () => TeamdIssue[], place: (p: (string | number)[]) => Seg[], inJson?: Placer,
+  r: Reporter,
+  run: () => TeamdIssue[],
+  place: (p: (string | number)[]) => Seg[],
+  inJson?: Placer,
 ): void {
   let issues: TeamdIssue[];
   try {

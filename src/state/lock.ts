@@ -64,7 +64,11 @@ const held = (pid: number | undefined): string => (pid ? ` (pid ${pid})` : '');
  *   const lock = await acquireLock(30, (pid) => log(`waiting for pid ${pid}`))
  *   try { ... } finally { lock.release() }
  */
-export async function acquireLock(waitS: number, onWait?: (holderPid: number | undefined) => void, dir = stateDir()): Promise<Lock> {
+export async function acquireLock(
+  waitS: number,
+  onWait?: (holderPid: number | undefined) => void,
+  dir = stateDir(),
+): Promise<Lock> {
   const file = path.join(secureStateDir(dir), 'lock');
   const fd = openOwnFile(file, fs.constants.O_RDWR | fs.constants.O_CREAT);
   try {
@@ -73,7 +77,10 @@ export async function acquireLock(waitS: number, onWait?: (holderPid: number | u
     for (let polls = 0; !tryFlock(fd, file); polls++) {
       const holder = readHolder(fd);
       if (Date.now() >= deadline) {
-        throw new ReconcileError('LOCKED', `another nmteam run${held(holder)} is changing NetworkManager; try again, or wait for it with --wait-lock SECONDS`);
+        throw new ReconcileError(
+          'LOCKED',
+          `another nmteam run${held(holder)} is changing NetworkManager; try again, or wait for it with --wait-lock SECONDS`,
+        );
       }
       // The holder writes its PID just after locking: give it a few polls before saying "someone".
       if (!told && (holder !== undefined || polls >= 3)) {

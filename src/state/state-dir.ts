@@ -28,7 +28,10 @@ function uid(): number {
 }
 
 function unsafe(what: string, why: string, fix: string): ReconcileError {
-  return new ReconcileError('STATE_DIR_UNSAFE', `refusing the state directory: ${what} ${why}, so another user could plant a journal or a symlink there; ${fix}`);
+  return new ReconcileError(
+    'STATE_DIR_UNSAFE',
+    `refusing the state directory: ${what} ${why}, so another user could plant a journal or a symlink there; ${fix}`,
+  );
 }
 
 const mode = (m: number): string => (m & 0o7777).toString(8).padStart(4, '0');
@@ -47,12 +50,23 @@ export function secureStateDir(dir = stateDir()): string {
   const st = fs.statSync(real);
   const fix = `use a directory only this user can write (chmod 0700, owned by uid ${uid()}), or point NMTEAM_STATE_DIR at one`;
   if (!st.isDirectory()) throw unsafe(real, 'is not a directory', fix);
-  if (st.uid !== uid() && st.uid !== 0) throw unsafe(real, `is owned by uid ${st.uid}, not by this user (uid ${uid()}) or root`, fix);
-  if (st.mode & GROUP_OTHER_WRITE) throw unsafe(real, `is writable by group or others (mode ${mode(st.mode)})`, `chmod 0700 ${real}, or point NMTEAM_STATE_DIR at another directory`);
+  if (st.uid !== uid() && st.uid !== 0)
+    throw unsafe(real, `is owned by uid ${st.uid}, not by this user (uid ${uid()}) or root`, fix);
+  if (st.mode & GROUP_OTHER_WRITE)
+    throw unsafe(
+      real,
+      `is writable by group or others (mode ${mode(st.mode)})`,
+      `chmod 0700 ${real}, or point NMTEAM_STATE_DIR at another directory`,
+    );
   for (let p = path.dirname(real); ; p = path.dirname(p)) {
     const up = fs.statSync(p);
     if (up.uid !== uid() && up.uid !== 0) throw unsafe(`${real} (its parent ${p})`, `is owned by uid ${up.uid}`, fix);
-    if (up.mode & GROUP_OTHER_WRITE && !(up.mode & STICKY)) throw unsafe(`${real} (its parent ${p})`, `is writable by group or others and not sticky (mode ${mode(up.mode)})`, fix);
+    if (up.mode & GROUP_OTHER_WRITE && !(up.mode & STICKY))
+      throw unsafe(
+        `${real} (its parent ${p})`,
+        `is writable by group or others and not sticky (mode ${mode(up.mode)})`,
+        fix,
+      );
     if (p === path.dirname(p)) break;
   }
   return real;
@@ -62,8 +76,18 @@ export function secureStateDir(dir = stateDir()): string {
 export function checkOwnFile(fd: number, file: string): void {
   const st = fs.fstatSync(fd);
   if (!st.isFile()) throw unsafe(file, 'is not a regular file', `remove it`);
-  if (st.uid !== uid()) throw unsafe(file, `is owned by uid ${st.uid}, not by this user (uid ${uid()})`, `inspect it and remove it if it is not yours; nmteam neither uses nor deletes it`);
-  if (st.mode & GROUP_OTHER_WRITE) throw unsafe(file, `is writable by group or others (mode ${mode(st.mode)})`, `inspect it, then chmod 0600 ${file} or remove it; nmteam neither uses nor deletes it`);
+  if (st.uid !== uid())
+    throw unsafe(
+      file,
+      `is owned by uid ${st.uid}, not by this user (uid ${uid()})`,
+      `inspect it and remove it if it is not yours; nmteam neither uses nor deletes it`,
+    );
+  if (st.mode & GROUP_OTHER_WRITE)
+    throw unsafe(
+      file,
+      `is writable by group or others (mode ${mode(st.mode)})`,
+      `inspect it, then chmod 0600 ${file} or remove it; nmteam neither uses nor deletes it`,
+    );
 }
 
 /**
@@ -76,7 +100,8 @@ export function openOwnFile(file: string, flags: number): number {
   try {
     fd = fs.openSync(file, flags | O_NOFOLLOW | O_NONBLOCK, 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw unsafe(file, 'is a symbolic link', 'inspect it and remove it; nmteam never follows one');
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw unsafe(file, 'is a symbolic link', 'inspect it and remove it; nmteam never follows one');
     throw err;
   }
   try {

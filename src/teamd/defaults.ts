@@ -76,7 +76,11 @@ export const RUNNER_FIELDS: Readonly<Record<string, Field>> = {
     default: 'same_all',
   },
   // teamd_hash_func.c teamd_hash_default_frags.
-  tx_hash: { spec: { kind: 'stringList', oneOf: TX_HASH_FRAGMENTS }, only: HASH_RUNNERS, default: ['eth', 'ipv4', 'ipv6'] },
+  tx_hash: {
+    spec: { kind: 'stringList', oneOf: TX_HASH_FRAGMENTS },
+    only: HASH_RUNNERS,
+    default: ['eth', 'ipv4', 'ipv6'],
+  },
   // teamd_balancer.c: no name = balancing off; balancing_interval absent or < 0 = 50 (tenths of a second).
   tx_balancer: {
     spec: {

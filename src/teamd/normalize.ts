@@ -87,7 +87,10 @@ function normalizeTeamKey(key: string, value: JsonValue, runner: string | undefi
   if (key === 'link_watch') return normalizeLinkWatch(value);
   // teamd parses hwaddr as hex bytes, so case and leading zeros do not matter.
   if (key === 'hwaddr' && typeof value === 'string' && MAC.test(value)) {
-    return value.split(':').map((b) => b.toLowerCase().padStart(2, '0')).join(':');
+    return value
+      .split(':')
+      .map((b) => b.toLowerCase().padStart(2, '0'))
+      .join(':');
   }
   return normalizeKey(TEAM_FIELDS, key, value, runner);
 }
@@ -114,7 +117,10 @@ function normalizeLinkWatch(value: JsonValue): JsonValue | undefined {
   const list = Array.isArray(value) ? value : [value];
   const watchers = list.map(normalizeWatcher).sort((a, b) => compare(canonicalJson(a), canonicalJson(b)));
   if (watchers.length === 0) return undefined;
-  if (watchers.length === 1 && canonicalJson(watchers[0] as JsonValue) === canonicalJson({ name: DEFAULT_LINK_WATCHER })) {
+  if (
+    watchers.length === 1 &&
+    canonicalJson(watchers[0] as JsonValue) === canonicalJson({ name: DEFAULT_LINK_WATCHER })
+  ) {
     return undefined;
   }
   return watchers;
@@ -122,7 +128,8 @@ function normalizeLinkWatch(value: JsonValue): JsonValue | undefined {
 
 function normalizeWatcher(w: JsonValue): JsonValue {
   if (!isObj(w)) return clone(w);
-  const name = typeof w.name === 'string' && (TEAMD_LINK_WATCHERS as readonly string[]).includes(w.name) ? w.name : undefined;
+  const name =
+    typeof w.name === 'string' && (TEAMD_LINK_WATCHERS as readonly string[]).includes(w.name) ? w.name : undefined;
   const out: TeamdJson = {};
   for (const [key, value] of Object.entries(w)) {
     const normalized = key === 'name' ? clone(value) : normalizeKey(LINK_WATCH_FIELDS, key, value, name);

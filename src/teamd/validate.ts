@@ -92,7 +92,10 @@ function checkWatcher(w: JsonValue, path: Path, out: Out): void {
   let name: string | undefined;
   if (w.name === undefined) {
     // bond2team emits watchers without a name; teamd then refuses to add the port.
-    out.push({ path: [...path, 'name'], message: `${dotted(path)} needs a name: one of ${TEAMD_LINK_WATCHERS.join(', ')}` });
+    out.push({
+      path: [...path, 'name'],
+      message: `${dotted(path)} needs a name: one of ${TEAMD_LINK_WATCHERS.join(', ')}`,
+    });
   } else {
     name = checkName(w.name, TEAMD_LINK_WATCHERS, 'link watcher', [...path, 'name'], out);
   }
@@ -100,7 +103,10 @@ function checkWatcher(w: JsonValue, path: Path, out: Out): void {
   const family = name === undefined ? undefined : TARGET_HOST_FORMAT[name];
   if (family === undefined) return;
   if (w.target_host === undefined) {
-    out.push({ path: [...path, 'target_host'], message: `${dotted(path)}: the ${name} link watcher requires target_host` });
+    out.push({
+      path: [...path, 'target_host'],
+      message: `${dotted(path)}: the ${name} link watcher requires target_host`,
+    });
   } else if (typeof w.target_host === 'string') {
     checkHost(w.target_host, family, [...path, 'target_host'], out);
   }
@@ -145,7 +151,14 @@ interface Owner {
 }
 
 /** Checks every key of `obj` against `fields`; `extra` keys are handled by the caller. */
-function checkFields(obj: Obj, fields: Readonly<Record<string, Field>>, o: Owner, path: Path, out: Out, extra: readonly string[] = []): void {
+function checkFields(
+  obj: Obj,
+  fields: Readonly<Record<string, Field>>,
+  o: Owner,
+  path: Path,
+  out: Out,
+  extra: readonly string[] = [],
+): void {
   for (const [key, value] of Object.entries(obj)) {
     if (extra.includes(key)) continue;
     const field = own(fields, key);
@@ -183,7 +196,8 @@ function checkValue(spec: Spec, value: JsonValue, path: Path, out: Out): void {
       return;
     case 'string':
       if (typeof value !== 'string') bad('a string');
-      else if (spec.oneOf && !spec.oneOf.includes(value)) bad(`one of ${spec.oneOf.join(', ')}`, didYouMean(value, spec.oneOf));
+      else if (spec.oneOf && !spec.oneOf.includes(value))
+        bad(`one of ${spec.oneOf.join(', ')}`, didYouMean(value, spec.oneOf));
       else if (spec.format === 'mac' && !MAC.test(value)) bad('a MAC address like 02:00:00:00:00:01');
       else if (spec.format === 'ipv4host' || spec.format === 'ipv6host') checkHost(value, spec.format, path, out);
       return;
@@ -205,15 +219,21 @@ function boolHint(value: JsonValue): string {
   const word = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
   const b = /^(t|true|on|y|yes|1)$/i.test(word) ? 'true' : /^(f|false|off|n|no|0)$/i.test(word) ? 'false' : undefined;
   if (b === undefined) return '';
-  return `: teamd's JSON takes only true or false, without quotes (write ${b}); ` +
-    'words like yes/on/1 are booleans only in the YAML around it';
+  return (
+    `: teamd's JSON takes only true or false, without quotes (write ${b}); ` +
+    'words like yes/on/1 are booleans only in the YAML around it'
+  );
 }
 
 /** Hostnames are resolved by teamd at runtime; only an address literal of the wrong family is certain to fail. */
 function checkHost(host: string, family: 'ipv4host' | 'ipv6host', path: Path, out: Out): void {
   const wrong = family === 'ipv4host' ? isIPv6(host) : isIPv4(host);
   if (host.trim() === '') out.push({ path, message: `${dotted(path)} must not be empty` });
-  else if (wrong) out.push({ path, message: `${dotted(path)} must be an ${family === 'ipv4host' ? 'IPv4' : 'IPv6'} address or hostname, got '${host}'` });
+  else if (wrong)
+    out.push({
+      path,
+      message: `${dotted(path)} must be an ${family === 'ipv4host' ? 'IPv4' : 'IPv6'} address or hostname, got '${host}'`,
+    });
 }
 
 function intRange(spec: { min: number; max: number }): string {

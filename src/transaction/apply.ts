@@ -67,7 +67,8 @@ function refused(plan: Plan): ApplyResult | undefined {
   const [first] = plan.refusals;
   if (!first) return undefined;
   const all = plan.refusals.map((r) => r.message).join('\n  ');
-  const message = plan.refusals.length === 1 ? first.message : `${plan.refusals.length} reasons not to apply this plan:\n  ${all}`;
+  const message =
+    plan.refusals.length === 1 ? first.message : `${plan.refusals.length} reasons not to apply this plan:\n  ${all}`;
   const error = new ReconcileError(first.code, `nothing was applied: ${message}`);
   return { results: [], rolledBack: false, rollbackErrors: [], restored: 0, changed: false, ok: false, error };
 }

@@ -47,7 +47,10 @@ export class LazyNm {
     return (this.client ??= connectNm(this.timeoutS * 1000));
   }
   close(): void {
-    this.client?.then((c) => c.close(), () => undefined);
+    this.client?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
   }
 }
 
@@ -78,7 +81,13 @@ export async function withLock<T>(waitS: number, io: Io, fn: () => Promise<T>): 
 export function specLoadOptions(nm: () => Promise<NmPort>, mapping: string | undefined): LoadOptions {
   return {
     ...(mapping ? { mappingFile: mapping } : {}),
-    listNics: async () => (await (await nm()).readDevices()).map((d) => ({ name: d.iface, mac: d.hwAddress, carrier: d.carrier === true, physical: d.physical === true })),
+    listNics: async () =>
+      (await (await nm()).readDevices()).map((d) => ({
+        name: d.iface,
+        mac: d.hwAddress,
+        carrier: d.carrier === true,
+        physical: d.physical === true,
+      })),
   };
 }
 
@@ -89,16 +98,30 @@ export function strictResult(res: ParseResult, strict: boolean | undefined): Par
 
 /** A desired-state text read with readSpecText → Spec and its warnings, or every error thrown together. */
 export async function specFromText(
-  nm: LazyNm, text: string, name: string, mapping: string | undefined, strict?: boolean,
+  nm: LazyNm,
+  text: string,
+  name: string,
+  mapping: string | undefined,
+  strict?: boolean,
 ): Promise<{ spec: Spec; warnings: ReconcileError[] }> {
-  const res = strictResult(await loadSpecText(text, name, specLoadOptions(() => nm.get(), mapping)), strict);
+  const res = strictResult(
+    await loadSpecText(
+      text,
+      name,
+      specLoadOptions(() => nm.get(), mapping),
+    ),
+    strict,
+  );
   if (!res.ok) throw new ReconcileErrors(res.errors);
   return { spec: res.spec, warnings: res.warnings };
 }
 
 /** `--scope NAME`: lower-case letters, digits, '.', '_' and '-', up to 64 characters. */
 export function scopeName(v: string): string {
-  if (!SCOPE_NAME.test(v)) throw new InvalidArgumentError("expected a scope name: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters");
+  if (!SCOPE_NAME.test(v))
+    throw new InvalidArgumentError(
+      "expected a scope name: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters",
+    );
   return v;
 }
 

@@ -14,7 +14,11 @@ import type { JournalState, JournalStore } from '../state/journal';
  * Call it under the lock. A journal that is not this user's (owner, mode) is
  * refused with STATE_DIR_UNSAFE, never replayed and never deleted.
  */
-export async function recoverInterrupted(nm: NmPort, store: JournalStore, notice: (message: string) => void): Promise<void> {
+export async function recoverInterrupted(
+  nm: NmPort,
+  store: JournalStore,
+  notice: (message: string) => void,
+): Promise<void> {
   store.sweepTemps();
   const st = store.read();
   if (!st) return;
@@ -24,15 +28,26 @@ export async function recoverInterrupted(nm: NmPort, store: JournalStore, notice
     return;
   }
   if (st.state === 'pending-commit' && (await stillPending(nm, st))) {
-    throw new ReconcileError('PENDING_COMMIT', `the apply --no-commit of ${st.startedAt} awaits 'nmteam commit' or 'nmteam rollback' until ${st.expiresAt ?? 'its checkpoint expires'}${st.checkpoint ? ` (checkpoint ${st.checkpoint})` : ''}`);
+    throw new ReconcileError(
+      'PENDING_COMMIT',
+      `the apply --no-commit of ${st.startedAt} awaits 'nmteam commit' or 'nmteam rollback' until ${st.expiresAt ?? 'its checkpoint expires'}${st.checkpoint ? ` (checkpoint ${st.checkpoint})` : ''}`,
+    );
   }
   const undo = await undoJournal(nm, st);
   if (undo.errors.length) {
-    throw new ReconcileError('NM_ERROR', `could not undo the interrupted run of ${st.startedAt}: ${undo.errors.map((e) => e.message).join('; ')} (journal kept in ${store.file})`);
+    throw new ReconcileError(
+      'NM_ERROR',
+      `could not undo the interrupted run of ${st.startedAt}: ${undo.errors.map((e) => e.message).join('; ')} (journal kept in ${store.file})`,
+    );
   }
   store.remove();
-  const what = st.state === 'pending-commit' ? `the uncommitted apply of ${st.startedAt} timed out and was rolled back` : `an interrupted run (pid ${st.pid}, ${st.startedAt}) was rolled back`;
-  notice(`${what}; ${undo.restored} profile(s) restored, ${st.entries.filter((e) => e.op === 'created').length} removed`);
+  const what =
+    st.state === 'pending-commit'
+      ? `the uncommitted apply of ${st.startedAt} timed out and was rolled back`
+      : `an interrupted run (pid ${st.pid}, ${st.startedAt}) was rolled back`;
+  notice(
+    `${what}; ${undo.restored} profile(s) restored, ${st.entries.filter((e) => e.op === 'created').length} removed`,
+  );
 }
 
 /**

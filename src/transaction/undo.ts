@@ -30,7 +30,8 @@ async function lookUp(nm: NmPort, entry: JournalEntry): Promise<Found> {
   }
 }
 
-const asError = (err: unknown): ReconcileError => (err instanceof ReconcileError ? err : new ReconcileError('NM_ERROR', String(err)));
+const asError = (err: unknown): ReconcileError =>
+  err instanceof ReconcileError ? err : new ReconcileError('NM_ERROR', String(err));
 
 /**
  * A checkpoint this run may have made without knowing its path: the run died (or the call timed out) between
@@ -63,7 +64,10 @@ export async function settleOrphanCheckpoint(nm: NmPort, state: JournalState): P
  * replayed by a later run after a crash. Once NetworkManager is unresponsive
  * (NM_UNRESPONSIVE) it stops: the journal must then be kept for the next run.
  */
-export async function undoJournal(nm: NmPort, state: JournalState): Promise<{ errors: ReconcileError[]; restored: number }> {
+export async function undoJournal(
+  nm: NmPort,
+  state: JournalState,
+): Promise<{ errors: ReconcileError[]; restored: number }> {
   const errors: ReconcileError[] = [];
   const hung = (): boolean => errors.some((e) => e.code === 'NM_UNRESPONSIVE');
   const keep = (err: unknown): void => {
@@ -125,6 +129,9 @@ async function reactivate(nm: NmPort, r: { iface: string; uuid: string }): Promi
   if (now?.uuid === r.uuid) return;
   const a = await nm.activateConnection(profile, REACTIVATE_MS);
   if (!a.ok && a.state !== undefined) {
-    throw new ReconcileError('NM_ACTIVATION_FAILED', `${r.iface}: profile ${r.uuid}, active there before this run, did not activate again: ${a.reason ?? 'unknown reason'}`);
+    throw new ReconcileError(
+      'NM_ACTIVATION_FAILED',
+      `${r.iface}: profile ${r.uuid}, active there before this run, did not activate again: ${a.reason ?? 'unknown reason'}`,
+    );
   }
 }

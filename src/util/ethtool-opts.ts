@@ -12,39 +12,127 @@ import type { PortEthtool } from '../core/types';
 
 /** The `feature-*` names of NetworkManager 1.42's ethtool setting, without the prefix (ethtool -K's names). */
 const FEATURES = new Set([
-  'esp-hw-offload', 'esp-tx-csum-hw-offload', 'fcoe-mtu', 'gro', 'gso', 'highdma', 'hw-tc-offload',
-  'l2-fwd-offload', 'loopback', 'lro', 'macsec-hw-offload', 'ntuple', 'rx', 'rxhash', 'rxvlan', 'rx-all', 'rx-fcs',
-  'rx-gro-hw', 'rx-gro-list', 'rx-udp-gro-forwarding', 'rx-udp_tunnel-port-offload', 'rx-vlan-filter',
-  'rx-vlan-stag-filter', 'rx-vlan-stag-hw-parse', 'sg', 'tls-hw-record', 'tls-hw-rx-offload', 'tls-hw-tx-offload',
-  'tso', 'tx', 'txvlan', 'tx-checksum-fcoe-crc', 'tx-checksum-ipv4', 'tx-checksum-ipv6', 'tx-checksum-ip-generic',
-  'tx-checksum-sctp', 'tx-esp-segmentation', 'tx-fcoe-segmentation', 'tx-gre-csum-segmentation',
-  'tx-gre-segmentation', 'tx-gso-list', 'tx-gso-partial', 'tx-gso-robust', 'tx-ipxip4-segmentation',
-  'tx-ipxip6-segmentation', 'tx-nocache-copy', 'tx-scatter-gather', 'tx-scatter-gather-fraglist',
-  'tx-sctp-segmentation', 'tx-tcp6-segmentation', 'tx-tcp-ecn-segmentation', 'tx-tcp-mangleid-segmentation',
-  'tx-tcp-segmentation', 'tx-tunnel-remcsum-segmentation', 'tx-udp-segmentation', 'tx-udp_tnl-csum-segmentation',
-  'tx-udp_tnl-segmentation', 'tx-vlan-stag-hw-insert',
+  'esp-hw-offload',
+  'esp-tx-csum-hw-offload',
+  'fcoe-mtu',
+  'gro',
+  'gso',
+  'highdma',
+  'hw-tc-offload',
+  'l2-fwd-offload',
+  'loopback',
+  'lro',
+  'macsec-hw-offload',
+  'ntuple',
+  'rx',
+  'rxhash',
+  'rxvlan',
+  'rx-all',
+  'rx-fcs',
+  'rx-gro-hw',
+  'rx-gro-list',
+  'rx-udp-gro-forwarding',
+  'rx-udp_tunnel-port-offload',
+  'rx-vlan-filter',
+  'rx-vlan-stag-filter',
+  'rx-vlan-stag-hw-parse',
+  'sg',
+  'tls-hw-record',
+  'tls-hw-rx-offload',
+  'tls-hw-tx-offload',
+  'tso',
+  'tx',
+  'txvlan',
+  'tx-checksum-fcoe-crc',
+  'tx-checksum-ipv4',
+  'tx-checksum-ipv6',
+  'tx-checksum-ip-generic',
+  'tx-checksum-sctp',
+  'tx-esp-segmentation',
+  'tx-fcoe-segmentation',
+  'tx-gre-csum-segmentation',
+  'tx-gre-segmentation',
+  'tx-gso-list',
+  'tx-gso-partial',
+  'tx-gso-robust',
+  'tx-ipxip4-segmentation',
+  'tx-ipxip6-segmentation',
+  'tx-nocache-copy',
+  'tx-scatter-gather',
+  'tx-scatter-gather-fraglist',
+  'tx-sctp-segmentation',
+  'tx-tcp6-segmentation',
+  'tx-tcp-ecn-segmentation',
+  'tx-tcp-mangleid-segmentation',
+  'tx-tcp-segmentation',
+  'tx-tunnel-remcsum-segmentation',
+  'tx-udp-segmentation',
+  'tx-udp_tnl-csum-segmentation',
+  'tx-udp_tnl-segmentation',
+  'tx-vlan-stag-hw-insert',
 ]);
 /** ethtool's long and kernel names for the short ones. */
 const FEATURE_ALIASES: Record<string, string> = {
-  'rx-checksumming': 'rx', 'rx-checksum': 'rx', 'tx-checksumming': 'tx', 'scatter-gather': 'sg',
-  'tcp-segmentation-offload': 'tso', 'generic-segmentation-offload': 'gso', 'tx-generic-segmentation': 'gso',
-  'generic-receive-offload': 'gro', 'rx-gro': 'gro', 'large-receive-offload': 'lro', 'rx-lro': 'lro',
-  'rx-vlan-offload': 'rxvlan', 'rx-vlan-hw-parse': 'rxvlan', 'tx-vlan-offload': 'txvlan', 'tx-vlan-hw-insert': 'txvlan',
-  'ntuple-filters': 'ntuple', 'rx-ntuple-filter': 'ntuple', 'receive-hashing': 'rxhash', 'rx-hashing': 'rxhash',
+  'rx-checksumming': 'rx',
+  'rx-checksum': 'rx',
+  'tx-checksumming': 'tx',
+  'scatter-gather': 'sg',
+  'tcp-segmentation-offload': 'tso',
+  'generic-segmentation-offload': 'gso',
+  'tx-generic-segmentation': 'gso',
+  'generic-receive-offload': 'gro',
+  'rx-gro': 'gro',
+  'large-receive-offload': 'lro',
+  'rx-lro': 'lro',
+  'rx-vlan-offload': 'rxvlan',
+  'rx-vlan-hw-parse': 'rxvlan',
+  'tx-vlan-offload': 'txvlan',
+  'tx-vlan-hw-insert': 'txvlan',
+  'ntuple-filters': 'ntuple',
+  'rx-ntuple-filter': 'ntuple',
+  'receive-hashing': 'rxhash',
+  'rx-hashing': 'rxhash',
 };
 const RING = ['rx', 'rx-jumbo', 'rx-mini', 'tx'];
 const PAUSE = ['autoneg', 'rx', 'tx'];
 const COALESCE = [
-  'adaptive-rx', 'adaptive-tx', 'pkt-rate-high', 'pkt-rate-low', 'rx-frames', 'rx-frames-irq', 'rx-frames-high',
-  'rx-frames-low', 'rx-usecs', 'rx-usecs-irq', 'rx-usecs-high', 'rx-usecs-low', 'sample-interval',
-  'stats-block-usecs', 'tx-frames', 'tx-frames-irq', 'tx-frames-high', 'tx-frames-low', 'tx-usecs', 'tx-usecs-irq',
-  'tx-usecs-high', 'tx-usecs-low',
+  'adaptive-rx',
+  'adaptive-tx',
+  'pkt-rate-high',
+  'pkt-rate-low',
+  'rx-frames',
+  'rx-frames-irq',
+  'rx-frames-high',
+  'rx-frames-low',
+  'rx-usecs',
+  'rx-usecs-irq',
+  'rx-usecs-high',
+  'rx-usecs-low',
+  'sample-interval',
+  'stats-block-usecs',
+  'tx-frames',
+  'tx-frames-irq',
+  'tx-frames-high',
+  'tx-frames-low',
+  'tx-usecs',
+  'tx-usecs-irq',
+  'tx-usecs-high',
+  'tx-usecs-low',
 ];
 
 type Group = 'feature' | 'ring' | 'coalesce' | 'pause' | 'link';
 const COMMANDS: Record<string, Group> = {
-  '-K': 'feature', '--features': 'feature', '--offload': 'feature', '-G': 'ring', '--set-ring': 'ring',
-  '-C': 'coalesce', '--coalesce': 'coalesce', '-A': 'pause', '--pause': 'pause', '-s': 'link', '--change': 'link',
+  '-K': 'feature',
+  '--features': 'feature',
+  '--offload': 'feature',
+  '-G': 'ring',
+  '--set-ring': 'ring',
+  '-C': 'coalesce',
+  '--coalesce': 'coalesce',
+  '-A': 'pause',
+  '--pause': 'pause',
+  '-s': 'link',
+  '--change': 'link',
 };
 
 /** A problem at character `index` of the text. */
@@ -113,14 +201,16 @@ export function parseEthtoolOpts(text: string, names: readonly string[]): Parsed
 }
 
 function readPair(out: ParsedEthtoolOpts, group: Group, key: Token, val: Token): void {
-  const bad = (want: string): void => void out.errors.push({
-    index: val.index,
-    message: `'${val.text}' for ${key.text} is not ${want}`,
-  });
-  const unmapped = (why: string): void => void out.unmapped.push({
-    index: key.index,
-    message: `ethtool option '${key.text} ${val.text}': ${why}`,
-  });
+  const bad = (want: string): void =>
+    void out.errors.push({
+      index: val.index,
+      message: `'${val.text}' for ${key.text} is not ${want}`,
+    });
+  const unmapped = (why: string): void =>
+    void out.unmapped.push({
+      index: key.index,
+      message: `ethtool option '${key.text} ${val.text}': ${why}`,
+    });
   const e = out.value.ethtool;
   if (group === 'feature') {
     const name = FEATURE_ALIASES[key.text] ?? key.text;
@@ -185,18 +275,27 @@ export function isEmptyEthtool(v: PortEthtool): boolean {
 export function formatEthtoolOpts(v: PortEthtool): string {
   const parts: string[] = [];
   const link = [
-    ...(v.speed !== undefined ? [`speed ${v.speed}`] : []), ...(v.duplex !== undefined ? [`duplex ${v.duplex}`] : []),
+    ...(v.speed !== undefined ? [`speed ${v.speed}`] : []),
+    ...(v.duplex !== undefined ? [`duplex ${v.duplex}`] : []),
     ...(v.autoneg !== undefined ? [`autoneg ${v.autoneg ? 'on' : 'off'}`] : []),
   ];
   if (link.length) parts.push(`-s \${DEVICE} ${link.join(' ')}`);
-  const groups: [string, string][] = [['feature', '-K'], ['ring', '-G'], ['coalesce', '-C'], ['pause', '-A']];
+  const groups: [string, string][] = [
+    ['feature', '-K'],
+    ['ring', '-G'],
+    ['coalesce', '-C'],
+    ['pause', '-A'],
+  ];
   for (const [group, cmd] of groups) {
-    const pairs = Object.keys(v.ethtool).filter((k) => k.startsWith(`${group}-`)).sort().map((k) => {
-      const x = v.ethtool[k]!;
-      const onOffValue = typeof x === 'boolean' || k.startsWith('coalesce-adaptive-');
-      const shown = onOffValue ? (x ? 'on' : 'off') : String(x);
-      return `${k.slice(group.length + 1)} ${shown}`;
-    });
+    const pairs = Object.keys(v.ethtool)
+      .filter((k) => k.startsWith(`${group}-`))
+      .sort()
+      .map((k) => {
+        const x = v.ethtool[k]!;
+        const onOffValue = typeof x === 'boolean' || k.startsWith('coalesce-adaptive-');
+        const shown = onOffValue ? (x ? 'on' : 'off') : String(x);
+        return `${k.slice(group.length + 1)} ${shown}`;
+      });
     if (pairs.length) parts.push(`${cmd} \${DEVICE} ${pairs.join(' ')}`);
   }
   return parts.join('; ');

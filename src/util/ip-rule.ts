@@ -112,7 +112,12 @@ const READERS: Record<string, Reader> = {
   },
 };
 const ALIASES: Record<string, string> = {
-  pref: 'priority', preference: 'priority', order: 'priority', dev: 'iif', lookup: 'table', dsfield: 'tos',
+  pref: 'priority',
+  preference: 'priority',
+  order: 'priority',
+  dev: 'iif',
+  lookup: 'table',
+  dsfield: 'tos',
   sup_pl: 'suppress_prefixlength',
 };
 /** `ip rule` keywords NetworkManager has no setting for. */
@@ -153,10 +158,11 @@ export function parseIpRule(text: string, opts: { tables: Readonly<Record<string
     out.deletion = tokens[0].text.startsWith('del');
     i = 1;
   }
-  if (i >= tokens.length) out.errors.push({
-    index: 0,
-    message: 'the rule is empty; write it as `ip rule add` takes it, e.g. "from 192.0.2.0/24 table 200"',
-  });
+  if (i >= tokens.length)
+    out.errors.push({
+      index: 0,
+      message: 'the rule is empty; write it as `ip rule add` takes it, e.g. "from 192.0.2.0/24 table 200"',
+    });
   for (; i < tokens.length; i++) {
     const t = tokens[i]!;
     const word = ALIASES[t.text] ?? t.text;
@@ -167,18 +173,20 @@ export function parseIpRule(text: string, opts: { tables: Readonly<Record<string
       const v = tokens[++i];
       const n = v === undefined ? undefined : (TABLE_NAMES[v.text] ?? opts.tables[v.text] ?? num(v.text, U32));
       if (v === undefined) out.errors.push({ index: t.index, message: `'${t.text}' needs a value` });
-      else if (n === undefined || n === 0) out.errors.push({
-        index: v.index,
-        message: `'${v.text}' is not a route table: give its number, a route_table entry's name, or main`,
-      });
+      else if (n === undefined || n === 0)
+        out.errors.push({
+          index: v.index,
+          message: `'${v.text}' is not a route table: give its number, a route_table entry's name, or main`,
+        });
       else rule.table = n;
     } else if (READERS[word]) {
       const v = tokens[++i];
       const want = v === undefined ? 'a value' : READERS[word]!(rule as RoutingRule, v.text, seen);
-      if (want) out.errors.push({
-        index: (v ?? t).index,
-        message: v ? `'${v.text}' after '${t.text}' is not ${want}` : `'${t.text}' needs a value`,
-      });
+      if (want)
+        out.errors.push({
+          index: (v ?? t).index,
+          message: v ? `'${v.text}' after '${t.text}' is not ${want}` : `'${t.text}' needs a value`,
+        });
     } else if (UNSUPPORTED.has(word)) {
       if (word !== 'nop' && word !== 'l3mdev') i++; // its value, not a keyword of its own
       out.errors.push({
@@ -214,8 +222,22 @@ export function parseIpRule(text: string, opts: { tables: Readonly<Record<string
 /** The same keys in one order, so two equal rules serialize alike. */
 function ordered(r: RoutingRule): RoutingRule {
   const keys: (keyof RoutingRule)[] = [
-    'priority', 'invert', 'from', 'to', 'iif', 'oif', 'table', 'action', 'fwmark', 'fwmask', 'tos', 'ipproto', 'sport',
-    'dport', 'uidRange', 'suppressPrefixLength',
+    'priority',
+    'invert',
+    'from',
+    'to',
+    'iif',
+    'oif',
+    'table',
+    'action',
+    'fwmark',
+    'fwmask',
+    'tos',
+    'ipproto',
+    'sport',
+    'dport',
+    'uidRange',
+    'suppressPrefixLength',
   ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (r[k] !== undefined) out[k] = r[k];

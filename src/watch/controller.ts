@@ -1,4 +1,22 @@
-import { catchError, defer, EMPTY, exhaustMap, filter, from, interval, lastValueFrom, map, merge, mergeMap, Observable, of, share, take, tap, timer } from 'rxjs';
+import {
+  catchError,
+  defer,
+  EMPTY,
+  exhaustMap,
+  filter,
+  from,
+  interval,
+  lastValueFrom,
+  map,
+  merge,
+  mergeMap,
+  Observable,
+  of,
+  share,
+  take,
+  tap,
+  timer,
+} from 'rxjs';
 import * as fs from 'node:fs';
 import { EXIT } from '../core/exit-codes';
 import type { NmEvent } from '../nm/types';
@@ -63,11 +81,21 @@ const WATCH_DEFAULTS = { quietMs: 150, maxWaitMs: 1000, settleMs: 500 };
 
 /** Read and parse FILE; nicN names are resolved against NetworkManager's devices. Warnings are logged (errors with --strict). */
 async function loadDesired(
-  nm: NmPort, file: string, o: Pick<WatchArgs, 'mapping' | 'scope' | 'strict'>, log: WatchLog, signal?: AbortSignal,
+  nm: NmPort,
+  file: string,
+  o: Pick<WatchArgs, 'mapping' | 'scope' | 'strict'>,
+  log: WatchLog,
+  signal?: AbortSignal,
 ): Promise<{ ok: true; spec: Spec } | { ok: false; errors: ReconcileError[] }> {
-  const res = strictResult(await loadSpec(file, { ...specLoadOptions(async () => nm, o.mapping), ...(signal ? { signal } : {}) }), o.strict);
+  const res = strictResult(
+    await loadSpec(file, { ...specLoadOptions(async () => nm, o.mapping), ...(signal ? { signal } : {}) }),
+    o.strict,
+  );
   if (res.ok && res.warnings.length > 0) {
-    log.event('warning', formatErrors(res.warnings, 'warning'), { file, warnings: res.warnings.map((w) => w.toJSON()) });
+    log.event('warning', formatErrors(res.warnings, 'warning'), {
+      file,
+      warnings: res.warnings.map((w) => w.toJSON()),
+    });
   }
   return res.ok && o.scope ? { ok: true, spec: { ...res.spec, scope: o.scope } } : res;
 }
@@ -93,13 +121,19 @@ function processSignals(): Observable<NodeJS.Signals> {
   });
 }
 
-const teamNames = (spec: Spec, index: TeamIndex): string[] => [...new Set([...spec.teams.map((t) => t.name), ...index.ownedTeams()])];
+const teamNames = (spec: Spec, index: TeamIndex): string[] => [
+  ...new Set([...spec.teams.map((t) => t.name), ...index.ownedTeams()]),
+];
 /** Compare desired states by content: a touch or a comment-only edit is not a change. */
 const specKey = (spec: Spec): string => JSON.stringify({ teams: spec.teams, skipped: spec.skipped });
 
 function reportInvalid(log: WatchLog, file: string, errors: ReconcileError[], kept: boolean): void {
   const tail = kept ? '; the last good desired state stays in force' : '';
-  log.event('invalid-spec', `${formatErrors(errors)}\nnmteam: ${file} is invalid${tail}`, { file, kept, errors: errors.map((e) => e.toJSON()) });
+  log.event('invalid-spec', `${formatErrors(errors)}\nnmteam: ${file} is invalid${tail}`, {
+    file,
+    kept,
+    errors: errors.map((e) => e.toJSON()),
+  });
 }
 
 /**
@@ -114,7 +148,12 @@ function runOptions(o: WatchArgs, log: WatchLog): ReconcileTeamOptions {
     allowEmpty: o.allowEmpty === true,
     adopt: o.adopt === true,
     onNotice: (m) => log.event('recovered', `nmteam: ${m}`, { message: m }),
-    onWaitLock: (pid) => log.event('lock-wait', `nmteam: waiting for another nmteam run${pid ? ` (pid ${pid})` : ''} to finish`, pid ? { pid } : {}),
+    onWaitLock: (pid) =>
+      log.event(
+        'lock-wait',
+        `nmteam: waiting for another nmteam run${pid ? ` (pid ${pid})` : ''} to finish`,
+        pid ? { pid } : {},
+      ),
   };
 }
 
@@ -169,14 +208,20 @@ class WatchSession {
   /** Resolves after SIGTERM/SIGINT, once the run in flight has finished. */
   async run(): Promise<number> {
     const { spec, o } = this;
-    this.log.event('start', `nmteam: watching ${this.file}: ${spec.teams.length} team(s)${o.activate ? '' : ', --no-activate'}`, { file: this.file, teams: spec.teams.map((x) => x.name), activate: o.activate });
+    this.log.event(
+      'start',
+      `nmteam: watching ${this.file}: ${spec.teams.length} team(s)${o.activate ? '' : ', --no-activate'}`,
+      { file: this.file, teams: spec.teams.map((x) => x.name), activate: o.activate },
+    );
     const loop$ = watchLoop({
       // NM's signals first: their match rules go out before the first run's full read does.
       requests$: merge(this.nmRequests(), this.fileRequests(), this.resyncRequests(), of<KeyRequest>({ key: ALL })),
       stop$: this.signals$.pipe(
         filter(isStop),
         take(1),
-        tap((s) => this.log.event('stop', `nmteam: ${s}: finishing the reconcile in flight, then exiting`, { signal: s })),
+        tap((s) =>
+          this.log.event('stop', `nmteam: ${s}: finishing the reconcile in flight, then exiting`, { signal: s }),
+        ),
         tap(() => this.stopping.abort()),
       ),
       expand: (key) => (key === ALL ? teamNames(this.spec, this.index) : [key]),
@@ -197,12 +242,25 @@ class WatchSession {
     const paused = this.fights.pausedFor(team, Date.now());
     if (paused.ms > 0) {
       const why = `every write paused for ${Math.ceil(paused.ms / 1000)} s: another writer keeps changing '${paused.profile}' back`;
-      return { team, drift: [], changed: [], conflicts: [], withheld: [why], written: [], errors: [], rolledBack: false, ok: true, ms: 0, requeueAfterMs: paused.ms };
+      return {
+        team,
+        drift: [],
+        changed: [],
+        conflicts: [],
+        withheld: [why],
+        written: [],
+        errors: [],
+        rolledBack: false,
+        ok: true,
+        ms: 0,
+        requeueAfterMs: paused.ms,
+      };
     }
     const report = await this.reconcileNow(team);
     const fight = this.fights.record(team, report.written, Date.now());
     if (fight) {
-      const text = `nmteam: WARNING: ${team}: profile '${fight.profile}' written ${fight.writes} times in ${fight.windowMs / 1000} s: ` +
+      const text =
+        `nmteam: WARNING: ${team}: profile '${fight.profile}' written ${fight.writes} times in ${fight.windowMs / 1000} s: ` +
         `another writer (a second nmteam watch whose file claims the same interfaces, or a script) keeps changing it back; ` +
         `pausing ${team}'s writes for ${fight.pauseMs / 1000} s`;
       this.log.event('fight', text, { ...fight });
@@ -246,7 +304,8 @@ class WatchSession {
       this.nm.note(ev);
       if (ev.type === 'nm-lost' || ev.type === 'nm-appeared') this.index.clear();
       if (ev.type === 'nm-lost') this.log.event('nm-lost', 'nmteam: NetworkManager left the bus; waiting for it', {});
-      if (ev.type === 'nm-appeared') this.log.event('nm-appeared', 'nmteam: NetworkManager is back; reconciling everything', {});
+      if (ev.type === 'nm-appeared')
+        this.log.event('nm-appeared', 'nmteam: NetworkManager is back; reconciling everything', {});
       const keys = from(keysForEvent(ev, this.index, this.spec, { activate: this.o.activate }));
       // NetworkManager takes its bus name before it exports its settings: reading too early fails (and retries).
       return ev.type === 'nm-appeared' ? timer(settleMs).pipe(mergeMap(() => keys)) : keys;
@@ -273,14 +332,24 @@ class WatchSession {
     const teamdMisses = this.o.activate ? await this.teamdMisses() : [];
     if (teamdMisses.length) {
       const what = teamdMisses.map(([team, ports]) => `${ports.join(', ')} of ${team}`).join('; ');
-      this.log.event('teamd-missing', `nmteam: resync: teamd does not run ${what}, which the kernel has; reconciling`, { missing: Object.fromEntries(teamdMisses) });
+      this.log.event('teamd-missing', `nmteam: resync: teamd does not run ${what}, which the kernel has; reconciling`, {
+        missing: Object.fromEntries(teamdMisses),
+      });
     }
     const runtime = teamdMisses.map(([key]) => ({ key }));
     if (missed.length === 0) return runtime;
     const before = missed.map((p) => this.index.teamOfPath(p));
     this.learn(await this.nm.readConnections());
-    const teams = [...new Set([...before, ...missed.map((p) => this.index.teamOfPath(p))].filter((t): t is string => t !== undefined))];
-    this.log.event('resync', `nmteam: resync: ${missed.length} profile(s) changed without NetworkManager announcing it${teams.length ? `; reconciling ${teams.join(', ')}` : ''}`, { paths: missed, teams });
+    const teams = [
+      ...new Set(
+        [...before, ...missed.map((p) => this.index.teamOfPath(p))].filter((t): t is string => t !== undefined),
+      ),
+    ];
+    this.log.event(
+      'resync',
+      `nmteam: resync: ${missed.length} profile(s) changed without NetworkManager announcing it${teams.length ? `; reconciling ${teams.join(', ')}` : ''}`,
+      { paths: missed, teams },
+    );
     return [...runtime, ...teams.map((key) => ({ key }))];
   }
 
@@ -303,10 +372,16 @@ class WatchSession {
 
   /** Desired-file changes and SIGHUP → reload → every team, backoff reset. One reload at a time. */
   private fileRequests(): Observable<KeyRequest> {
-    const onError = (err: unknown): void => this.log.event('file-watch-error', `nmteam: cannot watch ${this.file}: ${String(err)}; retrying`, { error: String(err) });
+    const onError = (err: unknown): void =>
+      this.log.event('file-watch-error', `nmteam: cannot watch ${this.file}: ${String(err)}; retrying`, {
+        error: String(err),
+      });
     return merge(
       fileChanges(this.file, { onError }).pipe(map(() => false)),
-      this.signals$.pipe(filter((s) => s === 'SIGHUP'), map(() => true)),
+      this.signals$.pipe(
+        filter((s) => s === 'SIGHUP'),
+        map(() => true),
+      ),
     ).pipe(mergeMap((force) => from(this.reload(force)).pipe(mergeMap((keys) => keys)), 1));
   }
 
@@ -322,7 +397,10 @@ class WatchSession {
     this.stamp = stamp;
     if (!force && specKey(res.spec) === specKey(this.spec)) return [];
     this.spec = res.spec;
-    this.log.event('reload', `nmteam: desired state reloaded: ${this.spec.teams.length} team(s)`, { file: this.file, teams: this.spec.teams.map((x) => x.name) });
+    this.log.event('reload', `nmteam: desired state reloaded: ${this.spec.teams.length} team(s)`, {
+      file: this.file,
+      teams: this.spec.teams.map((x) => x.name),
+    });
     return [{ key: ALL, reset: true }];
   }
 }
@@ -350,7 +428,9 @@ export async function cmdWatch(file: string, o: WatchArgs, io: Io): Promise<numb
       reportInvalid(log, file, first.errors, false);
       return EXIT.invalidInput;
     }
-    return o.once ? await runOnce(nm, first.spec, o, log) : await new WatchSession(nm, file, first.spec, o, log, firstStamp).run();
+    return o.once
+      ? await runOnce(nm, first.spec, o, log)
+      : await new WatchSession(nm, file, first.spec, o, log, firstStamp).run();
   } finally {
     if (!o.nm) nm.close();
   }

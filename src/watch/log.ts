@@ -55,24 +55,38 @@ function retryText(p: Processed<string, TeamReport>): string | undefined {
 
 function errorFields(err: unknown): { code: string; message: string } {
   const e = err as Partial<ReconcileError>;
-  return { code: typeof e.code === 'string' ? e.code : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  return {
+    code: typeof e.code === 'string' ? e.code : 'INTERNAL',
+    message: err instanceof Error ? err.message : String(err),
+  };
 }
 
 function textLine(p: Processed<string, TeamReport>): string {
   const r = p.result;
   const result = resultOf(p);
-  if (!r) return [`${p.key}: ERROR ${errorFields(p.error).code}: ${errorFields(p.error).message}`, retryText(p)].filter(Boolean).join('; ');
+  if (!r)
+    return [`${p.key}: ERROR ${errorFields(p.error).code}: ${errorFields(p.error).message}`, retryText(p)]
+      .filter(Boolean)
+      .join('; ');
   const head = {
-    'in-sync': `in sync (${r.ms} ms)`, corrected: `corrected in ${r.ms} ms`, withheld: withheldHead(r), failed: `FAILED after ${r.ms} ms`, error: '',
+    'in-sync': `in sync (${r.ms} ms)`,
+    corrected: `corrected in ${r.ms} ms`,
+    withheld: withheldHead(r),
+    failed: `FAILED after ${r.ms} ms`,
+    error: '',
   }[result];
-  const list = (label: string, xs: string[]): string | undefined => (xs.length ? `${label}: ${xs.join(', ')}` : undefined);
+  const list = (label: string, xs: string[]): string | undefined =>
+    xs.length ? `${label}: ${xs.join(', ')}` : undefined;
   return [
     `${p.key}: ${head}`,
     list('drift', r.drift),
     list('changed', r.changed),
     list('conflict', r.conflicts),
     list('withheld', r.withheld),
-    list('error', r.errors.map((e) => `${e.code} ${e.message}`)),
+    list(
+      'error',
+      r.errors.map((e) => `${e.code} ${e.message}`),
+    ),
     r.rolledBack ? 'rolled back' : undefined,
     retryText(p),
   ]
@@ -94,7 +108,11 @@ function jsonLine(p: Processed<string, TeamReport>): Record<string, unknown> {
  *   const log = watchLog('json', (s) => process.stdout.write(s))
  *   log.event('start', 'watching /etc/nmteam/teams.yaml', { teams: ['team0'] })
  */
-export function watchLog(format: LogFormat, write: (line: string) => void, now: () => Date = () => new Date()): WatchLog {
+export function watchLog(
+  format: LogFormat,
+  write: (line: string) => void,
+  now: () => Date = () => new Date(),
+): WatchLog {
   const json = (o: Record<string, unknown>): void => write(JSON.stringify({ time: now().toISOString(), ...o }) + '\n');
   return {
     reconcile: (p) => (format === 'json' ? json(jsonLine(p)) : write(printableLine(textLine(p)) + '\n')),

@@ -219,7 +219,11 @@ export function runQueue<K, R>(
       });
     };
     function pump(): void {
-      for (let key = inFlight < concurrency ? q.get() : undefined; key !== undefined; key = inFlight < concurrency ? q.get() : undefined) {
+      for (
+        let key = inFlight < concurrency ? q.get() : undefined;
+        key !== undefined;
+        key = inFlight < concurrency ? q.get() : undefined
+      ) {
         start(key);
       }
       if (q.isShutDown && inFlight === 0) subscriber.complete();

@@ -166,7 +166,8 @@ export class SnapshotNm implements NmPort {
     const all = await this.nm.readConnections();
     if (generation !== this.generation) return []; // dropped meanwhile: the next use reads everything
     const now = new Map(all.map((c) => [c.path, c]));
-    const same = (a: NmConnection, b: NmConnection): boolean => JSON.stringify(a.settings) === JSON.stringify(b.settings);
+    const same = (a: NmConnection, b: NmConnection): boolean =>
+      JSON.stringify(a.settings) === JSON.stringify(b.settings);
     const missed = [
       ...[...now].filter(([path, c]) => !before.has(path) || !same(before.get(path)!, c)).map(([path]) => path),
       ...[...before.keys()].filter((path) => !now.has(path)),
@@ -199,13 +200,16 @@ export class SnapshotNm implements NmPort {
   listCheckpoints = (): Promise<string[]> => this.nm.listCheckpoints();
   checkpointInfo: NmPort['checkpointInfo'] = (p) => this.nm.checkpointInfo(p);
   deviceActivations: NmPort['deviceActivations'] = (d) => this.nm.deviceActivations(d);
-  addConnection = (s: NmSettings, o?: NmWriteOptions): Promise<string> => this.wrote(undefined, this.nm.addConnection(s, o));
-  updateConnection = (p: string, s: NmSettings, o?: NmWriteOptions): Promise<void> => this.wrote(p, this.nm.updateConnection(p, s, o));
+  addConnection = (s: NmSettings, o?: NmWriteOptions): Promise<string> =>
+    this.wrote(undefined, this.nm.addConnection(s, o));
+  updateConnection = (p: string, s: NmSettings, o?: NmWriteOptions): Promise<void> =>
+    this.wrote(p, this.nm.updateConnection(p, s, o));
   deleteConnection = (p: string): Promise<void> => this.wrote(p, this.nm.deleteConnection(p));
   createCheckpoint: NmPort['createCheckpoint'] = (...a) => this.nm.createCheckpoint(...a);
   destroyCheckpoint: NmPort['destroyCheckpoint'] = (...a) => this.nm.destroyCheckpoint(...a);
   /** A rollback may restore any number of profiles: read them all again. */
-  rollbackCheckpoint: NmPort['rollbackCheckpoint'] = (...a) => this.nm.rollbackCheckpoint(...a).finally(() => this.invalidate());
+  rollbackCheckpoint: NmPort['rollbackCheckpoint'] = (...a) =>
+    this.nm.rollbackCheckpoint(...a).finally(() => this.invalidate());
   activateConnection: NmPort['activateConnection'] = (...a) => this.nm.activateConnection(...a);
   /** A run's deadline bounds the wrapped port's calls (watch sets one per reconcile). */
   setRunDeadline = (at: number | undefined): void => this.nm.setRunDeadline?.(at);

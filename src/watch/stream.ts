@@ -66,7 +66,11 @@ export interface RunOutcome {
  * @example
  *   // quietMs 3, maxWaitMs 10:   a-a-a-------   →   a-------(a)---
  */
-export function coalesceKeys(quietMs: number, maxWaitMs: number, scheduler: SchedulerLike = asyncScheduler): MonoTypeOperatorFunction<KeyRequest> {
+export function coalesceKeys(
+  quietMs: number,
+  maxWaitMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): MonoTypeOperatorFunction<KeyRequest> {
   return (source) =>
     new Observable<KeyRequest>((subscriber) => {
       const pending = new Map<string, { reset: boolean; quiet?: Subscription; max: Subscription }>();
@@ -178,7 +182,12 @@ export function watchLoop<R extends RunOutcome>(o: WatchLoopOptions<R>): Observa
   };
   // Shared: the stop must be seen once (side effects upstream run once), by shutDown$ before feed$.
   const stopped$ = o.stop$.pipe(take(1), share());
-  const feed$ = o.requests$.pipe(takeUntil(stopped$), coalesceKeys(o.quietMs, o.maxWaitMs, o.scheduler), tap(enqueue), ignoreElements());
+  const feed$ = o.requests$.pipe(
+    takeUntil(stopped$),
+    coalesceKeys(o.quietMs, o.maxWaitMs, o.scheduler),
+    tap(enqueue),
+    ignoreElements(),
+  );
   const shutDown$ = stopped$.pipe(
     tap(() => o.queue.shutDown()),
     ignoreElements(),

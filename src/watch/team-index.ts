@@ -37,7 +37,9 @@ export class TeamIndex {
       byPath.set(c.path, team);
       if (isOwned(c.settings)) owned.add(team);
     }
-    const moved = [...byPath].filter(([path, team]) => this.byPath.has(path) && this.byPath.get(path) !== team).map(([, team]) => team);
+    const moved = [...byPath]
+      .filter(([path, team]) => this.byPath.has(path) && this.byPath.get(path) !== team)
+      .map(([, team]) => team);
     this.byPath = byPath;
     this.owned = owned;
     return [...new Set(moved)];

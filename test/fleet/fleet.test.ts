@@ -22,20 +22,39 @@ import { monitorCalls, type CallMonitor } from '../harness/sandbox/dbus-monitor'
 import { runNmteam } from '../harness/sandbox/cli';
 import { run, sleep, type RunResult } from '../harness/sandbox/proc';
 import {
-  COLLECTION, COLLECTIONS, type FleetHost, hostVars, packNmteam, type PlayRun, playbook as runPlaybook, type TaskRecord,
+  COLLECTION,
+  COLLECTIONS,
+  type FleetHost,
+  hostVars,
+  packNmteam,
+  type PlayRun,
+  playbook as runPlaybook,
+  type TaskRecord,
 } from './harness';
 
 const HOSTS = 8;
 const HEALTH = path.join(__dirname, 'health.yml');
 /** What ansible-lint checks, named: run on the collection's directory alone, it lints only galaxy.yml. */
-const LINTED = ['galaxy.yml', 'meta/runtime.yml', 'roles/nmteam',
-  ...fs.readdirSync(path.join(COLLECTION, 'playbooks')).map((f) => `playbooks/${f}`)];
+const LINTED = [
+  'galaxy.yml',
+  'meta/runtime.yml',
+  'roles/nmteam',
+  ...fs.readdirSync(path.join(COLLECTION, 'playbooks')).map((f) => `playbooks/${f}`),
+];
 
 jest.setTimeout(600_000);
 
-interface Member { type: 'interface'; name: string; primary?: boolean }
+interface Member {
+  type: 'interface';
+  name: string;
+  primary?: boolean;
+}
 interface TeamEntry {
-  type: 'team'; name: string; bonding_options: string; addresses: { ip_netmask: string }[]; members: Member[];
+  type: 'team';
+  name: string;
+  bonding_options: string;
+  addresses: { ip_netmask: string }[];
+  members: Member[];
 }
 
 type Host = FleetHost;
@@ -53,7 +72,9 @@ function teams(i: number, over: { team1Net?: number; primary?: string; extraMemb
   const n = i + 1;
   return [
     {
-      type: 'team', name: 'team0', bonding_options: '{"runner": {"name": "activebackup"}}',
+      type: 'team',
+      name: 'team0',
+      bonding_options: '{"runner": {"name": "activebackup"}}',
       addresses: [{ ip_netmask: `10.0.${n}.10/24` }],
       members: [
         { type: 'interface', name: 'eth0', ...((over.primary ?? 'eth0') === 'eth0' ? { primary: true } : {}) },
@@ -62,10 +83,13 @@ function teams(i: number, over: { team1Net?: number; primary?: string; extraMemb
     },
     {
       // tx_hash on eth+ipv4: a bond can only approximate it (layer2+3), which the migration reports.
-      type: 'team', name: 'team1', bonding_options: '{"runner": {"name": "loadbalance", "tx_hash": ["eth", "ipv4"]}}',
+      type: 'team',
+      name: 'team1',
+      bonding_options: '{"runner": {"name": "loadbalance", "tx_hash": ["eth", "ipv4"]}}',
       addresses: [{ ip_netmask: `10.${over.team1Net ?? 1}.${n}.10/24` }],
       members: [
-        { type: 'interface', name: 'eth2' }, { type: 'interface', name: 'eth3' },
+        { type: 'interface', name: 'eth2' },
+        { type: 'interface', name: 'eth3' },
         ...(over.extraMember ? [{ type: 'interface' as const, name: over.extraMember }] : []),
       ],
     },
@@ -96,7 +120,13 @@ async function shown(h: Host): Promise<TeamEntry[]> {
 const addresses = (t: TeamEntry[]): string[] =>
   t.map((x) => `${x.name} ${x.addresses.map((a) => a.ip_netmask).join(',')}`);
 const primaries = (t: TeamEntry[]): string[] =>
-  t.map((x) => `${x.name} ${x.members.filter((m) => m.primary).map((m) => m.name).join(',')}`);
+  t.map(
+    (x) =>
+      `${x.name} ${x.members
+        .filter((m) => m.primary)
+        .map((m) => m.name)
+        .join(',')}`,
+  );
 const ansibleEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ANSIBLE_COLLECTIONS_PATH: COLLECTIONS });
 const journal = (h: Host): string => path.join(h.sb.dir, 'nmteam-state', 'journal.json');
 
@@ -112,25 +142,34 @@ async function waitFor(cond: () => Promise<boolean>, ms: number): Promise<boolea
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-fleet-'));
   // ansible-lint takes tens of seconds on its own: start it now, check it last (scenario 7).
-  const missing = (tool: string) => (err: Error): RunResult =>
-    ({ code: 127, stdout: '', stderr: `${tool} could not run: ${err.message} (scripts/ensure-deps.sh installs it)` });
+  const missing =
+    (tool: string) =>
+    (err: Error): RunResult => ({
+      code: 127,
+      stdout: '',
+      stderr: `${tool} could not run: ${err.message} (scripts/ensure-deps.sh installs it)`,
+    });
   const lintOpts = { cwd: COLLECTION, timeoutMs: 400_000, env: ansibleEnv() };
-  lint = run('ansible-lint', ['--offline', '--nocolor', ...LINTED], lintOpts)
-    .catch(missing('ansible-lint'));
+  lint = run('ansible-lint', ['--offline', '--nocolor', ...LINTED], lintOpts).catch(missing('ansible-lint'));
   // Each module's DOCUMENTATION, EXAMPLES and RETURN parse (ansible-lint does not load them).
-  doc = run('ansible-doc', MODULES, { env: ansibleEnv(), timeoutMs: 400_000 })
-    .catch(missing('ansible-doc'));
+  doc = run('ansible-doc', MODULES, { env: ansibleEnv(), timeoutMs: 400_000 }).catch(missing('ansible-doc'));
   tarball = await packNmteam(tmp);
   const sandboxes = await Promise.all(Array.from({ length: HOSTS }, () => startSandbox({ baseDir: tmp })));
   for (const sb of sandboxes) fs.mkdirSync(path.join(sb.dir, 'systemd'));
-  sandboxes.forEach((sb, i) => hosts.push({
-    name: hostName(i), sb,
-    vars: {
-      ...hostVars(sb, tarball), nmteam_network_config: teams(i),
-      // The watch unit's file, not its service: the sandboxes have no systemd.
-      nmteam_watch: true, nmteam_watch_unit_dir: path.join(sb.dir, 'systemd'), nmteam_watch_enable: false,
-    },
-  }));
+  sandboxes.forEach((sb, i) =>
+    hosts.push({
+      name: hostName(i),
+      sb,
+      vars: {
+        ...hostVars(sb, tarball),
+        nmteam_network_config: teams(i),
+        // The watch unit's file, not its service: the sandboxes have no systemd.
+        nmteam_watch: true,
+        nmteam_watch_unit_dir: path.join(sb.dir, 'systemd'),
+        nmteam_watch_enable: false,
+      },
+    }),
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -160,7 +199,8 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
       // examples/nmteam-watch.service with this host's nmteam and desired-state file put in, and nothing else changed.
       const unit = fs.readFileSync(path.join(h.sb.dir, 'systemd', 'nmteam-watch.service'), 'utf8');
       const example = fs.readFileSync(path.join(COLLECTIONS, '..', 'examples', 'nmteam-watch.service'), 'utf8');
-      const expected = example.replaceAll('/usr/local/bin/nmteam', path.join(h.sb.dir, 'bin', 'nmteam'))
+      const expected = example
+        .replaceAll('/usr/local/bin/nmteam', path.join(h.sb.dir, 'bin', 'nmteam'))
         .replaceAll('/etc/nmteam/teams.yaml', h.vars.nmteam_desired_state as string);
       expect(unit).toBe(expected);
     }
@@ -200,7 +240,8 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     const diff = planned!.result.diff as { before_header: string; before: string; after: string }[];
     const profiles = diff.filter((d) => /prio/.test(d.before + d.after)).map((d) => d.before_header);
     expect(profiles).toEqual([
-      expect.stringMatching(/'team-slave-eth0' \(eth0\)/), expect.stringMatching(/'team-slave-eth1' \(eth1\)/),
+      expect.stringMatching(/'team-slave-eth0' \(eth0\)/),
+      expect.stringMatching(/'team-slave-eth1' \(eth1\)/),
     ]);
     expect(diff.find((d) => d.before_header.includes('team-slave-eth0'))!.before).toMatch(/prio.*100/);
     expect(diff.find((d) => d.before_header.includes('team-slave-eth1'))!.after).toMatch(/prio.*100/);
@@ -216,10 +257,12 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     const p = await playbook('nmteam.network.rolling_update', ['-e', 'nmteam_serial=2']);
     expect(p.code).not.toBe(0);
     const failed = tasks(p, 'h02', 'nmteam.network.nmteam');
-    expect(failed.map((t) => [t.status, t.result.error_code, t.result.exit_code]))
-      .toEqual([['failed', 'UNKNOWN_NIC', 3]]);
-    expect(String(failed[0]!.result.msg))
-      .toMatch(/teams\.yaml:\d+:\d+: network_config\[1\]\.members\[2\]\.name: UNKNOWN_NIC: nic9/);
+    expect(failed.map((t) => [t.status, t.result.error_code, t.result.exit_code])).toEqual([
+      ['failed', 'UNKNOWN_NIC', 3],
+    ]);
+    expect(String(failed[0]!.result.msg)).toMatch(
+      /teams\.yaml:\d+:\d+: network_config\[1\]\.members\[2\]\.name: UNKNOWN_NIC: nic9/,
+    );
     const after = await keyfilesAll();
     expect(after.h02).toEqual(before.h02);
     expect(fs.existsSync(journal(hosts[1]!))).toBe(false);
@@ -251,8 +294,9 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     const ended = tasks(p, sick.name, 'nmteam.network.nmteam_commit');
     expect(ended.map((t) => [t.status, t.result.rolled_back])).toEqual([['ok', true]]);
     expect(p.record.stats[sick.name]).toMatchObject({ failures: 1, rescued: 1 });
-    expect(p.stdout)
-      .toMatch(/h05: the change was not confirmed \(Check the host's health: h05 is unhealthy after the change\)/);
+    expect(p.stdout).toMatch(
+      /h05: the change was not confirmed \(Check the host's health: h05 is unhealthy after the change\)/,
+    );
     expect((await keyfilesAll())[sick.name]).toEqual(before[sick.name]);
     expect(fs.readFileSync(sick.vars.nmteam_desired_state as string, 'utf8')).toBe(fileBefore);
     expect(fs.existsSync(`${sick.vars.nmteam_desired_state as string}.pending`)).toBe(false);
@@ -272,7 +316,9 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     const before = await keyfilesAll();
     fs.writeFileSync(path.join(cut.sb.dir, 'cut-when-pending'), '');
     Object.assign(cut.vars, {
-      nmteam_network_config: teams(6, { team1Net: 4 }), nmteam_timeout: 15, nmteam_reconnect_timeout: 5,
+      nmteam_network_config: teams(6, { team1Net: 4 }),
+      nmteam_timeout: 15,
+      nmteam_reconnect_timeout: 5,
     });
     const p = await playbook('nmteam.network.site');
     expect(p.code).not.toBe(0);
@@ -294,8 +340,7 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     delete cut.vars.nmteam_reconnect_timeout;
   });
 
-  it('6: team → bond migration: same addresses, primary; a failing host keeps its teams; re-runs change nothing',
-    async () => {
+  it('6: team → bond migration: same addresses, primary; a failing host keeps its teams; re-runs change nothing', async () => {
     const teamsBefore = Object.fromEntries(
       await Promise.all(hosts.map(async (h) => [h.name, await shown(h)] as const)),
     );
@@ -316,11 +361,13 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
       const [conv] = tasks(p, h.name, 'nmteam.network.nmteam_convert');
       const bonds = (conv?.result.converted as { name: string }[]).map((b) => b.name);
       expect([h.name, conv?.changed, bonds]).toEqual([h.name, true, ['team0', 'team1']]);
-      expect(conv!.result.not_carried_over)
-        .toEqual([expect.stringMatching(/team1: runner\.tx_hash: the bond cannot hash on exactly/)]);
+      expect(conv!.result.not_carried_over).toEqual([
+        expect.stringMatching(/team1: runner\.tx_hash: the bond cannot hash on exactly/),
+      ]);
       // The first batch committed; the failing host's batch mates rolled back at once, as it was before.
-      const ended = tasks(p, h.name, 'nmteam.network.nmteam_commit')
-        .map((t) => (t.result.committed ? 'committed' : t.result.rolled_back ? 'rolled back' : t.status));
+      const ended = tasks(p, h.name, 'nmteam.network.nmteam_commit').map((t) =>
+        t.result.committed ? 'committed' : t.result.rolled_back ? 'rolled back' : t.status,
+      );
       expect([h.name, ended]).toEqual([h.name, [hosts.indexOf(h) < 4 ? 'committed' : 'rolled back']]);
       if (hosts.indexOf(h) >= 4) expect([h.name, (await keyfilesAll())[h.name]]).toEqual([h.name, before[h.name]]);
     }
@@ -332,7 +379,10 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     }
     for (const h of hosts) {
       const show = await h.sb.nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show']);
-      const kinds = show.stdout.split('\n').filter((l) => /:(team|bond)$/.test(l)).sort();
+      const kinds = show.stdout
+        .split('\n')
+        .filter((l) => /:(team|bond)$/.test(l))
+        .sort();
       expect([h.name, kinds]).toEqual([h.name, ['team0:bond', 'team1:bond']]);
       for (const t of teamsBefore[h.name]!) {
         const f = await h.sb.nmcli(['-g', 'ipv4.addresses,bond.options', 'connection', 'show', t.name]);
@@ -363,14 +413,20 @@ describe('the nmteam Ansible collection on a fleet of 8 sandbox hosts', () => {
     fs.writeFileSync(node18, '#!/bin/sh\necho v18.19.0\n', { mode: 0o755 });
     const [h1, h2] = [hosts[0]!, hosts[1]!];
     const before = [await h1.sb.keyfiles(), await h2.sb.keyfiles()];
-    const p = await runPlaybook(tmp, [
-      { ...h1, vars: { ...h1.vars, nmteam_package: tarball, nmteam_node: node18 } },
-      { ...h2, vars: { ...h2.vars, nmteam_package: tarball, nmteam_node: path.join(tmp, 'no-node') } },
-    ], 'nmteam.network.site');
+    const p = await runPlaybook(
+      tmp,
+      [
+        { ...h1, vars: { ...h1.vars, nmteam_package: tarball, nmteam_node: node18 } },
+        { ...h2, vars: { ...h2.vars, nmteam_package: tarball, nmteam_node: path.join(tmp, 'no-node') } },
+      ],
+      'nmteam.network.site',
+    );
     expect(p.code).not.toBe(0);
     for (const h of [h1, h2]) expect(p.record.stats[h.name]).toMatchObject({ changed: 0, failures: 1 });
     expect(p.stdout).toMatch(/nmteam needs Node\.js 20 or later on h01, found v18\.19\.0; install nodejs/);
-    expect(p.stdout).toMatch(/nmteam needs Node\.js 20 or later on h02, found none \(\S*no-node: .*No such file.*\); install/);
+    expect(p.stdout).toMatch(
+      /nmteam needs Node\.js 20 or later on h02, found none \(\S*no-node: .*No such file.*\); install/,
+    );
     expect([await h1.sb.keyfiles(), await h2.sb.keyfiles()]).toEqual(before);
   });
 

@@ -33,7 +33,12 @@ export interface TaskRecord {
   result: Record<string, unknown>;
 }
 export interface Stats {
-  ok: number; changed: number; failures: number; unreachable: number; skipped: number; rescued: number;
+  ok: number;
+  changed: number;
+  failures: number;
+  unreachable: number;
+  skipped: number;
+  rescued: number;
 }
 export interface PlayRun extends RunResult {
   record: { results: TaskRecord[]; stats: Record<string, Stats> };
@@ -67,7 +72,11 @@ export function hostVars(sb: Sandbox, tarball: string): Record<string, unknown> 
 
 /** ansible-playbook PLAYBOOK (a file or a collection playbook's FQCN) with these hosts as the inventory. */
 export async function playbook(
-  tmp: string, hosts: FleetHost[], name: string, args: string[] = [], forks = hosts.length,
+  tmp: string,
+  hosts: FleetHost[],
+  name: string,
+  args: string[] = [],
+  forks = hosts.length,
 ): Promise<PlayRun> {
   const inventory = path.join(tmp, 'inventory.json');
   const all = { hosts: Object.fromEntries(hosts.map((h) => [h.name, h.vars])) };

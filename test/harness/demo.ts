@@ -22,11 +22,18 @@ async function main(): Promise<number> {
       await mon.stop();
       process.stdout.write(r.stdout + r.stderr);
       const writes = mon.writes().map((w) => w.member);
-      process.stdout.write(`[exit ${r.code}; D-Bus writes to NetworkManager: ${writes.length}${writes.length ? ` (${writes.join(', ')})` : ''}]\n`);
+      process.stdout.write(
+        `[exit ${r.code}; D-Bus writes to NetworkManager: ${writes.length}${writes.length ? ` (${writes.join(', ')})` : ''}]\n`,
+      );
       return r.code;
     };
     await step('what would change', ['plan', file]);
-    await step('apply it (this kernel has no team driver, so profiles only)', ['apply', file, '--no-activate', '--detailed-exit-codes']);
+    await step('apply it (this kernel has no team driver, so profiles only)', [
+      'apply',
+      file,
+      '--no-activate',
+      '--detailed-exit-codes',
+    ]);
     const shown = await runNmteam(sb, ['show']);
     await step('the owned teams, as desired-state YAML', ['show']);
     await step('apply again: nothing to do, no write', ['apply', file, '--no-activate', '--detailed-exit-codes']);

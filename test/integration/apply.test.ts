@@ -97,7 +97,10 @@ describe('minimal change', () => {
   });
 
   it('moving the primary updates exactly the two affected slave profiles', async () => {
-    const moved = ACTIVEBACKUP.replace('name: eth0, primary: true', 'name: eth0').replace('name: eth1}', 'name: eth1, primary: true}');
+    const moved = ACTIVEBACKUP.replace('name: eth0, primary: true', 'name: eth0').replace(
+      'name: eth1}',
+      'name: eth1, primary: true}',
+    );
     const r = await counted(['apply', writeSpec('moved.yaml', moved), '--no-activate']);
     expect(r.code).toBe(0);
     expect(r.writes.map((w) => w.member)).toEqual(['Update2', 'Update2']);
@@ -126,14 +129,29 @@ describe('minimal change', () => {
   });
 
   it('key order and spacing in team.config are not a change', async () => {
-    const respaced = ACTIVEBACKUP.replace(`'{"runner": {"name": "activebackup"}}'`, `{runner: {name: activebackup}, link_watch: {name: ethtool}}`);
+    const respaced = ACTIVEBACKUP.replace(
+      `'{"runner": {"name": "activebackup"}}'`,
+      `{runner: {name: activebackup}, link_watch: {name: ethtool}}`,
+    );
     const r = await counted(['apply', writeSpec('respaced.yaml', respaced), '--no-activate', '--detailed-exit-codes']);
     expect(r.code).toBe(0);
     expect(r.writes).toEqual([]);
   });
 
   it('a hand edit of an owned property is corrected with one write, keeping properties nmteam does not own', async () => {
-    expect((await sb.nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"broadcast"}}', 'connection.zone', 'trusted'])).code).toBe(0);
+    expect(
+      (
+        await sb.nmcli([
+          'connection',
+          'modify',
+          'team0',
+          'team.config',
+          '{"runner":{"name":"broadcast"}}',
+          'connection.zone',
+          'trusted',
+        ])
+      ).code,
+    ).toBe(0);
     const r = await counted(['apply', writeSpec('ab2.yaml', ACTIVEBACKUP), '--no-activate', '--detailed-exit-codes']);
     expect(r.code).toBe(2);
     expect(r.writes.map((w) => w.member)).toEqual(['Update2']);
@@ -145,13 +163,20 @@ describe('minimal change', () => {
     const before = await sb.keyfiles();
     const r = await counted(['apply', writeSpec('empty.yaml', 'network_config: []\n'), '--no-activate']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/REFUSED: the desired state has no team entry, and applying it would delete every team nmteam manages in this scope \(team0\); if that is what you want, give --allow-empty/);
+    expect(r.stdout).toMatch(
+      /REFUSED: the desired state has no team entry, and applying it would delete every team nmteam manages in this scope \(team0\); if that is what you want, give --allow-empty/,
+    );
     expect(r.all).toEqual([]); // not even a checkpoint
     expect(await sb.keyfiles()).toEqual(before);
   });
 
   it('removing the team (--allow-empty) deletes its slave profiles and then the team profile', async () => {
-    const r = await counted(['apply', writeSpec('empty.yaml', 'network_config: []\n'), '--no-activate', '--allow-empty']);
+    const r = await counted([
+      'apply',
+      writeSpec('empty.yaml', 'network_config: []\n'),
+      '--no-activate',
+      '--allow-empty',
+    ]);
     expect(r.code).toBe(0);
     expect(r.writes.map((w) => w.member)).toEqual(['Delete', 'Delete', 'Delete', 'Delete']);
     expect((await runNmteam(sb, ['show'])).stdout).toBe('network_config: []\n');
@@ -169,7 +194,10 @@ describe('minimal change', () => {
 });
 
 describe('a saved plan (plan --out, then apply the file): exactly what was reviewed, or nothing', () => {
-  const moved = ACTIVEBACKUP.replace('name: eth0, primary: true', 'name: eth0').replace('name: eth1}', 'name: eth1, primary: true}');
+  const moved = ACTIVEBACKUP.replace('name: eth0, primary: true', 'name: eth0').replace(
+    'name: eth1}',
+    'name: eth1, primary: true}',
+  );
   beforeEach(async () => {
     await reset();
     expect((await runNmteam(sb, ['apply', writeSpec('ab.yaml', ACTIVEBACKUP), '--no-activate'])).code).toBe(0);
@@ -191,17 +219,25 @@ describe('a saved plan (plan --out, then apply the file): exactly what was revie
     expect(r.code).toBe(0);
     expect(r.writes.map((w) => w.member)).toEqual(['Update2', 'Update2']);
     expect(JSON.parse(await nmField('team-slave-eth1', 'team-port.config'))).toEqual({ prio: 100 });
-    expect((await counted(['plan', writeSpec('moved2.yaml', moved), '--no-activate', '-o', 'json'])).stdout).toMatch(/"steps": \[\]/);
+    expect((await counted(['plan', writeSpec('moved2.yaml', moved), '--no-activate', '-o', 'json'])).stdout).toMatch(
+      /"steps": \[\]/,
+    );
   });
 
   it('refuses with STALE_PLAN and writes nothing when a profile changed since the plan was made', async () => {
     const file = path.join(tmp, 'stale.plan.json');
-    expect((await runNmteam(sb, ['plan', writeSpec('moved3.yaml', moved), '--no-activate', '--out', file])).code).toBe(0);
-    expect((await sb.nmcli(['connection', 'modify', 'team-slave-eth2', 'team-port.config', '{"prio": 5}'])).code).toBe(0);
+    expect((await runNmteam(sb, ['plan', writeSpec('moved3.yaml', moved), '--no-activate', '--out', file])).code).toBe(
+      0,
+    );
+    expect((await sb.nmcli(['connection', 'modify', 'team-slave-eth2', 'team-port.config', '{"prio": 5}'])).code).toBe(
+      0,
+    );
     const r = await counted(['apply', file]);
     expect(r.code).toBe(1);
     expect(r.all).toEqual([]); // not even a checkpoint
-    expect(r.stderr).toMatch(/stale\.plan\.json: NetworkManager's team profiles changed since the plan was made \(based on \w+, now \w+\); nothing was applied/);
+    expect(r.stderr).toMatch(
+      /stale\.plan\.json: NetworkManager's team profiles changed since the plan was made \(based on \w+, now \w+\); nothing was applied/,
+    );
     expect(JSON.parse(await nmField('team-slave-eth2', 'team-port.config'))).toEqual({ prio: 5 });
     expect(JSON.parse(await nmField('team-slave-eth0', 'team-port.config'))).toEqual({ prio: 100 }); // the saved plan's change was not made
   });
@@ -211,12 +247,44 @@ describe('ownership', () => {
   beforeEach(reset);
 
   it('leaves unowned profiles byte-identical and reports a conflict on a member interface', async () => {
-    expect((await sb.nmcli(['connection', 'add', 'type', 'team', 'con-name', 'legacy', 'ifname', 'team7', 'connection.autoconnect', 'no'])).code).toBe(0);
-    expect((await sb.nmcli(['connection', 'add', 'type', 'ethernet', 'con-name', 'mgmt', 'ifname', 'eth1', 'connection.autoconnect', 'no'])).code).toBe(0);
+    expect(
+      (
+        await sb.nmcli([
+          'connection',
+          'add',
+          'type',
+          'team',
+          'con-name',
+          'legacy',
+          'ifname',
+          'team7',
+          'connection.autoconnect',
+          'no',
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await sb.nmcli([
+          'connection',
+          'add',
+          'type',
+          'ethernet',
+          'con-name',
+          'mgmt',
+          'ifname',
+          'eth1',
+          'connection.autoconnect',
+          'no',
+        ])
+      ).code,
+    ).toBe(0);
     const before = await sb.keyfiles();
     const r = await runNmteam(sb, ['apply', writeSpec('own.yaml', ACTIVEBACKUP), '--no-activate']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/conflict: profile 'mgmt' \(802-3-ethernet, not owned by nmteam\) is also for member eth1; it does not autoconnect, left alone/);
+    expect(r.stdout).toMatch(
+      /conflict: profile 'mgmt' \(802-3-ethernet, not owned by nmteam\) is also for member eth1; it does not autoconnect, left alone/,
+    );
     const after = await sb.keyfiles();
     for (const [file, text] of Object.entries(before)) expect(after[file]).toBe(text);
     // Removing everything from the desired state still leaves them alone.
@@ -227,7 +295,18 @@ describe('ownership', () => {
   });
 
   it('show lists only owned teams unless --all', async () => {
-    await sb.nmcli(['connection', 'add', 'type', 'team', 'con-name', 'legacy', 'ifname', 'team7', 'connection.autoconnect', 'no']);
+    await sb.nmcli([
+      'connection',
+      'add',
+      'type',
+      'team',
+      'con-name',
+      'legacy',
+      'ifname',
+      'team7',
+      'connection.autoconnect',
+      'no',
+    ]);
     await runNmteam(sb, ['apply', writeSpec('own2.yaml', ACTIVEBACKUP), '--no-activate']);
     const owned = JSON.parse((await runNmteam(sb, ['show', '-o', 'json'])).stdout).network_config;
     expect(owned.map((t: { name: string }) => t.name)).toEqual(['team0']);
@@ -236,7 +315,9 @@ describe('ownership', () => {
     // Asked for by name, an unowned team is not "absent": the message says where to see it.
     const named = await runNmteam(sb, ['show', 'team7']);
     expect(named.code).toBe(1);
-    expect(named.stderr).toMatch(/no nmteam-owned team named team7\nnmteam: team7 exists but is not nmteam's: 'nmteam show --all team7' shows it, 'nmteam import team7' prints it/);
+    expect(named.stderr).toMatch(
+      /no nmteam-owned team named team7\nnmteam: team7 exists but is not nmteam's: 'nmteam show --all team7' shows it, 'nmteam import team7' prints it/,
+    );
     const absent = await runNmteam(sb, ['show', 'team8']);
     expect(absent.stderr).not.toMatch(/exists but/);
   });
@@ -249,7 +330,9 @@ describe('plan warnings', () => {
     const text = ACTIVEBACKUP.replace('name: eth2}', 'name: eth9}');
     const r = await runNmteam(sb, ['plan', writeSpec('eth9.yaml', text)]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe("nmteam: warning: member eth9 of team0 has no device on this host: activating team0 fails until it exists (--no-activate writes the profiles only)\n");
+    expect(r.stderr).toBe(
+      'nmteam: warning: member eth9 of team0 has no device on this host: activating team0 fails until it exists (--no-activate writes the profiles only)\n',
+    );
     expect((await runNmteam(sb, ['plan', writeSpec('ok.yaml', ACTIVEBACKUP)])).stderr).toBe('');
   });
 });
@@ -260,7 +343,10 @@ describe('bad input', () => {
   it('writes nothing, exits 3, and names file, line, column and path for every error', async () => {
     await runNmteam(sb, ['apply', writeSpec('good.yaml', ACTIVEBACKUP), '--no-activate']);
     const before = await sb.keyfiles();
-    const bad = ACTIVEBACKUP.replace('activebackup', 'activebakup').replace('{type: interface, name: eth1}', '{type: interface, name: eth1, primary: true}');
+    const bad = ACTIVEBACKUP.replace('activebackup', 'activebakup').replace(
+      '{type: interface, name: eth1}',
+      '{type: interface, name: eth1, primary: true}',
+    );
     const file = writeSpec('bad.yaml', bad);
     const r = await counted(['apply', file]);
     expect(r.code).toBe(3);
@@ -284,20 +370,28 @@ describe('bad input', () => {
 describe('activation', () => {
   beforeEach(reset);
 
-  itWithoutDriver('team')('reports NetworkManager’s reason per team when activation fails (no team driver here), and rolls back', async () => {
-    const before = await sb.keyfiles();
-    const r = await runNmteam(sb, ['apply', writeSpec('act.yaml', ACTIVEBACKUP)]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/team0: FAILED activate team: .*(Operation not supported|CreationFailed)/);
-    expect(r.stdout).toMatch(/Rolled back: NetworkManager is as it was before this run/);
-    expect(await sb.keyfiles()).toEqual(before);
-    expect(JSON.parse((await runNmteam(sb, ['show', '-o', 'json'])).stdout).network_config).toEqual([]);
-  });
+  itWithoutDriver('team')(
+    'reports NetworkManager’s reason per team when activation fails (no team driver here), and rolls back',
+    async () => {
+      const before = await sb.keyfiles();
+      const r = await runNmteam(sb, ['apply', writeSpec('act.yaml', ACTIVEBACKUP)]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/team0: FAILED activate team: .*(Operation not supported|CreationFailed)/);
+      expect(r.stdout).toMatch(/Rolled back: NetworkManager is as it was before this run/);
+      expect(await sb.keyfiles()).toEqual(before);
+      expect(JSON.parse((await runNmteam(sb, ['show', '-o', 'json'])).stdout).network_config).toEqual([]);
+    },
+  );
 
   it('--no-activate succeeds and exits 2 with --detailed-exit-codes', async () => {
     const r = await counted(['apply', writeSpec('noact.yaml', ACTIVEBACKUP), '--no-activate', '--detailed-exit-codes']);
     expect(r.code).toBe(2);
-    expect(r.writes.map((w) => w.member)).toEqual(['AddConnection2', 'AddConnection2', 'AddConnection2', 'AddConnection2']);
+    expect(r.writes.map((w) => w.member)).toEqual([
+      'AddConnection2',
+      'AddConnection2',
+      'AddConnection2',
+      'AddConnection2',
+    ]);
   });
 });
 
@@ -317,8 +411,12 @@ describe('profiles are written with autoconnect blocked (docs/ownership-and-safe
     await new Promise((res) => setTimeout(res, 3000)); // NetworkManager auto-activates within milliseconds of the add
     const log = fs.readFileSync(logFile, 'utf8').slice(from);
     expect(log).toMatch(/op="connection-add" .*name="team-slave-eth2" .*result="success"/); // the window is the right one
-    expect(log.split('\n').filter((l) => /auto-activating connection|Activation: starting connection/.test(l))).toEqual([]);
-    const active = (await sb.nmcli(['-t', '-f', 'NAME', 'connection', 'show', '--active'])).stdout.split('\n').filter((n) => n && n !== 'lo');
+    expect(log.split('\n').filter((l) => /auto-activating connection|Activation: starting connection/.test(l))).toEqual(
+      [],
+    );
+    const active = (await sb.nmcli(['-t', '-f', 'NAME', 'connection', 'show', '--active'])).stdout
+      .split('\n')
+      .filter((n) => n && n !== 'lo');
     expect(active).toEqual([]);
   });
 });

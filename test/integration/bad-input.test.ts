@@ -23,8 +23,38 @@ beforeAll(async () => {
   process.env.DBUS_SYSTEM_BUS_ADDRESS = sb.busAddress;
   process.env.NMTEAM_STATE_DIR = path.join(tmp, 'state');
   // Unowned profiles some documents collide with.
-  expect((await sb.nmcli(['connection', 'add', 'type', 'team', 'con-name', 'legacy0', 'ifname', 'legacy0', 'connection.autoconnect', 'no'])).code).toBe(0);
-  expect((await sb.nmcli(['connection', 'add', 'type', 'ethernet', 'con-name', 'mgmt', 'ifname', 'eth3', 'connection.autoconnect', 'no'])).code).toBe(0);
+  expect(
+    (
+      await sb.nmcli([
+        'connection',
+        'add',
+        'type',
+        'team',
+        'con-name',
+        'legacy0',
+        'ifname',
+        'legacy0',
+        'connection.autoconnect',
+        'no',
+      ])
+    ).code,
+  ).toBe(0);
+  expect(
+    (
+      await sb.nmcli([
+        'connection',
+        'add',
+        'type',
+        'ethernet',
+        'con-name',
+        'mgmt',
+        'ifname',
+        'eth3',
+        'connection.autoconnect',
+        'no',
+      ])
+    ).code,
+  ).toBe(0);
 });
 afterAll(async () => {
   process.env.DBUS_SYSTEM_BUS_ADDRESS = saved.bus;
@@ -33,7 +63,11 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function runDoc(cmd: string[], doc: CorpusDoc, i: number): Promise<{ code: number; out: string; err: string; file: string }> {
+async function runDoc(
+  cmd: string[],
+  doc: CorpusDoc,
+  i: number,
+): Promise<{ code: number; out: string; err: string; file: string }> {
   const file = path.join(tmp, `doc${i}.yaml`);
   fs.writeFileSync(file, doc.text);
   const out: string[] = [];
@@ -45,17 +79,24 @@ async function runDoc(cmd: string[], doc: CorpusDoc, i: number): Promise<{ code:
 /** The outcome contract for one document. */
 function checkOutcome(r: { code: number; out: string; err: string; file: string }): string | undefined {
   const all = r.out + r.err;
-  if (/internal error|\n\s+at .+:\d+:\d+\)?\n|TypeError|RangeError|Maximum call stack/.test(all)) return `crash-like output: ${all.slice(0, 300)}`;
-  if (r.code === 0) return /^(Plan: .*|No changes\. .*)$/m.test(r.out) ? undefined : `exit 0 without a plan: ${r.out.slice(0, 200)}`;
+  if (/internal error|\n\s+at .+:\d+:\d+\)?\n|TypeError|RangeError|Maximum call stack/.test(all))
+    return `crash-like output: ${all.slice(0, 300)}`;
+  if (r.code === 0)
+    return /^(Plan: .*|No changes\. .*)$/m.test(r.out) ? undefined : `exit 0 without a plan: ${r.out.slice(0, 200)}`;
   // A plan apply would refuse (a blocking conflict with a profile already there) says why, and exits 1.
-  if (r.code === 1) return /^REFUSED: .*/m.test(r.out) && /BLOCKING conflict: .*\n {4}fix: /.test(r.out) ? undefined : `exit 1 without a refusal: ${all.slice(0, 300)}`;
+  if (r.code === 1)
+    return /^REFUSED: .*/m.test(r.out) && /BLOCKING conflict: .*\n {4}fix: /.test(r.out)
+      ? undefined
+      : `exit 1 without a refusal: ${all.slice(0, 300)}`;
   if (r.code !== 3) return `exit ${r.code}: ${all.slice(0, 300)}`;
   const lines = r.err.trimEnd().split('\n');
   const summary = lines.pop();
-  if (!/^nmteam: \d+ error\(s\) in the desired state; nothing was applied$/.test(summary ?? '')) return `no summary line: ${summary}`;
+  if (!/^nmteam: \d+ error\(s\) in the desired state; nothing was applied$/.test(summary ?? ''))
+    return `no summary line: ${summary}`;
   const prefix = `${r.file}:`;
   for (const l of lines) {
-    if (!l.startsWith(prefix) || !/^:\d+:\d+: \S/.test(l.slice(prefix.length - 1))) return `error line without file:line:col: ${l.slice(0, 200)}`;
+    if (!l.startsWith(prefix) || !/^:\d+:\d+: \S/.test(l.slice(prefix.length - 1)))
+      return `error line without file:line:col: ${l.slice(0, 200)}`;
   }
   return lines.length > 0 ? undefined : 'exit 3 without errors';
 }
@@ -107,10 +148,14 @@ describe('a corpus of hostile documents', () => {
     const [team, member] = conflictDocs();
     const refused = await runDoc(['plan'], team!, 10_000);
     expect(refused.code).toBe(1);
-    expect(refused.out).toMatch(/legacy0: BLOCKING conflict: profile 'legacy0' \(team, not owned by nmteam\) is also for the team legacy0/);
+    expect(refused.out).toMatch(
+      /legacy0: BLOCKING conflict: profile 'legacy0' \(team, not owned by nmteam\) is also for the team legacy0/,
+    );
     const noted = await runDoc(['plan'], member!, 10_001);
     expect(noted.code).toBe(0);
-    expect(noted.out).toMatch(/team0: conflict: profile 'mgmt' \(802-3-ethernet, not owned by nmteam\) is also for member eth3; it does not autoconnect, left alone/);
+    expect(noted.out).toMatch(
+      /team0: conflict: profile 'mgmt' \(802-3-ethernet, not owned by nmteam\) is also for member eth3; it does not autoconnect, left alone/,
+    );
   });
 });
 
@@ -124,11 +169,21 @@ describe('the golden corpus of bad input: exact messages, located, with the fix'
   const cases = fs.readdirSync(DIR).sort();
 
   it('holds the inputs issue 18 names', () => {
-    expect(cases).toEqual(expect.arrayContaining([
-      'design-spec-double-quoted-json', 'duplicate-map-key', 'network-config-missing', 'network-config-misspelt',
-      'bond-option-string-on-team', 'teamd-json-duplicate-key', 'boolean-number', 'boolean-word-inside-teamd-json',
-      'boolean-words-in-yaml-accepted', 'prio-ignored-warning', 'prio-ignored-strict',
-    ]));
+    expect(cases).toEqual(
+      expect.arrayContaining([
+        'design-spec-double-quoted-json',
+        'duplicate-map-key',
+        'network-config-missing',
+        'network-config-misspelt',
+        'bond-option-string-on-team',
+        'teamd-json-duplicate-key',
+        'boolean-number',
+        'boolean-word-inside-teamd-json',
+        'boolean-words-in-yaml-accepted',
+        'prio-ignored-warning',
+        'prio-ignored-strict',
+      ]),
+    );
   });
 
   it.each(cases)('%s', async (name) => {

@@ -14,7 +14,19 @@ it('npm run bench -- --teams 2 --reps 1 produces a complete result', async () =>
 
   const scenarios = r.rows.map((x) => x.scenario).sort();
   expect(scenarios).toEqual(
-    ['cold-apply', 'cold-apply-no-verify', 'noop-apply', 'noop-apply-activate', 'one-field-change', 'plan-cold', 'plan-noop', 'show', 'nmcli-script', 'lower-bound-sequential', 'lower-bound-pipelined'].sort(),
+    [
+      'cold-apply',
+      'cold-apply-no-verify',
+      'noop-apply',
+      'noop-apply-activate',
+      'one-field-change',
+      'plan-cold',
+      'plan-noop',
+      'show',
+      'nmcli-script',
+      'lower-bound-sequential',
+      'lower-bound-pipelined',
+    ].sort(),
   );
   for (const row of r.rows) {
     expect([row.scenario, row.teams, row.profiles]).toEqual([row.scenario, 2, 10]);
@@ -31,7 +43,10 @@ it('npm run bench -- --teams 2 --reps 1 produces a complete result', async () =>
 
   expect(r.sandboxes).toEqual([expect.objectContaining({ teams: 2, nmDevices: 9 })]);
   expect(r.startup.versionMs.median).toBeGreaterThan(0);
-  expect(r.synthetic.map((s) => [s.case, s.profiles])).toEqual([['noop', 50], ['cold', 50]]);
+  expect(r.synthetic.map((s) => [s.case, s.profiles])).toEqual([
+    ['noop', 50],
+    ['cold', 50],
+  ]);
   expect(r.synthetic.find((s) => s.case === 'noop')?.steps).toBe(0);
   expect(r.machine.networkManager).not.toBe('');
   expect(r.targets.map((t) => t.name)).toHaveLength(7);

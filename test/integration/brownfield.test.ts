@@ -32,22 +32,60 @@ beforeEach(() => resetSandbox(sb));
 const team = (name: string, members: string[]): string => teamEntry(name, 'activebackup', members);
 const file = (name: string, text: string): string => writeIn(tmp, name, text);
 const nmcli = (...args: string[]): Promise<void> => nmcliOk(sb, ...args);
-const uuidOf = async (id: string): Promise<string> => (await sb.nmcli(['-g', 'connection.uuid', 'connection', 'show', id])).stdout.trim();
+const uuidOf = async (id: string): Promise<string> =>
+  (await sb.nmcli(['-g', 'connection.uuid', 'connection', 'show', id])).stdout.trim();
 const ids = async (): Promise<string[]> =>
-  (await sb.nmcli(['-t', '-f', 'NAME', 'connection', 'show'])).stdout.split('\n').filter((l) => l && l !== 'lo').sort();
+  (await sb.nmcli(['-t', '-f', 'NAME', 'connection', 'show'])).stdout
+    .split('\n')
+    .filter((l) => l && l !== 'lo')
+    .sort();
 
 describe('never duplicate', () => {
   it('a team made by hand with nmcli: apply of a file naming it is refused, naming the profile, and writes nothing', async () => {
-    await nmcli('con', 'add', 'type', 'team', 'con-name', 'team9', 'ifname', 'team9', 'team.config', '{"runner": {"name": "activebackup"}}');
-    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'team9-port1', 'ifname', 'eth1', 'master', 'team9', 'slave-type', 'team');
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'team',
+      'con-name',
+      'team9',
+      'ifname',
+      'team9',
+      'team.config',
+      '{"runner": {"name": "activebackup"}}',
+    );
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'ethernet',
+      'con-name',
+      'team9-port1',
+      'ifname',
+      'eth1',
+      'master',
+      'team9',
+      'slave-type',
+      'team',
+    );
     const before = await sb.keyfiles();
     const uuid = await uuidOf('team9');
     const mon = await monitorCalls(sb);
-    const r = await runNmteam(sb, ['apply', file('t9.yaml', `network_config:\n${team('team9', ['eth1', 'eth2'])}`), '--no-activate']);
+    const r = await runNmteam(sb, [
+      'apply',
+      file('t9.yaml', `network_config:\n${team('team9', ['eth1', 'eth2'])}`),
+      '--no-activate',
+    ]);
     await mon.stop();
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`team9: BLOCKING conflict: profile 'team9' \\(team, not owned by nmteam\\) is also for the team team9 \\[${uuid}, \\S+team9\\.nmconnection\\]\\n {4}fix: `));
-    expect(r.stdout).toMatch(/team9: BLOCKING conflict: profile 'team9-port1' \(802-3-ethernet, not owned by nmteam\) is also for member eth1/);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `team9: BLOCKING conflict: profile 'team9' \\(team, not owned by nmteam\\) is also for the team team9 \\[${uuid}, \\S+team9\\.nmconnection\\]\\n {4}fix: `,
+      ),
+    );
+    expect(r.stdout).toMatch(
+      /team9: BLOCKING conflict: profile 'team9-port1' \(802-3-ethernet, not owned by nmteam\) is also for member eth1/,
+    );
     expect(r.stdout).toMatch(/REFUSED: 2 blocking conflict\(s\): nothing will be applied/);
     expect(mon.writes()).toEqual([]); // not even a checkpoint
     expect(await sb.keyfiles()).toEqual(before);
@@ -55,12 +93,27 @@ describe('never duplicate', () => {
   });
 
   it("'System eth1' that autoconnects is blocking; once it does not autoconnect it is a note and the team applies", async () => {
-    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'System eth1', 'ifname', 'eth1', 'connection.autoconnect', 'yes', 'connection.autoconnect-priority', '0');
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'ethernet',
+      'con-name',
+      'System eth1',
+      'ifname',
+      'eth1',
+      'connection.autoconnect',
+      'yes',
+      'connection.autoconnect-priority',
+      '0',
+    );
     const spec = file('t0.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`);
     const before = await sb.keyfiles();
     const r = await runNmteam(sb, ['apply', spec, '--no-activate']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/team0: BLOCKING conflict: profile 'System eth1' \(802-3-ethernet, not owned by nmteam\) is also for member eth1 .*\n {4}fix: it would compete with the team's slave profile for eth1 at the next boot/);
+    expect(r.stdout).toMatch(
+      /team0: BLOCKING conflict: profile 'System eth1' \(802-3-ethernet, not owned by nmteam\) is also for member eth1 .*\n {4}fix: it would compete with the team's slave profile for eth1 at the next boot/,
+    );
     expect(r.stdout).not.toMatch(/No changes/);
     expect(await sb.keyfiles()).toEqual(before);
     // The operator takes it out of the way; then the plan notes it and applies.
@@ -79,7 +132,9 @@ describe('scopes', () => {
     const b = file('b.yaml', `network_config:\n${team('teamb', ['eth2', 'eth3'])}`);
     expect((await runNmteam(sb, ['apply', a, '--no-activate', '--scope', 'a'])).code).toBe(0);
     expect((await runNmteam(sb, ['apply', b, '--no-activate', '--scope', 'b'])).code).toBe(0);
-    const ofB = Object.fromEntries(Object.entries(await sb.keyfiles()).filter(([f]) => /team-slave-eth[23]|teamb/.test(f)));
+    const ofB = Object.fromEntries(
+      Object.entries(await sb.keyfiles()).filter(([f]) => /team-slave-eth[23]|teamb/.test(f)),
+    );
     expect(Object.keys(ofB)).toHaveLength(3);
     for (const text of Object.values(ofB)) expect(text).toMatch(/nmteam.scope=b/);
     // Scope a replaces its team with another: teama is pruned, teamb is not touched.
@@ -95,7 +150,9 @@ describe('scopes', () => {
     expect([free.code, free.stdout]).toEqual([0, expect.not.stringMatching(/: delete |conflict/)]);
     const cross = await runNmteam(sb, ['plan', file('db.yaml', `network_config:\n${team('teamb', ['eth2', 'eth3'])}`)]);
     expect(cross.code).toBe(1);
-    expect(cross.stdout).toMatch(/teamb: BLOCKING conflict: profile 'teamb' \(team, owned by nmteam scope 'b'\).*\n {4}fix: it belongs to the desired state of scope 'b': change that one, or use --scope b/);
+    expect(cross.stdout).toMatch(
+      /teamb: BLOCKING conflict: profile 'teamb' \(team, owned by nmteam scope 'b'\).*\n {4}fix: it belongs to the desired state of scope 'b': change that one, or use --scope b/,
+    );
   });
 
   it('profiles of the default scope carry no scope key, as releases before scopes wrote them, and re-apply with no write', async () => {
@@ -122,7 +179,11 @@ describe('an empty desired state', () => {
     try {
       await watcher.waitFor('the first pass', () => watcher.reconciles().length >= 1);
       fs.writeFileSync(spec, 'network_config:\n  - {type: interface, name: eth5}\n'); // no team entry at all
-      await watcher.waitFor('the refusal', () => watcher.reconciles().some((l) => JSON.stringify(l.errors ?? []).includes('EMPTY_DESIRED_STATE')), 30_000);
+      await watcher.waitFor(
+        'the refusal',
+        () => watcher.reconciles().some((l) => JSON.stringify(l.errors ?? []).includes('EMPTY_DESIRED_STATE')),
+        30_000,
+      );
       await sleep(1000);
       expect(await sb.keyfiles()).toEqual(before);
     } finally {
@@ -136,16 +197,50 @@ describe('convert while watch runs', () => {
   it('watch of the default scope does not delete the team convert --apply made, and neither does the next apply', async () => {
     const spec = file('teams.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`);
     expect((await runNmteam(sb, ['apply', spec, '--no-activate'])).code).toBe(0);
-    await nmcli('con', 'add', 'type', 'bond', 'con-name', 'bond0', 'ifname', 'bond0', 'bond.options', 'mode=active-backup,miimon=100', 'connection.autoconnect', 'no');
-    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'bond0-port', 'ifname', 'eth3', 'master', 'bond0', 'slave-type', 'bond', 'connection.autoconnect', 'no');
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'bond',
+      'con-name',
+      'bond0',
+      'ifname',
+      'bond0',
+      'bond.options',
+      'mode=active-backup,miimon=100',
+      'connection.autoconnect',
+      'no',
+    );
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'ethernet',
+      'con-name',
+      'bond0-port',
+      'ifname',
+      'eth3',
+      'master',
+      'bond0',
+      'slave-type',
+      'bond',
+      'connection.autoconnect',
+      'no',
+    );
     const watcher = new Watcher(sb, spec);
     try {
       await watcher.waitFor('the first pass', () => watcher.reconciles().length >= 1);
       const c = await runNmteam(sb, ['convert', '--from-nm', 'bond0', '--apply', '--no-activate', '--wait-lock', '30']);
       expect(c.code).toBe(0);
       expect(c.stdout).toMatch(/Scope: the team\(s\) bond0 belong to nmteam scope 'convert'/);
-      const made = Object.fromEntries(Object.entries(await sb.keyfiles()).filter(([, text]) => text.includes('nmteam.scope=convert')));
-      expect(Object.values(made).map((t) => /^id=(.*)$/m.exec(t)![1]).sort()).toEqual(['bond0', 'team-slave-eth3']);
+      const made = Object.fromEntries(
+        Object.entries(await sb.keyfiles()).filter(([, text]) => text.includes('nmteam.scope=convert')),
+      );
+      expect(
+        Object.values(made)
+          .map((t) => /^id=(.*)$/m.exec(t)![1])
+          .sort(),
+      ).toEqual(['bond0', 'team-slave-eth3']);
       await sleep(3000); // watch has seen the new profiles by now
       expect(watcher.lines.filter((l) => JSON.stringify(l).includes("delete team profile 'bond0'"))).toEqual([]);
       const now = await sb.keyfiles();
@@ -162,10 +257,68 @@ describe('convert while watch runs', () => {
 describe('--adopt', () => {
   /** A team made by hand as the RHEL 7 guide shows it, a second port bound by the team's UUID, and the NIC profile of a third member. */
   async function handMade(): Promise<void> {
-    await nmcli('con', 'add', 'type', 'team', 'con-name', 'Team team9', 'ifname', 'team9', 'team.config', '{"runner": {"name": "activebackup"}}', 'ipv4.method', 'manual', 'ipv4.addresses', '192.0.2.9/24', 'ipv6.method', 'ignore');
-    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'team9-port1', 'ifname', 'eth1', 'master', 'team9', 'slave-type', 'team', 'team-port.config', '{"prio": 100}');
-    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'team9-port2', 'ifname', 'eth2', 'master', await uuidOf('Team team9'), 'slave-type', 'team');
-    await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'System eth3', 'ifname', 'eth3', 'connection.autoconnect', 'yes', 'ipv4.method', 'auto');
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'team',
+      'con-name',
+      'Team team9',
+      'ifname',
+      'team9',
+      'team.config',
+      '{"runner": {"name": "activebackup"}}',
+      'ipv4.method',
+      'manual',
+      'ipv4.addresses',
+      '192.0.2.9/24',
+      'ipv6.method',
+      'ignore',
+    );
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'ethernet',
+      'con-name',
+      'team9-port1',
+      'ifname',
+      'eth1',
+      'master',
+      'team9',
+      'slave-type',
+      'team',
+      'team-port.config',
+      '{"prio": 100}',
+    );
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'ethernet',
+      'con-name',
+      'team9-port2',
+      'ifname',
+      'eth2',
+      'master',
+      await uuidOf('Team team9'),
+      'slave-type',
+      'team',
+    );
+    await nmcli(
+      'con',
+      'add',
+      'type',
+      'ethernet',
+      'con-name',
+      'System eth3',
+      'ifname',
+      'eth3',
+      'connection.autoconnect',
+      'yes',
+      'ipv4.method',
+      'auto',
+    );
   }
   const T9 = `network_config:
   - type: team
@@ -188,7 +341,12 @@ describe('--adopt', () => {
     await mon.stop();
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/team9: update team profile 'Team team9' \(team9\): taken over in place \(--adopt\)/);
-    expect(mon.writes().map((w) => w.member).filter((m) => !m.startsWith('Checkpoint'))).toEqual(['Update2', 'Update2', 'Update2', 'Update2']);
+    expect(
+      mon
+        .writes()
+        .map((w) => w.member)
+        .filter((m) => !m.startsWith('Checkpoint')),
+    ).toEqual(['Update2', 'Update2', 'Update2', 'Update2']);
     const after = await sb.keyfiles();
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort()); // the same files
     for (const text of Object.values(after)) expect(text).toMatch(/nmteam.managed=yes/);
@@ -209,7 +367,9 @@ describe('--adopt', () => {
     const before = await sb.keyfiles();
     const spec = file('t9.yaml', T9);
     for (const n of [1, 2, 3, 4]) {
-      const r = await runNmteam(sb, ['apply', spec, '--adopt', '--no-activate'], { env: { NMTEAM_INJECT_FAULT: String(n) } });
+      const r = await runNmteam(sb, ['apply', spec, '--adopt', '--no-activate'], {
+        env: { NMTEAM_INJECT_FAULT: String(n) },
+      });
       expect([n, r.code]).toEqual([n, 1]);
       expect(r.stdout).toMatch(/Rolled back: NetworkManager is as it was before this run/);
       expect(await sb.keyfiles()).toEqual(before);
@@ -230,7 +390,10 @@ async function counted(args: string[]): Promise<{ code: number; writes: string[]
  */
 function documentedGrep(): { args: string[]; dirs: string[] } {
   const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/ownership-and-safety.md'), 'utf8');
-  const line = doc.slice(doc.indexOf('## Recovering by hand')).split('\n').find((l) => l.startsWith('grep '));
+  const line = doc
+    .slice(doc.indexOf('## Recovering by hand'))
+    .split('\n')
+    .find((l) => l.startsWith('grep '));
   const words = (line?.match(/'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^'(.*)'$/, '$1'));
   const globs = words.filter((w) => w.endsWith('/*'));
   return { args: words.slice(1).filter((w) => !globs.includes(w)), dirs: globs.map((w) => w.slice(0, -2)) };
@@ -244,10 +407,26 @@ describe('the recovery commands in docs/ownership-and-safety.md', () => {
       dirs: ['/etc/NetworkManager/system-connections', '/run/NetworkManager/system-connections'],
     });
     await nmcli('con', 'add', 'type', 'team', 'con-name', 'hand', 'ifname', 'team7', 'connection.autoconnect', 'no');
-    expect((await runNmteam(sb, ['apply', file('t0.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`), '--no-activate', '--scope', 'x'])).code).toBe(0);
+    expect(
+      (
+        await runNmteam(sb, [
+          'apply',
+          file('t0.yaml', `network_config:\n${team('team0', ['eth0', 'eth1'])}`),
+          '--no-activate',
+          '--scope',
+          'x',
+        ])
+      ).code,
+    ).toBe(0);
     // The sandbox's NetworkManager keeps its keyfiles in sb.connDir, where a host's are in the first of grep.dirs.
     const keyfiles = Object.keys(await sb.keyfiles()).map((f) => path.join(sb.connDir, f));
     const r = await run('grep', [...grep.args, ...keyfiles]);
-    expect(r.stdout.trim().split('\n').map((f) => path.basename(f)).sort()).toEqual(['team-slave-eth0.nmconnection', 'team-slave-eth1.nmconnection', 'team0.nmconnection']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((f) => path.basename(f))
+        .sort(),
+    ).toEqual(['team-slave-eth0.nmconnection', 'team-slave-eth1.nmconnection', 'team0.nmconnection']);
   });
 });

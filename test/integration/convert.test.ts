@@ -21,7 +21,11 @@ import { itWithoutDriver } from '../support/kernel';
 
 let sb: Sandbox;
 let tmp: string;
-const saved = { bus: process.env.DBUS_SYSTEM_BUS_ADDRESS, state: process.env.NMTEAM_STATE_DIR, fault: process.env.NMTEAM_INJECT_FAULT };
+const saved = {
+  bus: process.env.DBUS_SYSTEM_BUS_ADDRESS,
+  state: process.env.NMTEAM_STATE_DIR,
+  fault: process.env.NMTEAM_INJECT_FAULT,
+};
 
 beforeAll(async () => {
   sb = await startSandbox({ devices: ['eth0', 'eth1', 'eth2'] });
@@ -30,7 +34,11 @@ beforeAll(async () => {
   process.env.NMTEAM_STATE_DIR = path.join(tmp, 'state');
 });
 afterAll(async () => {
-  for (const [k, v] of [['DBUS_SYSTEM_BUS_ADDRESS', saved.bus], ['NMTEAM_STATE_DIR', saved.state], ['NMTEAM_INJECT_FAULT', saved.fault]] as const) {
+  for (const [k, v] of [
+    ['DBUS_SYSTEM_BUS_ADDRESS', saved.bus],
+    ['NMTEAM_STATE_DIR', saved.state],
+    ['NMTEAM_INJECT_FAULT', saved.fault],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -48,12 +56,49 @@ const reset = (): Promise<void> => resetSandbox(sb);
 
 /** The bond of the issue: active-backup, MII monitoring, a primary, a static address, MTU and cloned MAC. */
 async function makeBond(): Promise<void> {
-  await nmcli(['con', 'add', 'type', 'bond', 'con-name', 'bond0', 'ifname', 'bond0',
-    'bond.options', 'mode=active-backup,miimon=100,updelay=200,primary=eth0',
-    'ipv4.method', 'manual', 'ipv4.addresses', '192.0.2.5/24', 'ipv4.gateway', '192.0.2.1', 'ipv6.method', 'ignore',
-    'ethernet.mtu', '9000', 'ethernet.cloned-mac-address', '02:00:00:00:00:05', 'connection.autoconnect', 'no']);
+  await nmcli([
+    'con',
+    'add',
+    'type',
+    'bond',
+    'con-name',
+    'bond0',
+    'ifname',
+    'bond0',
+    'bond.options',
+    'mode=active-backup,miimon=100,updelay=200,primary=eth0',
+    'ipv4.method',
+    'manual',
+    'ipv4.addresses',
+    '192.0.2.5/24',
+    'ipv4.gateway',
+    '192.0.2.1',
+    'ipv6.method',
+    'ignore',
+    'ethernet.mtu',
+    '9000',
+    'ethernet.cloned-mac-address',
+    '02:00:00:00:00:05',
+    'connection.autoconnect',
+    'no',
+  ]);
   for (const [i, dev] of ['eth0', 'eth1'].entries()) {
-    await nmcli(['con', 'add', 'type', 'ethernet', 'con-name', `bond0-p${i}`, 'ifname', dev, 'master', 'bond0', 'slave-type', 'bond', 'connection.autoconnect', 'no']);
+    await nmcli([
+      'con',
+      'add',
+      'type',
+      'ethernet',
+      'con-name',
+      `bond0-p${i}`,
+      'ifname',
+      dev,
+      'master',
+      'bond0',
+      'slave-type',
+      'bond',
+      'connection.autoconnect',
+      'no',
+    ]);
   }
 }
 
@@ -82,8 +127,15 @@ describe('convert --from-nm', () => {
     if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.format()).join('\n'));
     const [team] = parsed.spec.teams;
     expect(team!.name).toBe('bond0');
-    expect(team!.config).toEqual({ runner: { name: 'activebackup' }, link_watch: { name: 'ethtool', delay_up: 200 }, hwaddr: '02:00:00:00:00:05' });
-    expect(team!.ports.map((p) => [p.name, p.config])).toEqual([['eth0', { prio: 100 }], ['eth1', {}]]);
+    expect(team!.config).toEqual({
+      runner: { name: 'activebackup' },
+      link_watch: { name: 'ethtool', delay_up: 200 },
+      hwaddr: '02:00:00:00:00:05',
+    });
+    expect(team!.ports.map((p) => [p.name, p.config])).toEqual([
+      ['eth0', { prio: 100 }],
+      ['eth1', {}],
+    ]);
     expect(team!.ipv4).toMatchObject({ method: 'manual', addresses: ['192.0.2.5/24'], gateway: '192.0.2.1' });
     expect(team!.mtu).toBe(9000);
     expect(team!.autoconnect).toBe(false);
@@ -104,9 +156,16 @@ describe('convert --from-nm', () => {
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     const list = await nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show']);
-    expect(list.split('\n').sort()).toEqual(['bond0:team', 'lo:loopback', 'team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet']);
+    expect(list.split('\n').sort()).toEqual([
+      'bond0:team',
+      'lo:loopback',
+      'team-slave-eth0:802-3-ethernet',
+      'team-slave-eth1:802-3-ethernet',
+    ]);
     expect(JSON.parse(await field('bond0', 'team.config'))).toEqual({
-      runner: { name: 'activebackup' }, link_watch: { name: 'ethtool', delay_up: 200 }, hwaddr: '02:00:00:00:00:05',
+      runner: { name: 'activebackup' },
+      link_watch: { name: 'ethtool', delay_up: 200 },
+      hwaddr: '02:00:00:00:00:05',
     });
     const keyfiles = Object.values(await sb.keyfiles());
     expect(keyfiles).toHaveLength(3); // the bond's three are gone
@@ -128,14 +187,17 @@ describe('convert --from-nm', () => {
   });
 
   // Writes: create team, port eth0, port eth1, delete slave eth0, delete slave eth1, delete bond.
-  it.each([2, 4, 6])('a failure before write %i rolls everything back: the bond keyfiles are as they were', async (n) => {
-    const before = await sb.keyfiles();
-    process.env.NMTEAM_INJECT_FAULT = String(n);
-    const r = await convert({ fromNm: ['bond0'], apply: true, noActivate: true });
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/Rolled back/);
-    expect(await sb.keyfiles()).toEqual(before);
-  });
+  it.each([2, 4, 6])(
+    'a failure before write %i rolls everything back: the bond keyfiles are as they were',
+    async (n) => {
+      const before = await sb.keyfiles();
+      process.env.NMTEAM_INJECT_FAULT = String(n);
+      const r = await convert({ fromNm: ['bond0'], apply: true, noActivate: true });
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/Rolled back/);
+      expect(await sb.keyfiles()).toEqual(before);
+    },
+  );
 
   itWithoutDriver('team')('a team that cannot activate (no team driver here) rolls the conversion back', async () => {
     const before = await sb.keyfiles();
@@ -147,7 +209,10 @@ describe('convert --from-nm', () => {
 
   it('leaves other teams nmteam owns alone', async () => {
     const spec = path.join(tmp, 'other.yaml');
-    fs.writeFileSync(spec, "network_config:\n  - {type: team, name: team9, members: [{type: interface, name: eth2}]}\n");
+    fs.writeFileSync(
+      spec,
+      'network_config:\n  - {type: team, name: team9, members: [{type: interface, name: eth2}]}\n',
+    );
     expect(await main(['apply', spec, '--no-activate'], { out: () => undefined, err: () => undefined })).toBe(0);
     const r = await convert({ fromNm: true, apply: true, noActivate: true });
     expect(r.code).toBe(0);
@@ -156,8 +221,42 @@ describe('convert --from-nm', () => {
   });
   it('refuses, writing nothing, when a member is also a port of another team', async () => {
     // apply refuses to make this overlap (a blocking conflict: eth1 is the bond's port); a host made by hand has it.
-    expect((await sb.nmcli(['con', 'add', 'type', 'team', 'con-name', 'team9', 'ifname', 'team9', 'connection.autoconnect', 'no'])).code).toBe(0);
-    expect((await sb.nmcli(['con', 'add', 'type', 'ethernet', 'con-name', 'team-slave-eth1', 'ifname', 'eth1', 'master', 'team9', 'slave-type', 'team', 'connection.autoconnect', 'no'])).code).toBe(0);
+    expect(
+      (
+        await sb.nmcli([
+          'con',
+          'add',
+          'type',
+          'team',
+          'con-name',
+          'team9',
+          'ifname',
+          'team9',
+          'connection.autoconnect',
+          'no',
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await sb.nmcli([
+          'con',
+          'add',
+          'type',
+          'ethernet',
+          'con-name',
+          'team-slave-eth1',
+          'ifname',
+          'eth1',
+          'master',
+          'team9',
+          'slave-type',
+          'team',
+          'connection.autoconnect',
+          'no',
+        ])
+      ).code,
+    ).toBe(0);
     const before = await sb.keyfiles();
     const mon = await monitorCalls(sb);
     const r = await convert({ fromNm: ['bond0'], apply: true, noActivate: true });
@@ -174,7 +273,9 @@ describe('nmteam convert through the CLI', () => {
   it('--from-nm BOND --apply --no-activate --detailed-exit-codes replaces the bond, then finds nothing left', async () => {
     const io = (sink: string[]) => ({ out: (s: string) => void sink.push(s), err: (s: string) => void sink.push(s) });
     const first: string[] = [];
-    expect(await main(['convert', '--from-nm', 'bond0', '--apply', '--no-activate', '--detailed-exit-codes'], io(first))).toBe(2);
+    expect(
+      await main(['convert', '--from-nm', 'bond0', '--apply', '--no-activate', '--detailed-exit-codes'], io(first)),
+    ).toBe(2);
     expect(first.join('')).toMatch(/bond0: delete bond profile 'bond0' \(bond0\)/);
     expect(await field('bond0', 'connection.type')).toBe('team');
     const again: string[] = [];
@@ -194,11 +295,22 @@ describe('convert --to-bond --from-nm --apply', () => {
   it('turns the team back into the bond it came from: options, IP, MTU, cloned MAC, members; a second run writes nothing', async () => {
     await toTeam();
     await nmcli(['con', 'modify', 'team-slave-eth1', 'team-port.config', '{"queue_id": 2}']); // carried as bond-port.queue-id
-    const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, noActivate: true, detailedExitCodes: true });
+    const r = await convert({
+      fromNm: ['bond0'],
+      toBond: true,
+      apply: true,
+      noActivate: true,
+      detailedExitCodes: true,
+    });
     expect(r.err).toBe('');
     expect(r.code).toBe(2);
     const list = await nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show']);
-    expect(list.split('\n').sort()).toEqual(['bond-slave-eth0:802-3-ethernet', 'bond-slave-eth1:802-3-ethernet', 'bond0:bond', 'lo:loopback']);
+    expect(list.split('\n').sort()).toEqual([
+      'bond-slave-eth0:802-3-ethernet',
+      'bond-slave-eth1:802-3-ethernet',
+      'bond0:bond',
+      'lo:loopback',
+    ]);
     const options = Object.fromEntries((await field('bond0', 'bond.options')).split(',').map((kv) => kv.split('=')));
     expect(options).toEqual({ mode: 'active-backup', miimon: '100', updelay: '200', primary: 'eth0' });
     expect(await field('bond0', 'ipv4.addresses')).toBe('192.0.2.5/24');
@@ -222,28 +334,34 @@ describe('convert --to-bond --from-nm --apply', () => {
   });
 
   // Writes: create bond, bond slave eth0, bond slave eth1, delete team slave eth0, team slave eth1, team.
-  it.each([2, 4, 6])('a failure before write %i rolls everything back: the team keyfiles are as they were', async (n) => {
-    await toTeam();
-    const before = await sb.keyfiles();
-    process.env.NMTEAM_INJECT_FAULT = String(n);
-    const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, noActivate: true });
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/Rolled back/);
-    expect(await sb.keyfiles()).toEqual(before);
-  });
+  it.each([2, 4, 6])(
+    'a failure before write %i rolls everything back: the team keyfiles are as they were',
+    async (n) => {
+      await toTeam();
+      const before = await sb.keyfiles();
+      process.env.NMTEAM_INJECT_FAULT = String(n);
+      const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, noActivate: true });
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/Rolled back/);
+      expect(await sb.keyfiles()).toEqual(before);
+    },
+  );
 
-  itWithoutDriver('bond')('a bond that cannot activate (no bonding driver here) rolls the conversion back', async () => {
-    await toTeam();
-    const before = await sb.keyfiles();
-    const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, timeout: 20 });
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAILED activate[\s\S]*Rolled back/);
-    // Byte for byte; only a file's name may differ: the team profile was first written while the nmcli
-    // bond's bond0.nmconnection existed (so NetworkManager named it bond0-UUID.nmconnection), and the
-    // checkpoint's rollback writes it anew under the plain name.
-    const contents = (k: Record<string, string>): string[] => Object.values(k).sort();
-    expect(contents(await sb.keyfiles())).toEqual(contents(before));
-  });
+  itWithoutDriver('bond')(
+    'a bond that cannot activate (no bonding driver here) rolls the conversion back',
+    async () => {
+      await toTeam();
+      const before = await sb.keyfiles();
+      const r = await convert({ fromNm: ['bond0'], toBond: true, apply: true, timeout: 20 });
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/FAILED activate[\s\S]*Rolled back/);
+      // Byte for byte; only a file's name may differ: the team profile was first written while the nmcli
+      // bond's bond0.nmconnection existed (so NetworkManager named it bond0-UUID.nmconnection), and the
+      // checkpoint's rollback writes it anew under the plain name.
+      const contents = (k: Record<string, string>): string[] => Object.values(k).sort();
+      expect(contents(await sb.keyfiles())).toEqual(contents(before));
+    },
+  );
 
   it('--no-commit leaves the conversion pending: rollback -o json restores the team byte for byte, commit keeps it', async () => {
     await toTeam();
@@ -277,9 +395,16 @@ describe('convert --to-bond --from-nm --apply', () => {
     await toTeam();
     const out: string[] = [];
     const mon = await monitorCalls(sb);
-    expect(await main(['convert', '--to-bond', '--from-nm', 'bond0', '--dry-run'], { out: (s) => void out.push(s), err: (s) => void out.push(s) })).toBe(0);
+    expect(
+      await main(['convert', '--to-bond', '--from-nm', 'bond0', '--dry-run'], {
+        out: (s) => void out.push(s),
+        err: (s) => void out.push(s),
+      }),
+    ).toBe(0);
     await mon.stop();
     expect(mon.writes()).toEqual([]);
-    expect(out.join('')).toMatch(/bond0: create bond profile 'bond0' \(bond0\)[\s\S]*bond0: delete team profile 'bond0' \(bond0\)[\s\S]*bond0: activate/);
+    expect(out.join('')).toMatch(
+      /bond0: create bond profile 'bond0' \(bond0\)[\s\S]*bond0: delete team profile 'bond0' \(bond0\)[\s\S]*bond0: activate/,
+    );
   });
 });

@@ -49,7 +49,11 @@ test('untilDevices sees a device appear and awaitNameFree sees it go, each re-re
   let reads = 0;
   try {
     await quiet(counter);
-    const seen = untilDevices(nm, 30_000, async () => (reads++, (await nm.readDevicesNamed(['wait0'])).length > 0 ? true : undefined));
+    const seen = untilDevices(
+      nm,
+      30_000,
+      async () => (reads++, (await nm.readDevicesNamed(['wait0'])).length > 0 ? true : undefined),
+    );
     const until = Date.now() + 500;
     while (Date.now() < until) if (await counter.next(until - Date.now())) signalled++;
     // the first read, plus at most one per signal (a 200 ms poll would have made 2-3 more with no signal)

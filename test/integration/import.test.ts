@@ -33,11 +33,60 @@ const nmcli = (...args: string[]): Promise<void> => nmcliOk(sb, ...args);
 
 /** team9 as an operator makes it by hand: activebackup, eth1 preferred (prio 100), a static address. */
 async function handMadeTeam(): Promise<void> {
-  await nmcli('con', 'add', 'type', 'team', 'con-name', 'team9', 'ifname', 'team9', 'team.config', '{"runner": {"name": "activebackup"}}',
-    'ipv4.method', 'manual', 'ipv4.addresses', '192.0.2.9/24', 'ipv6.method', 'ignore', 'connection.autoconnect', 'no');
-  await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'team9-port1', 'ifname', 'eth1', 'master', 'team9', 'slave-type', 'team',
-    'team-port.config', '{"prio": 100}', 'connection.autoconnect', 'no');
-  await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'team9-port2', 'ifname', 'eth2', 'master', 'team9', 'slave-type', 'team', 'connection.autoconnect', 'no');
+  await nmcli(
+    'con',
+    'add',
+    'type',
+    'team',
+    'con-name',
+    'team9',
+    'ifname',
+    'team9',
+    'team.config',
+    '{"runner": {"name": "activebackup"}}',
+    'ipv4.method',
+    'manual',
+    'ipv4.addresses',
+    '192.0.2.9/24',
+    'ipv6.method',
+    'ignore',
+    'connection.autoconnect',
+    'no',
+  );
+  await nmcli(
+    'con',
+    'add',
+    'type',
+    'ethernet',
+    'con-name',
+    'team9-port1',
+    'ifname',
+    'eth1',
+    'master',
+    'team9',
+    'slave-type',
+    'team',
+    'team-port.config',
+    '{"prio": 100}',
+    'connection.autoconnect',
+    'no',
+  );
+  await nmcli(
+    'con',
+    'add',
+    'type',
+    'ethernet',
+    'con-name',
+    'team9-port2',
+    'ifname',
+    'eth2',
+    'master',
+    'team9',
+    'slave-type',
+    'team',
+    'connection.autoconnect',
+    'no',
+  );
 }
 
 const OWNED = `network_config:
@@ -66,7 +115,10 @@ describe('nmteam import', () => {
     const [t9, ...rest] = parsed.spec.teams;
     expect(rest).toEqual([]);
     expect(t9).toMatchObject({ name: 'team9', config: { runner: { name: 'activebackup' } }, autoconnect: false });
-    expect(t9!.ports.map((p) => [p.name, p.config])).toEqual([['eth1', { prio: 100 }], ['eth2', {}]]);
+    expect(t9!.ports.map((p) => [p.name, p.config])).toEqual([
+      ['eth1', { prio: 100 }],
+      ['eth2', {}],
+    ]);
     expect(t9!.ipv4).toMatchObject({ method: 'manual', addresses: ['192.0.2.9/24'] });
     expect(t9!.ipv6.method).toBe('ignore');
 
@@ -77,7 +129,9 @@ describe('nmteam import', () => {
     expect(plan.stdout).toMatch(/team9: BLOCKING conflict: profile 'team9' \(team, not owned by nmteam\)/);
 
     const json = await runNmteam(sb, ['import', '--output', 'json']);
-    expect(JSON.parse(json.stdout)).toEqual({ network_config: [expect.objectContaining({ type: 'team', name: 'team9' })] });
+    expect(JSON.parse(json.stdout)).toEqual({
+      network_config: [expect.objectContaining({ type: 'team', name: 'team9' })],
+    });
   });
 
   it('import > FILE && apply --adopt FILE: one Update2 per profile and nothing else; then nothing left to do', async () => {
@@ -91,7 +145,12 @@ describe('nmteam import', () => {
     const r = await runNmteam(sb, ['apply', f, '--adopt', '--no-activate', '--detailed-exit-codes']);
     await mon.stop();
     expect(r.code).toBe(2);
-    expect(mon.writes().map((w) => w.member).filter((m) => !m.startsWith('Checkpoint'))).toEqual(['Update2', 'Update2', 'Update2']);
+    expect(
+      mon
+        .writes()
+        .map((w) => w.member)
+        .filter((m) => !m.startsWith('Checkpoint')),
+    ).toEqual(['Update2', 'Update2', 'Update2']);
     expect(Object.keys(await sb.keyfiles()).sort()).toEqual(before);
     const again = await monitorCalls(sb);
     const second = await runNmteam(sb, ['apply', f, '--no-activate', '--detailed-exit-codes']);
@@ -145,10 +204,58 @@ network_config:
 `;
 
 async function makeBond(): Promise<void> {
-  await nmcli('con', 'add', 'type', 'bond', 'con-name', 'bond0', 'ifname', 'bond0', 'bond.options', 'mode=active-backup,miimon=100,primary=eth3',
-    'ipv4.method', 'manual', 'ipv4.addresses', '192.0.2.5/24', 'ipv6.method', 'ignore', 'connection.autoconnect', 'no');
-  await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'bond0-p0', 'ifname', 'eth3', 'master', 'bond0', 'slave-type', 'bond', 'connection.autoconnect', 'no');
-  await nmcli('con', 'add', 'type', 'ethernet', 'con-name', 'bond0-p1', 'ifname', 'eth4', 'master', 'bond0', 'slave-type', 'bond', 'connection.autoconnect', 'no');
+  await nmcli(
+    'con',
+    'add',
+    'type',
+    'bond',
+    'con-name',
+    'bond0',
+    'ifname',
+    'bond0',
+    'bond.options',
+    'mode=active-backup,miimon=100,primary=eth3',
+    'ipv4.method',
+    'manual',
+    'ipv4.addresses',
+    '192.0.2.5/24',
+    'ipv6.method',
+    'ignore',
+    'connection.autoconnect',
+    'no',
+  );
+  await nmcli(
+    'con',
+    'add',
+    'type',
+    'ethernet',
+    'con-name',
+    'bond0-p0',
+    'ifname',
+    'eth3',
+    'master',
+    'bond0',
+    'slave-type',
+    'bond',
+    'connection.autoconnect',
+    'no',
+  );
+  await nmcli(
+    'con',
+    'add',
+    'type',
+    'ethernet',
+    'con-name',
+    'bond0-p1',
+    'ifname',
+    'eth4',
+    'master',
+    'bond0',
+    'slave-type',
+    'bond',
+    'connection.autoconnect',
+    'no',
+  );
 }
 
 describe('convert --from-nm --apply --into FILE', () => {
@@ -159,7 +266,17 @@ describe('convert --from-nm --apply --into FILE', () => {
     const watcher = new Watcher(sb, spec);
     try {
       await watcher.waitFor('the first pass', () => watcher.reconciles().length >= 1);
-      const c = await runNmteam(sb, ['convert', '--from-nm', 'bond0', '--apply', '--into', spec, '--no-activate', '--wait-lock', '30']);
+      const c = await runNmteam(sb, [
+        'convert',
+        '--from-nm',
+        'bond0',
+        '--apply',
+        '--into',
+        spec,
+        '--no-activate',
+        '--wait-lock',
+        '30',
+      ]);
       expect(c.stderr).toBe('');
       expect(c.code).toBe(0);
       expect(c.stdout).toMatch(new RegExp(`Added to ${spec}: bond0 \\(scope 'default'\\)`));
@@ -169,7 +286,10 @@ describe('convert --from-nm --apply --into FILE', () => {
       const parsed = parseSpec(text);
       if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
       const bond0 = parsed.spec.teams.find((t) => t.name === 'bond0')!;
-      expect(bond0.ports.map((p) => [p.name, p.config])).toEqual([['eth3', { prio: 100 }], ['eth4', {}]]);
+      expect(bond0.ports.map((p) => [p.name, p.config])).toEqual([
+        ['eth3', { prio: 100 }],
+        ['eth4', {}],
+      ]);
       expect(bond0.ipv4.addresses).toEqual(['192.0.2.5/24']);
       const keyfiles = await sb.keyfiles();
       const made = Object.values(keyfiles).filter((t) => /^id=(bond0|team-slave-eth[34])$/m.test(t));
@@ -196,10 +316,16 @@ describe('convert --from-nm --apply --into FILE', () => {
       watcher.signal('SIGTERM');
       await watcher.exited();
     }
-   }, 60_000);
+  }, 60_000);
 
   it('an entry of that name already in the file: a clear error, nothing written', async () => {
-    const spec = file('teams2.yaml', `${TEAMS}  - {type: team, name: bond0, members: [{type: interface, name: eth3}]}\n`.replace('# end of teams\n', ''));
+    const spec = file(
+      'teams2.yaml',
+      `${TEAMS}  - {type: team, name: bond0, members: [{type: interface, name: eth3}]}\n`.replace(
+        '# end of teams\n',
+        '',
+      ),
+    );
     await makeBond();
     const before = await sb.keyfiles();
     const text = fs.readFileSync(spec, 'utf8');
@@ -207,7 +333,11 @@ describe('convert --from-nm --apply --into FILE', () => {
     const c = await runNmteam(sb, ['convert', '--from-nm', 'bond0', '--apply', '--into', spec, '--no-activate']);
     await mon.stop();
     expect(c.code).toBe(3);
-    expect(c.stderr).toMatch(new RegExp(`${spec}:9:5: network_config\\[1\\] already is an entry named bond0; nothing was converted, ${spec} is unchanged`));
+    expect(c.stderr).toMatch(
+      new RegExp(
+        `${spec}:9:5: network_config\\[1\\] already is an entry named bond0; nothing was converted, ${spec} is unchanged`,
+      ),
+    );
     expect(mon.writes()).toEqual([]);
     expect(await sb.keyfiles()).toEqual(before);
     expect(fs.readFileSync(spec, 'utf8')).toBe(text);
@@ -218,7 +348,9 @@ describe('convert --from-nm --apply --into FILE', () => {
     const spec = file('teams3.yaml', TEAMS);
     await makeBond();
     const before = await sb.keyfiles();
-    const c = await runNmteam(sb, ['convert', '--from-nm', 'bond0', '--apply', '--into', spec, '--no-activate'], { env: { NMTEAM_INJECT_FAULT: '2' } });
+    const c = await runNmteam(sb, ['convert', '--from-nm', 'bond0', '--apply', '--into', spec, '--no-activate'], {
+      env: { NMTEAM_INJECT_FAULT: '2' },
+    });
     expect(c.code).toBe(1);
     expect(c.stdout).toMatch(/Rolled back/);
     expect(c.stderr).toMatch(/teams3\.yaml is unchanged \(put back as it was\)/);

@@ -10,9 +10,15 @@ import { cliPath, repoRoot } from '../harness/sandbox/cli';
 
 const FIXTURE = path.join(repoRoot(), 'test/fixtures/spec/many-errors.yaml');
 
-function runCli(cli: string, args: string[]): { code: number | null; out: string; err: string; from: string | undefined } {
+function runCli(
+  cli: string,
+  args: string[],
+): { code: number | null; out: string; err: string; from: string | undefined } {
   // No bus at all: the commands here must not need one.
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NMTEAM_LOAD_INFO: '1', DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/nmteam-no-bus' } });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NMTEAM_LOAD_INFO: '1', DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/nmteam-no-bus' },
+  });
   const from = /^nmteam: loaded from: (.*)$/m.exec(r.stderr)?.[1];
   return { code: r.status, out: r.stdout, err: r.stderr.replace(/^nmteam: loaded from: .*\n/m, ''), from };
 }
@@ -33,7 +39,9 @@ describe('the launcher', () => {
     expect(fs.existsSync(path.join(repoRoot(), 'dist/main.bundle.js'))).toBe(true);
     const r = runCli(cliPath(), ['--version']);
     expect(r.from).toBe('bundle, code cache accepted');
-    expect(r.out).toBe(`${(JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version}\n`);
+    expect(r.out).toBe(
+      `${(JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version}\n`,
+    );
     expect(r.code).toBe(0);
   });
 

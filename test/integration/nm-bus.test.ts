@@ -16,7 +16,18 @@ const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
 beforeAll(async () => {
   sb = await startSandbox({ devices: [] });
   for (let i = 0; i < 3; i++) {
-    const r = await sb.nmcli(['con', 'add', 'type', 'team', 'con-name', `t${i}`, 'ifname', `team${i}`, 'connection.autoconnect', 'no']);
+    const r = await sb.nmcli([
+      'con',
+      'add',
+      'type',
+      'team',
+      'con-name',
+      `t${i}`,
+      'ifname',
+      `team${i}`,
+      'connection.autoconnect',
+      'no',
+    ]);
     expect(r.code).toBe(0);
   }
   process.env.DBUS_SYSTEM_BUS_ADDRESS = sb.busAddress;
@@ -38,13 +49,24 @@ afterAll(async () => {
 const getSettings = (path: string) => ({ path, iface: IFACE.connection, member: 'GetSettings' });
 
 test('GetSettings of every profile, many at once, answers as dbus-next’s call does, without its marshaller', async () => {
-  const [paths] = (await nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'ListConnections' })) as [string[]];
+  const [paths] = (await nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'ListConnections' })) as [
+    string[],
+  ];
   expect(paths.length).toBeGreaterThanOrEqual(3);
   // 150 calls: more than dbus-daemon's 128 pending replies, so NmBus's cap must hold on this path too.
   const many = paths.flatMap((p) => Array.from({ length: 50 }, () => p));
   const bare = await Promise.all(many.map((p) => nm.call(getSettings(p))));
   expect(viaDbusNext).toEqual([]);
-  const reference = await Promise.all(paths.map((p) => nm.bus.call(new dbus.Message({ destination: NM_BUS_NAME, ...{ path: p, interface: IFACE.connection, member: 'GetSettings' } }))));
+  const reference = await Promise.all(
+    paths.map((p) =>
+      nm.bus.call(
+        new dbus.Message({
+          destination: NM_BUS_NAME,
+          ...{ path: p, interface: IFACE.connection, member: 'GetSettings' },
+        }),
+      ),
+    ),
+  );
   paths.forEach((_, i) => expect(bare[i * 50]).toEqual(reference[i]!.body));
   expect((bare[0]![0] as Record<string, Record<string, dbus.Variant>>).connection!.type!.value).toBeDefined();
   expect(nm.pendingCalls).toBe(0);
@@ -52,16 +74,22 @@ test('GetSettings of every profile, many at once, answers as dbus-next’s call 
 
 test('an error reply on the built path is the same translated error', async () => {
   viaDbusNext.length = 0;
-  await expect(nm.call(getSettings('/org/freedesktop/NetworkManager/Settings/999999'))).rejects.toMatchObject({ code: 'NM_NOT_FOUND' });
+  await expect(nm.call(getSettings('/org/freedesktop/NetworkManager/Settings/999999'))).rejects.toMatchObject({
+    code: 'NM_NOT_FOUND',
+  });
   expect(viaDbusNext).toEqual([]);
 });
 
 test('calls with arguments, in flight at the same time, still go through dbus-next and get their own answers', async () => {
   viaDbusNext.length = 0;
-  const [paths] = (await nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'ListConnections' })) as [string[]];
+  const [paths] = (await nm.call({ path: NM_SETTINGS_PATH, iface: IFACE.settings, member: 'ListConnections' })) as [
+    string[],
+  ];
   const mixed = await Promise.all(
     paths.flatMap((p) => [
-      nm.call(getSettings(p)).then(([s]) => (s as Record<string, Record<string, dbus.Variant>>).connection!.uuid!.value as string),
+      nm
+        .call(getSettings(p))
+        .then(([s]) => (s as Record<string, Record<string, dbus.Variant>>).connection!.uuid!.value as string),
       nm.getProperty(p, IFACE.connection, 'Filename').then(String),
     ]),
   );

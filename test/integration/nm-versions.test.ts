@@ -65,7 +65,9 @@ describe('the NetworkManager under test', () => {
     // A stand-in that owns NetworkManager's name on the same private bus and reports 1.40.18 (RHEL 8's).
     const bus = dbus.sessionBus({ busAddress: sb.busAddress });
     class OldNm extends dbus.interface.Interface {
-      get Version(): string { return '1.40.18'; }
+      get Version(): string {
+        return '1.40.18';
+      }
     }
     OldNm.configureMembers({ properties: { Version: { signature: 's', access: dbus.interface.ACCESS_READ } } });
     try {
@@ -75,8 +77,10 @@ describe('the NetworkManager under test', () => {
       for (const args of [['show'], ['apply', spec], ['plan', spec]]) {
         const r = await runNmteam(sb, args);
         expect(r.code).toBe(4);
-        expect(r.stderr).toBe('nmteam: NetworkManager version 1.40.18 is older than 1.42.0, the oldest nmteam supports '
-          + '(docs/versions.md); upgrade NetworkManager; nothing was read or written\n');
+        expect(r.stderr).toBe(
+          'nmteam: NetworkManager version 1.40.18 is older than 1.42.0, the oldest nmteam supports ' +
+            '(docs/versions.md); upgrade NetworkManager; nothing was read or written\n',
+        );
       }
     } finally {
       // Released before NetworkManager starts again: it exits when it cannot own its name.
@@ -96,11 +100,26 @@ describe('what differs between 1.42 and 1.52, and nmteam handles', () => {
       const raw = (client as unknown as { reg: { learn(k: string, s: string): void } }).reg;
       raw.learn('connection.controller', 's');
       raw.learn('connection.port-type', 's');
-      await nmcliOk(sb, 'con', 'add', 'type', 'team', 'con-name', 'team9', 'ifname', 'team9',
-        'connection.autoconnect', 'no');
+      await nmcliOk(
+        sb,
+        'con',
+        'add',
+        'type',
+        'team',
+        'con-name',
+        'team9',
+        'ifname',
+        'team9',
+        'connection.autoconnect',
+        'no',
+      );
       const port = {
         connection: {
-          id: 'new-words', type: '802-3-ethernet', 'interface-name': 'eth1', controller: 'team9', 'port-type': 'team',
+          id: 'new-words',
+          type: '802-3-ethernet',
+          'interface-name': 'eth1',
+          controller: 'team9',
+          'port-type': 'team',
           autoconnect: false,
         },
       };

@@ -85,30 +85,42 @@ describe('every os-net-config team key', () => {
   });
 
   it('a team nested in an ovs_bridge is named in the plan, and --strict refuses it', async () => {
-    const f = writeIn(tmp, 'nested.yaml', `network_config:
+    const f = writeIn(
+      tmp,
+      'nested.yaml',
+      `network_config:
   - type: ovs_bridge
     name: br-ex
     members:
       - type: linux_team
         name: team1
         members: [{type: interface, name: eth1}]
-`);
+`,
+    );
     const plan = await runNmteam(sb, ['plan', f, '--allow-empty']);
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toContain('skipped: network_config[0].members[0] (type linux_team, team1): nested in ovs_bridge br-ex: not managed');
-    expect(plan.stderr).toContain('network_config[0].members[0]: warning: linux_team team1 is nested in ovs_bridge br-ex');
+    expect(plan.stdout).toContain(
+      'skipped: network_config[0].members[0] (type linux_team, team1): nested in ovs_bridge br-ex: not managed',
+    );
+    expect(plan.stderr).toContain(
+      'network_config[0].members[0]: warning: linux_team team1 is nested in ovs_bridge br-ex',
+    );
     expect((await runNmteam(sb, ['plan', '--strict', f, '--allow-empty'])).code).toBe(3);
   });
 
   it('primary on a lacp team: apply warns, located; apply --strict refuses it (exit 3), writes nothing (issue 18)', async () => {
-    const f = writeIn(tmp, 'lacp.yaml', `network_config:
+    const f = writeIn(
+      tmp,
+      'lacp.yaml',
+      `network_config:
   - type: linux_team
     name: team0
     bonding_options: '{"runner": {"name": "lacp"}}'
     members:
       - {type: interface, name: eth1, primary: true}
       - {type: interface, name: eth2}
-`);
+`,
+    );
     const mon = await monitorCalls(sb);
     const strict = await runNmteam(sb, ['apply', '--strict', f, '--no-activate']);
     await mon.stop();
@@ -126,7 +138,10 @@ describe('every os-net-config team key', () => {
   });
 
   it("os-net-config's boolean words: sticky: yes reaches NetworkManager as JSON true; re-apply writes nothing", async () => {
-    const f = writeIn(tmp, 'words.yaml', `network_config:
+    const f = writeIn(
+      tmp,
+      'words.yaml',
+      `network_config:
   - type: team
     name: team0
     use_dhcp: on
@@ -134,7 +149,8 @@ describe('every os-net-config team key', () => {
     members:
       - {type: interface, name: eth1, primary: "true", sticky: yes}
       - {type: interface, name: eth2, sticky: 'no'}
-`);
+`,
+    );
     expect((await runNmteam(sb, ['apply', f, '--no-activate'])).code).toBe(0);
     const config = await sb.nmcli(['-g', 'team-port.config', 'connection', 'show', 'team-slave-eth1']);
     expect(JSON.parse(config.stdout.trim().replace(/\\:/g, ':'))).toEqual({ prio: 100, sticky: true });

@@ -37,7 +37,10 @@ beforeEach(() => resetSandbox(sb));
 async function nmGet(id: string, fields: string): Promise<string[]> {
   const r = await sb.nmcli(['-g', fields, 'connection', 'show', id]);
   if (r.code !== 0) throw new Error(`nmcli -g ${fields} connection show ${id}: ${r.stderr}`);
-  return r.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/\\:/g, ':'));
+  return r.stdout
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.replace(/\\:/g, ':'));
 }
 
 /** Applies `file`, then proves a second apply and `show | apply` write nothing. Returns the first apply's stderr. */
@@ -55,18 +58,23 @@ async function applyTwice(file: string): Promise<string> {
 }
 
 describe("os-net-config's own team samples, unmodified", () => {
-  it.each(['team.yaml', 'team.json'])('%s applies without a warning; re-apply and show | apply write nothing', async (name) => {
-    const stderr = await applyTwice(path.join(SAMPLES, name));
-    expect(stderr).not.toMatch(/warning/);
-    expect(await nmGet('team1', 'ipv4.method,connection.autoconnect')).toEqual(['auto', 'yes']);
-    expect(await nmGet('team-slave-em1', 'team-port.config')).toEqual(['{"prio":100}']);
-  });
+  it.each(['team.yaml', 'team.json'])(
+    '%s applies without a warning; re-apply and show | apply write nothing',
+    async (name) => {
+      const stderr = await applyTwice(path.join(SAMPLES, name));
+      expect(stderr).not.toMatch(/warning/);
+      expect(await nmGet('team1', 'ipv4.method,connection.autoconnect')).toEqual(['auto', 'yes']);
+      expect(await nmGet('team-slave-em1', 'team-port.config')).toEqual(['{"prio":100}']);
+    },
+  );
 });
 
 describe('variants carrying each os-net-config key', () => {
   it('rules → ipv4/ipv6.routing-rules, named route tables → the route table', async () => {
     const stderr = await applyTwice(path.join(SAMPLES, 'team-rules.yaml'));
-    expect(stderr).toMatch(/rules\[0\]\.rule: warning: 'iif team1 table 200' has no priority; NetworkManager needs one: 30000/);
+    expect(stderr).toMatch(
+      /rules\[0\]\.rule: warning: 'iif team1 table 200' has no priority; NetworkManager needs one: 30000/,
+    );
     const [v4, v6, routes] = await nmGet('team1', 'ipv4.routing-rules,ipv6.routing-rules,ipv4.routes');
     expect(v4!.split(', ')).toEqual([
       'priority 30000 from 0.0.0.0/0 iif team1 table 200',
@@ -86,11 +94,19 @@ describe('variants carrying each os-net-config key', () => {
 
   it('ethtool_opts → ethtool.* and 802-3-ethernet link settings; each option without a setting is warned', async () => {
     const stderr = await applyTwice(path.join(SAMPLES, 'team-ethtool.yaml'));
-    expect(stderr).toMatch(/members\[1\]\.ethtool_opts: warning: ethtool option 'ufo off': NetworkManager has no ethtool feature 'ufo'/);
+    expect(stderr).toMatch(
+      /members\[1\]\.ethtool_opts: warning: ethtool option 'ufo off': NetworkManager has no ethtool feature 'ufo'/,
+    );
     expect(stderr).toMatch(/members\[1\]\.ethtool_opts: warning: ethtool '-L \$\{DEVICE\} combined 4'/);
-    const em1 = await nmGet('team-slave-em1', 'ethtool.feature-tso,ethtool.feature-gro,ethtool.ring-rx,ethtool.ring-tx,ethtool.coalesce-rx-usecs,ethtool.coalesce-adaptive-rx');
+    const em1 = await nmGet(
+      'team-slave-em1',
+      'ethtool.feature-tso,ethtool.feature-gro,ethtool.ring-rx,ethtool.ring-tx,ethtool.coalesce-rx-usecs,ethtool.coalesce-adaptive-rx',
+    );
     expect(em1).toEqual(['off', 'off', '4096', '4096', '10', '0']);
-    const em2 = await nmGet('team-slave-em2', 'ethtool.pause-rx,ethtool.pause-tx,802-3-ethernet.speed,802-3-ethernet.duplex,802-3-ethernet.auto-negotiate');
+    const em2 = await nmGet(
+      'team-slave-em2',
+      'ethtool.pause-rx,ethtool.pause-tx,802-3-ethernet.speed,802-3-ethernet.duplex,802-3-ethernet.auto-negotiate',
+    );
     expect(em2).toEqual(['on', 'on', '1000', 'full', 'no']);
 
     // Drift in NetworkManager is corrected: an offload turned back on by hand is turned off again.
@@ -101,9 +117,15 @@ describe('variants carrying each os-net-config key', () => {
 
   it('zone, ignore_auto_dns and the other keys: mapped where NetworkManager has a setting, warned otherwise', async () => {
     const stderr = await applyTwice(path.join(SAMPLES, 'team-keys.yaml'));
-    for (const key of ['dhclient_args', 'persist_mapping', 'members[0].linkdelay']) expect(stderr).toContain(`network_config[0].${key}: warning: `);
+    for (const key of ['dhclient_args', 'persist_mapping', 'members[0].linkdelay'])
+      expect(stderr).toContain(`network_config[0].${key}: warning: `);
     expect(stderr).not.toMatch(/hotplug|onboot|nm_controlled/);
-    expect(await nmGet('team1', 'connection.zone,ipv4.ignore-auto-dns,ipv4.never-default,802-3-ethernet.mtu')).toEqual(['internal', 'yes', 'yes', '9000']);
+    expect(await nmGet('team1', 'connection.zone,ipv4.ignore-auto-dns,ipv4.never-default,802-3-ethernet.mtu')).toEqual([
+      'internal',
+      'yes',
+      'yes',
+      '9000',
+    ]);
   });
 
   it('--strict refuses a variant with a warning (exit 3) and writes nothing', async () => {
@@ -121,12 +143,22 @@ describe('a RHEL 7 team ifcfg directory', () => {
     expect(conv.code).toBe(0);
     expect(conv.stderr).toMatch(/ifcfg-eth2: warning: ETHTOOL_OPTS: ethtool option 'wol g'/);
     await applyTwice(writeIn(tmp, 'from-ifcfg.yaml', conv.stdout));
-    expect(await nmGet('team0', 'connection.zone,ipv4.method,ipv4.ignore-auto-dns')).toEqual(['internal', 'auto', 'yes']);
+    expect(await nmGet('team0', 'connection.zone,ipv4.method,ipv4.ignore-auto-dns')).toEqual([
+      'internal',
+      'auto',
+      'yes',
+    ]);
     const [rules, routes] = await nmGet('team0', 'ipv4.routing-rules,ipv4.routes');
     expect(rules).toBe('priority 30000 from 0.0.0.0/0 iif team0 table 200, priority 100 from 192.0.2.0/24 table 200');
     expect(routes).toMatch(/0\.0\.0\.0\/0 192\.0\.2\.1 table=200/);
-    expect(await nmGet('team-slave-eth1', 'ethtool.feature-tso,ethtool.feature-gro,ethtool.ring-rx')).toEqual(['off', 'off', '4096']);
-    expect(await nmGet('team-slave-eth2', '802-3-ethernet.speed,802-3-ethernet.duplex,802-3-ethernet.auto-negotiate')).toEqual(['1000', 'full', 'no']);
+    expect(await nmGet('team-slave-eth1', 'ethtool.feature-tso,ethtool.feature-gro,ethtool.ring-rx')).toEqual([
+      'off',
+      'off',
+      '4096',
+    ]);
+    expect(
+      await nmGet('team-slave-eth2', '802-3-ethernet.speed,802-3-ethernet.duplex,802-3-ethernet.auto-negotiate'),
+    ).toEqual(['1000', 'full', 'no']);
   });
 });
 
@@ -137,8 +169,21 @@ describe('a TripleO ovs_bridge holding a linux_bond', () => {
     expect(conv.stderr).toMatch(/linux_bond bond_api found nested in ovs_bridge br-ex's members: converted in place/);
     const f = writeIn(tmp, 'tripleo-team.yaml', conv.stdout);
     const mon = await monitorCalls(sb);
-    const plan = await runNmteam(sb, ['plan', f, '--allow-empty', '--mapping', writeIn(tmp, 'map.yaml', 'interface_mapping: {nic1: eth1, nic2: em1, nic3: em2}\n')]);
-    const applied = await runNmteam(sb, ['apply', f, '--allow-empty', '--no-activate', '--mapping', path.join(tmp, 'map.yaml')]);
+    const plan = await runNmteam(sb, [
+      'plan',
+      f,
+      '--allow-empty',
+      '--mapping',
+      writeIn(tmp, 'map.yaml', 'interface_mapping: {nic1: eth1, nic2: em1, nic3: em2}\n'),
+    ]);
+    const applied = await runNmteam(sb, [
+      'apply',
+      f,
+      '--allow-empty',
+      '--no-activate',
+      '--mapping',
+      path.join(tmp, 'map.yaml'),
+    ]);
     await mon.stop();
     expect([plan.code, applied.code]).toEqual([0, 0]);
     expect(plan.stdout).toContain('(type team, bond_api): nested in ovs_bridge br-ex: not managed');

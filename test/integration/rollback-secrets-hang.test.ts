@@ -39,7 +39,9 @@ async function setUp(): Promise<void> {
 
 /** The plan's profile writes, in order. */
 async function writes(): Promise<{ op: string; ifname: string }[]> {
-  const plan = JSON.parse((await runNmteam(sb, ['plan', file('after.yaml', AFTER), '--no-activate', '-o', 'json'])).stdout).plan;
+  const plan = JSON.parse(
+    (await runNmteam(sb, ['plan', file('after.yaml', AFTER), '--no-activate', '-o', 'json'])).stdout,
+  ).plan;
   return plan.steps.filter((s: { op: string }) => s.op !== 'activate');
 }
 
@@ -50,7 +52,19 @@ describe('a failed apply that deleted a member profile holding an 802.1X passwor
     await setUp();
     // System-owned (password-flags 0): NetworkManager keeps it in the keyfile; GetSettings never shows it.
     for (const id of ['team-slave-eth2', 'team-slave-eth0']) {
-      const r = await sb.nmcli(['connection', 'modify', id, '802-1x.eap', 'md5', '802-1x.identity', 'me', '802-1x.password', PASSWORD, '802-1x.password-flags', '0']);
+      const r = await sb.nmcli([
+        'connection',
+        'modify',
+        id,
+        '802-1x.eap',
+        'md5',
+        '802-1x.identity',
+        'me',
+        '802-1x.password',
+        PASSWORD,
+        '802-1x.password-flags',
+        '0',
+      ]);
       expect(r.stderr).toBe('');
     }
   });
@@ -66,9 +80,13 @@ describe('a failed apply that deleted a member profile holding an 802.1X passwor
     // Fail the last write: the deletion and the update of eth0's profile are done by then.
     expect(deleted).toBeLessThan(steps.length - 1);
     for (const output of ['text', 'json']) {
-      const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '-o', output], { env: { NMTEAM_INJECT_FAULT: String(steps.length) } });
+      const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '-o', output], {
+        env: { NMTEAM_INJECT_FAULT: String(steps.length) },
+      });
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(output === 'json' ? /"rolledBack": true/ : /Rolled back: NetworkManager is as it was before this run/);
+      expect(r.stdout).toMatch(
+        output === 'json' ? /"rolledBack": true/ : /Rolled back: NetworkManager is as it was before this run/,
+      );
       expect(r.stdout + r.stderr).not.toContain(PASSWORD);
       expect(await sb.keyfiles()).toEqual(keyfiles);
     }
@@ -85,18 +103,25 @@ describe('NetworkManager stopped (kill -STOP) in the middle of an apply', () => 
     expect((await writes()).length).toBeGreaterThan(at);
     const journalFile = path.join(sb.dir, 'nmteam-state', 'journal.json');
     const started = Date.now();
-    const run = runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '--timeout', String(timeoutS)], { env: { NMTEAM_INJECT_FAULT: `${at}:pause=3000` } });
+    const run = runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '--timeout', String(timeoutS)], {
+      env: { NMTEAM_INJECT_FAULT: `${at}:pause=3000` },
+    });
     const nm = sb.nmPid();
     try {
       // The fault's pause starts once the writes before it are journaled: stop NetworkManager there.
-      while ((JSON.parse(fs.existsSync(journalFile) ? fs.readFileSync(journalFile, 'utf8') : '{}').entries?.length ?? 0) < at - 1) {
+      while (
+        (JSON.parse(fs.existsSync(journalFile) ? fs.readFileSync(journalFile, 'utf8') : '{}').entries?.length ?? 0) <
+        at - 1
+      ) {
         expect(Date.now() - started).toBeLessThan(20_000);
         await new Promise((r) => setTimeout(r, 50));
       }
       process.kill(nm, 'SIGSTOP');
       // Bounded here, not by jest's timeout, so that the finally below lets NetworkManager go on either way.
       let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), (timeoutS + 15) * 1000 - (Date.now() - started))));
+      const bound = new Promise<undefined>(
+        (res) => (timer = setTimeout(() => res(undefined), (timeoutS + 15) * 1000 - (Date.now() - started))),
+      );
       const r = await Promise.race([run, bound]).finally(() => clearTimeout(timer));
       expect(r).toBeDefined(); // the run ended within --timeout + 15 s
       if (!r) return;

@@ -61,7 +61,9 @@ describe('a fault at every write position leaves NetworkManager exactly as it wa
   beforeAll(async () => {
     await reset();
     expect((await runNmteam(sb, ['apply', file('before.yaml', BEFORE), '--no-activate'])).code).toBe(0);
-    const plan = JSON.parse((await runNmteam(sb, ['plan', file('after.yaml', AFTER), '--no-activate', '-o', 'json'])).stdout).plan;
+    const plan = JSON.parse(
+      (await runNmteam(sb, ['plan', file('after.yaml', AFTER), '--no-activate', '-o', 'json'])).stdout,
+    ).plan;
     writes = plan.steps.length;
   });
 
@@ -73,7 +75,9 @@ describe('a fault at every write position leaves NetworkManager exactly as it wa
     if (n > writes) return expect(n).toBeGreaterThan(writes); // plans shorter than 9 writes stop here
     const keyfiles = await sb.keyfiles();
     const settings = await nmState();
-    const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate'], { env: { NMTEAM_INJECT_FAULT: String(n) } });
+    const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate'], {
+      env: { NMTEAM_INJECT_FAULT: String(n) },
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`fault injected before write ${n}`));
     expect(r.stdout).toMatch(/Rolled back: NetworkManager is as it was before this run/);
@@ -95,18 +99,23 @@ describe('interrupted runs', () => {
   });
 
   it('nmteam killed mid-apply, then NetworkManager restarted: the next apply converges with no duplicate profile', async () => {
-    const crashed = await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate'], { env: { NMTEAM_INJECT_FAULT: '5:exit' } });
+    const crashed = await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate'], {
+      env: { NMTEAM_INJECT_FAULT: '5:exit' },
+    });
     expect(crashed.code).toBe(70);
     await sb.restartNm();
     const next = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate']);
     expect(next.code).toBe(0);
     expect(next.stderr).toMatch(/an interrupted run \(pid \d+, .*\) was rolled back/);
     expect((await runNmteam(sb, ['plan', path.join(tmp, 'after.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
-    for (const [ifname, n] of Object.entries(await ownedProfilesPerInterface())) expect([ifname, n]).toEqual([ifname, 1]);
+    for (const [ifname, n] of Object.entries(await ownedProfilesPerInterface()))
+      expect([ifname, n]).toEqual([ifname, 1]);
   });
 
   it('NetworkManager killed mid-apply: the run fails (no hang, no exit 0), and after a restart the next apply converges', async () => {
-    const run = runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--timeout', '10'], { env: { NMTEAM_INJECT_FAULT: '4:pause=1500' } });
+    const run = runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--timeout', '10'], {
+      env: { NMTEAM_INJECT_FAULT: '4:pause=1500' },
+    });
     await new Promise((r) => setTimeout(r, 700));
     await sb.killNm('SIGKILL');
     const r = await run;
@@ -117,7 +126,8 @@ describe('interrupted runs', () => {
     expect(next.code).toBe(0);
     expect(next.stderr).toMatch(/an interrupted run .* was rolled back; \d+ profile\(s\) restored/); // how many depends on when NM died
     expect((await runNmteam(sb, ['plan', path.join(tmp, 'after.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
-    for (const [ifname, n] of Object.entries(await ownedProfilesPerInterface())) expect([ifname, n]).toEqual([ifname, 1]);
+    for (const [ifname, n] of Object.entries(await ownedProfilesPerInterface()))
+      expect([ifname, n]).toEqual([ifname, 1]);
   });
 });
 
@@ -131,7 +141,9 @@ describe('--no-commit, commit and rollback', () => {
     const before = await sb.keyfiles();
     const r = await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/The change is pending \(checkpoint \/org\/freedesktop\/NetworkManager\/Checkpoint\/\d+\): run 'nmteam commit' within 60 s/);
+    expect(r.stdout).toMatch(
+      /The change is pending \(checkpoint \/org\/freedesktop\/NetworkManager\/Checkpoint\/\d+\): run 'nmteam commit' within 60 s/,
+    );
     const refused = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/awaits 'nmteam commit' or 'nmteam rollback'/);
@@ -151,14 +163,27 @@ describe('--no-commit, commit and rollback', () => {
 
   it('a pending change nobody commits is rolled back when it expires, with no nmteam command run; the next one says so', async () => {
     const before = await sb.keyfiles();
-    const r = await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit', '--timeout', '1']);
+    const r = await runNmteam(sb, [
+      'apply',
+      file('after.yaml', AFTER),
+      '--no-activate',
+      '--no-commit',
+      '--timeout',
+      '1',
+    ]);
     expect(r.code).toBe(0);
     expect(await sb.keyfiles()).not.toEqual(before);
     // The apply started `nmteam _expire` on its own: it undoes the journal when the change expires.
     const deadline = Date.now() + 20_000;
-    while (JSON.stringify(await sb.keyfiles()) !== JSON.stringify(before) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+    while (JSON.stringify(await sb.keyfiles()) !== JSON.stringify(before) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 250));
     expect(await sb.keyfiles()).toEqual(before);
-    const next = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate', '--detailed-exit-codes']);
+    const next = await runNmteam(sb, [
+      'apply',
+      path.join(tmp, 'before.yaml'),
+      '--no-activate',
+      '--detailed-exit-codes',
+    ]);
     expect(next.stderr).toMatch(/the uncommitted apply of .* expired at .* and was rolled back/);
     expect(next.code).toBe(0); // the rollback restored BEFORE, which is what this apply asks for
   });
@@ -167,7 +192,8 @@ describe('--no-commit, commit and rollback', () => {
     const before = await sb.keyfiles();
     await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit', '--timeout', '1']);
     const deadline = Date.now() + 20_000;
-    while (JSON.stringify(await sb.keyfiles()) !== JSON.stringify(before) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 250));
+    while (JSON.stringify(await sb.keyfiles()) !== JSON.stringify(before) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 250));
     const late = await runNmteam(sb, ['commit', '--wait-lock', '30']);
     expect(late.code).toBe(1);
     expect(late.stderr).toMatch(/too late: the change of .* expired at .* and was rolled back/);
@@ -183,8 +209,28 @@ describe('the lock', () => {
     // Each run pauses before its second write while holding the lock, so the two surely overlap in time.
     const env = { NMTEAM_INJECT_FAULT: '2:pause=700' };
     const [a, b] = await Promise.all([
-      runNmteam(sb, ['apply', file('a.yaml', `network_config:\n${team('teama', 'activebackup', ['eth0', 'eth1', 'eth2'])}`), '--no-activate', '--wait-lock', '30'], { env }),
-      runNmteam(sb, ['apply', file('b.yaml', `network_config:\n${team('teamb', 'roundrobin', ['eth3', 'eth4', 'eth5'])}`), '--no-activate', '--wait-lock', '30'], { env }),
+      runNmteam(
+        sb,
+        [
+          'apply',
+          file('a.yaml', `network_config:\n${team('teama', 'activebackup', ['eth0', 'eth1', 'eth2'])}`),
+          '--no-activate',
+          '--wait-lock',
+          '30',
+        ],
+        { env },
+      ),
+      runNmteam(
+        sb,
+        [
+          'apply',
+          file('b.yaml', `network_config:\n${team('teamb', 'roundrobin', ['eth3', 'eth4', 'eth5'])}`),
+          '--no-activate',
+          '--wait-lock',
+          '30',
+        ],
+        { env },
+      ),
     ]);
     await mon.stop();
     expect([a.code, b.code]).toEqual([0, 0]);
@@ -219,12 +265,27 @@ describe('the state directory (issue 14: nothing another user could write is tru
     const uuid = (await sb.nmcli(['-g', 'connection.uuid', 'connection', 'show', 'team0'])).stdout.trim();
     // "A crashed run created team0": recovering it would delete the profile.
     const journal = path.join(state(), 'journal.json');
-    fs.writeFileSync(journal, JSON.stringify({ version: 1, pid: 4242, startedAt: 'then', state: 'in-progress', memoryOnly: false, entries: [{ op: 'created', uuid }] }), { mode: 0o600 });
+    fs.writeFileSync(
+      journal,
+      JSON.stringify({
+        version: 1,
+        pid: 4242,
+        startedAt: 'then',
+        state: 'in-progress',
+        memoryOnly: false,
+        entries: [{ op: 'created', uuid }],
+      }),
+      { mode: 0o600 },
+    );
     fs.chownSync(journal, 65534, 65534);
     try {
       for (const args of [['apply', f, '--no-activate'], ['rollback'], ['commit']]) {
         const r = await runNmteam(sb, args);
-        expect([args[0], r.code, r.stderr]).toEqual([args[0], 1, expect.stringMatching(/refusing the state directory: .*journal\.json is owned by uid 65534/)]);
+        expect([args[0], r.code, r.stderr]).toEqual([
+          args[0],
+          1,
+          expect.stringMatching(/refusing the state directory: .*journal\.json is owned by uid 65534/),
+        ]);
       }
       expect(await nmState()).toEqual(before);
       expect(fs.existsSync(journal)).toBe(true);
@@ -238,7 +299,15 @@ describe('the state directory (issue 14: nothing another user could write is tru
     fs.mkdirSync(shared, { recursive: true });
     fs.chmodSync(shared, 0o777);
     const before = await nmState();
-    const r = await runNmteam(sb, ['apply', file('one.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate'], { env: { NMTEAM_STATE_DIR: shared } });
+    const r = await runNmteam(
+      sb,
+      [
+        'apply',
+        file('one.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`),
+        '--no-activate',
+      ],
+      { env: { NMTEAM_STATE_DIR: shared } },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/refusing the state directory: .*shared-state is writable by group or others/);
     expect(await nmState()).toEqual(before);
@@ -248,7 +317,12 @@ describe('the state directory (issue 14: nothing another user could write is tru
   it('a lock file holding a live PID (echo 1 > lock) blocks neither apply, commit nor rollback', async () => {
     fs.mkdirSync(state(), { recursive: true, mode: 0o700 });
     fs.writeFileSync(path.join(state(), 'lock'), '1\n', { mode: 0o600 });
-    const apply = await runNmteam(sb, ['apply', file('one.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate', '--no-commit']);
+    const apply = await runNmteam(sb, [
+      'apply',
+      file('one.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`),
+      '--no-activate',
+      '--no-commit',
+    ]);
     expect(apply.code).toBe(0);
     fs.writeFileSync(path.join(state(), 'lock'), '1\n');
     const rollback = await runNmteam(sb, ['rollback']);
@@ -265,11 +339,22 @@ describe('--memory-only', () => {
   // NetworkManager keeps in-memory profiles under /run/NetworkManager, so they survive its own restart
   // and are gone at reboot (when /run is emptied): the keyfile directory never sees them.
   it('writes no persistent keyfile: the profiles live under /run/NetworkManager only', async () => {
-    const r = await runNmteam(sb, ['apply', file('mem.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate', '--memory-only']);
+    const r = await runNmteam(sb, [
+      'apply',
+      file('mem.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`),
+      '--no-activate',
+      '--memory-only',
+    ]);
     expect(r.code).toBe(0);
     expect(await sb.keyfiles()).toEqual({});
-    const files = Object.fromEntries((await sb.nmcli(['-t', '-f', 'NAME,FILENAME', 'connection', 'show'])).stdout.split('\n').filter(Boolean).map((l) => l.split(':')));
-    for (const id of ['team0', 'team-slave-eth0', 'team-slave-eth1']) expect(files[id]).toMatch(/^\/run\/NetworkManager\/system-connections\//);
+    const files = Object.fromEntries(
+      (await sb.nmcli(['-t', '-f', 'NAME,FILENAME', 'connection', 'show'])).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(':')),
+    );
+    for (const id of ['team0', 'team-slave-eth0', 'team-slave-eth1'])
+      expect(files[id]).toMatch(/^\/run\/NetworkManager\/system-connections\//);
     // Where a profile is stored is not part of the desired state: a normal apply changes nothing.
     expect((await runNmteam(sb, ['apply', path.join(tmp, 'mem.yaml'), '--no-activate'])).stdout).toMatch(/No changes/);
   });
@@ -279,26 +364,77 @@ describe('a checkpoint someone else left over our devices', () => {
   beforeEach(reset);
 
   it('is reported and overlapped, not a hard failure', async () => {
-    expect((await runNmteam(sb, ['apply', file('cp0.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`), '--no-activate'])).code).toBe(0);
-    const dev = await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.GetDeviceByIpIface', 'string:eth0'], { env: sb.env });
+    expect(
+      (
+        await runNmteam(sb, [
+          'apply',
+          file('cp0.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}`),
+          '--no-activate',
+        ])
+      ).code,
+    ).toBe(0);
+    const dev = await run(
+      'dbus-send',
+      [
+        '--system',
+        '--dest=org.freedesktop.NetworkManager',
+        '--print-reply',
+        '/org/freedesktop/NetworkManager',
+        'org.freedesktop.NetworkManager.GetDeviceByIpIface',
+        'string:eth0',
+      ],
+      { env: sb.env },
+    );
     const devPath = /object path "([^"]+)"/.exec(dev.stdout)![1]!;
-    const cp = await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.CheckpointCreate', `array:objpath:${devPath}`, 'uint32:300', 'uint32:0'], { env: sb.env });
+    const cp = await run(
+      'dbus-send',
+      [
+        '--system',
+        '--dest=org.freedesktop.NetworkManager',
+        '--print-reply',
+        '/org/freedesktop/NetworkManager',
+        'org.freedesktop.NetworkManager.CheckpointCreate',
+        `array:objpath:${devPath}`,
+        'uint32:300',
+        'uint32:0',
+      ],
+      { env: sb.env },
+    );
     expect(cp.code).toBe(0);
     const foreign = /object path "([^"]+)"/.exec(cp.stdout)![1]!;
     try {
       // eth0 becomes the primary: its slave profile is updated, so the checkpoint wants eth0's device.
-      const r = await runNmteam(sb, ['apply', file('cp.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'], 'eth0')}`), '--no-activate']);
+      const r = await runNmteam(sb, [
+        'apply',
+        file('cp.yaml', `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'], 'eth0')}`),
+        '--no-activate',
+      ]);
       expect(r.code).toBe(0);
       expect(r.stderr).toMatch(/already included in checkpoint .*; taking an overlapping checkpoint/);
     } finally {
-      await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', '/org/freedesktop/NetworkManager', 'org.freedesktop.NetworkManager.CheckpointDestroy', `objpath:${foreign}`], { env: sb.env });
+      await run(
+        'dbus-send',
+        [
+          '--system',
+          '--dest=org.freedesktop.NetworkManager',
+          '--print-reply',
+          '/org/freedesktop/NetworkManager',
+          'org.freedesktop.NetworkManager.CheckpointDestroy',
+          `objpath:${foreign}`,
+        ],
+        { env: sb.env },
+      );
     }
   });
 });
 
 /** One D-Bus call to NetworkManager through dbus-send; the object paths in its reply. */
 async function nmPaths(object: string, method: string, ...args: string[]): Promise<string[]> {
-  const r = await run('dbus-send', ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', object, method, ...args], { env: sb.env });
+  const r = await run(
+    'dbus-send',
+    ['--system', '--dest=org.freedesktop.NetworkManager', '--print-reply', object, method, ...args],
+    { env: sb.env },
+  );
   expect(r.code).toBe(0);
   return [...r.stdout.matchAll(/object path "([^"]+)"/g)].map((m) => m[1]!);
 }
@@ -312,13 +448,48 @@ describe('a plan that only creates profiles', () => {
   it('takes no checkpoint; if nmteam dies, the next run removes exactly the profiles it created', async () => {
     const yaml = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1'])}${team('team2', 'broadcast', ['eth4', 'eth5'])}`;
     // Writes: team0, team2, then the slave profiles of eth0, eth1, eth4, eth5; die before the 6th.
-    const r = await runNmteam(sb, ['apply', file('create.yaml', yaml), '--no-activate', '--timeout', '3'], { env: { NMTEAM_INJECT_FAULT: '6:exit' } });
+    const r = await runNmteam(sb, ['apply', file('create.yaml', yaml), '--no-activate', '--timeout', '3'], {
+      env: { NMTEAM_INJECT_FAULT: '6:exit' },
+    });
     expect(r.code).toBe(70);
-    expect(await nmPaths('/org/freedesktop/NetworkManager', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.NetworkManager', 'string:Checkpoints')).toEqual([]);
+    expect(
+      await nmPaths(
+        '/org/freedesktop/NetworkManager',
+        'org.freedesktop.DBus.Properties.Get',
+        'string:org.freedesktop.NetworkManager',
+        'string:Checkpoints',
+      ),
+    ).toEqual([]);
     // Another client adds a profile after nmteam died.
-    expect((await sb.nmcli(['con', 'add', 'type', 'ethernet', 'con-name', 'sentinel', 'ifname', 'eth3', 'connection.autoconnect', 'no'])).code).toBe(0);
-    const ids = async (): Promise<string[]> => (await sb.nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show'])).stdout.split('\n').filter((l) => l && !l.endsWith(':loopback')).sort();
-    expect(await ids()).toEqual(['sentinel:802-3-ethernet', 'team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet', 'team-slave-eth4:802-3-ethernet', 'team0:team', 'team2:team']);
+    expect(
+      (
+        await sb.nmcli([
+          'con',
+          'add',
+          'type',
+          'ethernet',
+          'con-name',
+          'sentinel',
+          'ifname',
+          'eth3',
+          'connection.autoconnect',
+          'no',
+        ])
+      ).code,
+    ).toBe(0);
+    const ids = async (): Promise<string[]> =>
+      (await sb.nmcli(['-t', '-f', 'NAME,TYPE', 'connection', 'show'])).stdout
+        .split('\n')
+        .filter((l) => l && !l.endsWith(':loopback'))
+        .sort();
+    expect(await ids()).toEqual([
+      'sentinel:802-3-ethernet',
+      'team-slave-eth0:802-3-ethernet',
+      'team-slave-eth1:802-3-ethernet',
+      'team-slave-eth4:802-3-ethernet',
+      'team0:team',
+      'team2:team',
+    ]);
     const sentinel = Object.entries(await sb.keyfiles()).find(([f]) => f.startsWith('sentinel'))!;
     await new Promise((res) => setTimeout(res, 3500)); // past the run's timeout: nothing happens by itself
     const next = await runNmteam(sb, ['rollback']);

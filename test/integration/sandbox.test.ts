@@ -19,7 +19,13 @@ const DEVICES = ['eth0', 'eth1', 'eth2', 'eth3'];
 async function deviceStates(sb: Sandbox): Promise<Record<string, string>> {
   const r = await sb.nmcli(['-t', '-f', 'DEVICE,TYPE,STATE', 'device']);
   expect(r.code).toBe(0);
-  return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(':')).map(([dev, type, state]) => [dev!, `${type}:${state}`]));
+  return Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(':'))
+      .map(([dev, type, state]) => [dev!, `${type}:${state}`]),
+  );
 }
 
 function pidsIn(text: string): ProcRef[] {
@@ -37,8 +43,12 @@ function expectManaged(states: Record<string, string>): void {
 
 describe('NetworkManager sandbox', () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox(); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startSandbox();
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   test('runs its own NetworkManager on a private bus', async () => {
     expect(sb.env.DBUS_SYSTEM_BUS_ADDRESS).toBe(sb.busAddress);
@@ -58,12 +68,28 @@ describe('NetworkManager sandbox', () => {
 
   test('a team profile lands as a keyfile; the monitor counts writes and only writes', async () => {
     const mon = await monitorCalls(sb);
-    const add = await sb.nmcli(['con', 'add', 'type', 'team', 'con-name', 't0', 'ifname', 'team0', 'connection.autoconnect', 'no']);
+    const add = await sb.nmcli([
+      'con',
+      'add',
+      'type',
+      'team',
+      'con-name',
+      't0',
+      'ifname',
+      'team0',
+      'connection.autoconnect',
+      'no',
+    ]);
     expect(add.code).toBe(0);
     // nmcli 1.42 uses AddConnection (to disk); the D-Bus client may use AddConnection2.
     const writes = mon.writes().map((c) => c.member);
     expect(writes).toEqual(['AddConnection']);
-    expect(mon.writes()[0]).toEqual({ member: 'AddConnection', interface: 'org.freedesktop.NetworkManager.Settings', path: '/org/freedesktop/NetworkManager/Settings', sender: expect.stringMatching(/^:1\.\d+$/) });
+    expect(mon.writes()[0]).toEqual({
+      member: 'AddConnection',
+      interface: 'org.freedesktop.NetworkManager.Settings',
+      path: '/org/freedesktop/NetworkManager/Settings',
+      sender: expect.stringMatching(/^:1\.\d+$/),
+    });
 
     const before = mon.calls().length;
     expect((await sb.nmcli(['-t', 'con', 'show'])).stdout).toContain('t0:');
@@ -150,7 +176,9 @@ describe('crash safety (owner process without stop())', () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
   for (const f of ['sandbox', 'proc', 'config', 'userland', 'cli']) {
     const src = fs.readFileSync(path.join(__dirname, `../harness/sandbox/${f}.ts`), 'utf8');
-    const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const js = ts.transpileModule(src, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     fs.writeFileSync(path.join(work, `${f}.js`), js);
   }
   // The owner prints its pids file itself: in 'exit' mode its exit handler may remove the dir before we could read it.
@@ -160,7 +188,9 @@ describe('crash safety (owner process without stop())', () => {
   async function owner(mode: 'exit' | 'hang', base: string) {
     const child = spawn(process.execPath, ['-e', script, base, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    const line = await new Promise<string>((resolve) => child.stdout.on('data', (b: Buffer) => (out += b.toString()).includes('\n') && resolve(out)));
+    const line = await new Promise<string>((resolve) =>
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()).includes('\n') && resolve(out)),
+    );
     const { dir, pids: text } = JSON.parse(line) as { dir: string; pids: string };
     return { child, dir, pids: pidsIn(text) };
   }

@@ -69,7 +69,15 @@ class SecondWriter {
       let id: string;
       if (roll === 3 && live.length > 2) {
         id = live[n % live.length]!;
-        const r = await sb.nmcli(['con', 'mod', id, '802-3-ethernet.mtu', String(1400 + (n % 90)), 'connection.zone', `z${n}`]);
+        const r = await sb.nmcli([
+          'con',
+          'mod',
+          id,
+          '802-3-ethernet.mtu',
+          String(1400 + (n % 90)),
+          'connection.zone',
+          `z${n}`,
+        ]);
         if (r.code !== 0) this.vanished.push(`${id} (to edit): ${r.stderr.trim()}`);
       } else if (roll === 4 && live.length > 2) {
         id = live[0]!;
@@ -77,7 +85,18 @@ class SecondWriter {
         if (r.code !== 0) this.vanished.push(`${id} (to delete): ${r.stderr.trim()}`);
       } else {
         id = `w-${n}`;
-        const r = await sb.nmcli(['con', 'add', 'type', 'ethernet', 'con-name', id, 'ifname', `oth${n % 3}`, 'connection.autoconnect', 'no']);
+        const r = await sb.nmcli([
+          'con',
+          'add',
+          'type',
+          'ethernet',
+          'con-name',
+          id,
+          'ifname',
+          `oth${n % 3}`,
+          'connection.autoconnect',
+          'no',
+        ]);
         if (r.code !== 0) throw new Error(`writer: add ${id}: ${r.stderr}`);
       }
       this.last.set(id, await this.keyfile(id));
@@ -92,9 +111,13 @@ class SecondWriter {
     const out: string[] = [];
     for (const [id, text] of this.last) {
       const current = now[`${id}.nmconnection`];
-      if (current !== text) out.push(`${id}: ${text === undefined ? 'deleted by the writer, but present' : current === undefined ? 'gone' : 'changed'}`);
+      if (current !== text)
+        out.push(
+          `${id}: ${text === undefined ? 'deleted by the writer, but present' : current === undefined ? 'gone' : 'changed'}`,
+        );
     }
-    for (const f of Object.keys(now)) if (f.startsWith('w-') && !this.last.has(f.replace(/\.nmconnection$/, ''))) out.push(`${f}: appeared`);
+    for (const f of Object.keys(now))
+      if (f.startsWith('w-') && !this.last.has(f.replace(/\.nmconnection$/, ''))) out.push(`${f}: appeared`);
     return out;
   }
 }
@@ -136,24 +159,37 @@ describe('a second writer on the same NetworkManager is never touched', () => {
 
   it('through failed applies, rolled back from a fault at several write positions', async () => {
     for (const n of [1, 4, 7]) {
-      const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate'], { env: { NMTEAM_INJECT_FAULT: `${n}:pause=300` } });
+      const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate'], {
+        env: { NMTEAM_INJECT_FAULT: `${n}:pause=300` },
+      });
       expect(r.code).toBe(0); // a pause, while the writer writes
-      const back = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate'], { env: { NMTEAM_INJECT_FAULT: String(n) } });
-      expect([back.code, back.stdout]).toEqual([1, expect.stringMatching(/Rolled back: NetworkManager is as it was before this run/)]);
+      const back = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate'], {
+        env: { NMTEAM_INJECT_FAULT: String(n) },
+      });
+      expect([back.code, back.stdout]).toEqual([
+        1,
+        expect.stringMatching(/Rolled back: NetworkManager is as it was before this run/),
+      ]);
       expect((await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate'])).code).toBe(0);
     }
     await settle();
   });
 
-  itWithoutDriver('team')('through a failed activation (no team driver here), rolled back with its checkpoint', async () => {
-    const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml')]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/Rolled back/);
-    await settle();
-  });
+  itWithoutDriver('team')(
+    'through a failed activation (no team driver here), rolled back with its checkpoint',
+    async () => {
+      const r = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml')]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/Rolled back/);
+      await settle();
+    },
+  );
 
   it('through --no-commit and rollback', async () => {
-    expect((await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '--no-commit', '--timeout', '120'])).code).toBe(0);
+    expect(
+      (await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '--no-commit', '--timeout', '120']))
+        .code,
+    ).toBe(0);
     await settle();
     expect((await runNmteam(sb, ['rollback'])).code).toBe(0);
     await settle();
@@ -161,14 +197,24 @@ describe('a second writer on the same NetworkManager is never touched', () => {
 
   it('through --no-commit left to expire', async () => {
     const before = Object.fromEntries(Object.entries(await sb.keyfiles()).filter(([f]) => !f.startsWith('w-')));
-    expect((await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '--no-commit', '--timeout', '2'])).code).toBe(0);
-    const ours = async (): Promise<Record<string, string>> => Object.fromEntries(Object.entries(await sb.keyfiles()).filter(([f]) => !f.startsWith('w-')));
-    await waitUntil('the change to expire and be rolled back', async () => JSON.stringify(await ours()) === JSON.stringify(before), 30_000);
+    expect(
+      (await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate', '--no-commit', '--timeout', '2']))
+        .code,
+    ).toBe(0);
+    const ours = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(Object.entries(await sb.keyfiles()).filter(([f]) => !f.startsWith('w-')));
+    await waitUntil(
+      'the change to expire and be rolled back',
+      async () => JSON.stringify(await ours()) === JSON.stringify(before),
+      30_000,
+    );
     await settle();
   });
 
   it('through a crash mid-apply and the next run recovering it', async () => {
-    const crashed = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate'], { env: { NMTEAM_INJECT_FAULT: '5:exit' } });
+    const crashed = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate'], {
+      env: { NMTEAM_INJECT_FAULT: '5:exit' },
+    });
     expect(crashed.code).toBe(70);
     await settle();
     const next = await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate']);
@@ -177,17 +223,36 @@ describe('a second writer on the same NetworkManager is never touched', () => {
   });
 
   itWithoutDriver('team')('through watch retrying an activation that keeps failing', async () => {
-    const child: ChildProcess = spawn('setpriv', ['--pdeathsig', 'TERM', process.execPath, cliPath(), 'watch', path.join(tmp, 'after.yaml'), '--log-format', 'json'], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(
+      'setpriv',
+      [
+        '--pdeathsig',
+        'TERM',
+        process.execPath,
+        cliPath(),
+        'watch',
+        path.join(tmp, 'after.yaml'),
+        '--log-format',
+        'json',
+      ],
+      { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     try {
-      await waitUntil('watch to fail an activation twice', async () => (out.match(/NM_ACTIVATION_FAILED|did not activate|failed/g) ?? []).length >= 2, 60_000);
+      await waitUntil(
+        'watch to fail an activation twice',
+        async () => (out.match(/NM_ACTIVATION_FAILED|did not activate|failed/g) ?? []).length >= 2,
+        60_000,
+      );
       await settle();
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
-    expect((await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate', '--wait-lock', '30'])).code).toBe(0);
+    expect(
+      (await runNmteam(sb, ['apply', path.join(tmp, 'before.yaml'), '--no-activate', '--wait-lock', '30'])).code,
+    ).toBe(0);
   });
 
   it('at the end, every profile of the writer is exactly as it last wrote it', async () => {
@@ -205,8 +270,26 @@ describe('the cases of issue 14, one by one', () => {
   });
 
   it('a profile another client adds after apply --no-commit survives nmteam rollback', async () => {
-    expect((await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit', '--timeout', '120'])).code).toBe(0);
-    expect((await sb.nmcli(['con', 'add', 'type', 'ethernet', 'con-name', 'sentinel-late', 'ifname', 'eth7', 'autoconnect', 'no'])).code).toBe(0);
+    expect(
+      (await runNmteam(sb, ['apply', file('after.yaml', AFTER), '--no-activate', '--no-commit', '--timeout', '120']))
+        .code,
+    ).toBe(0);
+    expect(
+      (
+        await sb.nmcli([
+          'con',
+          'add',
+          'type',
+          'ethernet',
+          'con-name',
+          'sentinel-late',
+          'ifname',
+          'eth7',
+          'autoconnect',
+          'no',
+        ])
+      ).code,
+    ).toBe(0);
     const sentinel = (await sb.keyfiles())['sentinel-late.nmconnection'];
     expect(sentinel).toBeDefined();
     const rb = await runNmteam(sb, ['rollback']);
@@ -214,20 +297,53 @@ describe('the cases of issue 14, one by one', () => {
     expect((await sb.keyfiles())['sentinel-late.nmconnection']).toBe(sentinel);
   });
 
-  itWithoutDriver('team')("an operator's edit of a profile active on a member survives the rollback of a failed activation, and that profile is active there again", async () => {
-    // 'System oth0' is active on oth0, which the desired state makes a member of team0.
-    expect((await sb.nmcli(['con', 'add', 'type', 'ethernet', 'con-name', 'System oth0', 'ifname', 'oth0', 'autoconnect', 'no', 'ipv4.method', 'manual', 'ipv4.addresses', '198.51.100.7/24', 'ipv6.method', 'disabled'])).code).toBe(0);
-    expect((await sb.nmcli(['con', 'up', 'System oth0'])).code).toBe(0);
-    const withOth0 = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1', 'oth0'], 'eth0')}${team('team1', 'roundrobin', ['eth3'])}`;
-    // Paused before its third write, the operator edits 'System oth0' meanwhile; the activation then fails.
-    const run = runNmteam(sb, ['apply', file('oth0.yaml', withOth0)], { env: { NMTEAM_INJECT_FAULT: '2:pause=1500' } });
-    await sleep(700);
-    expect((await sb.nmcli(['con', 'mod', 'System oth0', '802-3-ethernet.mtu', '1400', 'connection.zone', 'operator'])).code).toBe(0);
-    const edited = (await sb.keyfiles())['System oth0.nmconnection'];
-    const r = await run;
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/Rolled back/);
-    expect((await sb.keyfiles())['System oth0.nmconnection']).toBe(edited);
-    await waitUntil('System oth0 to be active on oth0 again', async () => (await sb.nmcli(['-g', 'GENERAL.CONNECTION', 'device', 'show', 'oth0'])).stdout.trim() === 'System oth0');
-  });
+  itWithoutDriver('team')(
+    "an operator's edit of a profile active on a member survives the rollback of a failed activation, and that profile is active there again",
+    async () => {
+      // 'System oth0' is active on oth0, which the desired state makes a member of team0.
+      expect(
+        (
+          await sb.nmcli([
+            'con',
+            'add',
+            'type',
+            'ethernet',
+            'con-name',
+            'System oth0',
+            'ifname',
+            'oth0',
+            'autoconnect',
+            'no',
+            'ipv4.method',
+            'manual',
+            'ipv4.addresses',
+            '198.51.100.7/24',
+            'ipv6.method',
+            'disabled',
+          ])
+        ).code,
+      ).toBe(0);
+      expect((await sb.nmcli(['con', 'up', 'System oth0'])).code).toBe(0);
+      const withOth0 = `network_config:\n${team('team0', 'activebackup', ['eth0', 'eth1', 'oth0'], 'eth0')}${team('team1', 'roundrobin', ['eth3'])}`;
+      // Paused before its third write, the operator edits 'System oth0' meanwhile; the activation then fails.
+      const run = runNmteam(sb, ['apply', file('oth0.yaml', withOth0)], {
+        env: { NMTEAM_INJECT_FAULT: '2:pause=1500' },
+      });
+      await sleep(700);
+      expect(
+        (await sb.nmcli(['con', 'mod', 'System oth0', '802-3-ethernet.mtu', '1400', 'connection.zone', 'operator']))
+          .code,
+      ).toBe(0);
+      const edited = (await sb.keyfiles())['System oth0.nmconnection'];
+      const r = await run;
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/Rolled back/);
+      expect((await sb.keyfiles())['System oth0.nmconnection']).toBe(edited);
+      await waitUntil(
+        'System oth0 to be active on oth0 again',
+        async () =>
+          (await sb.nmcli(['-g', 'GENERAL.CONNECTION', 'device', 'show', 'oth0'])).stdout.trim() === 'System oth0',
+      );
+    },
+  );
 });

@@ -22,7 +22,10 @@ let watcher: Watcher | undefined;
 
 // The watched state, and another one whose apply writes twice: it deletes team-slave-eth2, then updates team0.
 const WATCHED = ACTIVEBACKUP_SPEC;
-const OTHER = ACTIVEBACKUP_SPEC.replace('activebackup', 'loadbalance').replace('      - {type: interface, name: eth2}\n', '');
+const OTHER = ACTIVEBACKUP_SPEC.replace('activebackup', 'loadbalance').replace(
+  '      - {type: interface, name: eth2}\n',
+  '',
+);
 
 beforeAll(async () => {
   sb = await startSandbox({ devices: ['eth0', 'eth1', 'eth2'] });
@@ -45,20 +48,41 @@ afterEach(async () => {
   watcher = undefined;
 });
 
-const runner = async (): Promise<string> => JSON.parse((await sb.nmcli(['--escape', 'no', '-g', 'team.config', 'connection', 'show', 'team0'])).stdout.trim() || 'null')?.runner?.name;
-const errorCodes = (w: Watcher): string[] => w.reconciles().flatMap((l) => ((l.errors ?? []) as { code: string }[]).map((e) => e.code));
+const runner = async (): Promise<string> =>
+  JSON.parse(
+    (await sb.nmcli(['--escape', 'no', '-g', 'team.config', 'connection', 'show', 'team0'])).stdout.trim() || 'null',
+  )?.runner?.name;
+const errorCodes = (w: Watcher): string[] =>
+  w.reconciles().flatMap((l) => ((l.errors ?? []) as { code: string }[]).map((e) => e.code));
 
 it('while an apply --no-commit is pending: writes nothing, says it waits, retries; after commit it enforces its state', async () => {
-  const pending = await runNmteam(sb, ['apply', path.join(tmp, 'other.yaml'), '--no-activate', '--no-commit', '--timeout', '30']);
+  const pending = await runNmteam(sb, [
+    'apply',
+    path.join(tmp, 'other.yaml'),
+    '--no-activate',
+    '--no-commit',
+    '--timeout',
+    '30',
+  ]);
   expect([pending.code, pending.stdout]).toEqual([0, expect.stringMatching(/The change is pending/)]);
   const keyfiles = await sb.keyfiles();
   const mon = await monitorCalls(sb);
   try {
     watcher = new Watcher(sb, path.join(tmp, 'watched.yaml'));
     // Retried, not given up: at least two reconciles refused (backoff 0.5 s, 1 s, ...), each logged with the reason.
-    await watcher.waitFor('two reconciles refused while the change is pending', () => errorCodes(watcher!).filter((c) => c === 'PENDING_COMMIT').length >= 2, 30_000);
+    await watcher.waitFor(
+      'two reconciles refused while the change is pending',
+      () => errorCodes(watcher!).filter((c) => c === 'PENDING_COMMIT').length >= 2,
+      30_000,
+    );
     const refused = watcher.reconciles().find((l) => l.result === 'error')!;
-    expect(refused).toMatchObject({ team: 'team0', errors: [{ code: 'PENDING_COMMIT', message: expect.stringMatching(/awaits 'nmteam commit' or 'nmteam rollback'/) }], retryInMs: expect.any(Number) });
+    expect(refused).toMatchObject({
+      team: 'team0',
+      errors: [
+        { code: 'PENDING_COMMIT', message: expect.stringMatching(/awaits 'nmteam commit' or 'nmteam rollback'/) },
+      ],
+      retryInMs: expect.any(Number),
+    });
     expect(mon.writes()).toEqual([]);
     expect(await sb.keyfiles()).toEqual(keyfiles);
     expect(await runner()).toBe('loadbalance');
@@ -66,7 +90,12 @@ it('while an apply --no-commit is pending: writes nothing, says it waits, retrie
     const commit = await runNmteam(sb, ['commit', '--wait-lock', '30']);
     expect(commit.code).toBe(0);
     // The next retry (at most 30 s of backoff away) finds nothing pending and brings back the watched state.
-    await watcher.waitFor('watch to enforce its state after the commit', async () => (await runner()) === 'activebackup' && (await sb.nmcli(['connection', 'show', 'team-slave-eth2'])).code === 0, 60_000);
+    await watcher.waitFor(
+      'watch to enforce its state after the commit',
+      async () =>
+        (await runner()) === 'activebackup' && (await sb.nmcli(['connection', 'show', 'team-slave-eth2'])).code === 0,
+      60_000,
+    );
     expect(watcher.reconciles().some((l) => l.result === 'corrected')).toBe(true);
   } finally {
     await mon.stop();
@@ -78,13 +107,19 @@ it('while another run holds the lock: waits for it (lock-wait), writes nothing m
   const mon = await monitorCalls(sb);
   try {
     // The apply deletes team-slave-eth2, then pauses 6 s holding the lock before its second write.
-    const apply = runNmteam(sb, ['apply', path.join(tmp, 'other.yaml'), '--no-activate'], { env: { NMTEAM_INJECT_FAULT: '2:pause=6000' } });
+    const apply = runNmteam(sb, ['apply', path.join(tmp, 'other.yaml'), '--no-activate'], {
+      env: { NMTEAM_INJECT_FAULT: '2:pause=6000' },
+    });
     const deadline = Date.now() + 30_000;
     while (!mon.writes().some((w) => w.member === 'Delete') && Date.now() < deadline) await sleep(50);
     expect(mon.writes().map((w) => w.member)).toContain('Delete');
     expect(fs.readFileSync(lockFile, 'utf8')).toMatch(/^\d+\n$/);
     watcher = new Watcher(sb, path.join(tmp, 'watched.yaml'));
-    await watcher.waitFor('watch to wait for the lock', () => watcher!.lines.some((l) => l.event === 'lock-wait'), 30_000);
+    await watcher.waitFor(
+      'watch to wait for the lock',
+      () => watcher!.lines.some((l) => l.event === 'lock-wait'),
+      30_000,
+    );
     expect(watcher.lines.find((l) => l.event === 'lock-wait')).toMatchObject({ pid: expect.any(Number) });
     const done = await apply;
     expect(done.code).toBe(0);
@@ -92,7 +127,12 @@ it('while another run holds the lock: waits for it (lock-wait), writes nothing m
     // Everything written while the apply ran was the apply's: one sender, never the watcher.
     expect(new Set(byApply.map((w) => w.sender)).size).toBe(1);
     expect(byApply.map((w) => w.member).filter((m) => !m.startsWith('Checkpoint'))).toEqual(['Delete', 'Update2']);
-    await watcher.waitFor('watch to reconcile after the apply', async () => (await runner()) === 'activebackup' && (await sb.nmcli(['connection', 'show', 'team-slave-eth2'])).code === 0, 60_000);
+    await watcher.waitFor(
+      'watch to reconcile after the apply',
+      async () =>
+        (await runner()) === 'activebackup' && (await sb.nmcli(['connection', 'show', 'team-slave-eth2'])).code === 0,
+      60_000,
+    );
     const after = mon.writes().slice(byApply.length);
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((w) => w.sender !== byApply[0]!.sender)).toBe(true);

@@ -18,9 +18,14 @@ jest.setTimeout(90_000);
 type Line = { event: string; team?: string; profile?: string; [k: string]: unknown };
 
 function watch(sb: Sandbox, file: string): { lines: Line[]; child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn('setpriv', ['--pdeathsig', 'TERM', process.execPath, cliPath(), 'watch', file, '--no-activate', '--log-format', 'json'], {
-    env: sb.env, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'setpriv',
+    ['--pdeathsig', 'TERM', process.execPath, cliPath(), 'watch', file, '--no-activate', '--log-format', 'json'],
+    {
+      env: sb.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: Line[] = [];
   let buf = '';
   child.stdout!.on('data', (b: Buffer) => {
@@ -47,8 +52,14 @@ afterAll(async () => {
 it('two watches claiming the same member each report the fight, naming the profile, and stop writing', async () => {
   const a = path.join(tmp, 'a.yaml');
   const b = path.join(tmp, 'b.yaml');
-  fs.writeFileSync(a, 'network_config:\n  - {type: team, name: teamA, members: [{type: interface, name: eth0}, {type: interface, name: eth1}]}\n');
-  fs.writeFileSync(b, 'network_config:\n  - {type: team, name: teamB, members: [{type: interface, name: eth1}, {type: interface, name: eth2}]}\n');
+  fs.writeFileSync(
+    a,
+    'network_config:\n  - {type: team, name: teamA, members: [{type: interface, name: eth0}, {type: interface, name: eth1}]}\n',
+  );
+  fs.writeFileSync(
+    b,
+    'network_config:\n  - {type: team, name: teamB, members: [{type: interface, name: eth1}, {type: interface, name: eth2}]}\n',
+  );
   const wa = watch(sb, a);
   const wb = watch(sb, b);
   try {
@@ -62,7 +73,9 @@ it('two watches claiming the same member each report the fight, naming the profi
     await sleep(3000);
     const mon = await monitorCalls(sb);
     await sleep(3000);
-    const writes = (await mon.stop()).filter((c) => c.member === 'AddConnection2' || c.member === 'Update2' || c.member === 'Delete');
+    const writes = (await mon.stop()).filter(
+      (c) => c.member === 'AddConnection2' || c.member === 'Update2' || c.member === 'Delete',
+    );
     expect(writes.length).toBeLessThanOrEqual(10);
   } finally {
     wa.child.kill('SIGTERM');

@@ -37,7 +37,18 @@ beforeAll(async () => {
   file = path.join(tmp, 'teams.yaml');
   fs.writeFileSync(file, SPEC);
   // Profiles nmteam does not own: never touched, whatever happens.
-  await sb.nmcli(['connection', 'add', 'type', 'team', 'con-name', 'legacy', 'ifname', 'team7', 'connection.autoconnect', 'no']);
+  await sb.nmcli([
+    'connection',
+    'add',
+    'type',
+    'team',
+    'con-name',
+    'legacy',
+    'ifname',
+    'team7',
+    'connection.autoconnect',
+    'no',
+  ]);
 });
 afterAll(async () => {
   if (watcher) watcher.signal('SIGKILL');
@@ -54,9 +65,12 @@ function renameOver(text: string): void {
   fs.renameSync(t, file);
 }
 
-const byId = async (id: string): Promise<NmConnection | undefined> => (await nm.readConnections()).find((c) => c.settings.connection?.id === id);
-const owned = (c: NmConnection | undefined): boolean => c?.settings.user?.data !== undefined && 'nmteam.managed' in (c.settings.user.data as object);
-const teamConfig = async (id: string, section = 'team'): Promise<unknown> => JSON.parse(String((await byId(id))?.settings[section]?.config ?? 'null'));
+const byId = async (id: string): Promise<NmConnection | undefined> =>
+  (await nm.readConnections()).find((c) => c.settings.connection?.id === id);
+const owned = (c: NmConnection | undefined): boolean =>
+  c?.settings.user?.data !== undefined && 'nmteam.managed' in (c.settings.user.data as object);
+const teamConfig = async (id: string, section = 'team'): Promise<unknown> =>
+  JSON.parse(String((await byId(id))?.settings[section]?.config ?? 'null'));
 
 /** Make a drift, then wait (polling, generous deadline) until `fixed`; record how long it took. */
 async function measure(what: string, drift: () => Promise<unknown>, fixed: () => Promise<boolean>): Promise<void> {
@@ -75,35 +89,54 @@ async function nmcli(args: string[]): Promise<void> {
 it('creates the desired team at start, then goes quiet', async () => {
   const before = await sb.keyfiles();
   watcher = new Watcher(sb, file);
-  await measure('initial apply (watch start → team0 and 3 slave profiles)', async () => undefined, async () => owned(await byId('team-slave-eth2')) && owned(await byId('team0')));
-  const ids = (await nm.readConnections()).filter((c) => c.settings.connection?.type !== 'loopback').map((c) => c.settings.connection?.id).sort();
+  await measure(
+    'initial apply (watch start → team0 and 3 slave profiles)',
+    async () => undefined,
+    async () => owned(await byId('team-slave-eth2')) && owned(await byId('team0')),
+  );
+  const ids = (await nm.readConnections())
+    .filter((c) => c.settings.connection?.type !== 'loopback')
+    .map((c) => c.settings.connection?.id)
+    .sort();
   expect(ids).toEqual(['legacy', 'team-slave-eth0', 'team-slave-eth1', 'team-slave-eth2', 'team0']);
   legacyKeyfile = Object.entries(before).find(([, t]) => t.includes('id=legacy'))!;
   expect((await sb.keyfiles())[legacyKeyfile[0]]).toBe(legacyKeyfile[1]);
 });
 
 it('corrects a hand edit of the team profile', async () => {
-  await measure('nmcli edit of team0 team.config', () => nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"broadcast"}}']),
-    async () => JSON.stringify(await teamConfig('team0')).includes('activebackup'));
+  await measure(
+    'nmcli edit of team0 team.config',
+    () => nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"broadcast"}}']),
+    async () => JSON.stringify(await teamConfig('team0')).includes('activebackup'),
+  );
   expect(await teamConfig('team0')).toEqual({ runner: { name: 'activebackup' } });
 });
 
 it('corrects a hand edit of a slave profile, reading only that profile again', async () => {
   const edited = (await byId('team-slave-eth1'))!.path;
   const mon = await monitorCalls(sb);
-  await measure('nmcli edit of team-slave-eth1 team-port.config', () => nmcli(['connection', 'modify', 'team-slave-eth1', 'team-port.config', '{"prio":50}']),
-    async () => JSON.stringify(await teamConfig('team-slave-eth1', 'team-port')) === '{}');
+  await measure(
+    'nmcli edit of team-slave-eth1 team-port.config',
+    () => nmcli(['connection', 'modify', 'team-slave-eth1', 'team-port.config', '{"prio":50}']),
+    async () => JSON.stringify(await teamConfig('team-slave-eth1', 'team-port')) === '{}',
+  );
   const calls = await mon.stop();
   // nmcli writes first, then watch corrects: the last Update2 is watch's.
   const watch = calls.filter((c) => c.member === 'Update2').at(-1)!.sender;
-  const reads = calls.filter((c) => c.sender === watch && (c.member === 'ListConnections' || c.member === 'GetSettings'));
+  const reads = calls.filter(
+    (c) => c.sender === watch && (c.member === 'ListConnections' || c.member === 'GetSettings'),
+  );
   // Watch keeps its copy of the profiles current from NetworkManager's signals: no full re-read.
   expect(reads.length).toBeGreaterThan(0);
   expect(reads.every((c) => c.member === 'GetSettings' && c.path === edited)).toBe(true);
 });
 
 it('recreates a deleted slave profile', async () => {
-  await measure('nmcli delete of team-slave-eth2', () => nmcli(['connection', 'delete', 'team-slave-eth2']), async () => owned(await byId('team-slave-eth2')));
+  await measure(
+    'nmcli delete of team-slave-eth2',
+    () => nmcli(['connection', 'delete', 'team-slave-eth2']),
+    async () => owned(await byId('team-slave-eth2')),
+  );
 });
 
 it('reports, and does not fight, a profile whose ownership marker was removed', async () => {
@@ -113,28 +146,46 @@ it('reports, and does not fight, a profile whose ownership marker was removed', 
   delete data['nmteam.managed'];
   const mon = await monitorCalls(sb);
   await nm.updateConnection(c.path, { ...c.settings, user: { data } }); // nmcli 1.42 cannot edit user.data
-  await watcher.waitFor('a conflict report', () => watcher.reconciles(from).some((l) => (l.conflicts ?? []).some((x) => x.includes('team-slave-eth2'))));
+  await watcher.waitFor('a conflict report', () =>
+    watcher.reconciles(from).some((l) => (l.conflicts ?? []).some((x) => x.includes('team-slave-eth2'))),
+  );
   await watcher.quiet();
-  expect((await mon.stop()).filter((x) => x.member !== 'GetSettings' && x.member !== 'ListConnections').map((x) => x.member)).toEqual(['Update2']); // ours only
+  expect(
+    (await mon.stop()).filter((x) => x.member !== 'GetSettings' && x.member !== 'ListConnections').map((x) => x.member),
+  ).toEqual(['Update2']); // ours only
   const eth2 = (await nm.readConnections()).filter((x) => x.settings.connection?.['interface-name'] === 'eth2');
   expect(eth2.map((x) => [x.settings.connection?.id, owned(x)])).toEqual([['team-slave-eth2', false]]);
   expect(watcher.reconciles(from).every((l) => (l.changed ?? []).length === 0)).toBe(true);
   // The operator lets go of it: deleting the taken-over profile brings nmteam's back.
-  await measure('taken-over profile deleted → nmteam recreates its own', () => nmcli(['connection', 'delete', 'uuid', String(c.settings.connection?.uuid)]),
-    async () => owned(await byId('team-slave-eth2')));
+  await measure(
+    'taken-over profile deleted → nmteam recreates its own',
+    () => nmcli(['connection', 'delete', 'uuid', String(c.settings.connection?.uuid)]),
+    async () => owned(await byId('team-slave-eth2')),
+  );
 });
 
 it('follows a new desired file (atomic rename-over): member added, then removed', async () => {
-  await measure('desired file renamed over: eth3 added', async () => renameOver(WITH_ETH3), async () => owned(await byId('team-slave-eth3')));
-  await measure('desired file rewritten in place: eth3 removed', async () => fs.writeFileSync(file, SPEC), async () => (await byId('team-slave-eth3')) === undefined);
+  await measure(
+    'desired file renamed over: eth3 added',
+    async () => renameOver(WITH_ETH3),
+    async () => owned(await byId('team-slave-eth3')),
+  );
+  await measure(
+    'desired file rewritten in place: eth3 removed',
+    async () => fs.writeFileSync(file, SPEC),
+    async () => (await byId('team-slave-eth3')) === undefined,
+  );
 });
 
 it('reports an invalid desired file and keeps the last good one in force', async () => {
   const from = watcher.lines.length;
   renameOver(SPEC.replace('activebackup', 'activebakup'));
   await watcher.waitFor('invalid-spec report', () => watcher.lines.slice(from).some((l) => l.event === 'invalid-spec'));
-  await measure('hand edit while the desired file is invalid', () => nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"roundrobin"}}']),
-    async () => JSON.stringify(await teamConfig('team0')).includes('activebackup'));
+  await measure(
+    'hand edit while the desired file is invalid',
+    () => nmcli(['connection', 'modify', 'team0', 'team.config', '{"runner":{"name":"roundrobin"}}']),
+    async () => JSON.stringify(await teamConfig('team0')).includes('activebackup'),
+  );
   expect(owned(await byId('team-slave-eth2'))).toBe(true);
   renameOver(SPEC);
   await watcher.quiet();
@@ -157,14 +208,21 @@ it('a storm of 200 edits makes a bounded number of reconciles and ends correct',
     const cfg = await Promise.all(ids.map((id) => teamConfig(id, 'team-port')));
     return JSON.stringify(cfg) === JSON.stringify([{ prio: 100 }, {}, {}]);
   });
-  timings.push(`storm of 200 Update2 over ${stormMs} ms: corrected ${Date.now() - t0 - stormMs} ms after the last edit`);
+  timings.push(
+    `storm of 200 Update2 over ${stormMs} ms: corrected ${Date.now() - t0 - stormMs} ms after the last edit`,
+  );
   await watcher.quiet(1500);
   const runs = watcher.reconciles(from);
   const calls = await mon.stop();
   const storm = calls.find((c) => c.member === 'Update2')!.sender; // the first write is the storm's
   expect(calls.filter((c) => c.sender === storm && c.member === 'Update2')).toHaveLength(200);
-  const ours = mon.writes().filter((c) => c.sender !== storm).map((c) => c.member);
-  timings.push(`storm: ${runs.length} reconciles, ${ours.filter((m) => m === 'Update2').length} Update2 by nmteam (${ours.length} writes with checkpoints)`);
+  const ours = mon
+    .writes()
+    .filter((c) => c.sender !== storm)
+    .map((c) => c.member);
+  timings.push(
+    `storm: ${runs.length} reconciles, ${ours.filter((m) => m === 'Update2').length} Update2 by nmteam (${ours.length} writes with checkpoints)`,
+  );
   expect(runs.length).toBeLessThan(30);
   expect(runs[runs.length - 1]!.result).toBe('in-sync');
 });
@@ -187,7 +245,9 @@ it('--resync re-reads every profile now and then, and stays silent when nothing 
     const calls = mon.calls();
     const own = new Set(calls.filter((c) => c.member === 'ListConnections').map((c) => c.sender));
     // Its first read, then one full read a second: each resync compared and found nothing.
-    expect(Math.max(...[...own].map((s) => calls.filter((c) => c.sender === s && c.member === 'ListConnections').length))).toBeGreaterThanOrEqual(4);
+    expect(
+      Math.max(...[...own].map((s) => calls.filter((c) => c.sender === s && c.member === 'ListConnections').length)),
+    ).toBeGreaterThanOrEqual(4);
     expect(mon.writes()).toEqual([]);
     expect(second.lines.filter((l) => l.event === 'resync')).toEqual([]);
   } finally {
@@ -202,9 +262,15 @@ it('survives a NetworkManager restart and corrects drift made after it', async (
   await sb.restartNm();
   await watcher.waitFor('nm-appeared', () => watcher.lines.slice(from).some((l) => l.event === 'nm-appeared'));
   await watcher.quiet();
-  await measure('hand edit after an NM restart', () => nmcli(['connection', 'modify', 'team-slave-eth1', 'team-port.config', '{"prio":7}']),
-    async () => JSON.stringify(await teamConfig('team-slave-eth1', 'team-port')) === '{}');
-  const ports = (await nm.readConnections()).filter((c) => owned(c)).map((c) => c.settings.connection?.id).sort();
+  await measure(
+    'hand edit after an NM restart',
+    () => nmcli(['connection', 'modify', 'team-slave-eth1', 'team-port.config', '{"prio":7}']),
+    async () => JSON.stringify(await teamConfig('team-slave-eth1', 'team-port')) === '{}',
+  );
+  const ports = (await nm.readConnections())
+    .filter((c) => owned(c))
+    .map((c) => c.settings.connection?.id)
+    .sort();
   expect(ports).toEqual(['team-slave-eth0', 'team-slave-eth1', 'team-slave-eth2', 'team0']);
 });
 
@@ -227,7 +293,18 @@ it('--once corrects and exits', async () => {
 });
 
 it('--once with a member withheld because of a conflict: not "in sync", says what it withheld, exits 1', async () => {
-  await nmcli(['connection', 'add', 'type', 'ethernet', 'con-name', 'hand-eth3', 'ifname', 'eth3', 'connection.autoconnect', 'no']);
+  await nmcli([
+    'connection',
+    'add',
+    'type',
+    'ethernet',
+    'con-name',
+    'hand-eth3',
+    'ifname',
+    'eth3',
+    'connection.autoconnect',
+    'no',
+  ]);
   fs.writeFileSync(file, WITH_ETH3);
   try {
     const once = new Watcher(sb, file, ['--once']);

@@ -42,7 +42,28 @@ function brokenYaml(r: () => number): CorpusDoc[] {
     const cut = Math.floor(r() * VALID.length);
     out.push({ name: `truncated at ${cut}`, text: VALID.slice(0, cut) });
   }
-  const junk = ['{', '}', '[', ']', ':', '"', "'", '\t', '&', '*', '!', '|', '>', '%', '@', '`', '\u0000', '\n  -', '- ', ': :'];
+  const junk = [
+    '{',
+    '}',
+    '[',
+    ']',
+    ':',
+    '"',
+    "'",
+    '\t',
+    '&',
+    '*',
+    '!',
+    '|',
+    '>',
+    '%',
+    '@',
+    '`',
+    '\u0000',
+    '\n  -',
+    '- ',
+    ': :',
+  ];
   for (let i = 0; i < 80; i++) {
     const at = Math.floor(r() * VALID.length);
     const j = junk[Math.floor(r() * junk.length)]!;
@@ -60,12 +81,42 @@ function brokenYaml(r: () => number): CorpusDoc[] {
   out.push({ name: 'only a comment', text: '# nothing\n' });
   out.push({ name: 'a scalar', text: 'hello\n' });
   out.push({ name: 'a list at the top', text: '- type: team\n' });
-  out.push({ name: 'binary garbage', text: Buffer.from(Array.from({ length: 300 }, () => Math.floor(r() * 256))).toString('latin1') });
+  out.push({
+    name: 'binary garbage',
+    text: Buffer.from(Array.from({ length: 300 }, () => Math.floor(r() * 256))).toString('latin1'),
+  });
   return out;
 }
 
-const WRONG_VALUES = ['123', 'true', 'null', '[]', '{}', '"a string"', '[1, 2]', '{a: 1}', '-1', '1.5', '0x10', '.inf', '~', "''"];
-const KEYS = ['name', 'bonding_options', 'members', 'addresses', 'routes', 'dns_servers', 'mtu', 'use_dhcp', 'onboot', 'defroute', 'domain'];
+const WRONG_VALUES = [
+  '123',
+  'true',
+  'null',
+  '[]',
+  '{}',
+  '"a string"',
+  '[1, 2]',
+  '{a: 1}',
+  '-1',
+  '1.5',
+  '0x10',
+  '.inf',
+  '~',
+  "''",
+];
+const KEYS = [
+  'name',
+  'bonding_options',
+  'members',
+  'addresses',
+  'routes',
+  'dns_servers',
+  'mtu',
+  'use_dhcp',
+  'onboot',
+  'defroute',
+  'domain',
+];
 
 function wrongTypes(): CorpusDoc[] {
   const out: CorpusDoc[] = [];
@@ -79,7 +130,10 @@ function wrongTypes(): CorpusDoc[] {
   for (const v of WRONG_VALUES) {
     out.push({ name: `member name: ${v}`, text: VALID.replace('name: eth1}', `name: ${v}}`) });
     out.push({ name: `primary: ${v}`, text: VALID.replace('name: eth1}', `name: eth1, primary: ${v}}`) });
-    out.push({ name: `member type: ${v}`, text: VALID.replace('{type: interface, name: eth1}', `{type: ${v}, name: eth1}`) });
+    out.push({
+      name: `member type: ${v}`,
+      text: VALID.replace('{type: interface, name: eth1}', `{type: ${v}, name: eth1}`),
+    });
     out.push({ name: `network_config: ${v}`, text: `network_config: ${v}\n` });
     out.push({ name: `entry: ${v}`, text: `network_config:\n  - ${v}\n` });
   }
@@ -87,7 +141,10 @@ function wrongTypes(): CorpusDoc[] {
 }
 
 function hostileJson(): CorpusDoc[] {
-  const bo = (json: string, name: string): CorpusDoc => ({ name: `bonding_options ${name}`, text: entry(`    name: team0\n    bonding_options: ${JSON.stringify(json)}\n${members}`) });
+  const bo = (json: string, name: string): CorpusDoc => ({
+    name: `bonding_options ${name}`,
+    text: entry(`    name: team0\n    bonding_options: ${JSON.stringify(json)}\n${members}`),
+  });
   return [
     bo('{"runner": {"name": "activebackup"}, "__proto__": {"polluted": true}}', '__proto__'),
     bo('{"constructor": {"prototype": {"polluted": true}}}', 'constructor.prototype'),
@@ -100,7 +157,7 @@ function hostileJson(): CorpusDoc[] {
     bo('{"ports": {"../../etc/passwd": {"prio": 1}}}', 'ports path traversal'),
     bo('{"ports": {"eth0": {"prio": "$(reboot)"}}}', 'port prio shell'),
     bo('{"link_watch": [' + '{"name": "ethtool"},'.repeat(2000) + '{"name": "ethtool"}]}', '2001 link watchers'),
-    bo('[' .repeat(5000) + ']'.repeat(5000), 'deep JSON arrays'),
+    bo('['.repeat(5000) + ']'.repeat(5000), 'deep JSON arrays'),
     bo('{"a":'.repeat(3000) + '1' + '}'.repeat(3000), 'deep JSON objects'),
     bo('{"runner": {"name": "' + 'A'.repeat(100000) + '"}}', 'long runner name'),
     bo('{"runner": {"name": "activebackup"}} trailing', 'trailing garbage'),
@@ -115,12 +172,35 @@ function hostileJson(): CorpusDoc[] {
 }
 
 function oddNames(): CorpusDoc[] {
-  const names = ['"team 0"', 'team/0', 'team:0', '"."', '".."', 'abcdefghijklmnop', '"ééééééééé"', '"😀😀😀😀"', "''", '"team\\t0"', '"$(reboot)"', '"`id`"', '"eth0;ls"', '"-rf"',
-    '"team\\u00000"', '"a b"', 'team0 ', '"\\u202eteam"', '"x\\u00a0y"', '0123456789abcdef'];
+  const names = [
+    '"team 0"',
+    'team/0',
+    'team:0',
+    '"."',
+    '".."',
+    'abcdefghijklmnop',
+    '"ééééééééé"',
+    '"😀😀😀😀"',
+    "''",
+    '"team\\t0"',
+    '"$(reboot)"',
+    '"`id`"',
+    '"eth0;ls"',
+    '"-rf"',
+    '"team\\u00000"',
+    '"a b"',
+    'team0 ',
+    '"\\u202eteam"',
+    '"x\\u00a0y"',
+    '0123456789abcdef',
+  ];
   const out: CorpusDoc[] = [];
   for (const n of names) {
     out.push({ name: `team name ${n}`, text: entry(`    name: ${n}\n${members}`) });
-    out.push({ name: `member name ${n}`, text: entry(`    name: team0\n    members:\n      - {type: interface, name: ${n}}\n`) });
+    out.push({
+      name: `member name ${n}`,
+      text: entry(`    name: team0\n    members:\n      - {type: interface, name: ${n}}\n`),
+    });
   }
   return out;
 }
@@ -129,14 +209,29 @@ function huge(): CorpusDoc[] {
   const many = Array.from({ length: 3000 }, (_, i) => `      - {type: interface, name: m${i}}`).join('\n');
   const deep = 'network_config:\n' + '  '.repeat(1) + '- '.repeat(2000) + 'x\n';
   const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)}]`);
+  for (let i = 1; i < 9; i++)
+    bomb.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)}]`,
+    );
   return [
     { name: '3000 members', text: entry(`    name: team0\n    members:\n${many}\n`) },
     { name: '2000-deep sequence', text: deep },
     { name: 'flow nesting 3000 deep', text: `network_config: ${'['.repeat(3000)}${']'.repeat(3000)}\n` },
     { name: 'billion laughs', text: `${bomb.join('\n')}\nnetwork_config: *i\n` },
-    { name: '3 MB string', text: entry(`    name: team0\n    bonding_options: '${'x'.repeat(3_000_000)}'\n${members}`) },
-    { name: '500 teams', text: 'network_config:\n' + Array.from({ length: 500 }, (_, i) => `  - {type: team, name: t${i}, members: [{type: interface, name: p${i}}]}`).join('\n') + '\n' },
+    {
+      name: '3 MB string',
+      text: entry(`    name: team0\n    bonding_options: '${'x'.repeat(3_000_000)}'\n${members}`),
+    },
+    {
+      name: '500 teams',
+      text:
+        'network_config:\n' +
+        Array.from(
+          { length: 500 },
+          (_, i) => `  - {type: team, name: t${i}, members: [{type: interface, name: p${i}}]}`,
+        ).join('\n') +
+        '\n',
+    },
   ];
 }
 
@@ -144,14 +239,26 @@ function semantic(): CorpusDoc[] {
   return [
     { name: 'two primaries', text: VALID.replace('name: eth1}', 'name: eth1, primary: true}') },
     { name: 'member twice', text: VALID.replace('name: eth1}', 'name: eth0}') },
-    { name: 'member in two teams', text: VALID + '  - {type: team, name: team1, members: [{type: interface, name: eth1}]}\n' },
-    { name: 'team named like a member', text: VALID + '  - {type: team, name: eth0, members: [{type: interface, name: eth2}]}\n' },
+    {
+      name: 'member in two teams',
+      text: VALID + '  - {type: team, name: team1, members: [{type: interface, name: eth1}]}\n',
+    },
+    {
+      name: 'team named like a member',
+      text: VALID + '  - {type: team, name: eth0, members: [{type: interface, name: eth2}]}\n',
+    },
     { name: 'unknown runner', text: VALID.replace('activebackup', 'lacpp') },
     { name: 'unknown link watcher', text: VALID.replace('"ethtool"', '"mii"') },
     { name: 'unknown key', text: VALID.replace('    mtu: 1500', '    mtuu: 1500') },
     { name: 'unknown nic', text: VALID.replace('name: eth1}', 'name: nic7}') },
-    { name: 'ports for a non-member', text: VALID.replace('"link_watch"', '"ports": {"eth9": {"prio": 1}}, "link_watch"') },
-    { name: 'ports conflicting with member', text: VALID.replace('"link_watch"', '"ports": {"eth0": {"prio": 5}}, "link_watch"') },
+    {
+      name: 'ports for a non-member',
+      text: VALID.replace('"link_watch"', '"ports": {"eth9": {"prio": 1}}, "link_watch"'),
+    },
+    {
+      name: 'ports conflicting with member',
+      text: VALID.replace('"link_watch"', '"ports": {"eth0": {"prio": 5}}, "link_watch"'),
+    },
   ];
 }
 
@@ -176,11 +283,23 @@ function lineMutations(r: () => number): CorpusDoc[] {
 export function conflictDocs(): CorpusDoc[] {
   return [
     { name: 'team named like an unowned team profile', text: entry(`    name: legacy0\n${members}`) },
-    { name: 'member with an unowned profile', text: entry(`    name: team0\n    members:\n      - {type: interface, name: eth3}\n`) },
+    {
+      name: 'member with an unowned profile',
+      text: entry(`    name: team0\n    members:\n      - {type: interface, name: eth3}\n`),
+    },
   ];
 }
 
 export function corpus(seed = 20261121): CorpusDoc[] {
   const r = rng(seed);
-  return [...brokenYaml(r), ...wrongTypes(), ...hostileJson(), ...oddNames(), ...huge(), ...semantic(), ...lineMutations(r), ...conflictDocs()];
+  return [
+    ...brokenYaml(r),
+    ...wrongTypes(),
+    ...hostileJson(),
+    ...oddNames(),
+    ...huge(),
+    ...semantic(),
+    ...lineMutations(r),
+    ...conflictDocs(),
+  ];
 }

@@ -38,7 +38,8 @@ export class FakeNm implements NmPort {
   private write(what: string): void {
     this.calls.push(what);
     this.writes++;
-    if (this.failWriteAt === this.writes) throw new ReconcileError('NM_INVALID_SETTINGS', `injected failure at write ${this.writes}`);
+    if (this.failWriteAt === this.writes)
+      throw new ReconcileError('NM_INVALID_SETTINGS', `injected failure at write ${this.writes}`);
   }
 
   async version(): Promise<string> {
@@ -101,7 +102,11 @@ export class FakeNm implements NmPort {
   private readonly checkpointCovers = new Map<string, { devices: string[]; createdMs: number }>();
   /** The device paths of each CheckpointCreate. */
   readonly checkpointDevices: string[][] = [];
-  async createCheckpoint(devices: string[], _timeoutS?: number, _opts?: { allowOverlapping?: boolean }): Promise<string> {
+  async createCheckpoint(
+    devices: string[],
+    _timeoutS?: number,
+    _opts?: { allowOverlapping?: boolean },
+  ): Promise<string> {
     this.calls.push('CheckpointCreate');
     // NetworkManager would checkpoint every device: nmteam must never ask for that.
     if (devices.length === 0) throw new Error('CheckpointCreate with no devices (= every device)');
@@ -125,7 +130,9 @@ export class FakeNm implements NmPort {
   }
   /** What is active on each device (by device path), as a test sets it: a profile's path and UUID. */
   readonly active = new Map<string, { profile: string; uuid: string }>();
-  async deviceActivations(devices: string[]): Promise<{ device: string; iface: string; active?: string; profile?: string; uuid?: string }[]> {
+  async deviceActivations(
+    devices: string[],
+  ): Promise<{ device: string; iface: string; active?: string; profile?: string; uuid?: string }[]> {
     return devices.flatMap((device) => {
       const d = this.devices.find((x) => x.path === device);
       if (!d) return [];

@@ -7,7 +7,10 @@ import { spawnSync } from 'node:child_process';
  * skipped with that reason in their title, never passed without asserting (activation is proven in test:vm).
  */
 export function kernelHasDriver(kind: 'team' | 'bond'): boolean {
-  const r = spawnSync('unshare', ['--net', 'ip', 'link', 'add', 'probe0', 'type', kind], { stdio: 'ignore', timeout: 30_000 });
+  const r = spawnSync('unshare', ['--net', 'ip', 'link', 'add', 'probe0', 'type', kind], {
+    stdio: 'ignore',
+    timeout: 30_000,
+  });
   return r.status === 0;
 }
 
@@ -21,6 +24,17 @@ export function kernelHasDriver(kind: 'team' | 'bond'): boolean {
 export function itWithoutDriver(kind: 'team' | 'bond'): jest.It {
   if (!kernelHasDriver(kind)) return it;
   const skip = ((name: string, fn?: jest.ProvidesCallback, timeout?: number) =>
-    it.skip(`${name} [skipped: this kernel has the ${kind} driver, so the activation this test needs to fail can succeed; npm run test:vm covers activation]`, fn, timeout)) as jest.It;
-  return Object.assign(skip, { skip: it.skip, only: it.only, todo: it.todo, each: it.each, failing: it.failing, concurrent: it.concurrent });
+    it.skip(
+      `${name} [skipped: this kernel has the ${kind} driver, so the activation this test needs to fail can succeed; npm run test:vm covers activation]`,
+      fn,
+      timeout,
+    )) as jest.It;
+  return Object.assign(skip, {
+    skip: it.skip,
+    only: it.only,
+    todo: it.todo,
+    each: it.each,
+    failing: it.failing,
+    concurrent: it.concurrent,
+  });
 }

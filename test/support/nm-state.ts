@@ -8,7 +8,10 @@ import type { Sandbox } from '../harness/sandbox/sandbox';
  */
 export async function resetSandbox(sb: Sandbox): Promise<void> {
   const list = await sb.nmcli(['-t', '-f', 'UUID,TYPE', 'connection', 'show']);
-  const uuids = list.stdout.split('\n').filter((l) => l && !l.endsWith(':loopback')).map((l) => l.split(':')[0]!);
+  const uuids = list.stdout
+    .split('\n')
+    .filter((l) => l && !l.endsWith(':loopback'))
+    .map((l) => l.split(':')[0]!);
   if (uuids.length) await sb.nmcli(['connection', 'delete', ...uuids]);
   fs.rmSync(path.join(sb.dir, 'nmteam-state'), { recursive: true, force: true });
 }

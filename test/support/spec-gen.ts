@@ -9,9 +9,7 @@ import { rng } from './corpus';
 
 /** A node of the document before it is written: a scalar is written as given (its YAML source text). */
 type Node =
-  | { kind: 'scalar'; text: string }
-  | { kind: 'map'; pairs: [string, Node][] }
-  | { kind: 'seq'; items: Node[] };
+  { kind: 'scalar'; text: string } | { kind: 'map'; pairs: [string, Node][] } | { kind: 'seq'; items: Node[] };
 
 export interface GenDoc {
   text: string;

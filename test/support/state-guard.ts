@@ -18,10 +18,13 @@ export function snapshotDir(dir: string): string {
     const st = fs.lstatSync(dir, { throwIfNoEntry: false });
     if (!st) return 'absent';
     const entries = st.isDirectory()
-      ? fs.readdirSync(dir).sort().map((n) => {
-          const e = fs.lstatSync(path.join(dir, n), { throwIfNoEntry: false });
-          return e ? `${n} ${e.ino} ${e.mode} ${e.size} ${e.mtimeMs}` : n;
-        })
+      ? fs
+          .readdirSync(dir)
+          .sort()
+          .map((n) => {
+            const e = fs.lstatSync(path.join(dir, n), { throwIfNoEntry: false });
+            return e ? `${n} ${e.ino} ${e.mode} ${e.size} ${e.mtimeMs}` : n;
+          })
       : [];
     return JSON.stringify({ ino: st.ino, mode: st.mode, mtime: st.mtimeMs, entries });
   } catch (err) {

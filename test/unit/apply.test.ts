@@ -13,7 +13,13 @@ import { ip, spec, team } from '../support/builders';
 
 async function planFor(nm: FakeNm, s: Spec, activate = false) {
   const observed = await nm.readConnections();
-  return planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { activate });
+  return planSteps(
+    diffTeams(s, observed),
+    observed,
+    [],
+    s.teams.map((t) => t.name),
+    { activate },
+  );
 }
 
 /** Profiles keyed by UUID: what must survive a rollback, whatever object paths NM hands out. */
@@ -21,7 +27,13 @@ async function byUuid(nm: FakeNm) {
   return Object.fromEntries((await nm.readConnections()).map((c) => [c.settings.connection?.uuid, c.settings]));
 }
 
-const dev = (iface: string, real = true) => ({ path: `/d/${iface}`, iface, deviceType: iface.startsWith('team') ? 15 : 1, state: 30, real });
+const dev = (iface: string, real = true) => ({
+  path: `/d/${iface}`,
+  iface,
+  deviceType: iface.startsWith('team') ? 15 : 1,
+  state: 30,
+  real,
+});
 
 /** The member NICs, and the seeded teams' devices as if they were up. */
 const NICS = ['eth0', 'eth1', 'eth2', 'eth3', 'eth4', 'eth5'];
@@ -71,18 +83,21 @@ describe('applyPlan', () => {
   });
 
   // The same with the CLI's write window: failures now land while other writes of the run are in flight.
-  it.each(positions)('with writes pipelined (the CLI), a failure at write %i leaves every profile as it was', async (n) => {
-    const nm = await seeded();
-    const before = await byUuid(nm);
-    const plan = await planFor(nm, target);
-    nm.failWriteAt = n;
-    const res = await applyPlan(plan, nm, { writeBatch: WRITE_BATCH });
-    expect(res.ok).toBe(false);
-    expect(res.rolledBack).toBe(true);
-    expect(res.rollbackErrors).toEqual([]);
-    expect(res.results.filter((r) => r.outcome === 'failed')).toHaveLength(1);
-    expect(await byUuid(nm)).toEqual(before);
-  });
+  it.each(positions)(
+    'with writes pipelined (the CLI), a failure at write %i leaves every profile as it was',
+    async (n) => {
+      const nm = await seeded();
+      const before = await byUuid(nm);
+      const plan = await planFor(nm, target);
+      nm.failWriteAt = n;
+      const res = await applyPlan(plan, nm, { writeBatch: WRITE_BATCH });
+      expect(res.ok).toBe(false);
+      expect(res.rolledBack).toBe(true);
+      expect(res.rollbackErrors).toEqual([]);
+      expect(res.results.filter((r) => r.outcome === 'failed')).toHaveLength(1);
+      expect(await byUuid(nm)).toEqual(before);
+    },
+  );
 
   it('rolls everything back when an activation fails, and says which team and why', async () => {
     const nm = await seeded();
@@ -126,7 +141,16 @@ describe('applyPlan', () => {
     expect(res.pending?.checkpoint).toBe(nm.checkpoints[0]);
     const state = journal.read()!;
     expect(state.state).toBe('pending-commit');
-    expect(state.entries.map((e) => e.op)).toEqual(['deleted', 'deleted', 'deleted', 'created', 'updated', 'updated', 'created', 'created']); // team profiles before slave profiles
+    expect(state.entries.map((e) => e.op)).toEqual([
+      'deleted',
+      'deleted',
+      'deleted',
+      'created',
+      'updated',
+      'updated',
+      'created',
+      'created',
+    ]); // team profiles before slave profiles
     // `nmteam rollback` = undoJournal: back to before, and replaying it again changes nothing.
     await undoJournal(nm, state);
     expect(await byUuid(nm)).toEqual(before);
@@ -223,7 +247,10 @@ describe('ownership is checked again right before every write to an existing pro
     const path = unmark(nm, 'team1');
     const res = await applyPlan(plan, nm);
     expect(res.ok).toBe(false);
-    expect(res.error).toMatchObject({ code: 'STALE_PLAN', message: expect.stringMatching(/lost its nmteam marker .*not deleting it/) });
+    expect(res.error).toMatchObject({
+      code: 'STALE_PLAN',
+      message: expect.stringMatching(/lost its nmteam marker .*not deleting it/),
+    });
     expect(nm.profiles.has(path)).toBe(true);
     expect(res.rolledBack).toBe(true);
   });
@@ -241,9 +268,29 @@ describe('ownership is checked again right before every write to an existing pro
   it("a conversion's deletion of a profile nmteam never owned (owner 'any') goes ahead", async () => {
     const nm = new FakeNm([{ connection: { id: 'bond0', uuid: 'u-b', type: 'bond', 'interface-name': 'bond0' } }]);
     const [path] = [...nm.profiles.keys()];
-    const res = await applyPlan({ basedOn: '', conflicts: [], refusals: [], skipped: [], teams: ['bond0'], steps: [
-      { op: 'delete-connection', team: 'bond0', kind: 'team', ifname: 'bond0', id: 'bond0', uuid: 'u-b', path: path!, reason: 'replaced', owner: 'any' },
-    ] }, nm);
+    const res = await applyPlan(
+      {
+        basedOn: '',
+        conflicts: [],
+        refusals: [],
+        skipped: [],
+        teams: ['bond0'],
+        steps: [
+          {
+            op: 'delete-connection',
+            team: 'bond0',
+            kind: 'team',
+            ifname: 'bond0',
+            id: 'bond0',
+            uuid: 'u-b',
+            path: path!,
+            reason: 'replaced',
+            owner: 'any',
+          },
+        ],
+      },
+      nm,
+    );
     expect(res.ok).toBe(true);
     expect(nm.profiles.size).toBe(0);
   });
@@ -256,7 +303,16 @@ describe('the checkpoint covers the devices whose runtime the plan can change', 
     nm.activation = { ok: false, state: 4, reason: 'device-realize-failed' }; // rather than wait for members to attach
     await applyPlan(await planFor(nm, target, true), nm);
     // Deleted: eth2, eth3 and team1's profiles; updated: eth0, eth1; activated: team0 and team2 with their members.
-    expect(nm.checkpointDevices[0]!.sort()).toEqual(['/d/eth0', '/d/eth1', '/d/eth2', '/d/eth3', '/d/eth4', '/d/eth5', '/d/team0', '/d/team1']);
+    expect(nm.checkpointDevices[0]!.sort()).toEqual([
+      '/d/eth0',
+      '/d/eth1',
+      '/d/eth2',
+      '/d/eth3',
+      '/d/eth4',
+      '/d/eth5',
+      '/d/team0',
+      '/d/team1',
+    ]);
     nm.resetCounters();
     // The same plan without activation: eth4 and eth5 only get new profiles, their runtime does not change.
     await applyPlan(await planFor(nm, target), nm);
@@ -286,7 +342,9 @@ describe('the checkpoint covers the devices whose runtime the plan can change', 
   it('leaves out a device where a profile nmteam does not own is active, and the undo activates that profile again', async () => {
     const nm = await seeded();
     const foreign = '/org/freedesktop/NetworkManager/Settings/900';
-    nm.profiles.set(foreign, { connection: { id: 'System eth2', uuid: 'u-sys2', type: '802-3-ethernet', 'interface-name': 'eth2' } });
+    nm.profiles.set(foreign, {
+      connection: { id: 'System eth2', uuid: 'u-sys2', type: '802-3-ethernet', 'interface-name': 'eth2' },
+    });
     nm.active.set('/d/eth2', { profile: foreign, uuid: 'u-sys2' });
     const ownedTeam1 = [...nm.profiles].find(([, st]) => st.connection?.id === 'team1')!;
     nm.active.set('/d/team1', { profile: ownedTeam1[0], uuid: String(ownedTeam1[1].connection?.uuid) });
@@ -297,7 +355,15 @@ describe('the checkpoint covers the devices whose runtime the plan can change', 
     expect(journal.read()!.reactivate).toEqual([{ iface: 'eth2', uuid: 'u-sys2' }]);
     // Meanwhile the team took eth2; on rollback the operator's profile comes back, as it is now (not rewritten).
     nm.active.set('/d/eth2', { profile: '/elsewhere', uuid: 'u-other' });
-    nm.profiles.set(foreign, { connection: { id: 'System eth2', uuid: 'u-sys2', type: '802-3-ethernet', 'interface-name': 'eth2', zone: 'edited' } });
+    nm.profiles.set(foreign, {
+      connection: {
+        id: 'System eth2',
+        uuid: 'u-sys2',
+        type: '802-3-ethernet',
+        'interface-name': 'eth2',
+        zone: 'edited',
+      },
+    });
     const activated = jest.spyOn(nm, 'activateConnection');
     const undo = await undoJournal(nm, journal.read()!);
     expect(undo.errors).toEqual([]);
@@ -315,7 +381,12 @@ describe('the checkpoint covers the devices whose runtime the plan can change', 
     };
     const res = await applyPlan(await planFor(nm, target), nm);
     expect(res.ok).toBe(true);
-    expect(nm.calls.filter((c) => c.startsWith('Checkpoint'))).toEqual(['CheckpointCreate', 'CheckpointDestroy', 'CheckpointCreate', 'CheckpointDestroy']);
+    expect(nm.calls.filter((c) => c.startsWith('Checkpoint'))).toEqual([
+      'CheckpointCreate',
+      'CheckpointDestroy',
+      'CheckpointCreate',
+      'CheckpointDestroy',
+    ]);
     expect(nm.checkpointDevices[1]).not.toContain('/d/eth0'); // the second try leaves the foreign activation out
   });
 
@@ -348,7 +419,11 @@ describe('after an activation, teamd must run every member NetworkManager attach
     const res = await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1'])), true), nm);
     expect(res.ok).toBe(true);
     const activation = res.results.find((r) => r.step.op === 'activate');
-    expect([activation?.outcome, activation?.ports, activation?.reattached]).toEqual(['activated', { eth0: 'activated', eth1: 'activated' }, ['eth1']]);
+    expect([activation?.outcome, activation?.ports, activation?.reattached]).toEqual([
+      'activated',
+      { eth0: 'activated', eth1: 'activated' },
+      ['eth1'],
+    ]);
     expect(nm.calls.filter((c) => /activate/i.test(c))).toEqual(['ActivateConnection', 'ReactivateDevice eth1']);
   });
 
@@ -396,7 +471,10 @@ describe('creations go through a sliding window, not batches that wait for each 
     expect(sizes(batches(plan.steps, 32))).toEqual([70]);
     expect(sizes(batches(plan.steps, 1))).toEqual(Array(70).fill(1));
     await applyPlan(plan, nm);
-    const update = await planFor(nm, spec(...many(70).teams.map((t) => ({ ...t, ipv4: { ...t.ipv4, addresses: ['192.0.2.99/24'] } }))));
+    const update = await planFor(
+      nm,
+      spec(...many(70).teams.map((t) => ({ ...t, ipv4: { ...t.ipv4, addresses: ['192.0.2.99/24'] } }))),
+    );
     expect(update.steps.every((s) => s.op === 'update-connection')).toBe(true);
     expect(sizes(batches(update.steps, 32))).toEqual([32, 32, 6]);
   });
@@ -422,7 +500,9 @@ describe('creations go through a sliding window, not batches that wait for each 
     expect(nm.maxInFlight).toBe(4);
     expect(writes.mock.calls.length).toBe(journalWrites); // no journal write per window turn (the last one removes it)
     const names = [...nm.profiles.values()].map((p) => p.connection?.['interface-name']);
-    expect(names).toEqual(plan.steps.map((s) => (s.op === 'create-connection' ? s.settings.connection?.['interface-name'] : undefined)));
+    expect(names).toEqual(
+      plan.steps.map((s) => (s.op === 'create-connection' ? s.settings.connection?.['interface-name'] : undefined)),
+    );
   });
 
   it('sends nothing more once a creation fails, and undoes the ones already made', async () => {
@@ -438,7 +518,14 @@ describe('creations go through a sliding window, not batches that wait for each 
     expect(nm.sent).toBe(5);
     expect(res.ok).toBe(false);
     expect(res.rolledBack).toBe(true);
-    expect(res.results.map((r) => r.outcome)).toEqual(['created', 'failed', 'created', 'created', 'created', ...Array(5).fill('not-run')]);
+    expect(res.results.map((r) => r.outcome)).toEqual([
+      'created',
+      'failed',
+      'created',
+      'created',
+      'created',
+      ...Array(5).fill('not-run'),
+    ]);
     expect(nm.profiles.size).toBe(0);
   });
 });
@@ -465,8 +552,17 @@ describe('a reapply NetworkManager refuses (docs/activation.md: Reapply instead 
   // team0 is active and only its IP address changes: the plan reapplies its profile on the live device.
   async function reapplyPlan(nm: FakeNm) {
     const observed = await nm.readConnections();
-    const s = spec(team('team0', ['eth0', 'eth1', 'eth2'], { ipv4: ip('manual', ['192.0.2.99/24']) }), team('team1', ['eth3']));
-    return planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { activate: true, teams: ['team0'], active: ['team0'] });
+    const s = spec(
+      team('team0', ['eth0', 'eth1', 'eth2'], { ipv4: ip('manual', ['192.0.2.99/24']) }),
+      team('team1', ['eth3']),
+    );
+    return planSteps(
+      diffTeams(s, observed),
+      observed,
+      [],
+      s.teams.map((t) => t.name),
+      { activate: true, teams: ['team0'], active: ['team0'] },
+    );
   }
 
   it('activates the team instead and says why on the notice channel', async () => {
@@ -475,16 +571,26 @@ describe('a reapply NetworkManager refuses (docs/activation.md: Reapply instead 
     expect(plan.steps.map((s) => s.op)).toEqual(['update-connection', 'reapply']);
     const refuse = jest.fn(async (device: string) => {
       nm.calls.push(`Reapply ${device}`);
-      return { ok: false, reason: 'Can\'t reapply changes to \'connection.master\'' };
+      return { ok: false, reason: "Can't reapply changes to 'connection.master'" };
     });
     Object.assign(nm, { reapplyConnection: refuse });
     const notices: string[] = [];
     const r = await applyPlan(plan, nm, { onNotice: (m) => notices.push(m) });
     expect(r.ok).toBe(true);
     // The Reapply was asked for, refused, and the activation followed it.
-    expect(nm.calls.filter((c) => c.startsWith('Reapply') || c === 'ActivateConnection')).toEqual(['Reapply /d/team0', 'ActivateConnection']);
-    expect(r.results.map((x) => [x.step.op, x.outcome])).toEqual([['update-connection', 'updated'], ['activate', 'activated']]); // the step it became
-    expect(notices).toEqual([expect.stringMatching(/^team team0: cannot reapply its profile on the live device \(Can't reapply changes to 'connection\.master'\); activating it instead$/)]);
+    expect(nm.calls.filter((c) => c.startsWith('Reapply') || c === 'ActivateConnection')).toEqual([
+      'Reapply /d/team0',
+      'ActivateConnection',
+    ]);
+    expect(r.results.map((x) => [x.step.op, x.outcome])).toEqual([
+      ['update-connection', 'updated'],
+      ['activate', 'activated'],
+    ]); // the step it became
+    expect(notices).toEqual([
+      expect.stringMatching(
+        /^team team0: cannot reapply its profile on the live device \(Can't reapply changes to 'connection\.master'\); activating it instead$/,
+      ),
+    ]);
   });
 
   it('an accepted reapply activates nothing', async () => {

@@ -23,7 +23,10 @@ describe('cli without NetworkManager', () => {
 
   it('reports invalid input (exit 3) before it needs the bus, with file:line:col and path', async () => {
     const f = path.join(dir, 'bad.yaml');
-    fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: team0\n    members: [{type: interface, name: eth0, primery: true}]\n');
+    fs.writeFileSync(
+      f,
+      'network_config:\n  - type: team\n    name: team0\n    members: [{type: interface, name: eth0, primery: true}]\n',
+    );
     const t = io();
     expect(await main(['apply', f], t.io)).toBe(EXIT.invalidInput);
     expect(t.err.join('')).toContain(`${f}:4:`);
@@ -44,7 +47,10 @@ describe('cli without NetworkManager', () => {
         ['UNKNOWN_KEY', f, 'network_config[0].mtuu'],
         ['UNKNOWN_KEY', f, 'network_config[0].members[0].primery'],
       ]);
-      expect(body.errors.map((e) => e.loc)).toEqual([{ line: 4, col: 5 }, { line: 5, col: expect.any(Number) }]);
+      expect(body.errors.map((e) => e.loc)).toEqual([
+        { line: 4, col: 5 },
+        { line: 5, col: expect.any(Number) },
+      ]);
       expect(t.err.join('')).toContain(`${f}:4:`); // the text stays on stderr
     }
     const text = io();
@@ -63,10 +69,15 @@ describe('cli without NetworkManager', () => {
 
   it('prints warnings on stderr (file:line:col: path: warning:) and --strict makes them errors (exit 3)', async () => {
     const f = path.join(dir, 'warn.yaml');
-    fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: team0\n    persist_mapping: false\n    members: [{type: interface, name: eth0}]\n');
+    fs.writeFileSync(
+      f,
+      'network_config:\n  - type: team\n    name: team0\n    persist_mapping: false\n    members: [{type: interface, name: eth0}]\n',
+    );
     const t = io();
     expect(await main(['plan', f], t.io)).toBe(EXIT.failure); // no bus here: the warning came first
-    expect(t.err.join('')).toContain(`${f}:4:5: network_config[0].persist_mapping: warning: 'persist_mapping' has no effect`);
+    expect(t.err.join('')).toContain(
+      `${f}:4:5: network_config[0].persist_mapping: warning: 'persist_mapping' has no effect`,
+    );
     const s = io();
     expect(await main(['plan', '--strict', f], s.io)).toBe(EXIT.invalidInput);
     expect(s.err.join('')).toContain(`${f}:4:5: network_config[0].persist_mapping: 'persist_mapping' has no effect`);
@@ -75,7 +86,10 @@ describe('cli without NetworkManager', () => {
 
   it('prints terminal control sequences from the input escaped, never raw', async () => {
     const f = path.join(dir, 'evil\x1b]0;title\x07.yaml');
-    fs.writeFileSync(f, 'network_config:\n  - type: team\n    name: "t\\e[2J0"\n    "\\e]0;x\\a": 1\n    members: [{type: interface, name: "e\\x9b1"}]\n');
+    fs.writeFileSync(
+      f,
+      'network_config:\n  - type: team\n    name: "t\\e[2J0"\n    "\\e]0;x\\a": 1\n    members: [{type: interface, name: "e\\x9b1"}]\n',
+    );
     const t = io();
     expect(await main(['plan', f], t.io)).toBe(EXIT.invalidInput);
     const err = t.err.join('');
@@ -110,7 +124,10 @@ describe('cli convert', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-cli-convert-'));
     const f = path.join(dir, 'onc.yaml');
     const other = '  - type: interface   # untouched\n    name: em3\n';
-    fs.writeFileSync(f, `# mine\nnetwork_config:\n  - type: linux_bond\n    name: bond1\n    bonding_options: "mode=active-backup miimon=100"\n    members:\n      - {type: interface, name: em1, primary: true}\n      - {type: interface, name: em2}\n${other}`);
+    fs.writeFileSync(
+      f,
+      `# mine\nnetwork_config:\n  - type: linux_bond\n    name: bond1\n    bonding_options: "mode=active-backup miimon=100"\n    members:\n      - {type: interface, name: em1, primary: true}\n      - {type: interface, name: em2}\n${other}`,
+    );
     const out: string[] = [];
     const err: string[] = [];
     const code = await main(['convert', f], { out: (s) => void out.push(s), err: (s) => void err.push(s) });

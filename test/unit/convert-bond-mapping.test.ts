@@ -8,7 +8,8 @@ import { bondToTeam } from '../../src/convert/bond-to-team';
 import type { TeamdJson } from '../../src/core/types';
 import { ROWS } from '../fixtures/convert/bond-rows';
 
-const codes = (opts: string, ports?: string[]) => bondToTeam(opts, ports ? { ports } : {}).issues.map((i) => [i.option, i.code]);
+const codes = (opts: string, ports?: string[]) =>
+  bondToTeam(opts, ports ? { ports } : {}).issues.map((i) => [i.option, i.code]);
 
 describe('parseBondOptions', () => {
   it('reads spaces, commas and NetworkManager’s map alike', () => {
@@ -20,17 +21,30 @@ describe('parseBondOptions', () => {
     ]) {
       const got = parseBondOptions(input);
       expect(got.issues).toEqual([]);
-      for (const k of ['mode', 'miimon', 'arp_ip_target']) expect(got.options.get(k)?.value).toEqual(want.options.get(k)?.value);
+      for (const k of ['mode', 'miimon', 'arp_ip_target'])
+        expect(got.options.get(k)?.value).toEqual(want.options.get(k)?.value);
     }
   });
 
   it.each([
-    ['mode=default', 'mode', 0], ['mode=balance-alb', 'mode', 6], ['mode=6', 'mode', 6], ['miimon=off', 'miimon', 0],
-    ['miimon=maxval', 'miimon', 2 ** 31 - 1], ['num_grat_arp=default', 'num_grat_arp', 1], ['num_unsol_na=5', 'num_grat_arp', 5],
-    ['resend_igmp=off', 'resend_igmp', 0], ['use_carrier=off', 'use_carrier', 0], ['lacp_active=on', 'lacp_active', 1],
-    ['arp_missed_max=default', 'arp_missed_max', 2], ['ad_actor_sys_prio=default', 'ad_actor_sys_prio', 65535],
-    ['lp_interval=default', 'lp_interval', 1], ['packets_per_slave=0', 'packets_per_slave', 0], ['xmit_hash_policy=5', 'xmit_hash_policy', 5],
-    ['arp_validate=filter_backup', 'arp_validate', 6], ['primary_reselect=2', 'primary_reselect', 2], ['ad_select=count', 'ad_select', 2],
+    ['mode=default', 'mode', 0],
+    ['mode=balance-alb', 'mode', 6],
+    ['mode=6', 'mode', 6],
+    ['miimon=off', 'miimon', 0],
+    ['miimon=maxval', 'miimon', 2 ** 31 - 1],
+    ['num_grat_arp=default', 'num_grat_arp', 1],
+    ['num_unsol_na=5', 'num_grat_arp', 5],
+    ['resend_igmp=off', 'resend_igmp', 0],
+    ['use_carrier=off', 'use_carrier', 0],
+    ['lacp_active=on', 'lacp_active', 1],
+    ['arp_missed_max=default', 'arp_missed_max', 2],
+    ['ad_actor_sys_prio=default', 'ad_actor_sys_prio', 65535],
+    ['lp_interval=default', 'lp_interval', 1],
+    ['packets_per_slave=0', 'packets_per_slave', 0],
+    ['xmit_hash_policy=5', 'xmit_hash_policy', 5],
+    ['arp_validate=filter_backup', 'arp_validate', 6],
+    ['primary_reselect=2', 'primary_reselect', 2],
+    ['ad_select=count', 'ad_select', 2],
   ])('%s → %s %d (bond_opt_parse: by name, by number, "default", ranges)', (opts, name, value) => {
     const r = parseBondOptions(opts);
     expect(r.issues).toEqual([]);
@@ -38,11 +52,22 @@ describe('parseBondOptions', () => {
   });
 
   it.each([
-    ['mode=7', 'BOND_BAD_VALUE'], ['mode=Active-Backup', 'BOND_BAD_VALUE'], ['miimon=-1', 'BOND_BAD_VALUE'], ['lacp_rate=default', 'BOND_BAD_VALUE'],
-    ['arp_missed_max=0', 'BOND_BAD_VALUE'], ['ad_actor_sys_prio=0', 'BOND_BAD_VALUE'], ['packets_per_slave=65536', 'BOND_BAD_VALUE'],
-    ['xmit_hash_policy=6', 'BOND_BAD_VALUE'], ['arp_ip_target=192.0.2.300', 'BOND_BAD_VALUE'], ['ns_ip6_target=192.0.2.1', 'BOND_BAD_VALUE'],
-    ['ad_actor_system=02:00:00:00:00', 'BOND_BAD_VALUE'], ['queue_id=eth0', 'BOND_BAD_VALUE'], ['mood=1', 'BOND_UNKNOWN_OPTION'],
-    ['miimon', 'BOND_SYNTAX'], ['=100', 'BOND_SYNTAX'], [`arp_ip_target=${Array.from({ length: 17 }, (_, i) => `192.0.2.${i + 1}`).join(',')}`, 'BOND_BAD_VALUE'],
+    ['mode=7', 'BOND_BAD_VALUE'],
+    ['mode=Active-Backup', 'BOND_BAD_VALUE'],
+    ['miimon=-1', 'BOND_BAD_VALUE'],
+    ['lacp_rate=default', 'BOND_BAD_VALUE'],
+    ['arp_missed_max=0', 'BOND_BAD_VALUE'],
+    ['ad_actor_sys_prio=0', 'BOND_BAD_VALUE'],
+    ['packets_per_slave=65536', 'BOND_BAD_VALUE'],
+    ['xmit_hash_policy=6', 'BOND_BAD_VALUE'],
+    ['arp_ip_target=192.0.2.300', 'BOND_BAD_VALUE'],
+    ['ns_ip6_target=192.0.2.1', 'BOND_BAD_VALUE'],
+    ['ad_actor_system=02:00:00:00:00', 'BOND_BAD_VALUE'],
+    ['queue_id=eth0', 'BOND_BAD_VALUE'],
+    ['mood=1', 'BOND_UNKNOWN_OPTION'],
+    ['miimon', 'BOND_SYNTAX'],
+    ['=100', 'BOND_SYNTAX'],
+    [`arp_ip_target=${Array.from({ length: 17 }, (_, i) => `192.0.2.${i + 1}`).join(',')}`, 'BOND_BAD_VALUE'],
   ])('%s is refused (%s)', (opts, code) => {
     expect(parseBondOptions(opts).issues.map((i) => i.code)).toEqual([code]);
     expect(bondToTeam(opts).errors.map((i) => i.code)).toEqual([code]);
@@ -84,18 +109,76 @@ describe('bondToTeam', () => {
   });
 
   it.each<[string, Array<[string, string]>]>([
-    ['mode=6', [['mode', 'NO_TEAM_EQUIVALENT'], ['mode', 'APPROXIMATED']]],
-    ['mode=1 all_slaves_active=1 use_carrier=0 active_slave=eth0', [['use_carrier', 'NO_TEAM_EQUIVALENT'], ['active_slave', 'NO_TEAM_EQUIVALENT'], ['all_slaves_active', 'NO_TEAM_EQUIVALENT']]],
+    [
+      'mode=6',
+      [
+        ['mode', 'NO_TEAM_EQUIVALENT'],
+        ['mode', 'APPROXIMATED'],
+      ],
+    ],
+    [
+      'mode=1 all_slaves_active=1 use_carrier=0 active_slave=eth0',
+      [
+        ['use_carrier', 'NO_TEAM_EQUIVALENT'],
+        ['active_slave', 'NO_TEAM_EQUIVALENT'],
+        ['all_slaves_active', 'NO_TEAM_EQUIVALENT'],
+      ],
+    ],
     ['mode=0 packets_per_slave=3', [['packets_per_slave', 'NO_TEAM_EQUIVALENT']]],
-    ['mode=5 lp_interval=2 primary=eth0', [['mode', 'APPROXIMATED'], ['primary', 'NO_TEAM_EQUIVALENT'], ['lp_interval', 'NO_TEAM_EQUIVALENT']]],
-    ['mode=5 tlb_dynamic_lb=0', [['mode', 'APPROXIMATED'], ['tlb_dynamic_lb', 'APPROXIMATED']]],
-    ['mode=4 ad_select=stable ad_user_port_key=3 ad_actor_system=02:00:00:00:00:01 coupled_control=off', [
-      ['ad_select', 'APPROXIMATED'], ['ad_user_port_key', 'NO_TEAM_EQUIVALENT'], ['ad_actor_system', 'NO_TEAM_EQUIVALENT'], ['coupled_control', 'NO_TEAM_EQUIVALENT']]],
-    ['mode=4 xmit_hash_policy=encap3+4 arp_interval=100 lacp_rate=fast', [['xmit_hash_policy', 'APPROXIMATED'], ['arp_interval', 'NO_EFFECT']]],
-    ['mode=1 lacp_rate=fast min_links=2 xmit_hash_policy=layer2', [['xmit_hash_policy', 'NO_EFFECT'], ['lacp_rate', 'NO_EFFECT'], ['min_links', 'NO_EFFECT']]],
-    ['mode=1 miimon=50 updelay=120 primary_reselect=better primary=eth0', [['updelay', 'ROUNDED'], ['primary_reselect', 'APPROXIMATED']]],
+    [
+      'mode=5 lp_interval=2 primary=eth0',
+      [
+        ['mode', 'APPROXIMATED'],
+        ['primary', 'NO_TEAM_EQUIVALENT'],
+        ['lp_interval', 'NO_TEAM_EQUIVALENT'],
+      ],
+    ],
+    [
+      'mode=5 tlb_dynamic_lb=0',
+      [
+        ['mode', 'APPROXIMATED'],
+        ['tlb_dynamic_lb', 'APPROXIMATED'],
+      ],
+    ],
+    [
+      'mode=4 ad_select=stable ad_user_port_key=3 ad_actor_system=02:00:00:00:00:01 coupled_control=off',
+      [
+        ['ad_select', 'APPROXIMATED'],
+        ['ad_user_port_key', 'NO_TEAM_EQUIVALENT'],
+        ['ad_actor_system', 'NO_TEAM_EQUIVALENT'],
+        ['coupled_control', 'NO_TEAM_EQUIVALENT'],
+      ],
+    ],
+    [
+      'mode=4 xmit_hash_policy=encap3+4 arp_interval=100 lacp_rate=fast',
+      [
+        ['xmit_hash_policy', 'APPROXIMATED'],
+        ['arp_interval', 'NO_EFFECT'],
+      ],
+    ],
+    [
+      'mode=1 lacp_rate=fast min_links=2 xmit_hash_policy=layer2',
+      [
+        ['xmit_hash_policy', 'NO_EFFECT'],
+        ['lacp_rate', 'NO_EFFECT'],
+        ['min_links', 'NO_EFFECT'],
+      ],
+    ],
+    [
+      'mode=1 miimon=50 updelay=120 primary_reselect=better primary=eth0',
+      [
+        ['updelay', 'ROUNDED'],
+        ['primary_reselect', 'APPROXIMATED'],
+      ],
+    ],
     ['mode=1 primary=eth9', [['primary', 'UNKNOWN_PORT']]],
-    ['mode=1 updelay=200 arp_validate=all', [['updelay', 'NO_EFFECT'], ['arp_validate', 'NO_EFFECT']]],
+    [
+      'mode=1 updelay=200 arp_validate=all',
+      [
+        ['updelay', 'NO_EFFECT'],
+        ['arp_validate', 'NO_EFFECT'],
+      ],
+    ],
     ['mode=1 miimon=0', [['miimon', 'APPROXIMATED']]],
     ['mode=1 arp_interval=100 arp_ip_target=192.0.2.1 arp_validate=filter', [['arp_validate', 'APPROXIMATED']]],
   ])('%s reports what it cannot carry', (opts, expected) => {
@@ -115,7 +198,10 @@ describe('bondToTeam', () => {
       if (full.errors.length > 0) continue;
       const parsed = parseBondOptions(opts);
       for (const [name, o] of parsed.options) {
-        const without = [...parsed.options.values()].filter((x) => x.name !== name).map((x) => `${x.name}=${x.raw}`).join(' ');
+        const without = [...parsed.options.values()]
+          .filter((x) => x.name !== name)
+          .map((x) => `${x.name}=${x.raw}`)
+          .join(' ');
         const other = bondToTeam(without, ports);
         const changed = JSON.stringify([other.config, other.ports]) !== JSON.stringify([full.config, full.ports]);
         const named = full.issues.some((i) => i.option === name);

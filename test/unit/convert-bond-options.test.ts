@@ -12,7 +12,16 @@ import { BOND_OPTIONS, parseBondOptions } from '../../src/convert/bond-options';
 import { bondToTeam, type TeamFromBond } from '../../src/convert/bond-to-team';
 import type { JsonValue, TeamdJson } from '../../src/core/types';
 import { normalizePortConfig, normalizeTeamConfig, validateTeamConfig } from '../../src/teamd';
-import { b2tLinkWatchIntent, b2tRunnerCount, isPairs, parseTolerant, runBond2team, teamdConf, toJson, type B2tRun } from '../fixtures/convert/bond2team';
+import {
+  b2tLinkWatchIntent,
+  b2tRunnerCount,
+  isPairs,
+  parseTolerant,
+  runBond2team,
+  teamdConf,
+  toJson,
+  type B2tRun,
+} from '../fixtures/convert/bond2team';
 import { FIX_ORDER, REASONS, type FixCtx, type Reason } from '../fixtures/convert/bond2team-reasons';
 import { ROWS, type Row } from '../fixtures/convert/bond-rows';
 
@@ -25,10 +34,12 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-b2t-'));
   const inputs = [...new Set(ROWS.flatMap(([o]) => [o, spaced(o)]))];
   for (let i = 0; i < inputs.length; i += 8) {
-    await Promise.all(inputs.slice(i, i + 8).map(async (o) => {
-      const row = ROWS.find((r) => r[0] === o || spaced(r[0]) === o);
-      runs.set(o, await runBond2team(o, row?.[2] ? PORTS : [], dir));
-    }));
+    await Promise.all(
+      inputs.slice(i, i + 8).map(async (o) => {
+        const row = ROWS.find((r) => r[0] === o || spaced(r[0]) === o);
+        runs.set(o, await runBond2team(o, row?.[2] ? PORTS : [], dir));
+      }),
+    );
   }
 }, 60_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +56,13 @@ function normalized(config: TeamdJson, ports: Record<string, JsonValue>): JsonVa
 }
 
 /** bond2team's output with `fixes` applied, normalized; a string when something is left unexplained. */
-function fixed(run: B2tRun, opts: string, fixes: readonly Reason[], ours: TeamFromBond, ports: readonly string[]): JsonValue {
+function fixed(
+  run: B2tRun,
+  opts: string,
+  fixes: readonly Reason[],
+  ours: TeamFromBond,
+  ports: readonly string[],
+): JsonValue {
   const tol = parseTolerant(teamdConf(run.stdout));
   if (tol.junk && !fixes.includes('B2T_LINK_WATCH_TRUNCATED')) return 'unexplained: trailing comma or empty element';
   const lwEntry = tol.value.pairs.find(([k]) => k === 'link_watch')?.[1];
@@ -92,7 +109,17 @@ describe('bonding options: nmteam vs bond2team', () => {
     if (fixes.includes('B2T_LINK_WATCH_TRUNCATED')) checkTruncationModel(run, spaced(opts));
     const mine = normalized(ours.config, ours.ports);
     expect(fixed(run, spaced(opts), fixes, ours, ports)).toEqual(mine);
-    for (const r of fixes) expect([r, fixed(run, spaced(opts), fixes.filter((x) => x !== r), ours, ports)]).not.toEqual([r, mine]);
+    for (const r of fixes)
+      expect([
+        r,
+        fixed(
+          run,
+          spaced(opts),
+          fixes.filter((x) => x !== r),
+          ours,
+          ports,
+        ),
+      ]).not.toEqual([r, mine]);
   });
 });
 
@@ -109,7 +136,8 @@ function checkReject(reason: Reason, run: B2tRun, opts: string, ours: TeamFromBo
   const m = (REASONS[reason] as { stderr: RegExp }).stderr.exec(run.stderr);
   expect(m).not.toBeNull();
   const option = m![1]!;
-  const named = (o: TeamFromBond, code: string): boolean => o.issues.some((i) => i.option === option && i.code === code);
+  const named = (o: TeamFromBond, code: string): boolean =>
+    o.issues.some((i) => i.option === option && i.code === code);
   switch (reason) {
     case 'B2T_SINGLE_ARP_TARGET': {
       const lw = ours.config.link_watch;

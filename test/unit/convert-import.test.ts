@@ -1,7 +1,13 @@
 import { NM_OWNER_KEY, type NmConnection, type NmSettings } from '../../src/nm/types';
 import { portSettings, teamSettings } from '../../src/nm/settings/team';
 import { emitSpec } from '../../src/spec/emit';
-import { emitAnnotatedSpec, foreignTeams, importHeader, ownershipNote, teamsWithOwners } from '../../src/convert/import';
+import {
+  emitAnnotatedSpec,
+  foreignTeams,
+  importHeader,
+  ownershipNote,
+  teamsWithOwners,
+} from '../../src/convert/import';
 import { parseSpec } from '../../src/spec/parse';
 import type { Team } from '../../src/core/types';
 import { team } from '../support/builders';
@@ -26,12 +32,18 @@ const conns = [...profiles(mine), ...profiles(handMade, undefined, unmarked), ..
 describe('foreignTeams', () => {
   it('lists the teams the scope does not own: made by hand, and other scopes', () => {
     const found = foreignTeams(conns);
-    expect(found.map((t) => [t.team.name, t.owner])).toEqual([['team3', 'lab'], ['team9', undefined]]);
+    expect(found.map((t) => [t.team.name, t.owner])).toEqual([
+      ['team3', 'lab'],
+      ['team9', undefined],
+    ]);
     expect(found[1]!.team.ports.map((p) => p.name)).toEqual(['eth4', 'eth5']);
   });
 
   it('another scope sees the default scope as not ours', () => {
-    expect(foreignTeams(conns, { scope: 'lab' }).map((t) => [t.team.name, t.owner])).toEqual([['team0', 'default'], ['team9', undefined]]);
+    expect(foreignTeams(conns, { scope: 'lab' }).map((t) => [t.team.name, t.owner])).toEqual([
+      ['team0', 'default'],
+      ['team9', undefined],
+    ]);
   });
 
   it('only the named teams; an owned name is not found', () => {
@@ -40,7 +52,9 @@ describe('foreignTeams', () => {
 
   it('a marker other than yes counts as not owned', () => {
     const no = (s: NmSettings): NmSettings => ({ ...s, user: { data: { [NM_OWNER_KEY]: 'no' } } });
-    expect(foreignTeams(profiles(team('team7', ['eth7']), undefined, no)).map((t) => [t.team.name, t.owner])).toEqual([['team7', undefined]]);
+    expect(foreignTeams(profiles(team('team7', ['eth7']), undefined, no)).map((t) => [t.team.name, t.owner])).toEqual([
+      ['team7', undefined],
+    ]);
   });
 });
 
@@ -54,7 +68,7 @@ describe('ownershipNote', () => {
 });
 
 describe('emitAnnotatedSpec', () => {
-  it('puts the header and a note above each foreign entry; the data is show\'s', () => {
+  it("puts the header and a note above each foreign entry; the data is show's", () => {
     const teams = foreignTeams(conns);
     const text = emitAnnotatedSpec(teams, 'default', importHeader('default', teams));
     expect(text).toMatch(/^# Teams NetworkManager has that nmteam scope 'default' does not own yet/);
@@ -71,7 +85,10 @@ describe('emitAnnotatedSpec', () => {
     expect(back.ok).toBe(true);
     const t = back.ok ? back.spec.teams[0]! : undefined;
     expect(t?.config).toEqual({ runner: { name: 'lacp' } });
-    expect(t?.ports.map((p) => [p.name, p.config])).toEqual([['eth4', { prio: 100 }], ['eth5', {}]]);
+    expect(t?.ports.map((p) => [p.name, p.config])).toEqual([
+      ['eth4', { prio: 100 }],
+      ['eth5', {}],
+    ]);
     expect(t?.ipv4.addresses).toEqual(['192.0.2.10/24']);
   });
 
@@ -82,6 +99,8 @@ describe('emitAnnotatedSpec', () => {
   });
 
   it('an empty list still says so', () => {
-    expect(emitAnnotatedSpec([], 'default', importHeader('default', []))).toBe("# No team here that nmteam scope 'default' does not own.\n\nnetwork_config: []\n");
+    expect(emitAnnotatedSpec([], 'default', importHeader('default', []))).toBe(
+      "# No team here that nmteam scope 'default' does not own.\n\nnetwork_config: []\n",
+    );
   });
 });

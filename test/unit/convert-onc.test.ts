@@ -18,7 +18,9 @@ function lineDiff(a: string, b: string): { removed: number[]; added: string[] } 
   const x = a.split('\n');
   const y = b.split('\n');
   const lcs = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
-  for (let i = x.length - 1; i >= 0; i--) for (let j = y.length - 1; j >= 0; j--) lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = x.length - 1; i >= 0; i--)
+    for (let j = y.length - 1; j >= 0; j--)
+      lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const removed: number[] = [];
   const added: string[] = [];
   let i = 0;
@@ -61,15 +63,30 @@ describe('os-net-config: linux_bond → team', () => {
     const bonds = entryLines(input, ['linux_bond']);
     const lines = input.split('\n');
     for (const n of removed) expect([n, bonds.has(n)]).toEqual([n, true]);
-    expect(removed.map((n) => lines[n - 1]!.trim().split(':')[0])).toEqual(['- type', 'bonding_options', '- type', 'bonding_options', 'mode=802.3ad lacp_rate=fast', 'xmit_hash_policy=layer3+4 miimon=100']);
-    expect(added.map((l) => l.trim().replace(/:.*/, ':'))).toEqual(['- type:', 'bonding_options:', '- type:', 'bonding_options:']);
+    expect(removed.map((n) => lines[n - 1]!.trim().split(':')[0])).toEqual([
+      '- type',
+      'bonding_options',
+      '- type',
+      'bonding_options',
+      'mode=802.3ad lacp_rate=fast',
+      'xmit_hash_policy=layer3+4 miimon=100',
+    ]);
+    expect(added.map((l) => l.trim().replace(/:.*/, ':'))).toEqual([
+      '- type:',
+      'bonding_options:',
+      '- type:',
+      'bonding_options:',
+    ]);
   });
 
   it('is a desired state nmteam accepts, with the primary kept', () => {
     const spec = parseSpec(r.text);
     if (!spec.ok) throw new Error(spec.errors.map((e) => e.format()).join('\n'));
     expect(spec.spec.teams.map((t) => t.name)).toEqual(['bond1', 'bond2']);
-    expect(spec.spec.teams[0]!.ports.map((p) => [p.name, p.config])).toEqual([['em2', { prio: 100 }], ['em3', {}]]);
+    expect(spec.spec.teams[0]!.ports.map((p) => [p.name, p.config])).toEqual([
+      ['em2', { prio: 100 }],
+      ['em3', {}],
+    ]);
     expect(spec.spec.teams[0]!.mtu).toBe(9000);
     expect(spec.spec.skipped.map((s) => s.type)).toEqual(['interface', 'ovs_bridge', 'vlan']);
   });
@@ -91,7 +108,11 @@ describe('os-net-config: team → linux_bond (leaving teaming)', () => {
   });
 
   it('means what the original bonds meant', () => {
-    const opts = (text: string, i: number): string => String((parseDocument(text).toJS() as { network_config: Array<{ bonding_options: string }> }).network_config[i]!.bonding_options);
+    const opts = (text: string, i: number): string =>
+      String(
+        (parseDocument(text).toJS() as { network_config: Array<{ bonding_options: string }> }).network_config[i]!
+          .bonding_options,
+      );
     for (const i of [1, 3]) {
       const before = parseBondOptions(opts(read('overcloud.yaml'), i)).options;
       const after = parseBondOptions(opts(r.text, i)).options;
@@ -119,35 +140,64 @@ describe('os-net-config: team → linux_bond (leaving teaming)', () => {
 `;
     const out = convertOsNetConfig(doc, { toBond: true });
     expect(out.converted).toEqual(['network_config[0]', 'network_config[1]']);
-    expect(out.text).toContain('  - type: linux_bond\n    name: team0   # the team\n    bonding_options: "mode=balance-rr miimon=100"\n    members:\n      - type: interface\n        name: eth0\n      - type: interface');
-    expect(out.text).toMatch(/bonding_options:\s+"mode=active-backup miimon=100 primary=eth3 primary_reselect=failure"/);
-    expect(out.issues.map((i) => [i.path, i.code, i.option])).toEqual([['network_config[0].bonding_options', 'NO_EFFECT', 'ports.prio']]);
+    expect(out.text).toContain(
+      '  - type: linux_bond\n    name: team0   # the team\n    bonding_options: "mode=balance-rr miimon=100"\n    members:\n      - type: interface\n        name: eth0\n      - type: interface',
+    );
+    expect(out.text).toMatch(
+      /bonding_options:\s+"mode=active-backup miimon=100 primary=eth3 primary_reselect=failure"/,
+    );
+    expect(out.issues.map((i) => [i.path, i.code, i.option])).toEqual([
+      ['network_config[0].bonding_options', 'NO_EFFECT', 'ports.prio'],
+    ]);
   });
 });
 
 describe('os-net-config: problems', () => {
   it.each([
-    ['a member that is not an interface', '  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1"\n    members: [{type: vlan, name: v10}]\n', 'SOURCE_INVALID', 'network_config[0].members[0]'],
-    ['a bad option', '  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 miimon=fast"\n', 'BOND_BAD_VALUE', 'network_config[0].bonding_options'],
-    ['two primaries', '  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 primary=eth0"\n    members: [{type: interface, name: eth0}, {type: interface, name: eth1, primary: true}]\n', 'SOURCE_INVALID', 'network_config[0].bonding_options'],
+    [
+      'a member that is not an interface',
+      '  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1"\n    members: [{type: vlan, name: v10}]\n',
+      'SOURCE_INVALID',
+      'network_config[0].members[0]',
+    ],
+    [
+      'a bad option',
+      '  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 miimon=fast"\n',
+      'BOND_BAD_VALUE',
+      'network_config[0].bonding_options',
+    ],
+    [
+      'two primaries',
+      '  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 primary=eth0"\n    members: [{type: interface, name: eth0}, {type: interface, name: eth1, primary: true}]\n',
+      'SOURCE_INVALID',
+      'network_config[0].bonding_options',
+    ],
   ])('%s: an error, and the entry stays as written', (_what, entry, code, where) => {
     const doc = `# keep me\nnetwork_config:\n${entry}  - {type: interface, name: em1}\n`;
     const r = convertOsNetConfig(doc, { file: 'net.yaml' });
     expect(r.text).toBe(doc);
     expect(r.converted).toEqual([]);
-    expect(r.issues.filter((i) => i.severity === 'error').map((i) => [i.code, i.path, i.file])).toEqual([[code, where, 'net.yaml']]);
+    expect(r.issues.filter((i) => i.severity === 'error').map((i) => [i.code, i.path, i.file])).toEqual([
+      [code, where, 'net.yaml'],
+    ]);
   });
 
   it('points at the option inside the string', () => {
-    const r = convertOsNetConfig('network_config:\n  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 foo=2"\n');
+    const r = convertOsNetConfig(
+      'network_config:\n  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 foo=2"\n',
+    );
     expect(r.issues[0]).toMatchObject({ code: 'BOND_UNKNOWN_OPTION', loc: { line: 4, col: 30 } });
   });
 
   it('with --strict, a warning keeps the entry unconverted', () => {
-    const doc = 'network_config:\n  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 all_slaves_active=1"\n';
+    const doc =
+      'network_config:\n  - type: linux_bond\n    name: bond0\n    bonding_options: "mode=1 all_slaves_active=1"\n';
     expect(convertOsNetConfig(doc).converted).toEqual(['network_config[0]']);
     const strict = convertOsNetConfig(doc, { strict: true });
-    expect([strict.text, strict.issues.map((i) => [i.severity, i.option])]).toEqual([doc, [['error', 'all_slaves_active']]]);
+    expect([strict.text, strict.issues.map((i) => [i.severity, i.option])]).toEqual([
+      doc,
+      [['error', 'all_slaves_active']],
+    ]);
   });
 
   it.each(['network_config: [\n', 'a: 1\n---\nb: 2\n', 'interfaces: []\n'])('%j is refused as a whole', (doc) => {
@@ -164,8 +214,12 @@ describe('os-net-config: a linux_bond nested in an ovs_bridge (TripleO)', () => 
   it('is converted in place, and a note says where it was found', () => {
     expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
     expect(r.converted).toEqual(['network_config[1].members[0]']);
-    expect(r.issues.filter((i) => i.code === 'NESTED').map((i) => [i.severity, i.path, i.loc?.line])).toEqual([['note', 'network_config[1].members[0]', 11]]);
-    expect(r.issues.find((i) => i.code === 'NESTED')?.message).toMatch(/^linux_bond bond_api found nested in ovs_bridge br-ex's members: converted in place/);
+    expect(r.issues.filter((i) => i.code === 'NESTED').map((i) => [i.severity, i.path, i.loc?.line])).toEqual([
+      ['note', 'network_config[1].members[0]', 11],
+    ]);
+    expect(r.issues.find((i) => i.code === 'NESTED')?.message).toMatch(
+      /^linux_bond bond_api found nested in ovs_bridge br-ex's members: converted in place/,
+    );
   });
 
   it('changes only its type and bonding_options lines; comments and members stay', () => {

@@ -22,7 +22,9 @@ const EXTRA = [
   'mode=3 arp_interval=250 ns_ip6_target=2001:db8::1,2001:db8::2',
   'mode=4 lacp_rate=fast lacp_active=off ad_actor_sys_prio=1000 min_links=2 ad_select=count xmit_hash_policy=layer3+4',
   'mode=2 xmit_hash_policy=layer2+3 miimon=200 downdelay=400',
-  'mode=5 tlb_dynamic_lb=1', 'mode=0 packets_per_slave=0', 'mode=1 miimon=50 updelay=125',
+  'mode=5 tlb_dynamic_lb=1',
+  'mode=0 packets_per_slave=0',
+  'mode=1 miimon=50 updelay=125',
 ];
 
 describe('bond → team → bond', () => {
@@ -75,7 +77,11 @@ describe('team → bond → team', () => {
     expect(team.issues.filter((i) => i.severity !== 'note').map((i) => i.option)).toEqual(warned);
     expect(normalizeTeamConfig(team.config)).toEqual(normalizeTeamConfig(config));
     const norm = (p: Record<string, TeamdJson>): Record<string, TeamdJson> =>
-      Object.fromEntries(Object.entries(p).map(([k, v]) => [k, normalizePortConfig(v)]).filter(([, v]) => Object.keys(v as object).length > 0));
+      Object.fromEntries(
+        Object.entries(p)
+          .map(([k, v]) => [k, normalizePortConfig(v)])
+          .filter(([, v]) => Object.keys(v as object).length > 0),
+      );
     expect(norm(team.ports)).toEqual(norm(ports));
   });
 });

@@ -5,7 +5,14 @@ import { applyPlan } from '../../src/transaction/apply';
 import type { Plan } from '../../src/reconcile/plan';
 import { FakeNm } from '../support/fake-nm';
 
-const dev = (o: Partial<NmDevice>): NmDevice => ({ path: '/d/1', iface: 'team0', deviceType: NM_DEVICE_TYPE.team, state: NM_DEVICE_STATE.activated, real: true, ...o });
+const dev = (o: Partial<NmDevice>): NmDevice => ({
+  path: '/d/1',
+  iface: 'team0',
+  deviceType: NM_DEVICE_TYPE.team,
+  state: NM_DEVICE_STATE.activated,
+  real: true,
+  ...o,
+});
 
 /** A FakeNm whose device signals a test fires by hand; it counts the reads the waits make. */
 class SignallingNm extends FakeNm {
@@ -48,10 +55,30 @@ describe('blockingDevice', () => {
   it.each([
     ['no device', undefined, NM_DEVICE_TYPE.bond, undefined],
     ['an unrealized placeholder of another type', dev({ real: false }), NM_DEVICE_TYPE.bond, undefined],
-    ['a team device while a bond is wanted', dev({ state: NM_DEVICE_STATE.deactivating }), NM_DEVICE_TYPE.bond, 'a team device team0 still holds the name (state deactivating)'],
-    ['a disconnected team device while a bond is wanted', dev({ state: 30 }), NM_DEVICE_TYPE.bond, 'a team device team0 still holds the name (state disconnected)'],
-    ['a bond device while a team is wanted', dev({ deviceType: NM_DEVICE_TYPE.bond }), NM_DEVICE_TYPE.team, 'a bond device team0 still holds the name (state activated)'],
-    ['a team device of the right type going down', dev({ state: NM_DEVICE_STATE.deactivating }), NM_DEVICE_TYPE.team, 'device team0 is still going down (state deactivating)'],
+    [
+      'a team device while a bond is wanted',
+      dev({ state: NM_DEVICE_STATE.deactivating }),
+      NM_DEVICE_TYPE.bond,
+      'a team device team0 still holds the name (state deactivating)',
+    ],
+    [
+      'a disconnected team device while a bond is wanted',
+      dev({ state: 30 }),
+      NM_DEVICE_TYPE.bond,
+      'a team device team0 still holds the name (state disconnected)',
+    ],
+    [
+      'a bond device while a team is wanted',
+      dev({ deviceType: NM_DEVICE_TYPE.bond }),
+      NM_DEVICE_TYPE.team,
+      'a bond device team0 still holds the name (state activated)',
+    ],
+    [
+      'a team device of the right type going down',
+      dev({ state: NM_DEVICE_STATE.deactivating }),
+      NM_DEVICE_TYPE.team,
+      'device team0 is still going down (state deactivating)',
+    ],
     ['a team device of the right type, disconnected', dev({ state: 30 }), NM_DEVICE_TYPE.team, undefined],
     ['a team device of the right type, active (re-activation)', dev({}), NM_DEVICE_TYPE.team, undefined],
   ])('%s', (_what, d, want, expected) => {
@@ -125,13 +152,42 @@ describe('awaitNameFree', () => {
 });
 
 describe('the executor activates a replacement only once the old device is gone', () => {
-  const bond = { connection: { id: 'team0', type: 'bond', 'interface-name': 'team0' }, bond: { options: { mode: 'active-backup' } } };
-  const teamProfile = { connection: { id: 'team0', type: 'team', 'interface-name': 'team0', uuid: 'u-team' }, team: { config: '{}' } };
+  const bond = {
+    connection: { id: 'team0', type: 'bond', 'interface-name': 'team0' },
+    bond: { options: { mode: 'active-backup' } },
+  };
+  const teamProfile = {
+    connection: { id: 'team0', type: 'team', 'interface-name': 'team0', uuid: 'u-team' },
+    team: { config: '{}' },
+  };
   const plan = (path: string): Plan => ({
-    basedOn: '', conflicts: [], refusals: [], skipped: [], teams: ['team0'],
+    basedOn: '',
+    conflicts: [],
+    refusals: [],
+    skipped: [],
+    teams: ['team0'],
     steps: [
-      { op: 'create-connection', team: 'team0', kind: 'team', ifname: 'team0', id: 'team0', reason: 'r', settings: bond, patch: [] },
-      { op: 'delete-connection', team: 'team0', kind: 'team', ifname: 'team0', id: 'team0', uuid: 'u-team', path, reason: 'r', owner: 'any' },
+      {
+        op: 'create-connection',
+        team: 'team0',
+        kind: 'team',
+        ifname: 'team0',
+        id: 'team0',
+        reason: 'r',
+        settings: bond,
+        patch: [],
+      },
+      {
+        op: 'delete-connection',
+        team: 'team0',
+        kind: 'team',
+        ifname: 'team0',
+        id: 'team0',
+        uuid: 'u-team',
+        path,
+        reason: 'r',
+        owner: 'any',
+      },
       { op: 'activate', team: 'team0', reason: 'r', ports: [] },
     ],
   });
@@ -167,7 +223,9 @@ describe('the executor activates a replacement only once the old device is gone'
     const only: Plan = { ...plan('/none'), steps: [plan('/none').steps[0]!, plan('/none').steps[2]!] };
     const r = await applyPlan(only, nm, { checkpoint: false, timeoutS: 600 });
     expect(r.ok).toBe(false);
-    expect(r.error?.message).toMatch(/a team device team0 still holds the name \(state activated\), and this run does not replace it/);
+    expect(r.error?.message).toMatch(
+      /a team device team0 still holds the name \(state activated\), and this run does not replace it/,
+    );
     expect(activations).toBe(0);
     expect(r.rolledBack).toBe(true);
   });

@@ -56,7 +56,8 @@ function readDoc(text: string): Doc {
       doc.headings.push(n === 0 ? base : `${base}-${n}`);
     }
     const line = raw.replace(/(`+)[\s\S]*?\1/g, ''); // inline code is not markup
-    for (const m of line.matchAll(/\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) doc.links.push({ target: m[1], line: i + 1 });
+    for (const m of line.matchAll(/\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g))
+      doc.links.push({ target: m[1], line: i + 1 });
   });
   return doc;
 }
@@ -81,15 +82,20 @@ function brokenLinks(file: string, read: (f: string) => string | undefined): str
     if (anchor === undefined) continue;
     const destText = dest.endsWith('.md') ? read(dest) : undefined;
     if (destText === undefined) out.push(`${where}: an anchor into a file that is not markdown`);
-    else if (!readDoc(destText).headings.includes(anchor)) out.push(`${where}: no heading with this anchor in ${path.relative(ROOT, dest)}`);
+    else if (!readDoc(destText).headings.includes(anchor))
+      out.push(`${where}: no heading with this anchor in ${path.relative(ROOT, dest)}`);
   }
   return out;
 }
 
 /** A file's text; undefined for a missing path or a directory. */
-const readFile = (f: string): string | undefined => (fs.statSync(f, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(f, 'utf8') : undefined);
+const readFile = (f: string): string | undefined =>
+  fs.statSync(f, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(f, 'utf8') : undefined;
 const docPages = (): string[] =>
-  fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => path.join(ROOT, 'docs', f));
+  fs
+    .readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join(ROOT, 'docs', f));
 
 describe('GitHub anchors', () => {
   it.each([
@@ -98,22 +104,39 @@ describe('GitHub anchors', () => {
     ['Bursts, failures, and backoff', 'bursts-failures-and-backoff'],
     ['Runtime state: `show --state`', 'runtime-state-show---state'],
     ['Plans: reading, saving, and what nmteam prints', 'plans-reading-saving-and-what-nmteam-prints'],
-    ['Activation, Reapply and runtime state (what the VM proves)', 'activation-reapply-and-runtime-state-what-the-vm-proves'],
+    [
+      'Activation, Reapply and runtime state (what the VM proves)',
+      'activation-reapply-and-runtime-state-what-the-vm-proves',
+    ],
     ['The `team_mode_*` modules → [teamd](x.md)', 'the-team_mode_-modules--teamd'],
   ])('%s → #%s', (heading, anchor) => expect(slug(heading)).toBe(anchor));
 
   it('numbers a repeated heading as GitHub does, and reads no heading or link inside code', () => {
-    const doc = readDoc(['# A', '## A', '```sh', '# not a heading [x](nowhere.md)', '```', '## A', 'see `[y](gone.md)` and [z](here.md#a-1)'].join('\n'));
+    const doc = readDoc(
+      [
+        '# A',
+        '## A',
+        '```sh',
+        '# not a heading [x](nowhere.md)',
+        '```',
+        '## A',
+        'see `[y](gone.md)` and [z](here.md#a-1)',
+      ].join('\n'),
+    );
     expect(doc.headings).toEqual(['a', 'a-1', 'a-2']);
     expect(doc.links).toEqual([{ target: 'here.md#a-1', line: 7 }]);
   });
 
   it('reports a missing file and a missing anchor, and accepts good ones (so the checks below can fail)', () => {
     const files: Record<string, string> = {
-      [path.join(ROOT, 'a.md')]: '# Top\n[ok](#top) [bad](#nope) [gone](missing-file.md) [readme](README.md#quick-start) [web](https://x.org/#y)\n',
+      [path.join(ROOT, 'a.md')]:
+        '# Top\n[ok](#top) [bad](#nope) [gone](missing-file.md) [readme](README.md#quick-start) [web](https://x.org/#y)\n',
     };
     const read = (f: string): string | undefined => files[f] ?? readFile(f);
-    expect(brokenLinks(path.join(ROOT, 'a.md'), read)).toEqual(['a.md:2: #nope: no heading with this anchor in a.md', 'a.md:2: missing-file.md: no such file']);
+    expect(brokenLinks(path.join(ROOT, 'a.md'), read)).toEqual([
+      'a.md:2: #nope: no heading with this anchor in a.md',
+      'a.md:2: missing-file.md: no such file',
+    ]);
   });
 });
 
@@ -124,7 +147,9 @@ describe('the documentation', () => {
   });
 
   it('every docs/*.md page and bench/README.md is linked from README.md', () => {
-    const linked = new Set(readDoc(fs.readFileSync(README, 'utf8')).links.map((l) => path.resolve(ROOT, l.target.split('#')[0])));
+    const linked = new Set(
+      readDoc(fs.readFileSync(README, 'utf8')).links.map((l) => path.resolve(ROOT, l.target.split('#')[0])),
+    );
     const pages = [...docPages(), path.join(ROOT, 'bench/README.md')];
     expect(pages.filter((p) => !linked.has(p)).map((p) => path.relative(ROOT, p))).toEqual([]);
   });

@@ -12,7 +12,11 @@ const SRC = path.resolve(__dirname, '../../src');
 const HARNESS = path.resolve(__dirname, '../harness');
 
 function files(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    );
 }
 
 describe('hygiene', () => {
@@ -62,9 +66,13 @@ describe('hygiene', () => {
   it("tests run with a scratch state directory, never the host's /run/nmteam (jest setup)", () => {
     // test/support/state-guard.ts also fails any file during which /run/nmteam changed.
     expect(process.env.NMTEAM_STATE_DIR?.startsWith(os.tmpdir() + path.sep)).toBe(true);
-    const config = require('../../jest.config.js') as { projects: { displayName: string; setupFilesAfterEnv?: string[] }[] };
+    const config = require('../../jest.config.js') as {
+      projects: { displayName: string; setupFilesAfterEnv?: string[] }[];
+    };
     for (const name of ['unit', 'integration']) {
-      expect(config.projects.find((p) => p.displayName === name)?.setupFilesAfterEnv).toContain('<rootDir>/test/support/state-guard.ts');
+      expect(config.projects.find((p) => p.displayName === name)?.setupFilesAfterEnv).toContain(
+        '<rootDir>/test/support/state-guard.ts',
+      );
     }
   });
 });

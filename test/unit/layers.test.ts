@@ -43,9 +43,11 @@ const EDGES: Record<string, string> = {
   'convert/read.ts': 'reads ifcfg directories and input files for convert',
   'convert/into-file.ts': "stages and replaces convert --into's file atomically",
 };
-const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|dgram|http|https|timers|timers\/promises|worker_threads)$|^dbus-next(\/|$)/;
+const IO_MODULES =
+  /^(node:)?(fs|fs\/promises|child_process|net|dgram|http|https|timers|timers\/promises|worker_threads)$|^dbus-next(\/|$)/;
 /** node:net is I/O except for its pure address helpers. */
-const PURE_NET_IMPORT = /^\s*import\s*\{\s*(isIP|isIPv4|isIPv6)(\s*,\s*(isIP|isIPv4|isIPv6))*\s*\}\s*from\s*'node:net'/m;
+const PURE_NET_IMPORT =
+  /^\s*import\s*\{\s*(isIP|isIPv4|isIPv6)(\s*,\s*(isIP|isIPv4|isIPv6))*\s*\}\s*from\s*'node:net'/m;
 
 function rank(folder: string): number {
   const i = LAYERS.findIndex((l) => l.includes(folder));
@@ -87,7 +89,8 @@ export function violations(root: string = SRC): string[] {
         if (to === from) continue;
         const [rf, rt] = [rank(from), rank(to)];
         const sameOk = SAME_RANK.some(([a, b]) => a === from && b === to);
-        if (rt > rf || (rt === rf && !sameOk)) out.push(`${rel}: src/${from} imports the higher layer src/${to} ('${spec}')`);
+        if (rt > rf || (rt === rf && !sameOk))
+          out.push(`${rel}: src/${from} imports the higher layer src/${to} ('${spec}')`);
         if (pure && !PURE.has(to)) out.push(`${rel}: the pure src/${from} imports the I/O layer src/${to} ('${spec}')`);
       } else if (pure && IO_MODULES.test(spec) && !(/^(node:)?net$/.test(spec) && PURE_NET_IMPORT.test(text))) {
         out.push(`${rel}: the pure src/${from} imports ${spec}`);
@@ -103,7 +106,10 @@ describe('the layers of src/', () => {
   });
 
   it('every folder of src/ is in a layer', () => {
-    const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     for (const f of folders) expect(() => rank(f)).not.toThrow();
   });
 
@@ -129,7 +135,9 @@ describe('the layers of src/', () => {
 
     it('a lower layer importing a higher one, type-only included', () => {
       put('nm/port.ts', "import type { Plan } from '../reconcile/plan';\nexport type P = Plan;\n");
-      expect(violations(dir)).toEqual(["nm/port.ts: src/nm imports the higher layer src/reconcile ('../reconcile/plan')"]);
+      expect(violations(dir)).toEqual([
+        "nm/port.ts: src/nm imports the higher layer src/reconcile ('../reconcile/plan')",
+      ]);
     });
 
     it('a pure folder reaching the D-Bus client', () => {
@@ -141,7 +149,10 @@ describe('the layers of src/', () => {
     });
 
     it('but not isIP from node:net, nor a lower layer', () => {
-      put('spec/ip.ts', "import { isIP } from 'node:net';\nimport { x } from '../core/types';\nexport const y = [isIP, x];\n");
+      put(
+        'spec/ip.ts',
+        "import { isIP } from 'node:net';\nimport { x } from '../core/types';\nexport const y = [isIP, x];\n",
+      );
       expect(violations(dir)).toEqual([]);
     });
   });

@@ -7,7 +7,8 @@ import { teamdPorts } from '../../src/bus/teamd';
 
 /** A stand-in for dbus-next's MessageBus: calls are answered (or not) by the test. */
 class FakeBus extends EventEmitter {
-  readonly answers: { resolve: (m: { body: unknown[] }) => void; reject: (e: unknown) => void; msg: dbus.Message }[] = [];
+  readonly answers: { resolve: (m: { body: unknown[] }) => void; reject: (e: unknown) => void; msg: dbus.Message }[] =
+    [];
   call(msg: dbus.Message): Promise<{ body: unknown[] }> {
     return new Promise((resolve, reject) => this.answers.push({ resolve, reject, msg }));
   }
@@ -16,7 +17,11 @@ const setUp = (timeoutMs = 10_000) => {
   const fake = new FakeBus();
   return { fake, nm: NmBus.over(fake as unknown as dbus.MessageBus, timeoutMs) };
 };
-const get = { path: '/org/freedesktop/NetworkManager/Settings/1', iface: 'org.freedesktop.NetworkManager.Settings.Connection', member: 'GetSettings' };
+const get = {
+  path: '/org/freedesktop/NetworkManager/Settings/1',
+  iface: 'org.freedesktop.NetworkManager.Settings.Connection',
+  member: 'GetSettings',
+};
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('NmBus', () => {
@@ -112,7 +117,12 @@ describe('teamdPorts (teamd over the same bus)', () => {
     const ports = teamdPorts(nm, 'team3');
     await tick();
     const { msg, resolve } = fake.answers[0]!;
-    expect([msg.destination, msg.path, msg.interface, msg.member]).toEqual(['org.libteam.teamd.team3', '/org/libteam/teamd', 'org.libteam.teamd', 'StateDump']);
+    expect([msg.destination, msg.path, msg.interface, msg.member]).toEqual([
+      'org.libteam.teamd.team3',
+      '/org/libteam/teamd',
+      'org.libteam.teamd',
+      'StateDump',
+    ]);
     resolve({ body: [JSON.stringify({ setup: { runner_name: 'broadcast' }, ports: { eth7: {}, eth6: {} } })] });
     expect(await ports).toEqual(['eth6', 'eth7']);
   });
@@ -130,7 +140,12 @@ describe('teamdPorts (teamd over the same bus)', () => {
     const none = teamdPorts(nm, 'team3');
     const denied = teamdPorts(nm, 'team4');
     await tick();
-    fake.answers[0]!.reject(new DBusError('org.freedesktop.DBus.Error.ServiceUnknown', 'The name org.libteam.teamd.team3 was not provided by any .service files'));
+    fake.answers[0]!.reject(
+      new DBusError(
+        'org.freedesktop.DBus.Error.ServiceUnknown',
+        'The name org.libteam.teamd.team3 was not provided by any .service files',
+      ),
+    );
     fake.answers[1]!.reject(new DBusError('org.freedesktop.DBus.Error.AccessDenied', 'no'));
     expect(await none).toBeUndefined();
     await expect(denied).rejects.toMatchObject({ code: 'NM_PERMISSION' });

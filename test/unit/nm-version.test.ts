@@ -15,12 +15,16 @@ import { checkNmVersion, MIN_NM_VERSION, nmVersionAtLeast, parseNmVersion } from
 class VersionBus extends EventEmitter {
   readonly calls: dbus.Message[] = [];
   disconnected = false;
-  constructor(private readonly version: string) { super(); }
+  constructor(private readonly version: string) {
+    super();
+  }
   call(msg: dbus.Message): Promise<{ body: unknown[] }> {
     this.calls.push(msg);
     return Promise.resolve({ body: [new Variant('s', this.version)] });
   }
-  disconnect(): void { this.disconnected = true; }
+  disconnect(): void {
+    this.disconnected = true;
+  }
 }
 
 describe('NetworkManager versions', () => {
@@ -33,8 +37,16 @@ describe('NetworkManager versions', () => {
   });
 
   it.each([
-    ['1.42.0', true], ['1.42.4', true], ['1.52.1', true], ['1.53.2-dev', true], ['2.0.0', true],
-    ['1.40.18', false], ['1.41.99', false], ['1.4.200', false], ['0.9.10', false], ['', false],
+    ['1.42.0', true],
+    ['1.42.4', true],
+    ['1.52.1', true],
+    ['1.53.2-dev', true],
+    ['2.0.0', true],
+    ['1.40.18', false],
+    ['1.41.99', false],
+    ['1.4.200', false],
+    ['0.9.10', false],
+    ['', false],
   ])('%s is supported: %s', (v, ok) => {
     expect(nmVersionAtLeast(v, MIN_NM_VERSION)).toBe(ok);
     if (ok) expect(() => checkNmVersion(v)).not.toThrow();

@@ -16,8 +16,12 @@ import { encodeBareCall, type Validators } from '../../src/bus/wire';
 const valid = (dbus as unknown as { validators: Validators }).validators;
 
 // dbus-next's own marshaller and parser, the reference the built bytes must match.
-const { marshallMessage } = require('dbus-next/lib/marshall-compat') as { marshallMessage(m: dbus.Message): [Buffer, number[]] };
-const { unmarshalMessages } = require('dbus-next/lib/message') as { unmarshalMessages(s: NodeJS.ReadableStream, on: (m: Record<string, unknown>) => void, opts: object): void };
+const { marshallMessage } = require('dbus-next/lib/marshall-compat') as {
+  marshallMessage(m: dbus.Message): [Buffer, number[]];
+};
+const { unmarshalMessages } = require('dbus-next/lib/message') as {
+  unmarshalMessages(s: NodeJS.ReadableStream, on: (m: Record<string, unknown>) => void, opts: object): void;
+};
 
 /** The message dbus-next's connection reader finds in these bytes (the whole of them). */
 const parse = (bytes: Buffer): Promise<Record<string, unknown>> =>
@@ -38,23 +42,53 @@ describe('encodeBareCall', () => {
   // the 32-bit range. (Header names are ASCII by the specification: see the refusals below.)
   const names = ['a', 'ab', 'abc', 'abcd', 'abcde', 'abcdef', 'abcdefg', 'abcdefgh', 'abcdefghi'];
   const calls = [
-    { destination: NM_BUS_NAME, path: '/org/freedesktop/NetworkManager/Settings/1', iface: IFACE.connection, member: 'GetSettings' },
-    { destination: NM_BUS_NAME, path: '/org/freedesktop/NetworkManager/Settings', iface: IFACE.settings, member: 'ListConnections' },
-    { destination: 'org.libteam.teamd.team0', path: '/org/libteam/teamd', iface: 'org.libteam.teamd', member: 'StateDump' },
+    {
+      destination: NM_BUS_NAME,
+      path: '/org/freedesktop/NetworkManager/Settings/1',
+      iface: IFACE.connection,
+      member: 'GetSettings',
+    },
+    {
+      destination: NM_BUS_NAME,
+      path: '/org/freedesktop/NetworkManager/Settings',
+      iface: IFACE.settings,
+      member: 'ListConnections',
+    },
+    {
+      destination: 'org.libteam.teamd.team0',
+      path: '/org/libteam/teamd',
+      iface: 'org.libteam.teamd',
+      member: 'StateDump',
+    },
     { destination: NM_BUS_NAME, path: '/', iface: IFACE.manager, member: 'GetDevices' },
     ...names.flatMap((n, i) => [
-      { destination: `org.x.${n}`, path: `/o/${n}`, iface: `i.${names[(i + 3) % names.length]}`, member: names[(i + 5) % names.length]! },
+      {
+        destination: `org.x.${n}`,
+        path: `/o/${n}`,
+        iface: `i.${names[(i + 3) % names.length]}`,
+        member: names[(i + 5) % names.length]!,
+      },
       { destination: `:1.${n.length}${i}`, path: `/${'p'.repeat(i + 1)}/${i}`, iface: `org.${n}`, member: `M${n}` },
     ]),
   ];
 
   it('builds, byte for byte, what dbus-next marshals for the same argument-less call', () => {
-    for (const c of calls) for (const serial of [1, 2, 255, 256, 65_537, 0x7fffffff, 0xffffffff]) expect(encodeBareCall(c, serial, valid).equals(reference(c, serial))).toBe(true);
+    for (const c of calls)
+      for (const serial of [1, 2, 255, 256, 65_537, 0x7fffffff, 0xffffffff])
+        expect(encodeBareCall(c, serial, valid).equals(reference(c, serial))).toBe(true);
   });
 
   it('parses back, with dbus-next, into the call it was built from', async () => {
     const m = await parse(encodeBareCall(calls[0]!, 42, valid));
-    expect(m).toMatchObject({ type: dbus.MessageType.METHOD_CALL, serial: 42, flags: 0, path: calls[0]!.path, interface: IFACE.connection, member: 'GetSettings', destination: NM_BUS_NAME });
+    expect(m).toMatchObject({
+      type: dbus.MessageType.METHOD_CALL,
+      serial: 42,
+      flags: 0,
+      path: calls[0]!.path,
+      interface: IFACE.connection,
+      member: 'GetSettings',
+      destination: NM_BUS_NAME,
+    });
   });
 
   it('refuses what dbus-next refuses: a bad object path, interface, member or bus name; and a bad serial', () => {
@@ -71,7 +105,8 @@ describe('encodeBareCall', () => {
       // member check never fires (assertMemberNameValid tests itself): there the built path is stricter.
       if (Object.values(b)[0] !== '' && !('member' in b)) expect(() => reference(c, 1)).toThrow(/Invalid/);
     }
-    for (const serial of [0, -1, 1.5, 2 ** 32]) expect(() => encodeBareCall(calls[0]!, serial, valid)).toThrow(/serial/);
+    for (const serial of [0, -1, 1.5, 2 ** 32])
+      expect(() => encodeBareCall(calls[0]!, serial, valid)).toThrow(/serial/);
   });
 });
 
@@ -119,7 +154,11 @@ describe('NmBus sends argument-less calls as built bytes', () => {
     await new Promise((r) => setImmediate(r));
     expect(bus.viaCall).toHaveLength(0);
     expect(bus.written).toHaveLength(1);
-    expect(await parse(bus.written[0]!)).toMatchObject({ path: get.path, member: 'GetSettings', destination: NM_BUS_NAME });
+    expect(await parse(bus.written[0]!)).toMatchObject({
+      path: get.path,
+      member: 'GetSettings',
+      destination: NM_BUS_NAME,
+    });
     bus.answer(0, { type: dbus.MessageType.METHOD_RETURN, body: [{ connection: {} }] });
     expect(await call).toEqual([{ connection: {} }]);
     expect(Object.keys(bus._methodReturnHandlers)).toHaveLength(0);
@@ -133,7 +172,9 @@ describe('NmBus sends argument-less calls as built bytes', () => {
     const paths = Array.from({ length: 10 }, (_, i) => `/org/freedesktop/NetworkManager/Settings/${i}`);
     const calls = paths.map((path) => nm.call({ ...get, path }));
     await new Promise((r) => setImmediate(r));
-    expect(await Promise.all(bus.written.map((b) => parse(b)))).toEqual(paths.map((path) => expect.objectContaining({ path })));
+    expect(await Promise.all(bus.written.map((b) => parse(b)))).toEqual(
+      paths.map((path) => expect.objectContaining({ path })),
+    );
     bus.written.forEach((_, i) => bus.answer(i, { type: dbus.MessageType.METHOD_RETURN, body: [i] }));
     expect(await Promise.all(calls)).toEqual(paths.map((_, i) => [i]));
   });
@@ -143,7 +184,11 @@ describe('NmBus sends argument-less calls as built bytes', () => {
     const nm = NmBus.over(bus as unknown as dbus.MessageBus);
     const call = nm.call(get);
     await new Promise((r) => setImmediate(r));
-    bus.answer(0, { type: dbus.MessageType.ERROR, errorName: 'org.freedesktop.DBus.Error.UnknownObject', body: ['No such object path'] } as Partial<dbus.Message>);
+    bus.answer(0, {
+      type: dbus.MessageType.ERROR,
+      errorName: 'org.freedesktop.DBus.Error.UnknownObject',
+      body: ['No such object path'],
+    } as Partial<dbus.Message>);
     await expect(call).rejects.toMatchObject({ code: 'NM_NOT_FOUND' });
   });
 
@@ -151,8 +196,15 @@ describe('NmBus sends argument-less calls as built bytes', () => {
     const bus = new WireBus();
     const nm = NmBus.over(bus as unknown as dbus.MessageBus);
     await expect(nm.call({ ...get, path: 'not/a/path' })).rejects.toThrow(/Invalid object path/);
-    await expect(nm.call({ ...get, path: 'not/a/path', member: 'Update2', signature: 'u', body: [0] })).rejects.toThrow(/Invalid object path/);
-    expect([bus.written.length, bus.viaCall.length, nm.pendingCalls, Object.keys(bus._methodReturnHandlers).length]).toEqual([0, 0, 0, 0]);
+    await expect(nm.call({ ...get, path: 'not/a/path', member: 'Update2', signature: 'u', body: [0] })).rejects.toThrow(
+      /Invalid object path/,
+    );
+    expect([
+      bus.written.length,
+      bus.viaCall.length,
+      nm.pendingCalls,
+      Object.keys(bus._methodReturnHandlers).length,
+    ]).toEqual([0, 0, 0, 0]);
   });
 
   it('a timed-out call forgets its serial, so a late reply finds no handler', async () => {

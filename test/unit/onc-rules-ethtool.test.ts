@@ -23,15 +23,31 @@ describe('ip rule text → RoutingRule', () => {
     ['iif em1 table 200', { priority: 30000, iif: 'em1', table: 200 }, undefined],
     ['from 192.0.2.0/24 table 200', { priority: 30000, from: '192.0.2.0/24', table: 200 }, 4],
     ['add blackhole from 172.19.40.0/24', { priority: 30000, from: '172.19.40.0/24', action: 'blackhole' }, 4],
-    ['add unreachable iif em1 from 192.168.1.0/24', { priority: 30000, iif: 'em1', from: '192.168.1.0/24', action: 'unreachable' }, 4],
+    [
+      'add unreachable iif em1 from 192.168.1.0/24',
+      { priority: 30000, iif: 'em1', from: '192.168.1.0/24', action: 'unreachable' },
+      4,
+    ],
     ['iif em2 table custom', { priority: 30000, iif: 'em2', table: 200 }, undefined],
     // ip-rule(8) spellings
-    ['pref 100 not from all to 10.0.0.0/8 lookup main', { priority: 100, invert: true, to: '10.0.0.0/8', table: 254 }, 4],
-    ['priority 5 fwmark 0x1/0xff sport 1000-2000 dport 53 ipproto udp table 5', { priority: 5, fwmark: 1, fwmask: 255, sport: [1000, 2000], dport: [53, 53], ipproto: 17, table: 5 }, undefined],
+    [
+      'pref 100 not from all to 10.0.0.0/8 lookup main',
+      { priority: 100, invert: true, to: '10.0.0.0/8', table: 254 },
+      4,
+    ],
+    [
+      'priority 5 fwmark 0x1/0xff sport 1000-2000 dport 53 ipproto udp table 5',
+      { priority: 5, fwmark: 1, fwmask: 255, sport: [1000, 2000], dport: [53, 53], ipproto: 17, table: 5 },
+      undefined,
+    ],
     ['priority 6 fwmark 16 table 5', { priority: 6, fwmark: 16, fwmask: 4294967295, table: 5 }, undefined],
     ['priority 7 from 2001:DB8::/32 table 300', { priority: 7, from: '2001:db8::/32', table: 300 }, 6],
     ['priority 8 from ::/0 iif em1 table 300', { priority: 8, iif: 'em1', table: 300 }, 6],
-    ['priority 9 to 192.0.2.1 oif em1 tos 0x10 uidrange 100-200 suppress_prefixlength 0 table 9', { priority: 9, to: '192.0.2.1/32', oif: 'em1', tos: 16, uidRange: [100, 200], suppressPrefixLength: 0, table: 9 }, 4],
+    [
+      'priority 9 to 192.0.2.1 oif em1 tos 0x10 uidrange 100-200 suppress_prefixlength 0 table 9',
+      { priority: 9, to: '192.0.2.1/32', oif: 'em1', tos: 16, uidRange: [100, 200], suppressPrefixLength: 0, table: 9 },
+      4,
+    ],
   ])('%s', (text, rule, family) => {
     const r = parseIpRule(text, { tables });
     expect(r.errors).toEqual([]);
@@ -55,8 +71,13 @@ describe('ip rule text → RoutingRule', () => {
 
   it('format → parse gives the same rule, for both families', () => {
     const texts: [string, 4 | 6][] = [
-      ['priority 5 not fwmark 0x1/0xff to 10.0.0.0/8 oif em1 tos 0x10 sport 100-200 dport 53 ipproto 17 suppress_prefixlength 0 table 201', 4],
-      ['priority 10 iif em1 table 300', 6], ['priority 100 from 172.19.40.0/24 prohibit', 4], ['priority 6 fwmark 16 table 5', 4],
+      [
+        'priority 5 not fwmark 0x1/0xff to 10.0.0.0/8 oif em1 tos 0x10 sport 100-200 dport 53 ipproto 17 suppress_prefixlength 0 table 201',
+        4,
+      ],
+      ['priority 10 iif em1 table 300', 6],
+      ['priority 100 from 172.19.40.0/24 prohibit', 4],
+      ['priority 6 fwmark 16 table 5', 4],
     ];
     for (const [text, family] of texts) {
       const rule = parseIpRule(text, { tables: {} }).rule!;
@@ -69,29 +90,69 @@ describe('ip rule text → RoutingRule', () => {
 
 describe('RoutingRule ↔ NetworkManager routing-rules dicts', () => {
   it('writes the keys NetworkManager 1.42 gives back, and reads its defaults as absent', () => {
-    const rule = parseIpRule('priority 5 not fwmark 0x1/0xff to 10.0.0.0/8 oif em1 dport 53 table 201', { tables: {} }).rule!;
+    const rule = parseIpRule('priority 5 not fwmark 0x1/0xff to 10.0.0.0/8 oif em1 dport 53 table 201', {
+      tables: {},
+    }).rule!;
     const nm = ruleToNm('ipv4', rule);
-    expect(nm).toEqual({ family: 2, priority: 5, invert: true, to: '10.0.0.0', 'to-len': 8, oifname: 'em1', table: 201, fwmark: 1, fwmask: 255, 'dport-start': 53, 'dport-end': 53 });
+    expect(nm).toEqual({
+      family: 2,
+      priority: 5,
+      invert: true,
+      to: '10.0.0.0',
+      'to-len': 8,
+      oifname: 'em1',
+      table: 201,
+      fwmark: 1,
+      fwmask: 255,
+      'dport-start': 53,
+      'dport-end': 53,
+    });
     // What NetworkManager 1.42 returned for that rule over D-Bus (dport-end left out when it equals the start).
-    const back = { family: 2, invert: true, priority: 5, fwmark: 1, fwmask: 255, 'dport-start': 53, to: '10.0.0.0', 'to-len': 8, oifname: 'em1', table: 201 };
+    const back = {
+      family: 2,
+      invert: true,
+      priority: 5,
+      fwmark: 1,
+      fwmask: 255,
+      'dport-start': 53,
+      to: '10.0.0.0',
+      'to-len': 8,
+      oifname: 'em1',
+      table: 201,
+    };
     expect(ruleFromNm(back)).toEqual(rule);
-    expect(ruleFromNm({ family: 2, priority: 100, from: '172.19.40.0', 'from-len': 24, action: 6 })).toEqual({ priority: 100, from: '172.19.40.0/24', action: 'blackhole' });
+    expect(ruleFromNm({ family: 2, priority: 100, from: '172.19.40.0', 'from-len': 24, action: 6 })).toEqual({
+      priority: 100,
+      from: '172.19.40.0/24',
+      action: 'blackhole',
+    });
   });
 });
 
 describe('rules in a desired-state file', () => {
-  const doc = (rules: string, extra = 'addresses: [{ip_netmask: 192.0.2.10/24}]'): string => team([extra, `rules:`, ...rules.split('\n').map((l) => `  ${l}`)]);
+  const doc = (rules: string, extra = 'addresses: [{ip_netmask: 192.0.2.10/24}]'): string =>
+    team([extra, `rules:`, ...rules.split('\n').map((l) => `  ${l}`)]);
 
   it('map to ipv4/ipv6 routing-rules; a rule without priority gets 30000 with a located warning', () => {
-    const res = parseSpec(doc('- rule: "iif team0 table 200"\n  comment: incoming\n- rule: "priority 10 from 2001:db8::/32 table 300"', "addresses: [{ip_netmask: 192.0.2.10/24}, {ip_netmask: '2001:db8::10/64'}]"), { file: 'f.yaml' });
+    const res = parseSpec(
+      doc(
+        '- rule: "iif team0 table 200"\n  comment: incoming\n- rule: "priority 10 from 2001:db8::/32 table 300"',
+        "addresses: [{ip_netmask: 192.0.2.10/24}, {ip_netmask: '2001:db8::10/64'}]",
+      ),
+      { file: 'f.yaml' },
+    );
     if (!res.ok) throw new Error(res.errors[0].format());
     expect(res.spec.teams[0].ipv4.rules).toEqual([{ priority: 30000, iif: 'team0', table: 200 }]);
     expect(res.spec.teams[0].ipv6.rules).toEqual([{ priority: 10, from: '2001:db8::/32', table: 300 }]);
-    expect(res.warnings.map((w) => [w.code, w.path, w.loc?.line])).toEqual([['DEFAULT_FILLED', `${NC}.rules[0].rule`, 6]]);
+    expect(res.warnings.map((w) => [w.code, w.path, w.loc?.line])).toEqual([
+      ['DEFAULT_FILLED', `${NC}.rules[0].rule`, 6],
+    ]);
   });
 
   it('a rule that cannot be read is an error at its line and column; nothing else stops', () => {
-    const e = errs(parseSpec(doc('- rule: "iif team0 goto 5"\n- {rule: "from 192.0.2.0/24 table x"}'), { file: 'f.yaml' }));
+    const e = errs(
+      parseSpec(doc('- rule: "iif team0 goto 5"\n- {rule: "from 192.0.2.0/24 table x"}'), { file: 'f.yaml' }),
+    );
     expect(e.map((x) => [x.code, x.path, x.line, x.col])).toEqual([
       ['SPEC_INVALID', `${NC}.rules[0].rule`, 6, 26],
       ['SPEC_INVALID', `${NC}.rules[1].rule`, 7, 41],
@@ -102,7 +163,9 @@ describe('rules in a desired-state file', () => {
     const res = parseSpec(doc('- rule: "del iif team0 table 200"'));
     expect(res.ok && res.spec.teams[0].ipv4.rules).toBeUndefined();
     expect(res.ok && res.warnings.map((w) => w.code)).toEqual(['IGNORED_KEY']);
-    expect(errs(parseSpec(doc('- rule: "priority 1 iif team0 table 200"', 'use_dhcpv6: true'))).map((x) => x.path)).toEqual([`${NC}.rules[0]`]);
+    expect(
+      errs(parseSpec(doc('- rule: "priority 1 iif team0 table 200"', 'use_dhcpv6: true'))).map((x) => x.path),
+    ).toEqual([`${NC}.rules[0]`]);
   });
 
   it('route_table entries name tables for routes and rules', () => {
@@ -124,18 +187,35 @@ describe('rules in a desired-state file', () => {
 
 describe('ethtool_opts', () => {
   it('maps offloads, ring, coalesce, pause and link settings', () => {
-    const r = parseEthtoolOpts('-K ${DEVICE} tso off rx-checksumming on; -G $DEVICE rx 4096 tx 512; -C em1 rx-usecs 10 adaptive-rx on; -A ${DEVICE} rx off autoneg on; speed 1000 duplex full autoneg off', ['em1']);
+    const r = parseEthtoolOpts(
+      '-K ${DEVICE} tso off rx-checksumming on; -G $DEVICE rx 4096 tx 512; -C em1 rx-usecs 10 adaptive-rx on; -A ${DEVICE} rx off autoneg on; speed 1000 duplex full autoneg off',
+      ['em1'],
+    );
     expect(r.errors).toEqual([]);
     expect(r.unmapped).toEqual([]);
     expect(r.value).toEqual({
-      ethtool: { 'feature-tso': false, 'feature-rx': true, 'ring-rx': 4096, 'ring-tx': 512, 'coalesce-rx-usecs': 10, 'coalesce-adaptive-rx': 1, 'pause-rx': false, 'pause-autoneg': true },
-      speed: 1000, duplex: 'full', autoneg: false,
+      ethtool: {
+        'feature-tso': false,
+        'feature-rx': true,
+        'ring-rx': 4096,
+        'ring-tx': 512,
+        'coalesce-rx-usecs': 10,
+        'coalesce-adaptive-rx': 1,
+        'pause-rx': false,
+        'pause-autoneg': true,
+      },
+      speed: 1000,
+      duplex: 'full',
+      autoneg: false,
     });
     expect(parseEthtoolOpts(formatEthtoolOpts(r.value), []).value).toEqual(r.value);
   });
 
   it('names each option NetworkManager has no setting for; a wrong device or value is an error', () => {
-    const r = parseEthtoolOpts('-K ${DEVICE} ufo off tso off; -L ${DEVICE} combined 4; -s ${DEVICE} wol g; speed 100', []);
+    const r = parseEthtoolOpts(
+      '-K ${DEVICE} ufo off tso off; -L ${DEVICE} combined 4; -s ${DEVICE} wol g; speed 100',
+      [],
+    );
     expect(r.errors).toEqual([]);
     expect(r.unmapped.map((u) => u.message)).toEqual([
       expect.stringMatching(/'ufo off': NetworkManager has no ethtool feature 'ufo'/),
@@ -149,7 +229,13 @@ describe('ethtool_opts', () => {
   });
 
   it('in a file: unmapped options warn at the key, errors point into the string', () => {
-    const ok = parseSpec(team([], ["{type: interface, name: em1, ethtool_opts: '-K ${DEVICE} tso off ufo off'}", '{type: interface, name: em2}']), { file: 'f.yaml' });
+    const ok = parseSpec(
+      team(
+        [],
+        ["{type: interface, name: em1, ethtool_opts: '-K ${DEVICE} tso off ufo off'}", '{type: interface, name: em2}'],
+      ),
+      { file: 'f.yaml' },
+    );
     if (!ok.ok) throw new Error(ok.errors[0].format());
     expect(ok.warnings.map((w) => [w.code, w.path])).toEqual([['UNMAPPED_OPTION', `${NC}.members[0].ethtool_opts`]]);
     expect(ok.spec.teams[0].ports[0].ethtool).toEqual({ ethtool: { 'feature-tso': false } });
@@ -160,8 +246,17 @@ describe('ethtool_opts', () => {
 
 describe('the mapped keys through NetworkManager profiles and show', () => {
   const text = team(
-    ['use_dhcp: true', 'ignore_auto_dns: true', 'zone: trusted', 'rules: [{rule: "priority 10 iif team0 table 200"}, {rule: "priority 11 from 2001:db8::/32 table 300"}]', "addresses: [{ip_netmask: '2001:db8::10/64'}]"],
-    ["{type: interface, name: em1, ethtool_opts: '-K ${DEVICE} tso off; -G ${DEVICE} rx 512; speed 1000 duplex full'}", '{type: interface, name: em2}'],
+    [
+      'use_dhcp: true',
+      'ignore_auto_dns: true',
+      'zone: trusted',
+      'rules: [{rule: "priority 10 iif team0 table 200"}, {rule: "priority 11 from 2001:db8::/32 table 300"}]',
+      "addresses: [{ip_netmask: '2001:db8::10/64'}]",
+    ],
+    [
+      "{type: interface, name: em1, ethtool_opts: '-K ${DEVICE} tso off; -G ${DEVICE} rx 512; speed 1000 duplex full'}",
+      '{type: interface, name: em2}',
+    ],
   );
 
   it('teamSettings/portSettings carry them; read back, the views are equal and show emits the same entry', () => {
@@ -177,7 +272,10 @@ describe('the mapped keys through NetworkManager profiles and show', () => {
     expect(ps['802-3-ethernet']).toEqual({ speed: 1000, duplex: 'full' });
     // NetworkManager adds its defaults on the way back.
     const tsBack = { ...ts, ipv4: { ...ts.ipv4, 'dns-search': [], 'route-data': [] } };
-    const psBack = { ...ps, '802-3-ethernet': { ...ps['802-3-ethernet'], 'auto-negotiate': false, 'mac-address-blacklist': [] } };
+    const psBack = {
+      ...ps,
+      '802-3-ethernet': { ...ps['802-3-ethernet'], 'auto-negotiate': false, 'mac-address-blacklist': [] },
+    };
     // What is compared (so drift in NetworkManager is corrected): the rules as text, the zone, ethtool and link.
     expect(profileView(ts, 'team')).toMatchObject({
       connection: { zone: 'trusted' },
@@ -185,12 +283,16 @@ describe('the mapped keys through NetworkManager profiles and show', () => {
       ipv6: { rules: ['priority 11 from 2001:db8::/32 table 300'] },
     });
     expect(profileView(ps, 'port').ethtool).toEqual({
-      options: { 'feature-tso': false, 'ring-rx': 512 }, speed: 1000, duplex: 'full', autoneg: false,
+      options: { 'feature-tso': false, 'ring-rx': 512 },
+      speed: 1000,
+      duplex: 'full',
+      autoneg: false,
     });
     expect(profileView(tsBack, 'team')).toEqual(profileView(ts, 'team'));
     expect(profileView(psBack, 'port')).toEqual(profileView(ps, 'port'));
     const shown = teamFromProfiles({ path: '/t', settings: tsBack }, [
-      { path: '/p1', settings: psBack }, { path: '/p2', settings: portSettings(t, t.ports[1]) },
+      { path: '/p1', settings: psBack },
+      { path: '/p2', settings: portSettings(t, t.ports[1]) },
     ]);
     const again = parseSpec(yaml.stringify({ network_config: [teamEntry(shown)] }));
     if (!again.ok) throw new Error(again.errors[0].format());
@@ -201,7 +303,10 @@ describe('the mapped keys through NetworkManager profiles and show', () => {
 });
 
 describe('what nmteam owns of these settings', () => {
-  const text = team(['use_dhcp: true'], ["{type: interface, name: em1, ethtool_opts: '-K ${DEVICE} tso off'}", '{type: interface, name: em2}']);
+  const text = team(
+    ['use_dhcp: true'],
+    ["{type: interface, name: em1, ethtool_opts: '-K ${DEVICE} tso off'}", '{type: interface, name: em2}'],
+  );
   const parsed = parseSpec(text);
   if (!parsed.ok) throw new Error(parsed.errors[0].format());
   const t = parsed.spec.teams[0];
@@ -218,7 +323,10 @@ describe('what nmteam owns of these settings', () => {
   });
 
   it('a zone the file does not give is left on the team profile, and is no difference', () => {
-    const current = { path: '/t', settings: { ...teamSettings(t), connection: { ...teamSettings(t).connection, uuid: 'u', zone: 'dmz' } } };
+    const current = {
+      path: '/t',
+      settings: { ...teamSettings(t), connection: { ...teamSettings(t).connection, uuid: 'u', zone: 'dmz' } },
+    };
     const { profiles } = diffTeams(parsed.spec, [current]);
     const teamProfile = profiles.find((p) => p.kind === 'team')!;
     expect(teamProfile.patch).toEqual([]);

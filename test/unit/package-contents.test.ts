@@ -12,7 +12,10 @@ const root = path.join(__dirname, '..', '..');
 describe('npm pack', () => {
   it('lists only the product', () => {
     expect(fs.existsSync(path.join(root, 'dist', 'cli.js'))).toBe(true); // npm test builds before the unit tests
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
     expect(files).toContain('dist/cli.js');
     expect(files).toContain('dist/main.bundle.js');

@@ -14,13 +14,26 @@ const desired = spec(team('team0', ['eth0', 'eth1']), team('team1', ['eth2']));
 const applied = (): NmConnection[] =>
   desired.teams
     .flatMap((t) => [teamSettings(t), ...t.ports.map((p) => portSettings(t, p))])
-    .map((s, i) => ({ path: `/p/${i}`, settings: { ...structuredClone(s), connection: { ...s.connection, uuid: `uuid-${i}` } } }));
+    .map((s, i) => ({
+      path: `/p/${i}`,
+      settings: { ...structuredClone(s), connection: { ...s.connection, uuid: `uuid-${i}` } },
+    }));
 const plan = (observed: NmConnection[], teams?: string[]) => {
   const only = teams ? new Set(teams) : undefined;
-  return planSteps(diffTeams(desired, observed, only), observed, [], desired.teams.map((t) => t.name), teams ? { teams } : {});
+  return planSteps(
+    diffTeams(desired, observed, only),
+    observed,
+    [],
+    desired.teams.map((t) => t.name),
+    teams ? { teams } : {},
+  );
 };
 const edit = (observed: NmConnection[], ifname: string): NmConnection[] =>
-  observed.map((c) => (c.settings.connection?.['interface-name'] === ifname ? { ...c, settings: { ...c.settings, 'team-port': { config: '{"prio": -5}' } } } : c));
+  observed.map((c) =>
+    c.settings.connection?.['interface-name'] === ifname
+      ? { ...c, settings: { ...c.settings, 'team-port': { config: '{"prio": -5}' } } }
+      : c,
+  );
 
 describe('Plan.basedOn', () => {
   it('is the same for the same profiles in any order, and changes when one of them does', () => {
@@ -39,7 +52,13 @@ describe('Plan.basedOn', () => {
   it('is left empty when not asked for (verification re-plans look only at the steps)', () => {
     const a = applied();
     const o = { hash: false };
-    const p = planSteps(diffTeams(desired, a), a, [], desired.teams.map((t) => t.name), o);
+    const p = planSteps(
+      diffTeams(desired, a),
+      a,
+      [],
+      desired.teams.map((t) => t.name),
+      o,
+    );
     expect(p.basedOn).toBe('');
     expect(p.steps).toEqual(plan(a).steps);
   });

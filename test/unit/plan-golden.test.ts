@@ -39,13 +39,21 @@ describe.each(cases)('%s', (name) => {
   it('parses', () => expect(parsed.ok).toBe(true));
   if (!parsed.ok) return;
   const spec = parsed.spec;
-  const plan = planSteps(diffTeams(spec, current), current, spec.skipped, spec.teams.map((t) => t.name), options);
+  const plan = planSteps(
+    diffTeams(spec, current),
+    current,
+    spec.skipped,
+    spec.teams.map((t) => t.name),
+    options,
+  );
 
   it('plans the expected steps', () => {
     expect(plan.steps.map((s, i) => pick(s, expected.steps[i] ?? { op: undefined }))).toEqual(expected.steps);
   });
   it('reports the expected conflicts', () => {
-    expect(plan.conflicts.map((c, i) => pick(c, expected.conflicts[i] ?? { team: undefined }))).toEqual(expected.conflicts);
+    expect(plan.conflicts.map((c, i) => pick(c, expected.conflicts[i] ?? { team: undefined }))).toEqual(
+      expected.conflicts,
+    );
   });
   it('renders plan.txt, plain', () => {
     const file = path.join(DIR, name, 'plan.txt');
@@ -62,17 +70,35 @@ describe.each(cases)('%s', (name) => {
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });
   it('plans each team alike from a diff of only that team (as watch does)', () => {
-    const teams = new Set([...spec.teams.map((t) => t.name), ...plan.steps.map((s) => s.team), ...plan.conflicts.map((c) => c.team)]);
+    const teams = new Set([
+      ...spec.teams.map((t) => t.name),
+      ...plan.steps.map((s) => s.team),
+      ...plan.conflicts.map((c) => c.team),
+    ]);
     for (const team of teams) {
       const o = { ...options, teams: [team] };
-      const whole = planSteps(diffTeams(spec, current), current, spec.skipped, spec.teams.map((t) => t.name), o);
-      const alone = planSteps(diffTeams(spec, current, new Set([team])), current, spec.skipped, spec.teams.map((t) => t.name), o);
+      const whole = planSteps(
+        diffTeams(spec, current),
+        current,
+        spec.skipped,
+        spec.teams.map((t) => t.name),
+        o,
+      );
+      const alone = planSteps(
+        diffTeams(spec, current, new Set([team])),
+        current,
+        spec.skipped,
+        spec.teams.map((t) => t.name),
+        o,
+      );
       expect({ team, steps: alone.steps }).toEqual({ team, steps: whole.steps });
       expect(alone.conflicts).toEqual(whole.conflicts.filter((c) => c.team === team));
     }
   });
   it('plans nothing once applied (the diff of the desired state against itself is empty)', () => {
-    const selfDiff = diffTeams(spec, []).profiles.filter((p) => p.desired).map((p, i) => ({ path: `/p/${i}`, settings: p.desired! }));
+    const selfDiff = diffTeams(spec, [])
+      .profiles.filter((p) => p.desired)
+      .map((p, i) => ({ path: `/p/${i}`, settings: p.desired! }));
     expect(planSteps(diffTeams(spec, selfDiff), selfDiff, [], []).steps).toEqual([]);
   });
 });

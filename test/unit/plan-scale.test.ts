@@ -23,12 +23,23 @@ describe('planSteps looks at each profile of the diff a bounded number of times'
     ['a cold plan with activation', true],
     ['a cold plan without activation', false],
   ])('%s over 300 teams of 4', (_name, activate) => {
-    const teams = Array.from({ length: 300 }, (_, t) => team(`team${t}`, [0, 1, 2, 3].map((p) => `eth${4 * t + p}`)));
+    const teams = Array.from({ length: 300 }, (_, t) =>
+      team(
+        `team${t}`,
+        [0, 1, 2, 3].map((p) => `eth${4 * t + p}`),
+      ),
+    );
     const desired = spec(...teams);
     const diff = diffTeams(desired, []);
     expect(diff.profiles).toHaveLength(1500);
     const { items, reads } = counted(diff.profiles);
-    const plan = planSteps({ ...diff, profiles: items }, [], [], teams.map((t) => t.name), { activate });
+    const plan = planSteps(
+      { ...diff, profiles: items },
+      [],
+      [],
+      teams.map((t) => t.name),
+      { activate },
+    );
     expect(plan.steps).toHaveLength(activate ? 1800 : 1500);
     // Linear: a few passes. Scanning all of them per team would be 300 × 1500 = 450,000 reads.
     expect(reads()).toBeLessThan(10 * diff.profiles.length);

@@ -5,7 +5,9 @@ import { printable, printableLine } from '../../src/util/printable';
 import { watchLog } from '../../src/watch/log';
 import type { TeamReport } from '../../src/watch/reconcile-team';
 
-const EVERY_CONTROL = Array.from({ length: 0xa0 }, (_, i) => String.fromCharCode(i)).filter((c) => /[\x00-\x1f\x7f-\x9f]/.test(c)).join('');
+const EVERY_CONTROL = Array.from({ length: 0xa0 }, (_, i) => String.fromCharCode(i))
+  .filter((c) => /[\x00-\x1f\x7f-\x9f]/.test(c))
+  .join('');
 
 describe('printable', () => {
   it('escapes C0 (but the line feed and tab of the output itself), DEL and C1', () => {
@@ -15,7 +17,9 @@ describe('printable', () => {
     expect(printable(EVERY_CONTROL).replace(/[\n\t]/g, '')).toMatch(/^[\x20-\x7e]*$/);
   });
   it('leaves ordinary text, including non-ASCII letters, alone', () => {
-    expect(printable("team0: create team profile 'équipe ü' (team0)\n")).toBe("team0: create team profile 'équipe ü' (team0)\n");
+    expect(printable("team0: create team profile 'équipe ü' (team0)\n")).toBe(
+      "team0: create team profile 'équipe ü' (team0)\n",
+    );
   });
   it('keeps JSON output exact: the escaped text parses to the same value', () => {
     const value = { id: `a${EVERY_CONTROL}b`, list: ['\x1b[2J', '\x9b31m'] };
@@ -45,18 +49,47 @@ describe('one line per item in the text renderers', () => {
   });
   it('renderPlan', () => {
     const text = renderPlan({
-      basedOn: '', steps: [], skipped: [], teams: ['team0'], refusals: [],
-      conflicts: [{ team: 'team0', ifname: 'eth3', path: '/p', id: evil, uuid: 'u', type: '802-3-ethernet', blocking: false, reason: `profile '${evil}' is not owned by nmteam; left alone` }],
+      basedOn: '',
+      steps: [],
+      skipped: [],
+      teams: ['team0'],
+      refusals: [],
+      conflicts: [
+        {
+          team: 'team0',
+          ifname: 'eth3',
+          path: '/p',
+          id: evil,
+          uuid: 'u',
+          type: '802-3-ethernet',
+          blocking: false,
+          reason: `profile '${evil}' is not owned by nmteam; left alone`,
+        },
+      ],
     });
     noForgery(text, 2);
   });
   it('the watch text log', () => {
     const out: string[] = [];
-    const result = { team: 'team0', drift: [], changed: [], conflicts: [`profile '${evil}'`], withheld: [], written: [], errors: [], rolledBack: false, ms: 1, ok: true } as TeamReport;
+    const result = {
+      team: 'team0',
+      drift: [],
+      changed: [],
+      conflicts: [`profile '${evil}'`],
+      withheld: [],
+      written: [],
+      errors: [],
+      rolledBack: false,
+      ms: 1,
+      ok: true,
+    } as TeamReport;
     watchLog('text', (x) => void out.push(x)).reconcile({ key: 'team0', result, requeue: { kind: 'forget' } });
     noForgery(out.join(''), 1);
   });
   it('convert issues', () => {
-    noForgery(formatIssue({ code: 'NOT_CARRIED', severity: 'warning', message: `slave ${evil}: x`, path: evil }) + '\n', 1);
+    noForgery(
+      formatIssue({ code: 'NOT_CARRIED', severity: 'warning', message: `slave ${evil}: x`, path: evil }) + '\n',
+      1,
+    );
   });
 });

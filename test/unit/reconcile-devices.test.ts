@@ -7,7 +7,14 @@ import { FakeNm } from '../support/fake-nm';
  * Planning with activation and waiting for ports need a few devices' states; on a host with hundreds of
  * NICs they must not read every device (GetAll each) to get them.
  */
-const dev = (iface: string, deviceType: number, state: number, over: Partial<NmDevice> = {}): NmDevice => ({ path: `/d/${iface}`, iface, deviceType, state, real: true, ...over });
+const dev = (iface: string, deviceType: number, state: number, over: Partial<NmDevice> = {}): NmDevice => ({
+  path: `/d/${iface}`,
+  iface,
+  deviceType,
+  state,
+  real: true,
+  ...over,
+});
 const TEAM = 15;
 const ETHERNET = 1;
 
@@ -38,7 +45,10 @@ describe('device reads by name', () => {
     const nm = host();
     const all = jest.spyOn(nm, 'readDevices');
     const named = jest.spyOn(nm, 'readDevicesNamed');
-    expect(await settlePorts(nm, 'team0', ['eth0', 'eth1'], { timeoutMs: 1000 })).toEqual({ eth0: 'activated', eth1: 'activated' });
+    expect(await settlePorts(nm, 'team0', ['eth0', 'eth1'], { timeoutMs: 1000 })).toEqual({
+      eth0: 'activated',
+      eth1: 'activated',
+    });
     expect(all).not.toHaveBeenCalled();
     expect(named).toHaveBeenCalledWith(['team0', 'eth0', 'eth1']);
   });

@@ -18,7 +18,13 @@ const SECRET = 'hunter2-802.1X-pw';
 
 async function planFor(nm: FakeNm, s: Spec) {
   const observed = await nm.readConnections();
-  return planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { activate: false });
+  return planSteps(
+    diffTeams(s, observed),
+    observed,
+    [],
+    s.teams.map((t) => t.name),
+    { activate: false },
+  );
 }
 
 /** team0 of eth0..eth2, eth2's slave profile with an 802.1X password NetworkManager stores (GetSecrets only). */
@@ -78,7 +84,8 @@ describe('secrets of a deleted profile', () => {
     nm.failWriteAt = plan.steps.length;
     const add = nm.addConnection.bind(nm);
     nm.addConnection = async (settings: NmSettings) => {
-      if (settings['802-1x']) throw new ReconcileError('NM_UNRESPONSIVE', 'NetworkManager did not answer AddConnection2');
+      if (settings['802-1x'])
+        throw new ReconcileError('NM_UNRESPONSIVE', 'NetworkManager did not answer AddConnection2');
       return add(settings);
     };
     const store = new JournalStore(path.join(scratch.dir, 'state'));
@@ -117,7 +124,11 @@ describe('undoJournal and an unresponsive NetworkManager', () => {
     const nm = new FakeNm();
     const journal = new MemoryJournal();
     journal.remove = () => undefined;
-    await applyPlan(await planFor(nm, spec(team('team0', ['eth0', 'eth1', 'eth2']), team('team1', ['eth3', 'eth4']))), nm, { journal });
+    await applyPlan(
+      await planFor(nm, spec(team('team0', ['eth0', 'eth1', 'eth2']), team('team1', ['eth3', 'eth4']))),
+      nm,
+      { journal },
+    );
     const entries = journal.read()!.entries.length;
     let inFlight = 0;
     let most = 0;

@@ -29,7 +29,12 @@ describe('hostile input never throws', () => {
   it('alias bomb ("billion laughs")', () => {
     const levels = 'abcdefghij'.split('');
     const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (let i = 1; i < levels.length; i++) lines.push(`${levels[i]}: &${levels[i]} [${Array(9).fill(`*${levels[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < levels.length; i++)
+      lines.push(
+        `${levels[i]}: &${levels[i]} [${Array(9)
+          .fill(`*${levels[i - 1]}`)
+          .join(', ')}]`,
+      );
     lines.push('network_config: *j');
     expect(code(run(lines.join('\n')))).toEqual(['YAML_SYNTAX']);
   });
@@ -39,14 +44,31 @@ describe('hostile input never throws', () => {
     ['deep flow sequences', '['.repeat(50000), 'YAML_SYNTAX'],
     ['deep closed sequences', `network_config: ${'['.repeat(5000)}${']'.repeat(5000)}`, 'YAML_SYNTAX'],
     ['deep block mappings', Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'), 'SPEC_INVALID'], // 4.5 MB: over the size limit first
-    ['deep block mappings, small', Array.from({ length: 500 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'), 'YAML_SYNTAX'],
-    ['deep bonding_options JSON', `network_config: [{type: team, name: t, bonding_options: '${'['.repeat(20000)}'}]`, 'TEAMD_JSON_SYNTAX'],
-    ['deep valid bonding_options JSON', `network_config: [{type: team, name: t, bonding_options: '{"a":${'['.repeat(3000)}${']'.repeat(3000)}}'}]`, undefined],
-    ['deep bonding_options mapping', `network_config: [{type: team, name: t, bonding_options: ${'{a: '.repeat(2000)}1${'}'.repeat(2000)}}]`, 'YAML_SYNTAX'],
+    [
+      'deep block mappings, small',
+      Array.from({ length: 500 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'),
+      'YAML_SYNTAX',
+    ],
+    [
+      'deep bonding_options JSON',
+      `network_config: [{type: team, name: t, bonding_options: '${'['.repeat(20000)}'}]`,
+      'TEAMD_JSON_SYNTAX',
+    ],
+    [
+      'deep valid bonding_options JSON',
+      `network_config: [{type: team, name: t, bonding_options: '{"a":${'['.repeat(3000)}${']'.repeat(3000)}}'}]`,
+      undefined,
+    ],
+    [
+      'deep bonding_options mapping',
+      `network_config: [{type: team, name: t, bonding_options: ${'{a: '.repeat(2000)}1${'}'.repeat(2000)}}]`,
+      'YAML_SYNTAX',
+    ],
   ])('%s', (_n, text, first) => {
     const res = run(text);
     if (first) expect(code(res)[0]).toBe(first);
-    if (first === 'YAML_SYNTAX') expect(res).toMatchObject({ errors: [{ message: 'the document nests deeper than 100 levels' }] });
+    if (first === 'YAML_SYNTAX')
+      expect(res).toMatchObject({ errors: [{ message: 'the document nests deeper than 100 levels' }] });
   });
 
   it('a document over the size limit', () => {
@@ -58,26 +80,49 @@ describe('hostile input never throws', () => {
     ['numeric key', 'network_config:\n  - {type: team, name: t, 1: x}\n'],
     ['null key', 'network_config:\n  - {type: team, name: t, ~: x}\n'],
     ['boolean key', 'network_config:\n  - {type: team, name: t, true: x}\n'],
-    ['__proto__ keys', `network_config:\n  - type: team\n    name: t\n    __proto__: {polluted: true}\n    bonding_options: '{"__proto__": {"x": 1}, "ports": {"__proto__": {"prio": 1}}}'\n    members: [{type: interface, name: __proto__}]\n`],
-    ['constructor as a ports key', "network_config:\n  - {type: team, name: t, bonding_options: {ports: {constructor: {prio: 1}}}, members: []}\n"],
-    ['nicN named like an Object.prototype key', 'network_config:\n  - {type: team, name: t, members: [{type: interface, name: toString}, {type: interface, name: nic0}]}\n'],
-    ['.inf and .nan in teamd options', 'network_config:\n  - {type: team, name: t, bonding_options: {runner: {tx_balancer: {balancing_interval: .inf}}}, members: [{type: interface, name: em1, prio: .nan}]}\n'],
+    [
+      '__proto__ keys',
+      `network_config:\n  - type: team\n    name: t\n    __proto__: {polluted: true}\n    bonding_options: '{"__proto__": {"x": 1}, "ports": {"__proto__": {"prio": 1}}}'\n    members: [{type: interface, name: __proto__}]\n`,
+    ],
+    [
+      'constructor as a ports key',
+      'network_config:\n  - {type: team, name: t, bonding_options: {ports: {constructor: {prio: 1}}}, members: []}\n',
+    ],
+    [
+      'nicN named like an Object.prototype key',
+      'network_config:\n  - {type: team, name: t, members: [{type: interface, name: toString}, {type: interface, name: nic0}]}\n',
+    ],
+    [
+      '.inf and .nan in teamd options',
+      'network_config:\n  - {type: team, name: t, bonding_options: {runner: {tx_balancer: {balancing_interval: .inf}}}, members: [{type: interface, name: em1, prio: .nan}]}\n',
+    ],
     ['tags and binary', 'network_config:\n  - !!binary aGVsbG8=\n  - !custom {type: team}\n'],
     ['a BOM and CRLF line ends', '\ufeffnetwork_config:\r\n  - {type: team, name: t}\r\n'],
-    ['NUL and control bytes', 'network_config:\n  - {type: team, name: "t\\0x", members: [{type: interface, name: "\\u0007"}]}\n'],
-    ['unicode names', 'network_config:\n  - {type: team, name: 团队, members: [{type: interface, name: "😀😀😀😀"}]}\n'],
+    [
+      'NUL and control bytes',
+      'network_config:\n  - {type: team, name: "t\\0x", members: [{type: interface, name: "\\u0007"}]}\n',
+    ],
+    [
+      'unicode names',
+      'network_config:\n  - {type: team, name: 团队, members: [{type: interface, name: "😀😀😀😀"}]}\n',
+    ],
     ['lone surrogate in a name', 'network_config:\n  - {type: team, name: "\\ud800"}\n'],
     ['a scalar document', '42'],
     ['a list document', '- a\n- b\n'],
     ['only a comment', '# nothing\n'],
     ['huge integer', 'network_config:\n  - {type: team, name: t, mtu: 99999999999999999999999999}\n'],
-    ['many entries', `network_config:\n${'  - {type: team, name: t, members: [{type: interface, name: em1, primary: true}, {type: interface, name: em1, primary: true}]}\n'.repeat(300)}`],
+    [
+      'many entries',
+      `network_config:\n${'  - {type: team, name: t, members: [{type: interface, name: em1, primary: true}, {type: interface, name: em1, primary: true}]}\n'.repeat(300)}`,
+    ],
   ])('%s', (_n, text) => {
     run(text);
   });
 
   it('no prototype pollution from user keys', () => {
-    run(`network_config:\n  - {type: team, name: t, bonding_options: '{"__proto__": {"polluted": 1}}', members: [{type: interface, name: em1}]}\n`);
+    run(
+      `network_config:\n  - {type: team, name: t, bonding_options: '{"__proto__": {"polluted": 1}}', members: [{type: interface, name: em1}]}\n`,
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

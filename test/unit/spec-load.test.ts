@@ -43,7 +43,10 @@ describe('loadSpec', () => {
   it('asks for devices when only the mapping file needs a MAC resolved', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nmteam-spec-'));
     writeFileSync(join(dir, 'map.yaml'), 'interface_mapping: {provision: "12:34:56:de:f0:12"}\n');
-    writeFileSync(join(dir, 'net.yaml'), 'network_config: [{type: team, name: t0, members: [{type: interface, name: provision}]}]\n');
+    writeFileSync(
+      join(dir, 'net.yaml'),
+      'network_config: [{type: team, name: t0, members: [{type: interface, name: provision}]}]\n',
+    );
     const listNics = jest.fn(async () => devices);
     const res = await loadSpec(join(dir, 'net.yaml'), { mappingFile: join(dir, 'map.yaml'), listNics });
     expect(res.ok && res.spec.teams[0].ports[0].name).toBe('p1p1');
@@ -52,13 +55,19 @@ describe('loadSpec', () => {
 
   it('reads - from stdin and names it <stdin>', async () => {
     const res = await loadSpec('-', { readStdin: async () => 'network_config: [{type: team, name: t0, foo: 1}]\n' });
-    expect(!res.ok && res.errors.map((e) => [e.code, e.file, e.path])).toEqual([['UNKNOWN_KEY', '<stdin>', 'network_config[0].foo']]);
+    expect(!res.ok && res.errors.map((e) => [e.code, e.file, e.path])).toEqual([
+      ['UNKNOWN_KEY', '<stdin>', 'network_config[0].foo'],
+    ]);
   });
 
   it.each([
     ['a missing spec', () => loadSpec(join(FIX, 'nope.yaml')), join(FIX, 'nope.yaml')],
     ['a directory', () => loadSpec(FIX), FIX],
-    ['a missing mapping file', () => loadSpec(fx('no-nics.yaml'), { mappingFile: join(FIX, 'nomap.yaml') }), join(FIX, 'nomap.yaml')],
+    [
+      'a missing mapping file',
+      () => loadSpec(fx('no-nics.yaml'), { mappingFile: join(FIX, 'nomap.yaml') }),
+      join(FIX, 'nomap.yaml'),
+    ],
   ])('reports FILE_READ for %s', async (_n, load, file) => {
     const res = await load();
     expect(!res.ok && res.errors.map((e) => [e.code, e.file])).toEqual([['FILE_READ', file]]);
@@ -66,7 +75,9 @@ describe('loadSpec', () => {
 
   it('refuses an endless non-regular file (/dev/zero) after the size limit instead of reading it all', async () => {
     const res = await loadSpec('/dev/zero');
-    expect(!res.ok && res.errors.map((e) => [e.code, e.file, e.message])).toEqual([['FILE_READ', '/dev/zero', 'cannot read /dev/zero: input too large for a spec']]);
+    expect(!res.ok && res.errors.map((e) => [e.code, e.file, e.message])).toEqual([
+      ['FILE_READ', '/dev/zero', 'cannot read /dev/zero: input too large for a spec'],
+    ]);
   });
 
   it('reads a spec from a pipe, as <(generate-spec) hands it over', async () => {
@@ -158,7 +169,9 @@ describe('loadSpec on a named pipe', () => {
     setTimeout(() => stop.abort(), 100);
     const res = await loadSpec(f, { signal: stop.signal });
     expect(Date.now() - t0).toBeLessThan(2000);
-    expect(res.ok ? [] : res.errors.map((e) => [e.code, e.message])).toEqual([['FILE_READ', `cannot read ${f}: aborted`]]);
+    expect(res.ok ? [] : res.errors.map((e) => [e.code, e.message])).toEqual([
+      ['FILE_READ', `cannot read ${f}: aborted`],
+    ]);
   });
 
   it('with a writer that never writes, gives up when aborted', async () => {

@@ -4,7 +4,10 @@ import { Locator, formatPath, jsonErrorOffset } from '../../src/spec/locate';
 describe('formatPath', () => {
   it.each([
     [['network_config', 0, 'members', 2, 'name'], 'network_config[0].members[2].name'],
-    [['network_config', 0, 'bonding_options', 'ports', 'eth1.10', 'prio'], 'network_config[0].bonding_options.ports["eth1.10"].prio'],
+    [
+      ['network_config', 0, 'bonding_options', 'ports', 'eth1.10', 'prio'],
+      'network_config[0].bonding_options.ports["eth1.10"].prio',
+    ],
     [[], ''],
     [[3], '[3]'],
   ])('%j → %s', (path, want) => {

@@ -33,7 +33,9 @@ describe('teams nested in another entry', () => {
       ['network_config[0].members[0]', 'linux_team', 'team1', true],
       ['network_config[0].members[1].members[0]', 'team', 'team2', true],
     ]);
-    expect(res.spec.skipped[1].reason).toMatch(/^nested in ovs_bridge br-ex: not managed \(nmteam manages top-level teams only/);
+    expect(res.spec.skipped[1].reason).toMatch(
+      /^nested in ovs_bridge br-ex: not managed \(nmteam manages top-level teams only/,
+    );
     expect(res.spec.skipped[2].reason).toMatch(/^nested in ovs_bond bond1: /);
     expect(res.warnings.map((w) => ({ code: w.code, path: w.path, line: w.loc?.line, col: w.loc?.col }))).toEqual([
       { code: 'NESTED_TEAM', path: 'network_config[0].members[0]', line: 5, col: 9 },
@@ -44,14 +46,25 @@ describe('teams nested in another entry', () => {
   it("are named in the plan's skipped lines with the reason", () => {
     const res = parseSpec(doc);
     if (!res.ok) throw new Error('invalid');
-    const plan: Plan = { basedOn: '', steps: [], conflicts: [], refusals: [], skipped: res.spec.skipped, teams: ['team0'] };
+    const plan: Plan = {
+      basedOn: '',
+      steps: [],
+      conflicts: [],
+      refusals: [],
+      skipped: res.spec.skipped,
+      teams: ['team0'],
+    };
     const text = renderPlan(plan);
     expect(text).toContain('skipped: network_config[0] (type ovs_bridge, br-ex): not a team');
-    expect(text).toContain('skipped: network_config[0].members[0] (type linux_team, team1): nested in ovs_bridge br-ex: not managed');
+    expect(text).toContain(
+      'skipped: network_config[0].members[0] (type linux_team, team1): nested in ovs_bridge br-ex: not managed',
+    );
   });
 
   it('a bridge without teams among its members adds nothing', () => {
-    const res = parseSpec('network_config:\n  - {type: ovs_bridge, name: br-ex, members: [{type: interface, name: em1}]}\n');
+    const res = parseSpec(
+      'network_config:\n  - {type: ovs_bridge, name: br-ex, members: [{type: interface, name: em1}]}\n',
+    );
     expect(res.ok && [res.spec.skipped.length, res.warnings.length]).toEqual([1, 0]);
   });
 });
@@ -59,7 +72,10 @@ describe('teams nested in another entry', () => {
 describe('--strict', () => {
   it('refuses a nested team: its warning becomes the error (exit 3 via an input code)', () => {
     const res = strictResult(parseSpec(doc), true);
-    expect(!res.ok && res.errors.map((e) => [e.code, isInputError(e.code)])).toEqual([['NESTED_TEAM', true], ['NESTED_TEAM', true]]);
+    expect(!res.ok && res.errors.map((e) => [e.code, isInputError(e.code)])).toEqual([
+      ['NESTED_TEAM', true],
+      ['NESTED_TEAM', true],
+    ]);
     expect(strictResult(parseSpec(doc), false).ok).toBe(true);
   });
 });

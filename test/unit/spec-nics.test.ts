@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  buildNicMap, naturalCompare, orderActiveNics, parseNicMapping, resolveNicName, usesNicNames, type NicDevice,
+  buildNicMap,
+  naturalCompare,
+  orderActiveNics,
+  parseNicMapping,
+  resolveNicName,
+  usesNicNames,
+  type NicDevice,
 } from '../../src/spec/nics';
 
 const FIX = join(__dirname, '../fixtures/spec');
@@ -29,15 +35,28 @@ describe('parseNicMapping', () => {
   it.each([
     ['a number value', 'interface_mapping:\n  nic1: 5\n', 'SPEC_INVALID', 'interface_mapping.nic1', 2, 9],
     ['a bad interface name', 'interface_mapping:\n  nic1: "e m1"\n', 'BAD_IFNAME', 'interface_mapping.nic1', 2, 9],
-    ['a device mapped twice', 'interface_mapping:\n  nic1: em1\n  nic2: em1\n', 'SPEC_INVALID', 'interface_mapping.nic2', 3, 9],
+    [
+      'a device mapped twice',
+      'interface_mapping:\n  nic1: em1\n  nic2: em1\n',
+      'SPEC_INVALID',
+      'interface_mapping.nic2',
+      3,
+      9,
+    ],
     ['a list instead of a mapping', 'interface_mapping: [em1]\n', 'SPEC_INVALID', 'interface_mapping', 1, 20],
     ['a typo in the top key', 'interface_maping: {nic1: em1}\n', 'UNKNOWN_KEY', 'interface_maping', 1, 1],
     ['broken YAML', 'interface_mapping: {nic1: em1\n', 'YAML_SYNTAX', undefined, 2, 1],
   ])('reports %s', (_n, text, code, path, line, col) => {
     const res = parseNicMapping(text, 'm.yaml');
     if (res.ok) throw new Error('expected errors');
-    expect(res.errors.map((e) => ({ code: e.code, path: e.path, line: e.loc?.line, col: e.loc?.col, file: e.file }))).toContainEqual({
-      code, path, line, col, file: 'm.yaml',
+    expect(
+      res.errors.map((e) => ({ code: e.code, path: e.path, line: e.loc?.line, col: e.loc?.col, file: e.file })),
+    ).toContainEqual({
+      code,
+      path,
+      line,
+      col,
+      file: 'm.yaml',
     });
   });
 
@@ -47,7 +66,10 @@ describe('parseNicMapping', () => {
   });
 
   it('never throws on alias bombs', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefghij'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(', ')}]`),
+    ].join('\n');
     expect(parseNicMapping(bomb).ok).toBe(false);
   });
 });
@@ -87,14 +109,22 @@ describe('buildNicMap', () => {
   });
 
   it('translates a MAC to the interface that has it, and drops an unknown MAC', () => {
-    const map = buildNicMap(['em1'], { nic5: 'AA:BB:CC:DD:EE:FF', nic6: '00:00:00:00:00:01' }, { 'aa:bb:cc:dd:ee:ff': 'p2p1' });
+    const map = buildNicMap(
+      ['em1'],
+      { nic5: 'AA:BB:CC:DD:EE:FF', nic6: '00:00:00:00:00:01' },
+      { 'aa:bb:cc:dd:ee:ff': 'p2p1' },
+    );
     expect(map).toEqual({ nic1: 'em1', nic5: 'p2p1' });
   });
 
   it('resolves names: mapped alias, unmapped nicN, literal', () => {
     const nics = { nic1: 'em1', provision: 'em2' };
-    expect([resolveNicName('nic1', nics), resolveNicName('provision', nics), resolveNicName('nic2', nics), resolveNicName('em9', nics)])
-      .toEqual(['em1', 'em2', undefined, 'em9']);
+    expect([
+      resolveNicName('nic1', nics),
+      resolveNicName('provision', nics),
+      resolveNicName('nic2', nics),
+      resolveNicName('em9', nics),
+    ]).toEqual(['em1', 'em2', undefined, 'em9']);
   });
 });
 

@@ -12,13 +12,13 @@ function ok(res: ParseResult): Spec {
   return res.spec;
 }
 
-
-
 const first = (text: string, nics?: Record<string, string>): Team => ok(parseSpec(text, { nics })).teams[0];
 
 describe('os-net-config sample team', () => {
   it('parses the sample with a nics map', () => {
-    const spec = ok(parseSpec(fixture('onc-team.yaml'), { file: 'onc-team.yaml', nics: { nic1: 'em1', nic2: 'em2', nic3: 'em3' } }));
+    const spec = ok(
+      parseSpec(fixture('onc-team.yaml'), { file: 'onc-team.yaml', nics: { nic1: 'em1', nic2: 'em2', nic3: 'em3' } }),
+    );
     expect(spec).toEqual({
       file: 'onc-team.yaml',
       skipped: [],
@@ -42,12 +42,17 @@ describe('os-net-config sample team', () => {
   it('accepts the inline flow form from the brief', () => {
     const text = `network_config: [{type: team, name: team0, use_dhcp: true, bonding_options: '{"runner": {"name": "activebackup"}}', members: [{type: interface, name: nic2, primary: true}, {type: interface, name: nic3}]}]`;
     const t = first(text, { nic2: 'eno2', nic3: 'eno3' });
-    expect(t.ports.map((p) => [p.name, p.config])).toEqual([['eno2', { prio: 100 }], ['eno3', {}]]);
+    expect(t.ports.map((p) => [p.name, p.config])).toEqual([
+      ['eno2', { prio: 100 }],
+      ['eno3', {}],
+    ]);
   });
 });
 
 describe('bonding_options', () => {
-  const asString = team([`bonding_options: '{"runner": {"name": "lacp", "active": true}, "link_watch": {"name": "ethtool"}, "ports": {"em1": {"lacp_prio": 10}}}'`]);
+  const asString = team([
+    `bonding_options: '{"runner": {"name": "lacp", "active": true}, "link_watch": {"name": "ethtool"}, "ports": {"em1": {"lacp_prio": 10}}}'`,
+  ]);
   const asMapping = team([
     'bonding_options:',
     '  runner: {name: lacp, active: true}',
@@ -68,22 +73,29 @@ describe('bonding_options', () => {
 
   it('matches ports keys by the written alias as well as the resolved name', () => {
     const t = first(
-      team(['bonding_options: {runner: {name: activebackup}, ports: {nic1: {sticky: true}, em2: {prio: 5}}}'], [
-        '{type: interface, name: nic1}',
-        '{type: interface, name: nic2}',
-      ]),
+      team(
+        ['bonding_options: {runner: {name: activebackup}, ports: {nic1: {sticky: true}, em2: {prio: 5}}}'],
+        ['{type: interface, name: nic1}', '{type: interface, name: nic2}'],
+      ),
       { nic1: 'em1', nic2: 'em2' },
     );
-    expect(t.ports).toMatchObject([{ name: 'em1', config: { sticky: true } }, { name: 'em2', config: { prio: 5 } }]);
+    expect(t.ports).toMatchObject([
+      { name: 'em1', config: { sticky: true } },
+      { name: 'em2', config: { prio: 5 } },
+    ]);
   });
 
   it('allows the same value in a member key and the ports section', () => {
-    const t = first(team(['bonding_options: {ports: {em1: {prio: 100}}}'], ['{type: interface, name: em1, primary: true}']));
+    const t = first(
+      team(['bonding_options: {ports: {em1: {prio: 100}}}'], ['{type: interface, name: em1, primary: true}']),
+    );
     expect(t.ports[0].config).toEqual({ prio: 100 });
   });
 
   it('keeps member-level teamd options', () => {
-    const t = first(team([], ['{type: interface, name: em1, prio: -5, queue_id: 2, link_watch: [{name: ethtool}], mtu: 9000}']));
+    const t = first(
+      team([], ['{type: interface, name: em1, prio: -5, queue_id: 2, link_watch: [{name: ethtool}], mtu: 9000}']),
+    );
     expect(t.ports[0]).toEqual({
       name: 'em1',
       mtu: 9000,
@@ -150,7 +162,10 @@ describe('entries', () => {
 
   it('honours YAML anchors and merge keys, as PyYAML does', () => {
     const t = first(team([], ['&m {type: interface, name: em1, mtu: 9000}', '{<<: *m, name: em2}']));
-    expect(t.ports.map((p) => [p.name, p.mtu])).toEqual([['em1', 9000], ['em2', 9000]]);
+    expect(t.ports.map((p) => [p.name, p.mtu])).toEqual([
+      ['em1', 9000],
+      ['em2', 9000],
+    ]);
   });
 });
 
@@ -161,7 +176,12 @@ describe('IP configuration', () => {
     ['nothing', [], ['disabled', []], ['ignore', []]],
     ['use_dhcp', ['use_dhcp: true'], ['auto', []], ['ignore', []]],
     ['IPv4 address', ['addresses: [{ip_netmask: 192.0.2.1/24}]'], ['manual', ['192.0.2.1/24']], ['ignore', []]],
-    ['use_dhcp + address', ['use_dhcp: true', 'addresses: [{ip_netmask: 192.0.2.1/24}]'], ['auto', ['192.0.2.1/24']], ['ignore', []]],
+    [
+      'use_dhcp + address',
+      ['use_dhcp: true', 'addresses: [{ip_netmask: 192.0.2.1/24}]'],
+      ['auto', ['192.0.2.1/24']],
+      ['ignore', []],
+    ],
     ['use_dhcpv6', ['use_dhcpv6: true'], ['disabled', []], ['auto', []]],
     ['IPv6 address', ["addresses: [{ip_netmask: '2001:db8::1/64'}]"], ['disabled', []], ['manual', ['2001:db8::1/64']]],
   ])('%s', (_name, extra, want4, want6) => {
@@ -183,15 +203,17 @@ describe('IP configuration', () => {
   });
 
   it('puts a plain default route in gateway and a metric-bearing one in routes', () => {
-    const t = first(team([
-      'use_dhcp: true',
-      "addresses: [{ip_netmask: '2001:db8::2/64'}]",
-      'routes:',
-      '  - {default: true, next_hop: 192.0.2.1}',
-      "  - {default: true, nexthop: '2001:db8::1', route_options: 'metric 300'}",
-      '  - {destination: 10.0.0.0/8, nexthop: 192.0.2.254}',
-      '  - {ip_netmask: 172.16.0.0/12}',
-    ]));
+    const t = first(
+      team([
+        'use_dhcp: true',
+        "addresses: [{ip_netmask: '2001:db8::2/64'}]",
+        'routes:',
+        '  - {default: true, next_hop: 192.0.2.1}',
+        "  - {default: true, nexthop: '2001:db8::1', route_options: 'metric 300'}",
+        '  - {destination: 10.0.0.0/8, nexthop: 192.0.2.254}',
+        '  - {ip_netmask: 172.16.0.0/12}',
+      ]),
+    );
     expect(t.ipv4.gateway).toBe('192.0.2.1');
     expect(t.ipv4.routes).toEqual([
       { destination: '10.0.0.0/8', nextHop: '192.0.2.254' },
@@ -202,9 +224,14 @@ describe('IP configuration', () => {
   });
 
   it('splits DNS servers by family and puts domain on IPv4, or IPv6 when IPv4 is off', () => {
-    const both = first(team(['use_dhcp: true', 'use_dhcpv6: true', "dns_servers: [192.0.2.53, '2001:DB8::35']", 'domain: example.com']));
+    const both = first(
+      team(['use_dhcp: true', 'use_dhcpv6: true', "dns_servers: [192.0.2.53, '2001:DB8::35']", 'domain: example.com']),
+    );
     expect([both.ipv4.dns, both.ipv6.dns, both.ipv4.dnsSearch, both.ipv6.dnsSearch]).toEqual([
-      ['192.0.2.53'], ['2001:db8::35'], ['example.com'], [],
+      ['192.0.2.53'],
+      ['2001:db8::35'],
+      ['example.com'],
+      [],
     ]);
     const v6only = first(team(['use_dhcpv6: true', 'domain: [a.example, b.example]']));
     expect([v6only.ipv4.dnsSearch, v6only.ipv6.dnsSearch]).toEqual([[], ['a.example', 'b.example']]);

@@ -7,8 +7,11 @@ import { parseSpec } from '../../src/spec/parse';
 import { duplicateKeyOffsets } from '../../src/spec/unique-keys';
 
 const library = (text: string): number[] =>
-  parseDocument(text, { merge: true, uniqueKeys: true }).errors.filter((e) => e.code === 'DUPLICATE_KEY').map((e) => e.pos[0]);
-const ours = (text: string): number[] => duplicateKeyOffsets(parseDocument(text, { merge: true, uniqueKeys: false })).sort((a, b) => a - b);
+  parseDocument(text, { merge: true, uniqueKeys: true })
+    .errors.filter((e) => e.code === 'DUPLICATE_KEY')
+    .map((e) => e.pos[0]);
+const ours = (text: string): number[] =>
+  duplicateKeyOffsets(parseDocument(text, { merge: true, uniqueKeys: false })).sort((a, b) => a - b);
 
 describe('duplicateKeyOffsets', () => {
   it.each([
@@ -36,23 +39,42 @@ describe('duplicateKeyOffsets', () => {
   });
 
   it('parseSpec still reports a duplicate key as YAML_SYNTAX at the repeated key', () => {
-    const res = parseSpec('network_config:\n  - type: team\n    name: t\n    members: []\n    name: u\n', { file: 'd.yaml', fastPath: false });
+    const res = parseSpec('network_config:\n  - type: team\n    name: t\n    members: []\n    name: u\n', {
+      file: 'd.yaml',
+      fastPath: false,
+    });
     if (res.ok) throw new Error('accepted');
-    expect(res.errors.map((e) => [e.code, e.message, e.loc?.line, e.loc?.col])).toEqual([['YAML_SYNTAX', "Map keys must be unique: 'name' is given twice in this mapping (the first at line 3, col 5); keep one", 5, 5]]);
+    expect(res.errors.map((e) => [e.code, e.message, e.loc?.line, e.loc?.col])).toEqual([
+      [
+        'YAML_SYNTAX',
+        "Map keys must be unique: 'name' is given twice in this mapping (the first at line 3, col 5); keep one",
+        5,
+        5,
+      ],
+    ]);
   });
 });
 
 describe('parse time is linear in the number of mapping keys', () => {
   // 40,000 keys, each an unknown teamd option (an error to locate) or an unknown key of a nested mapping. The
   // quadratic duplicate check and path lookup took well over a minute for the first of these before.
-  const mapping = (n: number, indent: string): string => Array.from({ length: n }, (_, i) => `${indent}k${i}: ${i}\n`).join('');
+  const mapping = (n: number, indent: string): string =>
+    Array.from({ length: n }, (_, i) => `${indent}k${i}: ${i}\n`).join('');
   it.each([
-    ['unknown bonding_options keys', 'network_config:\n  - type: team\n    name: team0\n    members: [{type: interface, name: eth0}]\n    bonding_options:\n      runner: {name: activebackup}\n' + mapping(40_000, '      ')],
+    [
+      'unknown bonding_options keys',
+      'network_config:\n  - type: team\n    name: team0\n    members: [{type: interface, name: eth0}]\n    bonding_options:\n      runner: {name: activebackup}\n' +
+        mapping(40_000, '      '),
+    ],
     ['one nested mapping', 'x_extra:\n' + mapping(40_000, '  ') + 'network_config: []\n'],
-  ])('%s: 40,000 keys in well under 20 s', (_what, text) => {
-    const t0 = Date.now();
-    const res = parseSpec(text, { file: 'big.yaml' });
-    expect(res.ok).toBe(false);
-    expect(Date.now() - t0).toBeLessThan(20_000);
-  }, 60_000);
+  ])(
+    '%s: 40,000 keys in well under 20 s',
+    (_what, text) => {
+      const t0 = Date.now();
+      const res = parseSpec(text, { file: 'big.yaml' });
+      expect(res.ok).toBe(false);
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    },
+    60_000,
+  );
 });

@@ -24,27 +24,71 @@ describe('os-net-config keys nmteam cannot map: accepted, one located warning ea
     ['team nic_mapping', team(['nic_mapping: {nic1: em1}']), `${NC}.nic_mapping`, 4, 5],
     ['team persist_mapping: false', team(['persist_mapping: false']), `${NC}.persist_mapping`, 4, 5],
     ['team nm_controlled: false', team(['nm_controlled: false']), `${NC}.nm_controlled`, 4, 20],
-    ['member hotplug: false', team([], mem('{type: interface, name: em1, hotplug: false}')), `${NC}.members[0].hotplug`, 5, 38],
-    ['member linkdelay', team([], mem('{type: interface, name: em1, linkdelay: 5}')), `${NC}.members[0].linkdelay`, 5, 38],
-    ['member use_dhcp', team([], mem('{type: interface, name: em1, use_dhcp: false}')), `${NC}.members[0].use_dhcp`, 5, 38],
-    ['member onboot: false', team([], mem('{type: interface, name: em1, onboot: false}')), `${NC}.members[0].onboot`, 5, 38],
-    ['member nm_controlled: false', team([], mem('{type: interface, name: em1, nm_controlled: false}')), `${NC}.members[0].nm_controlled`, 5, 53],
+    [
+      'member hotplug: false',
+      team([], mem('{type: interface, name: em1, hotplug: false}')),
+      `${NC}.members[0].hotplug`,
+      5,
+      38,
+    ],
+    [
+      'member linkdelay',
+      team([], mem('{type: interface, name: em1, linkdelay: 5}')),
+      `${NC}.members[0].linkdelay`,
+      5,
+      38,
+    ],
+    [
+      'member use_dhcp',
+      team([], mem('{type: interface, name: em1, use_dhcp: false}')),
+      `${NC}.members[0].use_dhcp`,
+      5,
+      38,
+    ],
+    [
+      'member onboot: false',
+      team([], mem('{type: interface, name: em1, onboot: false}')),
+      `${NC}.members[0].onboot`,
+      5,
+      38,
+    ],
+    [
+      'member nm_controlled: false',
+      team([], mem('{type: interface, name: em1, nm_controlled: false}')),
+      `${NC}.members[0].nm_controlled`,
+      5,
+      53,
+    ],
   ])('%s', (_name, text, at, line, col) => {
     expect(warns(parseSpec(text, { file: 'f.yaml' }))).toEqual([{ code: 'IGNORED_KEY', path: at, line, col }]);
   });
 
   it.each([
     ['team nm_controlled: true', team(['nm_controlled: true'])],
-    ['team persist_mapping absent, defroute and onboot mapped', team(['defroute: true', 'onboot: true', 'use_dhcp: true'])],
-    ['member primary (activebackup) and mtu', team([`bonding_options: '{"runner": {"name": "activebackup"}}'`], mem('{type: interface, name: em1, primary: true, mtu: 9000}'))],
-    ['member onboot, hotplug and nm_controlled true (what NetworkManager does anyway)', team([], mem('{type: interface, name: em1, onboot: true, hotplug: yes, nm_controlled: true}'))],
+    [
+      'team persist_mapping absent, defroute and onboot mapped',
+      team(['defroute: true', 'onboot: true', 'use_dhcp: true']),
+    ],
+    [
+      'member primary (activebackup) and mtu',
+      team(
+        [`bonding_options: '{"runner": {"name": "activebackup"}}'`],
+        mem('{type: interface, name: em1, primary: true, mtu: 9000}'),
+      ),
+    ],
+    [
+      'member onboot, hotplug and nm_controlled true (what NetworkManager does anyway)',
+      team([], mem('{type: interface, name: em1, onboot: true, hotplug: yes, nm_controlled: true}')),
+    ],
   ])('no warning: %s', (_name, text) => {
     expect(warns(parseSpec(text))).toEqual([]);
   });
 
   it('the warning says why the key has no effect', () => {
     const res = parseSpec(team(['persist_mapping: false']), { file: 'f.yaml' });
-    expect(res.ok && res.warnings[0].format('warning')).toMatch(/^f\.yaml:4:5: network_config\[0\]\.persist_mapping: warning: 'persist_mapping' has no effect: /);
+    expect(res.ok && res.warnings[0].format('warning')).toMatch(
+      /^f\.yaml:4:5: network_config\[0\]\.persist_mapping: warning: 'persist_mapping' has no effect: /,
+    );
   });
 
   it('the fast path gives the same spec and the warnings', () => {
@@ -80,8 +124,11 @@ describe("os-net-config's team sample with every schema key", () => {
   it('is accepted, maps what NetworkManager carries, and warns for each key it cannot', () => {
     const res = parseSpec(text, { file: 'all.yaml', nics });
     expect(warns(res).map((w) => [w.code, w.path])).toEqual([
-      ['DEFAULT_FILLED', `${NC}.rules[0].rule`], ['IGNORED_KEY', `${NC}.nic_mapping`], ['IGNORED_KEY', `${NC}.persist_mapping`],
-      ['IGNORED_KEY', `${NC}.dhclient_args`], ['IGNORED_KEY', `${NC}.members[0].linkdelay`],
+      ['DEFAULT_FILLED', `${NC}.rules[0].rule`],
+      ['IGNORED_KEY', `${NC}.nic_mapping`],
+      ['IGNORED_KEY', `${NC}.persist_mapping`],
+      ['IGNORED_KEY', `${NC}.dhclient_args`],
+      ['IGNORED_KEY', `${NC}.members[0].linkdelay`],
     ]);
     if (!res.ok) return;
     const t = res.spec.teams[0];
@@ -96,7 +143,12 @@ describe("os-net-config's team sample with every schema key", () => {
 
 describe('a route table round-trips through NetworkManager and show', () => {
   it('ipvX.route-data carries it, and show emits it back unchanged', () => {
-    const res = parseSpec(team(['addresses: [{ip_netmask: 192.0.2.10/24}]', 'routes: [{ip_netmask: 10.0.0.0/8, next_hop: 192.0.2.1, table: 200}]']));
+    const res = parseSpec(
+      team([
+        'addresses: [{ip_netmask: 192.0.2.10/24}]',
+        'routes: [{ip_netmask: 10.0.0.0/8, next_hop: 192.0.2.1, table: 200}]',
+      ]),
+    );
     if (!res.ok) throw new Error(res.errors[0].format());
     const ip = res.spec.teams[0].ipv4;
     const nm = ipSettings('ipv4', ip);
@@ -109,7 +161,9 @@ describe('a route table round-trips through NetworkManager and show', () => {
   });
 
   it('NetworkManager table 0 (unset) reads as the main table', () => {
-    expect(ipFromSettings('ipv4', { method: 'manual', 'route-data': [{ dest: '10.0.0.0', prefix: 8, table: 0 }] }).routes).toEqual([{ destination: '10.0.0.0/8' }]);
+    expect(
+      ipFromSettings('ipv4', { method: 'manual', 'route-data': [{ dest: '10.0.0.0', prefix: 8, table: 0 }] }).routes,
+    ).toEqual([{ destination: '10.0.0.0/8' }]);
   });
 });
 
@@ -119,7 +173,12 @@ describe('plan -o json', () => {
     if (!res.ok) throw new Error('invalid');
     const plan: Plan = { basedOn: '', steps: [], conflicts: [], refusals: [], skipped: [], teams: ['team0'] };
     expect(JSON.parse(planJson(plan, undefined, res.warnings)).warnings).toEqual([
-      expect.objectContaining({ code: 'IGNORED_KEY', path: `${NC}.persist_mapping`, loc: { line: 4, col: 5 }, file: 'f.yaml' }),
+      expect.objectContaining({
+        code: 'IGNORED_KEY',
+        path: `${NC}.persist_mapping`,
+        loc: { line: 4, col: 5 },
+        file: 'f.yaml',
+      }),
     ]);
     expect(JSON.parse(planJson(plan)).warnings).toBeUndefined();
   });

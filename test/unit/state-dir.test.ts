@@ -16,7 +16,14 @@ const scratch = scratchStateDir('nmteam-state-dir-');
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0 ? it : it.skip;
 
-const journal = (uuid: string): JournalState => ({ version: 1, pid: 4242, startedAt: '2026-12-01T00:00:00Z', state: 'in-progress', memoryOnly: false, entries: [{ op: 'created', uuid }] });
+const journal = (uuid: string): JournalState => ({
+  version: 1,
+  pid: 4242,
+  startedAt: '2026-12-01T00:00:00Z',
+  state: 'in-progress',
+  memoryOnly: false,
+  entries: [{ op: 'created', uuid }],
+});
 
 /** A profile a "crashed run" created, per the journal: recovery would delete it. */
 const profile = { connection: { id: 'team-slave-eth9', uuid: 'u-planted', type: '802-3-ethernet' } };
@@ -24,7 +31,9 @@ const profile = { connection: { id: 'team-slave-eth9', uuid: 'u-planted', type: 
 const expectUnsafe = async (dir: string): Promise<void> => {
   await expect(acquireLock(0, undefined, dir)).rejects.toMatchObject({ code: 'STATE_DIR_UNSAFE' });
   expect(() => new JournalStore(dir).read()).toThrow(expect.objectContaining({ code: 'STATE_DIR_UNSAFE' }));
-  expect(() => new JournalStore(dir).write(journal('u'))).toThrow(expect.objectContaining({ code: 'STATE_DIR_UNSAFE' }));
+  expect(() => new JournalStore(dir).write(journal('u'))).toThrow(
+    expect.objectContaining({ code: 'STATE_DIR_UNSAFE' }),
+  );
 };
 
 describe('the state directory', () => {
@@ -99,7 +108,9 @@ describe('the journal in it', () => {
 
   const refusals: [string, (file: string) => void][] = [
     ['writable by others', (f) => fs.chmodSync(f, 0o666)],
-    ...(process.getuid?.() === 0 ? [['owned by another user', (f: string) => fs.chownSync(f, NOBODY, NOBODY)] as [string, (file: string) => void]] : []),
+    ...(process.getuid?.() === 0
+      ? [['owned by another user', (f: string) => fs.chownSync(f, NOBODY, NOBODY)] as [string, (file: string) => void]]
+      : []),
   ];
   it.each(refusals)('is never replayed when %s: refused and kept', async (_what, spoil) => {
     const store = new JournalStore();
@@ -123,7 +134,8 @@ describe('the journal in it', () => {
 
   it('leaves no temporary files from dead runs behind once the next run recovers', async () => {
     fs.mkdirSync(dir(), { recursive: true, mode: 0o700 });
-    for (const f of ['journal.json.4242.tmp', 'journal.json.4243.0123456789abcdef.tmp', 'notes']) fs.writeFileSync(path.join(dir(), f), '{');
+    for (const f of ['journal.json.4242.tmp', 'journal.json.4243.0123456789abcdef.tmp', 'notes'])
+      fs.writeFileSync(path.join(dir(), f), '{');
     await recoverInterrupted(new FakeNm(), new JournalStore(), () => undefined);
     expect(fs.readdirSync(dir())).toEqual(['notes']);
   });

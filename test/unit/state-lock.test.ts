@@ -36,7 +36,9 @@ acquireLock(Number(waitS), undefined, dir).then(async (lock) => {
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-lock-'));
   for (const f of ['state/lock.ts', 'state/state-dir.ts', 'state/journal.ts', 'core/errors.ts']) {
-    const out = ts.transpileModule(fs.readFileSync(path.join(ROOT, 'src', f), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+    const out = ts.transpileModule(fs.readFileSync(path.join(ROOT, 'src', f), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    });
     fs.mkdirSync(path.join(tmp, path.dirname(f)), { recursive: true });
     fs.writeFileSync(path.join(tmp, f.replace(/\.ts$/, '.js')), out.outputText);
   }
@@ -63,7 +65,9 @@ afterEach(() => {
 
 /** A node process that takes the lock (waiting up to `waitS`), holds it `holdMs` (-1: until killed), logs the interval. */
 function startHolder(holdMs: number, waitS = 0, log = ''): Holder {
-  const child = spawn(process.execPath, [holderJs, dir, String(holdMs), String(waitS), log], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [holderJs, dir, String(holdMs), String(waitS), log], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -8,33 +8,59 @@ const lb = (extra: TeamdJson = {}): TeamdJson => ({ runner: { name: 'loadbalance
 const SAME: [string, TeamdJson, TeamdJson][] = [
   ['default runner', {}, { runner: { name: 'roundrobin' } }],
   ['device and ports dropped', {}, { device: 'team0', ports: { eth0: { prio: 5 } } }],
-  ['key order', { runner: { name: 'lacp', fast_rate: true }, debug_level: 1 }, { debug_level: 1, runner: { fast_rate: true, name: 'lacp' } }],
+  [
+    'key order',
+    { runner: { name: 'lacp', fast_rate: true }, debug_level: 1 },
+    { debug_level: 1, runner: { fast_rate: true, name: 'lacp' } },
+  ],
   ['single watcher vs array', { link_watch: arp() }, { link_watch: [arp()] }],
   ['default ethtool watcher vs none', {}, { link_watch: { name: 'ethtool' } }],
   ['ethtool with default delays vs none', {}, { link_watch: [{ name: 'ethtool', delay_up: 0, delay_down: 0 }] }],
   ['empty watcher list vs none', {}, { link_watch: [] }],
-  ['watcher order', { link_watch: [arp(), { name: 'ethtool', delay_up: 5 }] }, { link_watch: [{ delay_up: 5, name: 'ethtool' }, arp()] }],
+  [
+    'watcher order',
+    { link_watch: [arp(), { name: 'ethtool', delay_up: 5 }] },
+    { link_watch: [{ delay_up: 5, name: 'ethtool' }, arp()] },
+  ],
   [
     'arp_ping defaults',
     { link_watch: arp() },
     {
       link_watch: arp({
-        interval: 1000, init_wait: 0, missed_max: 3, source_host: '0.0.0.0',
-        validate_active: false, validate_inactive: false, send_always: false,
+        interval: 1000,
+        init_wait: 0,
+        missed_max: 3,
+        source_host: '0.0.0.0',
+        validate_active: false,
+        validate_inactive: false,
+        send_always: false,
       }),
     },
   ],
   ['NetworkManager vlanid -1', { link_watch: arp() }, { link_watch: arp({ vlanid: -1 }) }],
-  ['nsna_ping defaults', { link_watch: { name: 'nsna_ping', target_host: 'fe80::1' } },
-    { link_watch: { name: 'nsna_ping', target_host: 'fe80::1', interval: 1000, init_wait: 0, missed_max: 3 } }],
-  ['hwaddr_policy same_all', { runner: { name: 'activebackup' } }, { runner: { name: 'activebackup', hwaddr_policy: 'same_all' } }],
+  [
+    'nsna_ping defaults',
+    { link_watch: { name: 'nsna_ping', target_host: 'fe80::1' } },
+    { link_watch: { name: 'nsna_ping', target_host: 'fe80::1', interval: 1000, init_wait: 0, missed_max: 3 } },
+  ],
+  [
+    'hwaddr_policy same_all',
+    { runner: { name: 'activebackup' } },
+    { runner: { name: 'activebackup', hwaddr_policy: 'same_all' } },
+  ],
   [
     'lacp defaults',
     { runner: { name: 'lacp' } },
     {
       runner: {
-        name: 'lacp', active: true, fast_rate: false, sys_prio: 65535, min_ports: 1, agg_select_policy: 'lacp_prio',
-        tx_hash: ['eth', 'ipv4', 'ipv6'], tx_balancer: { balancing_interval: 50 },
+        name: 'lacp',
+        active: true,
+        fast_rate: false,
+        sys_prio: 65535,
+        min_ports: 1,
+        agg_select_policy: 'lacp_prio',
+        tx_hash: ['eth', 'ipv4', 'ipv6'],
+        tx_balancer: { balancing_interval: 50 },
       },
     },
   ],
@@ -42,9 +68,16 @@ const SAME: [string, TeamdJson, TeamdJson][] = [
   ['tx_hash alias ip', lb(), lb({ tx_hash: ['eth', 'ip'] })],
   ['tx_hash alias l3 with repeats', lb(), lb({ tx_hash: ['l3', 'eth', 'ipv4', 'eth'] })],
   ['tx_hash alias l4', lb({ tx_hash: ['l4'] }), lb({ tx_hash: ['udp', 'tcp', 'sctp'] })],
-  ['tx_balancer default interval', lb({ tx_balancer: { name: 'basic' } }), lb({ tx_balancer: { name: 'basic', balancing_interval: 50 } })],
-  ['activebackup notify_peers count 1', { runner: { name: 'activebackup' } },
-    { runner: { name: 'activebackup' }, notify_peers: { count: 1, interval: 0 }, mcast_rejoin: { count: 1 } }],
+  [
+    'tx_balancer default interval',
+    lb({ tx_balancer: { name: 'basic' } }),
+    lb({ tx_balancer: { name: 'basic', balancing_interval: 50 } }),
+  ],
+  [
+    'activebackup notify_peers count 1',
+    { runner: { name: 'activebackup' } },
+    { runner: { name: 'activebackup' }, notify_peers: { count: 1, interval: 0 }, mcast_rejoin: { count: 1 } },
+  ],
   ['roundrobin notify_peers count 0', {}, { notify_peers: { count: 0 }, mcast_rejoin: { count: 0, interval: 0 } }],
   ['hwaddr spelling', { hwaddr: '02:00:0a:bb:0c:dd' }, { hwaddr: '02:0:0A:BB:c:DD' }],
   ['debug_level 0 and link_watch_policy any', {}, { debug_level: 0, link_watch_policy: 'any' }],
@@ -65,7 +98,11 @@ const DIFFERENT: [string, TeamdJson, TeamdJson][] = [
   ['lacp fast_rate', { runner: { name: 'lacp' } }, { runner: { name: 'lacp', fast_rate: true } }],
   ['lacp passive', { runner: { name: 'lacp' } }, { runner: { name: 'lacp', active: false } }],
   ['roundrobin notify_peers count 1', {}, { notify_peers: { count: 1 } }],
-  ['activebackup notify_peers count 0', { runner: { name: 'activebackup' } }, { runner: { name: 'activebackup' }, notify_peers: { count: 0 } }],
+  [
+    'activebackup notify_peers count 0',
+    { runner: { name: 'activebackup' } },
+    { runner: { name: 'activebackup' }, notify_peers: { count: 0 } },
+  ],
   ['option for another runner is kept', lb(), lb({ hwaddr_policy: 'same_all' })],
   ['unknown key is kept', {}, { colour: 'blue' }],
   ['hwaddr', {}, { hwaddr: '02:00:00:00:00:01' }],
@@ -86,13 +123,27 @@ describe('normalizeTeamConfig: different configs stay different', () => {
 describe('normalizeTeamConfig output', () => {
   it.each<[string, TeamdJson, TeamdJson]>([
     ['everything default', { device: 't0', runner: { name: 'roundrobin' }, link_watch: { name: 'ethtool' } }, {}],
-    ['tx_hash as a sorted, expanded set', { runner: { name: 'lacp', tx_hash: ['l4', 'eth'] } },
-      { runner: { name: 'lacp', tx_hash: ['eth', 'sctp', 'tcp', 'udp'] } }],
-    ['watchers sorted, defaults dropped', { link_watch: [arp({ missed_max: 3, interval: 5 }), { name: 'ethtool', delay_down: 7 }] },
-      { link_watch: [{ name: 'ethtool', delay_down: 7 }, { name: 'arp_ping', target_host: '192.0.2.1', interval: 5 }] }],
+    [
+      'tx_hash as a sorted, expanded set',
+      { runner: { name: 'lacp', tx_hash: ['l4', 'eth'] } },
+      { runner: { name: 'lacp', tx_hash: ['eth', 'sctp', 'tcp', 'udp'] } },
+    ],
+    [
+      'watchers sorted, defaults dropped',
+      { link_watch: [arp({ missed_max: 3, interval: 5 }), { name: 'ethtool', delay_down: 7 }] },
+      {
+        link_watch: [
+          { name: 'ethtool', delay_down: 7 },
+          { name: 'arp_ping', target_host: '192.0.2.1', interval: 5 },
+        ],
+      },
+    ],
     ['empty runner dropped', { runner: {} }, {}],
-    ['invalid values kept as written', { runner: { name: 'bogus', fast_rate: false }, link_watch: 'ethtool' },
-      { runner: { name: 'bogus', fast_rate: false }, link_watch: ['ethtool'] }],
+    [
+      'invalid values kept as written',
+      { runner: { name: 'bogus', fast_rate: false }, link_watch: 'ethtool' },
+      { runner: { name: 'bogus', fast_rate: false }, link_watch: ['ethtool'] },
+    ],
     ['watcher without a name kept', { link_watch: { delay_up: 0 } }, { link_watch: [{ delay_up: 0 }] }],
   ])('%s', (_name, input, expected) => {
     expect(normalizeTeamConfig(input)).toEqual(expected);
@@ -119,8 +170,11 @@ describe('normalizePortConfig', () => {
     ['all defaults', {}, { prio: 0, sticky: false, queue_id: -1, lacp_prio: 255, lacp_key: 0 }],
     ['queue_id 0 means no override', {}, { queue_id: 0 }],
     ['default watcher', {}, { link_watch: { name: 'ethtool', delay_up: 0 } }],
-    ['watcher order', { link_watch: [arp(), { name: 'nsna_ping', target_host: 'fe80::1' }] },
-      { link_watch: [{ name: 'nsna_ping', target_host: 'fe80::1' }, arp({ init_wait: 0 })] }],
+    [
+      'watcher order',
+      { link_watch: [arp(), { name: 'nsna_ping', target_host: 'fe80::1' }] },
+      { link_watch: [{ name: 'nsna_ping', target_host: 'fe80::1' }, arp({ init_wait: 0 })] },
+    ],
   ])('equal: %s', (_name, a, b) => {
     expect(normalizePortConfig(a)).toEqual(normalizePortConfig(b));
   });
@@ -137,8 +191,9 @@ describe('normalizePortConfig', () => {
   });
 
   it('returns the canonical form', () => {
-    expect(normalizePortConfig({ prio: -10, sticky: true, lacp_prio: 255, link_watch: { name: 'ethtool', delay_up: 10 } }))
-      .toEqual({ prio: -10, sticky: true, link_watch: [{ name: 'ethtool', delay_up: 10 }] });
+    expect(
+      normalizePortConfig({ prio: -10, sticky: true, lacp_prio: 255, link_watch: { name: 'ethtool', delay_up: 10 } }),
+    ).toEqual({ prio: -10, sticky: true, link_watch: [{ name: 'ethtool', delay_up: 10 }] });
   });
 });
 

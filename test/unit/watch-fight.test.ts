@@ -9,7 +9,13 @@ describe('FightDetector', () => {
     expect(f.record('team0', ['team-slave-eth6', 'team0'], 1000)).toBeUndefined();
     expect(f.pausedFor('team0', 1500)).toEqual({ ms: 0, profile: '' });
     expect(f.record('team0', ['team-slave-eth6'], 1500)).toBeUndefined(); // 3 writes, but within 1.5 s: a burst
-    expect(f.record('team0', ['team-slave-eth6'], 2000)).toEqual({ team: 'team0', profile: 'team-slave-eth6', writes: 4, windowMs: 10_000, pauseMs: 60_000 });
+    expect(f.record('team0', ['team-slave-eth6'], 2000)).toEqual({
+      team: 'team0',
+      profile: 'team-slave-eth6',
+      writes: 4,
+      windowMs: 10_000,
+      pauseMs: 60_000,
+    });
     expect(f.pausedFor('team0', 3000)).toEqual({ ms: 59_000, profile: 'team-slave-eth6' });
     expect(f.pausedFor('team1', 3000).ms).toBe(0);
     expect(f.pausedFor('team0', 62_000).ms).toBe(0);

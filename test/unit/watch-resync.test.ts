@@ -34,7 +34,10 @@ async function applied(): Promise<FakeNm> {
   nm.resetCounters();
   return nm;
 }
-const slave = (nm: FakeNm, iface: string): string => [...nm.profiles].find(([, s]) => s.connection?.['interface-name'] === iface && s.connection?.['slave-type'] === 'team')![0];
+const slave = (nm: FakeNm, iface: string): string =>
+  [...nm.profiles].find(
+    ([, s]) => s.connection?.['interface-name'] === iface && s.connection?.['slave-type'] === 'team',
+  )![0];
 
 describe('SnapshotNm.resync', () => {
   it('reports what changed without a signal, adopts it, and reports nothing when the copy was current', async () => {
@@ -46,7 +49,9 @@ describe('SnapshotNm.resync', () => {
     fake.profiles.get(eth1)!['team-port'] = { config: '{"prio":-3}' };
     const gone = slave(fake, 'eth0');
     fake.profiles.delete(gone);
-    const added = await fake.addConnection({ connection: { id: 'x', type: '802-3-ethernet', 'interface-name': 'eth9' } });
+    const added = await fake.addConnection({
+      connection: { id: 'x', type: '802-3-ethernet', 'interface-name': 'eth9' },
+    });
     expect((await nm.resync()).sort()).toEqual([eth1, gone, added].sort());
     const now = await nm.readConnections();
     expect(now.find((c) => c.path === eth1)?.settings['team-port']).toEqual({ config: '{"prio":-3}' });
@@ -74,8 +79,17 @@ describe('watch --resync', () => {
     fs.writeFileSync(file, SPEC);
     const signals = new Subject<NodeJS.Signals>();
     const lines: string[] = [];
-    const done = cmdWatch(file, { nm: fake, signals, activate: false, logFormat: 'json', timeout: 5, resync: 0.05 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
-    const events = () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; result?: string; teams?: string[] });
+    const done = cmdWatch(
+      file,
+      { nm: fake, signals, activate: false, logFormat: 'json', timeout: 5, resync: 0.05 },
+      { out: (s) => lines.push(s), err: (s) => lines.push(s) },
+    );
+    const events = () =>
+      lines
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { event: string; result?: string; teams?: string[] });
     const until = async (what: () => boolean) => {
       for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
       expect(what()).toBe(true);
@@ -102,9 +116,24 @@ describe('watch --resync', () => {
     fs.writeFileSync(file, SPEC);
     const signals = new Subject<NodeJS.Signals>();
     const lines: string[] = [];
-    const done = cmdWatch(file, { nm: fake, signals, activate: true, logFormat: 'json', timeout: 5, resync: 0.05 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
-    type Ev = { event: string; result?: string; changed?: string[]; drift?: string[]; missing?: Record<string, string[]> };
-    const events = () => lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+    const done = cmdWatch(
+      file,
+      { nm: fake, signals, activate: true, logFormat: 'json', timeout: 5, resync: 0.05 },
+      { out: (s) => lines.push(s), err: (s) => lines.push(s) },
+    );
+    type Ev = {
+      event: string;
+      result?: string;
+      changed?: string[];
+      drift?: string[];
+      missing?: Record<string, string[]>;
+    };
+    const events = () =>
+      lines
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Ev);
     const until = async (what: () => boolean) => {
       for (let i = 0; i < 600 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
       expect(what()).toBe(true);
@@ -114,7 +143,9 @@ describe('watch --resync', () => {
     fake.teamd.set('team0', ['eth0']); // teamd lost eth1; NetworkManager announces nothing
     await until(() => events().some((e) => e.event === 'reconcile' && (e.changed ?? []).includes('re-attached eth1')));
     expect(events().find((e) => e.event === 'teamd-missing')).toMatchObject({ missing: { team0: ['eth1'] } });
-    expect(events().find((e) => (e.changed ?? []).includes('re-attached eth1'))?.drift).toEqual(["teamd does not run eth1 of team0 (it missed the kernel's port event)"]);
+    expect(events().find((e) => (e.changed ?? []).includes('re-attached eth1'))?.drift).toEqual([
+      "teamd does not run eth1 of team0 (it missed the kernel's port event)",
+    ]);
     expect(fake.calls.filter((c) => c.startsWith('Reactivate'))).toEqual(['ReactivateDevice eth1']);
     signals.next('SIGTERM');
     expect(await done).toBe(0);

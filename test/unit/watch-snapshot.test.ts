@@ -1,7 +1,9 @@
 import { SnapshotNm } from '../../src/watch/snapshot';
 import { FakeNm } from '../support/fake-nm';
 
-const team = (id: string, iface: string) => ({ connection: { id, uuid: `u-${id}`, type: 'team', 'interface-name': iface } });
+const team = (id: string, iface: string) => ({
+  connection: { id, uuid: `u-${id}`, type: 'team', 'interface-name': iface },
+});
 
 /** A fake NM and a SnapshotNm over it, with its full and single-profile reads counted. */
 function setUp(initial = [team('a', 'team0'), team('b', 'team1')]) {
@@ -10,7 +12,8 @@ function setUp(initial = [team('a', 'team0'), team('b', 'team1')]) {
   const single = jest.spyOn(fake, 'readConnection');
   return { fake, full, single, nm: new SnapshotNm(fake) };
 }
-const ids = async (nm: SnapshotNm): Promise<string[]> => (await nm.readConnections()).map((c) => String(c.settings.connection?.id));
+const ids = async (nm: SnapshotNm): Promise<string[]> =>
+  (await nm.readConnections()).map((c) => String(c.settings.connection?.id));
 
 describe('SnapshotNm (profiles read once, then kept current from signals)', () => {
   it('shares one full read between callers, frozen so that no caller can change it for the others', async () => {
@@ -90,7 +93,14 @@ describe('SnapshotNm (profiles read once, then kept current from signals)', () =
   it('ignores device and activation events (they change no profile)', async () => {
     const { nm, full, single } = setUp();
     await nm.readConnections();
-    nm.note({ type: 'device-state', path: '/org/freedesktop/NetworkManager/Devices/3', iface: 'team0', state: 30, oldState: 100, reason: 0 });
+    nm.note({
+      type: 'device-state',
+      path: '/org/freedesktop/NetworkManager/Devices/3',
+      iface: 'team0',
+      state: 30,
+      oldState: 100,
+      reason: 0,
+    });
     nm.note({ type: 'active-state', path: '/org/freedesktop/NetworkManager/ActiveConnection/1', state: 4, reason: 0 });
     await nm.readConnections();
     expect(full).toHaveBeenCalledTimes(1);
@@ -142,7 +152,7 @@ describe('SnapshotNm (profiles read once, then kept current from signals)', () =
     expect([bare.teamdPorts, bare.reactivateDevice]).toEqual([undefined, undefined]);
   });
 
-  it("passes secrets, device signals and filenames through, so a deletion watch makes is journaled with its secrets", async () => {
+  it('passes secrets, device signals and filenames through, so a deletion watch makes is journaled with its secrets', async () => {
     const fake = Object.assign(new FakeNm(), {
       deviceSignals: jest.fn(async () => ({ next: async () => true, close: () => undefined })),
       connectionFilename: jest.fn(async () => '/etc/x.nmconnection'),
@@ -152,7 +162,12 @@ describe('SnapshotNm (profiles read once, then kept current from signals)', () =
     expect(await nm.readSecrets?.('/p', {})).toEqual({ secrets: { '802-1x': { password: 'pw' } }, signatures: {} });
     expect(await nm.connectionFilename?.('/p')).toBe('/etc/x.nmconnection');
     expect(await (await nm.deviceSignals!()).next(0)).toBe(true);
-    const bare = new SnapshotNm({ ...fake, readSecrets: undefined, deviceSignals: undefined, connectionFilename: undefined } as unknown as FakeNm);
+    const bare = new SnapshotNm({
+      ...fake,
+      readSecrets: undefined,
+      deviceSignals: undefined,
+      connectionFilename: undefined,
+    } as unknown as FakeNm);
     expect([bare.readSecrets, bare.deviceSignals, bare.connectionFilename]).toEqual([undefined, undefined, undefined]);
   });
 });

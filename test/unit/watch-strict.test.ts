@@ -22,21 +22,36 @@ describe('watch and desired-state warnings', () => {
     const file = path.join(scratch.dir, 'teams.yaml');
     fs.writeFileSync(file, spec);
     const lines: string[] = [];
-    const code = await cmdWatch(file, { nm: new FakeNm(), once: true, strict, activate: false, logFormat: 'json', timeout: 5, resync: 0 }, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
-    return { code, events: lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+    const code = await cmdWatch(
+      file,
+      { nm: new FakeNm(), once: true, strict, activate: false, logFormat: 'json', timeout: 5, resync: 0 },
+      { out: (s) => lines.push(s), err: (s) => lines.push(s) },
+    );
+    return {
+      code,
+      events: lines
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    };
   }
 
   it('logs a warning event (code, path) and reconciles', async () => {
     const r = await once(false);
     expect(r.code).toBe(0);
-    expect(r.events.find((e) => e.event === 'warning')?.warnings).toEqual([expect.objectContaining({ code: 'IGNORED_KEY', path: 'network_config[0].dhclient_args' })]);
+    expect(r.events.find((e) => e.event === 'warning')?.warnings).toEqual([
+      expect.objectContaining({ code: 'IGNORED_KEY', path: 'network_config[0].dhclient_args' }),
+    ]);
     expect(r.events.some((e) => e.event === 'reconcile')).toBe(true);
   });
 
   it('--strict: the file is invalid (exit 3), nothing reconciled', async () => {
     const r = await once(true);
     expect(r.code).toBe(3);
-    expect(r.events.find((e) => e.event === 'invalid-spec')?.errors).toEqual([expect.objectContaining({ code: 'IGNORED_KEY' })]);
+    expect(r.events.find((e) => e.event === 'invalid-spec')?.errors).toEqual([
+      expect.objectContaining({ code: 'IGNORED_KEY' }),
+    ]);
     expect(r.events.some((e) => e.event === 'reconcile')).toBe(false);
   });
 
@@ -48,7 +63,9 @@ describe('watch and desired-state warnings', () => {
     expect(warned.code).toBe(0);
     expect(warned.events.find((e) => e.event === 'warning')?.warnings).toEqual([
       expect.objectContaining({
-        code: 'PRIO_IGNORED', path: 'network_config[0].members[0].primary', loc: { line: 6, col: 39 },
+        code: 'PRIO_IGNORED',
+        path: 'network_config[0].members[0].primary',
+        loc: { line: 6, col: 39 },
       }),
     ]);
     const refused = await once(true, lacp);

@@ -20,7 +20,16 @@ const desired = spec(team('team0', ['eth0', 'eth1']));
 async function seeded(s: Spec = desired): Promise<FakeNm> {
   const nm = new FakeNm();
   const observed = await nm.readConnections();
-  await applyPlan(planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { activate: false }), nm);
+  await applyPlan(
+    planSteps(
+      diffTeams(s, observed),
+      observed,
+      [],
+      s.teams.map((t) => t.name),
+      { activate: false },
+    ),
+    nm,
+  );
   nm.resetCounters();
   return nm;
 }
@@ -29,7 +38,13 @@ const pathOf = async (nm: FakeNm, id: string): Promise<string> =>
   (await nm.readConnections()).find((c) => c.settings.connection?.id === id)!.path;
 
 function planFor(s: Spec, observed: NmConnection[], activate = false): Plan {
-  return planSteps(diffTeams(s, observed), observed, [], s.teams.map((t) => t.name), { teams: ['team0'], activate });
+  return planSteps(
+    diffTeams(s, observed),
+    observed,
+    [],
+    s.teams.map((t) => t.name),
+    { teams: ['team0'], activate },
+  );
 }
 
 const device = (iface: string, state: number): NmDevice => ({ path: `/dev/${iface}`, iface, deviceType: 15, state });
@@ -58,8 +73,12 @@ describe('bringUpSteps (the planner brings a managed team that went down back up
     const observed = await nm.readConnections();
     expect(bringUpPlan(desired, observed, [['team0', 30]]).steps).toEqual([
       {
-        op: 'activate', team: 'team0', path: await pathOf(nm, 'team0'), ports: ['eth0', 'eth1'],
-        reason: 'team0 is down (device state 30)', down: true,
+        op: 'activate',
+        team: 'team0',
+        path: await pathOf(nm, 'team0'),
+        ports: ['eth0', 'eth1'],
+        reason: 'team0 is down (device state 30)',
+        down: true,
       },
     ]);
   });
@@ -67,14 +86,19 @@ describe('bringUpSteps (the planner brings a managed team that went down back up
   it('not when the plan activates it already, the team is not desired, has onboot: false, or is not ours', async () => {
     const nm = await seeded();
     const observed = await nm.readConnections();
-    const edit = (c: NmConnection): NmConnection => ({ ...c, settings: { ...c.settings, 'team-port': { config: '{"prio":5}' } } });
+    const edit = (c: NmConnection): NmConnection => ({
+      ...c,
+      settings: { ...c.settings, 'team-port': { config: '{"prio":5}' } },
+    });
     const edited = observed.map((c) => (c.settings.connection?.id === 'team-slave-eth1' ? edit(c) : c));
     const activations = bringUpPlan(desired, edited, []).steps.filter((s) => s.op === 'activate');
     expect(activations).toEqual([expect.objectContaining({ reason: 'its profiles changed' })]);
     expect(bringUpPlan(spec(), observed, []).steps.some((s) => s.op === 'activate')).toBe(false);
     const noboot = spec(team('team0', ['eth0', 'eth1'], { autoconnect: false }));
     expect(bringUpPlan(noboot, await (await seeded(noboot)).readConnections(), []).steps).toEqual([]);
-    const taken = observed.map((c) => (c.settings.connection?.id === 'team0' ? { ...c, settings: { ...c.settings, user: { data: {} } } } : c));
+    const taken = observed.map((c) =>
+      c.settings.connection?.id === 'team0' ? { ...c, settings: { ...c.settings, user: { data: {} } } } : c,
+    );
     // Not ours: the diff wants a profile of its own (withheld by watch, with the activation that followed it).
     const plan = bringUpPlan(desired, taken, []);
     expect(plan.steps.some((s) => s.op === 'activate' && s.down)).toBe(false);
@@ -89,8 +113,11 @@ describe('bringUpSteps (the planner brings a managed team that went down back up
 
 describe('recheckAfterMs (a team neither up nor down is looked at again)', () => {
   it.each<[string, number | undefined, number | undefined]>([
-    ['activating', 70, 10_000], ['deactivating', 110, 1000], ['active', 100, undefined],
-    ['down', 30, undefined], ['no device', undefined, undefined],
+    ['activating', 70, 10_000],
+    ['deactivating', 110, 1000],
+    ['active', 100, undefined],
+    ['down', 30, undefined],
+    ['no device', undefined, undefined],
   ])('%s → %s', (_what, state, ms) => {
     expect(recheckAfterMs(state === undefined ? undefined : device('team0', state), 10_000)).toBe(ms);
   });
@@ -147,7 +174,9 @@ describe('reconcileTeam', () => {
     nm.devices = [{ path: '/d/eth0', iface: 'eth0', deviceType: 1, state: 30, real: true }];
     const r = await reconcileTeam(nm, desired, 'team0', { activate: true });
     expect(r).toMatchObject({
-      ok: true, changed: ['activated team0'], drift: ['team0 is down (no device)'],
+      ok: true,
+      changed: ['activated team0'],
+      drift: ['team0 is down (no device)'],
       steps: [{ op: 'activate', target: 'team0', outcome: 'activated' }],
     });
     // Under a checkpoint over the members' devices, destroyed once the activation succeeded.
@@ -199,11 +228,13 @@ describe('reconcileTeam', () => {
     const deadlines: (number | undefined)[] = [];
     Object.assign(nm, { setRunDeadline: (at: number | undefined) => void deadlines.push(at) });
     nm.readConnections = () => Promise.reject(new ReconcileError('NM_UNRESPONSIVE', 'NetworkManager did not answer'));
-    await expect(reconcileTeam(nm, desired, 'team0', { activate: false, timeoutS: 30 })).rejects.toMatchObject({ code: 'NM_UNRESPONSIVE' });
+    await expect(reconcileTeam(nm, desired, 'team0', { activate: false, timeoutS: 30 })).rejects.toMatchObject({
+      code: 'NM_UNRESPONSIVE',
+    });
     expect(deadlines).toEqual([expect.any(Number), undefined]);
   });
 
-  it('reaches the NmBus through watch\'s SnapshotNm', () => {
+  it("reaches the NmBus through watch's SnapshotNm", () => {
     const inner = new FakeNm();
     const setRunDeadline = jest.fn();
     Object.assign(inner, { setRunDeadline });
@@ -278,13 +309,49 @@ describe('TeamIndex and keysForEvent', () => {
 describe('toNmEvent', () => {
   const S = 'org.freedesktop.NetworkManager.Settings';
   it.each([
-    [{ interface: S, member: 'NewConnection', path: '/s', body: ['/s/3'] }, { type: 'connection-added', path: '/s/3' }],
-    [{ interface: S, member: 'ConnectionRemoved', path: '/s', body: ['/s/3'] }, { type: 'connection-removed', path: '/s/3' }],
-    [{ interface: `${S}.Connection`, member: 'Updated', path: '/s/3', body: [] }, { type: 'connection-updated', path: '/s/3' }],
-    [{ interface: 'org.freedesktop.NetworkManager.Device', member: 'StateChanged', path: '/d/1', body: [30, 100, 39] }, { type: 'device-state', path: '/d/1', state: 30, oldState: 100, reason: 39 }],
-    [{ interface: 'org.freedesktop.DBus', member: 'NameOwnerChanged', path: '/', body: ['org.freedesktop.NetworkManager', ':1.4', ''] }, { type: 'nm-lost' }],
-    [{ interface: 'org.freedesktop.DBus', member: 'NameOwnerChanged', path: '/', body: ['org.freedesktop.NetworkManager', '', ':1.9'] }, { type: 'nm-appeared' }],
-    [{ interface: 'org.freedesktop.DBus', member: 'NameOwnerChanged', path: '/', body: ['org.example.Other', '', ':1.9'] }, undefined],
+    [
+      { interface: S, member: 'NewConnection', path: '/s', body: ['/s/3'] },
+      { type: 'connection-added', path: '/s/3' },
+    ],
+    [
+      { interface: S, member: 'ConnectionRemoved', path: '/s', body: ['/s/3'] },
+      { type: 'connection-removed', path: '/s/3' },
+    ],
+    [
+      { interface: `${S}.Connection`, member: 'Updated', path: '/s/3', body: [] },
+      { type: 'connection-updated', path: '/s/3' },
+    ],
+    [
+      { interface: 'org.freedesktop.NetworkManager.Device', member: 'StateChanged', path: '/d/1', body: [30, 100, 39] },
+      { type: 'device-state', path: '/d/1', state: 30, oldState: 100, reason: 39 },
+    ],
+    [
+      {
+        interface: 'org.freedesktop.DBus',
+        member: 'NameOwnerChanged',
+        path: '/',
+        body: ['org.freedesktop.NetworkManager', ':1.4', ''],
+      },
+      { type: 'nm-lost' },
+    ],
+    [
+      {
+        interface: 'org.freedesktop.DBus',
+        member: 'NameOwnerChanged',
+        path: '/',
+        body: ['org.freedesktop.NetworkManager', '', ':1.9'],
+      },
+      { type: 'nm-appeared' },
+    ],
+    [
+      {
+        interface: 'org.freedesktop.DBus',
+        member: 'NameOwnerChanged',
+        path: '/',
+        body: ['org.example.Other', '', ':1.9'],
+      },
+      undefined,
+    ],
     [{ interface: 'org.freedesktop.DBus.Properties', member: 'PropertiesChanged', path: '/d/1', body: [] }, undefined],
   ])('%j', (msg, ev) => {
     expect(toNmEvent(msg)).toEqual(ev);

@@ -14,10 +14,17 @@ describe('the systemd unit’s NODE_OPTIONS', () => {
   });
 
   it('are accepted by Node in NODE_OPTIONS and take effect', () => {
-    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(require("v8").getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size))'], {
-      env: { ...process.env, NODE_OPTIONS: unitNodeOptions(unit) },
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        'process.stdout.write(String(require("v8").getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size))',
+      ],
+      {
+        env: { ...process.env, NODE_OPTIONS: unitNodeOptions(unit) },
+        encoding: 'utf8',
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(Number(r.stdout)).toBeLessThanOrEqual(3 * 4 * 2 ** 20); // new space is at most 3 semi-spaces of 4 MiB

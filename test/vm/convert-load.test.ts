@@ -8,7 +8,8 @@ import type { VmRun } from '../harness/vm/run';
 import { check, checks, runScenario, vmAvailability } from '../harness/vm/suite';
 
 const vm = vmAvailability();
-if (!vm.run) process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);
+if (!vm.run)
+  process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);
 const describeVm = vm.run ? describe : describe.skip;
 
 const waited = (out: string): number | undefined => {
@@ -21,13 +22,19 @@ describeVm('convert team ⇄ bond under CPU load on the real drivers (VM)', () =
 
   beforeAll(async () => {
     r = await runScenario('convert-load.sh');
-    const rounds = [...checks(r, 'tobond'), ...checks(r, 'toteam')].map((x) => `${String(x.check)}#${String(x.round)}: ${String(x.seconds)} s, waited ${waited(String(x.out)) ?? 0} s`);
+    const rounds = [...checks(r, 'tobond'), ...checks(r, 'toteam')].map(
+      (x) => `${String(x.check)}#${String(x.round)}: ${String(x.seconds)} s, waited ${waited(String(x.out)) ?? 0} s`,
+    );
     process.stderr.write(`nmteam-vm convert-load: ${rounds.join('; ')}\n`);
   }, 900_000);
 
   it('a live team made with nmcli is taken over by apply --adopt with one write per profile and no bounce (issue 16)', () => {
     expect(check(r, 'ping', 'before').ok).toBe(true);
-    const out = check(r, 'adopt').out as { ok: boolean; plan: { steps: { op: string; reason: string }[] }; results: { op: string; outcome: string }[] };
+    const out = check(r, 'adopt').out as {
+      ok: boolean;
+      plan: { steps: { op: string; reason: string }[] };
+      results: { op: string; outcome: string }[];
+    };
     expect(out.ok).toBe(true);
     expect(out.plan.steps.map((s) => s.op)).toEqual(['update-connection', 'update-connection', 'update-connection']);
     for (const s of out.plan.steps) expect(s.reason).toMatch(/^taken over in place \(--adopt\)/); // the team's autoconnect-slaves too: no bounce either
@@ -49,9 +56,16 @@ describeVm('convert team ⇄ bond under CPU load on the real drivers (VM)', () =
     expect(runs.length).toBeGreaterThanOrEqual(2);
     for (const b of runs) {
       expect({ round: b.round, code: b.code, stderr: b.stderr }).toEqual({ round: b.round, code: 2, stderr: '' });
-      expect(String(b.out)).toMatch(/team0: delete team profile 'team0' \(team0\): team profile replaced by bond team0;.*team0: eth0 activated, eth1 activated;Applied: 3 created, 0 updated, 3 deleted, 1 activated\.;$/);
+      expect(String(b.out)).toMatch(
+        /team0: delete team profile 'team0' \(team0\): team profile replaced by bond team0;.*team0: eth0 activated, eth1 activated;Applied: 3 created, 0 updated, 3 deleted, 1 activated\.;$/,
+      );
       expect([b.type, b.state, b.ping]).toEqual(['bond', '100', true]);
-      expect(String(b.profiles).trim().split(' ')).toEqual(['bond-slave-eth0:802-3-ethernet', 'bond-slave-eth1:802-3-ethernet', 'lo:loopback', 'team0:bond']);
+      expect(String(b.profiles).trim().split(' ')).toEqual([
+        'bond-slave-eth0:802-3-ethernet',
+        'bond-slave-eth1:802-3-ethernet',
+        'lo:loopback',
+        'team0:bond',
+      ]);
     }
   });
 
@@ -60,9 +74,16 @@ describeVm('convert team ⇄ bond under CPU load on the real drivers (VM)', () =
     expect(runs.length).toBeGreaterThanOrEqual(2);
     for (const t of runs) {
       expect({ round: t.round, code: t.code, stderr: t.stderr }).toEqual({ round: t.round, code: 2, stderr: '' });
-      expect(String(t.out)).toMatch(/team0: delete bond profile 'team0' \(team0\): bond profile replaced by team team0;.*team0: eth0 activated, eth1 activated;Applied: 3 created, 0 updated, 3 deleted, 1 activated\.;Scope: the team\(s\) team0 belong to nmteam scope 'convert'.*;$/);
+      expect(String(t.out)).toMatch(
+        /team0: delete bond profile 'team0' \(team0\): bond profile replaced by team team0;.*team0: eth0 activated, eth1 activated;Applied: 3 created, 0 updated, 3 deleted, 1 activated\.;Scope: the team\(s\) team0 belong to nmteam scope 'convert'.*;$/,
+      );
       expect([t.type, t.state, t.ping]).toEqual(['team', '100', true]);
-      expect(String(t.profiles).trim().split(' ')).toEqual(['lo:loopback', 'team-slave-eth0:802-3-ethernet', 'team-slave-eth1:802-3-ethernet', 'team0:team']);
+      expect(String(t.profiles).trim().split(' ')).toEqual([
+        'lo:loopback',
+        'team-slave-eth0:802-3-ethernet',
+        'team-slave-eth1:802-3-ethernet',
+        'team0:team',
+      ]);
     }
   });
 

@@ -8,7 +8,8 @@ import { check, runScenario, vmAvailability } from '../harness/vm/suite';
 import type { TeamRuntime } from '../../src/runtime/teamd';
 
 const vm = vmAvailability();
-if (!vm.run) process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);
+if (!vm.run)
+  process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);
 const describeVm = vm.run ? describe : describe.skip;
 
 describeVm('activebackup failover on the real team driver (VM)', () => {
@@ -29,7 +30,12 @@ describeVm('activebackup failover on the real team driver (VM)', () => {
 
   it('show --state: the primary is active, both ports up, the runner teamd runs', () => {
     const rt = runtime('before');
-    expect(rt).toMatchObject({ state: 'activated', runner: 'activebackup', kernel_mode: 'activebackup', active_port: 'eth0' });
+    expect(rt).toMatchObject({
+      state: 'activated',
+      runner: 'activebackup',
+      kernel_mode: 'activebackup',
+      active_port: 'eth0',
+    });
     expect(rt.ports?.eth0).toMatchObject({ link: 'up', link_watch: 'up', down_count: 0, device_state: 'activated' });
     expect(rt.ports?.eth1).toMatchObject({ link: 'up', link_watch: 'up', device_state: 'activated' });
     expect(typeof rt.ifindex).toBe('number');
@@ -49,7 +55,9 @@ describeVm('activebackup failover on the real team driver (VM)', () => {
   it('the TTY table shows the same (show -o table)', () => {
     const lines = r.file('table.txt').trim().split('\n');
     expect(lines[0]).toMatch(/^TEAM\s+STATE\s+RUNNER\s+ACTIVE\s+PORT\s+LINK\s+WATCH\s+DOWNS\s+DEVICE\s+RX\s+TX$/);
-    expect(lines[1]).toMatch(/^team0\s+activated\s+activebackup\s+eth1\s+eth0\s+down\s+down\s+1\s+activated\s+\d+\s+\d+$/);
+    expect(lines[1]).toMatch(
+      /^team0\s+activated\s+activebackup\s+eth1\s+eth0\s+down\s+down\s+1\s+activated\s+\d+\s+\d+$/,
+    );
     expect(lines[2]).toMatch(/^\s+eth1\s+up\s+up\s+0\s+activated\s+\d+\s+\d+$/);
   });
 
@@ -69,8 +77,14 @@ describeVm('activebackup failover on the real team driver (VM)', () => {
     // and watch saw it down and activated it. (Watch may catch it still deactivating, before the kernel
     // device is gone, so a new ifindex is not guaranteed.)
     expect(check(r, 'watch-down').state).not.toBe('100');
-    const log = r.file('watch.log').trim().split('\n').map((l) => JSON.parse(l) as { event: string; result?: string; drift?: string[]; changed?: string[] });
-    const fix = log.find((e) => e.event === 'reconcile' && e.result === 'corrected' && e.changed?.includes('activated team0'));
+    const log = r
+      .file('watch.log')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; result?: string; drift?: string[]; changed?: string[] });
+    const fix = log.find(
+      (e) => e.event === 'reconcile' && e.result === 'corrected' && e.changed?.includes('activated team0'),
+    );
     expect(fix?.drift?.some((d) => /^team0 is down \((device state \d+|no device)\)$/.test(d))).toBe(true);
   });
 
@@ -80,7 +94,11 @@ describeVm('activebackup failover on the real team driver (VM)', () => {
     expect(w).toMatchObject({ reattached: true, kernel_adds: 1, eth1: '100' });
     expect(Object.keys((w.dump as { ports: Record<string, unknown> }).ports).sort()).toEqual(['eth0', 'eth1']);
     type Ev = { event: string; drift?: string[]; changed?: string[]; missing?: Record<string, string[]> };
-    const log = r.file('watch-teamd.log').trim().split('\n').flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Ev] : []));
+    const log = r
+      .file('watch-teamd.log')
+      .trim()
+      .split('\n')
+      .flatMap((l) => (l.startsWith('{') ? [JSON.parse(l) as Ev] : []));
     const first = log.find((e) => e.event === 'reconcile');
     expect(first?.changed ?? []).not.toContain('re-attached eth1'); // teamd still ran eth1 then
     const probe = log.findIndex((e) => e.event === 'teamd-missing');

@@ -9,14 +9,22 @@ import type { VmRun } from '../harness/vm/run';
 import { check, runScenario, vmAvailability } from '../harness/vm/suite';
 
 const vm = vmAvailability();
-if (!vm.run) process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);
+if (!vm.run)
+  process.stderr.write(`skipping the team VM tests (npm run test:vm requires them): ${vm.problems.join('; ')}\n`);
 const describeVm = vm.run ? describe : describe.skip;
 
 interface ApplyOut {
   ok: boolean;
   rolledBack: boolean;
   error?: { code: string; message: string };
-  results: { op: string; team: string; port?: string; outcome: string; ports?: Record<string, string>; reattached?: string[] }[];
+  results: {
+    op: string;
+    team: string;
+    port?: string;
+    outcome: string;
+    ports?: Record<string, string>;
+    reattached?: string[];
+  }[];
 }
 
 describeVm('rollback to the working team on the real team driver (VM)', () => {
@@ -62,26 +70,42 @@ describeVm('rollback to the working team on the real team driver (VM)', () => {
   it('a member teamd does not run after its activation is attached again, and then teamd runs it', () => {
     // The scenario made teamd's answers leave eth2 out until it was re-attached (NMTEAM_INJECT_FAULT=teamd-miss:eth2).
     const more = check(r, 'apply', 'more');
-    expect(more.stderr).toMatch(/team team0: teamd does not run member eth2, which NetworkManager reports attached .*re-attaching it/);
+    expect(more.stderr).toMatch(
+      /team team0: teamd does not run member eth2, which NetworkManager reports attached .*re-attaching it/,
+    );
     const out = more.out as ApplyOut;
     expect(out.ok).toBe(true);
     const activation = out.results.filter((x) => x.op === 'activate');
-    expect(activation.map((x) => [x.port, x.outcome, x.ports, x.reattached])).toEqual([['eth2', 'activated', { eth2: 'activated' }, ['eth2']]]);
+    expect(activation.map((x) => [x.port, x.outcome, x.ports, x.reattached])).toEqual([
+      ['eth2', 'activated', { eth2: 'activated' }, ['eth2']],
+    ]);
     expect([more.kernel_adds, more.eth2]).toEqual([2, '100']); // attached, detached and attached again; activated
     const dump = check(r, 'teamd').dump as { ports: Record<string, unknown> };
     expect(Object.keys(dump.ports).sort()).toEqual(['eth0', 'eth1', 'eth2']);
   });
 
-  it('the team becomes a bond of the same name (convert --to-bond --apply) that the bonding driver runs with the team\'s primary, passing traffic', () => {
+  it("the team becomes a bond of the same name (convert --to-bond --apply) that the bonding driver runs with the team's primary, passing traffic", () => {
     const b = check(r, 'tobond');
     expect(b.stderr).toBe('');
     expect(b.code).toBe(2); // --detailed-exit-codes: changed
-    expect(String(b.out)).toMatch(/^team0: create bond profile 'team0' \(team0\);.*;team0: delete team profile 'team0' \(team0\): team profile replaced by bond team0;team0: activate .*;team0: eth0 activated, eth1 activated, eth2 activated;Applied: 4 created, 0 updated, 4 deleted, 1 activated\.;$/);
+    expect(String(b.out)).toMatch(
+      /^team0: create bond profile 'team0' \(team0\);.*;team0: delete team profile 'team0' \(team0\): team profile replaced by bond team0;team0: activate .*;team0: eth0 activated, eth1 activated, eth2 activated;Applied: 4 created, 0 updated, 4 deleted, 1 activated\.;$/,
+    );
     expect([b.type, b.team, b.teamd, b.ping]).toEqual(['bond', '100', false, true]);
     expect(String(b.bonding).split(';').filter(Boolean)).toEqual([
-      'Bonding Mode: fault-tolerance (active-backup)', 'Primary Slave: eth0 (primary_reselect always)', 'Currently Active Slave: eth0',
-      'Slave Interface: eth0', 'Slave Interface: eth1', 'Slave Interface: eth2',
+      'Bonding Mode: fault-tolerance (active-backup)',
+      'Primary Slave: eth0 (primary_reselect always)',
+      'Currently Active Slave: eth0',
+      'Slave Interface: eth0',
+      'Slave Interface: eth1',
+      'Slave Interface: eth2',
     ]);
-    expect(String(b.profiles).trim().split(' ')).toEqual(['bond-slave-eth0:802-3-ethernet', 'bond-slave-eth1:802-3-ethernet', 'bond-slave-eth2:802-3-ethernet', 'lo:loopback', 'team0:bond']);
+    expect(String(b.profiles).trim().split(' ')).toEqual([
+      'bond-slave-eth0:802-3-ethernet',
+      'bond-slave-eth1:802-3-ethernet',
+      'bond-slave-eth2:802-3-ethernet',
+      'lo:loopback',
+      'team0:bond',
+    ]);
   });
 });

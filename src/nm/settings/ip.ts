@@ -46,7 +46,11 @@ export function ruleToNm(family: Family, r: RoutingRule): Record<string, unknown
   if (r.fwmask !== undefined) out.fwmask = r.fwmask;
   if (r.tos) out.tos = r.tos;
   if (r.ipproto) out.ipproto = r.ipproto;
-  for (const [key, v] of [['sport', r.sport], ['dport', r.dport], ['uid-range', r.uidRange]] as const) {
+  for (const [key, v] of [
+    ['sport', r.sport],
+    ['dport', r.dport],
+    ['uid-range', r.uidRange],
+  ] as const) {
     if (v) Object.assign(out, { [`${key}-start`]: v[0], [`${key}-end`]: v[1] });
   }
   if (r.suppressPrefixLength !== undefined) out['suppress-prefixlength'] = r.suppressPrefixLength;
@@ -73,7 +77,11 @@ export function ruleFromNm(d: Record<string, unknown>): RoutingRule {
   }
   if (n('tos')) r.tos = n('tos');
   if (n('ipproto')) r.ipproto = n('ipproto');
-  for (const [key, prop] of [['sport', 'sport'], ['dport', 'dport'], ['uid-range', 'uidRange']] as const) {
+  for (const [key, prop] of [
+    ['sport', 'sport'],
+    ['dport', 'dport'],
+    ['uid-range', 'uidRange'],
+  ] as const) {
     const start = n(`${key}-start`);
     const end = n(`${key}-end`);
     if (start || end) r[prop] = [start ?? 0, end || (start ?? 0)];
@@ -86,7 +94,7 @@ export function ruleFromNm(d: Record<string, unknown>): RoutingRule {
 /** ipv4.dns is `au` in network byte order, marshalled host-endian (little-endian here). */
 export function ipv4ToNmU32(ip: string): number {
   const b = ip.split('.').map(Number);
-  return ((b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0);
+  return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
 }
 
 export function nmU32ToIpv4(n: number): string {
@@ -132,7 +140,13 @@ export function ipSettings(family: Family, ip: IpFamilyConfig): Record<string, u
   if (ip.routes.length > 0) {
     out['route-data'] = ip.routes.map((r) => {
       const { address, prefix } = splitCidr(r.destination);
-      return { dest: address, prefix, ...(r.nextHop ? { 'next-hop': r.nextHop } : {}), ...(r.metric !== undefined ? { metric: r.metric } : {}), ...(r.table !== undefined ? { table: r.table } : {}) };
+      return {
+        dest: address,
+        prefix,
+        ...(r.nextHop ? { 'next-hop': r.nextHop } : {}),
+        ...(r.metric !== undefined ? { metric: r.metric } : {}),
+        ...(r.table !== undefined ? { table: r.table } : {}),
+      };
     });
   }
   if (ip.dns.length > 0) out.dns = family === 'ipv4' ? ip.dns.map(ipv4ToNmU32) : ip.dns.map(ipv6ToBytes);
@@ -150,8 +164,9 @@ export function ipFromSettings(family: Family, s: Dict | undefined): IpFamilyCon
   const addrData = (s?.['address-data'] as Dict[] | undefined) ?? [];
   const routeData = (s?.['route-data'] as Dict[] | undefined) ?? [];
   const dns = (s?.dns as unknown[] | undefined) ?? [];
-  const rules = ((s?.['routing-rules'] as Dict[] | undefined) ?? [])
-    .filter((d) => d.family === undefined || d.family === AF[family]);
+  const rules = ((s?.['routing-rules'] as Dict[] | undefined) ?? []).filter(
+    (d) => d.family === undefined || d.family === AF[family],
+  );
   const routes: Route[] = routeData.map((r) => ({
     destination: `${String(r.dest)}/${Number(r.prefix)}`,
     ...(typeof r['next-hop'] === 'string' && r['next-hop'] !== '' ? { nextHop: r['next-hop'] } : {}),
@@ -172,4 +187,3 @@ export function ipFromSettings(family: Family, s: Dict | undefined): IpFamilyCon
     ...(s?.['ignore-auto-dns'] === true ? { ignoreAutoDns: true } : {}),
   };
 }
-

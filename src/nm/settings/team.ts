@@ -1,6 +1,13 @@
 import { canonicalJson } from '../../teamd';
 import type { JsonValue, PortEthtool, Team, TeamPort, TeamdJson } from '../../core/types';
-import { type NmConnection, type NmSettings, NM_OWNER_KEY, NM_SLAVE_TYPE_TEAM, NM_TYPE_ETHERNET, NM_TYPE_TEAM } from '../types';
+import {
+  type NmConnection,
+  type NmSettings,
+  NM_OWNER_KEY,
+  NM_SLAVE_TYPE_TEAM,
+  NM_TYPE_ETHERNET,
+  NM_TYPE_TEAM,
+} from '../types';
 import { ipFromSettings, ipSettings, OWNED_IP_PROPS } from './ip';
 
 /**
@@ -26,7 +33,9 @@ export const CONVERT_SCOPE = 'convert';
 
 /** The user.data nmteam writes into a profile it owns. */
 function marker(scope: string = DEFAULT_SCOPE): Record<string, string> {
-  return scope === DEFAULT_SCOPE ? { [NM_OWNER_KEY]: OWNER_VALUE } : { [NM_OWNER_KEY]: OWNER_VALUE, [NM_SCOPE_KEY]: scope };
+  return scope === DEFAULT_SCOPE
+    ? { [NM_OWNER_KEY]: OWNER_VALUE }
+    : { [NM_OWNER_KEY]: OWNER_VALUE, [NM_SCOPE_KEY]: scope };
 }
 
 /** A valid scope name: what `--scope` accepts. */

@@ -14,7 +14,9 @@ export function repoRoot(from: string = __dirname): string {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
       if (pkg.name === 'nmteam') return dir;
-    } catch { /* no or unreadable package.json here: keep walking up */ }
+    } catch {
+      /* no or unreadable package.json here: keep walking up */
+    }
     if (path.dirname(dir) === dir) throw new Error(`nmteam package.json not found above ${from}`);
   }
 }
@@ -24,7 +26,11 @@ export function cliPath(): string {
 }
 
 /** Run `node dist/cli.js ...args` with the sandbox's bus in the environment; never through a shell. */
-export async function runNmteam(sb: Sandbox, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export async function runNmteam(
+  sb: Sandbox,
+  args: string[],
+  opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   const cli = cliPath();
   if (!fs.existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
   return run(process.execPath, [cli, ...args], { env: { ...sb.env, ...opts.env }, input: opts.input, cwd: opts.cwd });

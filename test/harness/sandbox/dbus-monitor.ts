@@ -16,7 +16,12 @@ import { spawn } from 'node:child_process';
 import type { Sandbox } from './sandbox';
 import { run, sleep } from './proc';
 
-export interface ObservedCall { member: string; interface: string; path: string; /** the caller's unique bus name, e.g. :1.42 */ sender: string }
+export interface ObservedCall {
+  member: string;
+  interface: string;
+  path: string;
+  /** the caller's unique bus name, e.g. :1.42 */ sender: string;
+}
 export interface CallMonitor {
   /** method calls to NM seen so far, in bus order */
   calls(): ObservedCall[];
@@ -27,9 +32,22 @@ export interface CallMonitor {
 }
 
 export const WRITE_MEMBERS: ReadonlySet<string> = new Set([
-  'AddConnection', 'AddConnection2', 'AddAndActivateConnection', 'AddAndActivateConnection2',
-  'Update', 'Update2', 'UpdateUnsaved', 'Delete', 'ActivateConnection', 'DeactivateConnection',
-  'Reapply', 'CheckpointCreate', 'CheckpointDestroy', 'CheckpointRollback', 'Save', 'Disconnect',
+  'AddConnection',
+  'AddConnection2',
+  'AddAndActivateConnection',
+  'AddAndActivateConnection2',
+  'Update',
+  'Update2',
+  'UpdateUnsaved',
+  'Delete',
+  'ActivateConnection',
+  'DeactivateConnection',
+  'Reapply',
+  'CheckpointCreate',
+  'CheckpointDestroy',
+  'CheckpointRollback',
+  'Save',
+  'Disconnect',
 ]);
 
 const NM = 'org.freedesktop.NetworkManager';
@@ -37,13 +55,31 @@ const MARKER_BASE = '/org/freedesktop/NetworkManager/NmteamMonitorMarker';
 let markerSeq = 0;
 
 function nmRunning(sb: Sandbox): boolean {
-  try { sb.nmPid(); return true; } catch { return false; }
+  try {
+    sb.nmPid();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function monitorCalls(sb: Sandbox): Promise<CallMonitor> {
-  const child = spawn('setpriv', ['--pdeathsig', 'TERM', 'dbus-monitor', '--address', sb.busAddress, '--profile',
-    `type='method_call',destination='${NM}'`], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.on('error', () => { /* surfaces as "exited" below */ });
+  const child = spawn(
+    'setpriv',
+    [
+      '--pdeathsig',
+      'TERM',
+      'dbus-monitor',
+      '--address',
+      sb.busAddress,
+      '--profile',
+      `type='method_call',destination='${NM}'`,
+    ],
+    { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.on('error', () => {
+    /* surfaces as "exited" below */
+  });
   // A forgotten monitor must not keep the test process alive.
   child.unref();
   for (const s of [child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
@@ -54,8 +90,12 @@ export async function monitorCalls(sb: Sandbox): Promise<CallMonitor> {
   let exited = false;
   let stderr = '';
   let buf = '';
-  child.on('exit', () => { exited = true; });
-  child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.on('exit', () => {
+    exited = true;
+  });
+  child.stderr!.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
   child.stdout!.on('data', (b: Buffer) => {
     buf += b.toString();
     const lines = buf.split('\n');
@@ -66,7 +106,10 @@ export async function monitorCalls(sb: Sandbox): Promise<CallMonitor> {
       if (f[0] === 'sig' && f[7] === 'NameLost') becameMonitor = true; // sent once BecomeMonitor took effect
       if (f[0] !== 'mc' || f.length < 8) continue;
       const path = f[5]!;
-      if (path.startsWith(MARKER_BASE + '/')) { markers.add(path); continue; }
+      if (path.startsWith(MARKER_BASE + '/')) {
+        markers.add(path);
+        continue;
+      }
       seen.push({ path, interface: f[6] === '<none>' ? '' : f[6]!, member: f[7]!, sender: f[3]! });
     }
   });
@@ -79,8 +122,19 @@ export async function monitorCalls(sb: Sandbox): Promise<CallMonitor> {
   /** Make a marker call and wait until the monitor has printed it. */
   const flush = async (ms: number): Promise<boolean> => {
     const path = `${MARKER_BASE}/p${process.pid}_${++markerSeq}`;
-    const ping = run('dbus-send', ['--system', `--dest=${NM}`, '--type=method_call', '--print-reply', '--reply-timeout=5000',
-      path, 'org.freedesktop.DBus.Peer.Ping'], { env: sb.env, timeoutMs: 10_000 }).catch(() => undefined);
+    const ping = run(
+      'dbus-send',
+      [
+        '--system',
+        `--dest=${NM}`,
+        '--type=method_call',
+        '--print-reply',
+        '--reply-timeout=5000',
+        path,
+        'org.freedesktop.DBus.Peer.Ping',
+      ],
+      { env: sb.env, timeoutMs: 10_000 },
+    ).catch(() => undefined);
     const ok = await until(() => markers.has(path), ms);
     await ping;
     return ok;
@@ -99,13 +153,14 @@ export async function monitorCalls(sb: Sandbox): Promise<CallMonitor> {
   return {
     calls,
     writes: () => seen.filter((c) => WRITE_MEMBERS.has(c.member)),
-    stop: () => (stopping ??= (async () => {
-      if (!exited) {
-        if (!(nmRunning(sb) && (await flush(3_000)))) await sleep(100);
-        child.kill('SIGTERM');
-        await until(() => false, 2_000); // waits for exit (or gives up after 2 s)
-      }
-      return calls();
-    })()),
+    stop: () =>
+      (stopping ??= (async () => {
+        if (!exited) {
+          if (!(nmRunning(sb) && (await flush(3_000)))) await sleep(100);
+          child.kill('SIGTERM');
+          await until(() => false, 2_000); // waits for exit (or gives up after 2 s)
+        }
+        return calls();
+      })()),
   };
 }

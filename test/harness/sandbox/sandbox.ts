@@ -69,7 +69,8 @@ const READY_TIMEOUT_MS = 15_000;
 
 /** Name of the veth peer of a test device (kernel limit: 15 bytes). */
 export function peerName(device: string): string {
-  const rest = device.length <= 15 - PEER_PREFIX.length ? device : createHash('sha1').update(device).digest('hex').slice(0, 10);
+  const rest =
+    device.length <= 15 - PEER_PREFIX.length ? device : createHash('sha1').update(device).digest('hex').slice(0, 10);
   return PEER_PREFIX + rest;
 }
 
@@ -88,12 +89,19 @@ function track(sb: NmSandbox, on: boolean): void {
 
 type ProcKey = 'bus' | 'holder' | 'nm';
 /** DIR/pids: who owns the sandbox, and the processes it started. */
-interface PidsFile { owner: ProcRef; procs: Partial<Record<ProcKey, ProcRef>> }
+interface PidsFile {
+  owner: ProcRef;
+  procs: Partial<Record<ProcKey, ProcRef>>;
+}
 
 /** Remove sandboxes of dead owners (crashed runs) in baseDir: kill their recorded PIDs, delete the dir. */
 function reapStale(baseDir: string): void {
   let names: string[] = [];
-  try { names = fs.readdirSync(baseDir).filter((n) => n.startsWith(DIR_PREFIX)); } catch { return; }
+  try {
+    names = fs.readdirSync(baseDir).filter((n) => n.startsWith(DIR_PREFIX));
+  } catch {
+    return;
+  }
   for (const name of names) {
     const dir = path.join(baseDir, name);
     try {
@@ -101,7 +109,9 @@ function reapStale(baseDir: string): void {
       if (isAlive(pids.owner)) continue;
       for (const ref of Object.values(pids.procs)) if (ref && isAlive(ref)) process.kill(ref.pid, 'SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
-    } catch { /* not ours, being created, or already gone */ }
+    } catch {
+      /* not ours, being created, or already gone */
+    }
   }
 }
 
@@ -110,7 +120,9 @@ class NmSandbox implements Sandbox {
   readonly connDir: string;
   readonly env: NodeJS.ProcessEnv;
   private readonly procs: Record<ProcKey, { child: ChildProcess; ref: ProcRef } | undefined> = {
-    bus: undefined, holder: undefined, nm: undefined,
+    bus: undefined,
+    holder: undefined,
+    nm: undefined,
   };
   private stopping: Promise<void> | undefined;
 
@@ -125,7 +137,13 @@ class NmSandbox implements Sandbox {
     this.connDir = path.join(dir, 'conns');
     // C locale: nmcli messages are translated otherwise, and tests grep them.
     // NMTEAM_STATE_DIR: each sandbox has its own nmteam journal and lock, apart from the host's /run/nmteam.
-    this.env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.busAddress, NMTEAM_STATE_DIR: path.join(dir, 'nmteam-state'), NO_COLOR: '1', LC_ALL: 'C.UTF-8' };
+    this.env = {
+      ...process.env,
+      DBUS_SYSTEM_BUS_ADDRESS: this.busAddress,
+      NMTEAM_STATE_DIR: path.join(dir, 'nmteam-state'),
+      NO_COLOR: '1',
+      LC_ALL: 'C.UTF-8',
+    };
     // Another userland: `nmcli` (for sb.nmcli and any test that runs it with sb.env) is that userland's own,
     // run inside the holder's mount namespace, so client and daemon are one version as on a real host.
     if (root) this.env.PATH = `${path.join(dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
@@ -133,8 +151,9 @@ class NmSandbox implements Sandbox {
 
   /** DIR/bin/nmcli: the userland's nmcli, entered into the holder's mount namespace (its PID in DIR/holder.pid). */
   private async writeNmcliWrapper(): Promise<void> {
-    const text = '#!/bin/sh\nd=$(dirname "$0")/..\n'
-      + 'exec nsenter --mount=/proc/$(cat "$d/holder.pid")/ns/mnt --wd="$PWD" /usr/bin/nmcli "$@"\n';
+    const text =
+      '#!/bin/sh\nd=$(dirname "$0")/..\n' +
+      'exec nsenter --mount=/proc/$(cat "$d/holder.pid")/ns/mnt --wd="$PWD" /usr/bin/nmcli "$@"\n';
     await fsp.mkdir(path.join(this.dir, 'bin'));
     await fsp.writeFile(path.join(this.dir, 'bin', 'nmcli'), text, { mode: 0o755 });
   }
@@ -154,8 +173,11 @@ class NmSandbox implements Sandbox {
   /** Spawn a child that receives SIGTERM if this process dies. */
   private launch(key: ProcKey, argv: string[], stdio: ('ignore' | 'pipe' | number)[]): ChildProcess {
     const child = spawn('setpriv', ['--pdeathsig', 'TERM', ...argv], { env: this.env, stdio });
-    if (child.pid === undefined) throw new Error(`cannot start ${argv[0]} (is util-linux installed? run scripts/ensure-deps.sh)`);
-    child.on('error', () => { /* reported through exit / readiness checks */ });
+    if (child.pid === undefined)
+      throw new Error(`cannot start ${argv[0]} (is util-linux installed? run scripts/ensure-deps.sh)`);
+    child.on('error', () => {
+      /* reported through exit / readiness checks */
+    });
     // A forgotten sandbox must not keep the process alive; the 'exit' handler cleans it up.
     child.unref();
     const ref = procRef(child.pid);
@@ -177,9 +199,15 @@ class NmSandbox implements Sandbox {
       // --nofork keeps the bus our child (reaped by us, covered by pdeathsig);
       // the address is printed only once the socket listens.
       const conf = path.join(this.dir, 'bus.conf');
-      const bus = this.launch('bus', ['dbus-daemon', `--config-file=${conf}`, '--nofork', '--print-address=1'], ['ignore', 'pipe', busLog]);
+      const bus = this.launch(
+        'bus',
+        ['dbus-daemon', `--config-file=${conf}`, '--nofork', '--print-address=1'],
+        ['ignore', 'pipe', busLog],
+      );
       await waitForLine(bus, (l) => l.startsWith('unix:'), 10_000, 'dbus-daemon');
-    } finally { fs.closeSync(busLog); }
+    } finally {
+      fs.closeSync(busLog);
+    }
 
     const unshare = ['unshare', '--net', '--mount', '--propagation', 'private'];
     const holderArgv = [...unshare, 'sh', '-c', HOLDER_SCRIPT, 'nmteam-holder', this.root];
@@ -217,11 +245,20 @@ class NmSandbox implements Sandbox {
   }
 
   async addDevice(name: string): Promise<void> {
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name) || name.startsWith('-') || name === '.' || name === '..' || name.startsWith(PEER_PREFIX)) {
+    if (
+      !/^[A-Za-z0-9_.-]{1,15}$/.test(name) ||
+      name.startsWith('-') ||
+      name === '.' ||
+      name === '..' ||
+      name.startsWith(PEER_PREFIX)
+    ) {
       throw new Error(`invalid device name ${JSON.stringify(name)}`);
     }
     const peer = peerName(name);
-    for (const args of [['link', 'add', 'name', name, 'type', 'veth', 'peer', 'name', peer], ['link', 'set', 'dev', peer, 'up']]) {
+    for (const args of [
+      ['link', 'add', 'name', name, 'type', 'veth', 'peer', 'name', peer],
+      ['link', 'set', 'dev', peer, 'up'],
+    ]) {
       const r = await this.ip(args);
       if (r.code !== 0) throw new Error(`ip ${args.join(' ')} failed: ${r.stderr.trim()}`);
     }
@@ -230,7 +267,11 @@ class NmSandbox implements Sandbox {
   async keyfiles(): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     let entries: fs.Dirent[] = [];
-    try { entries = await fsp.readdir(this.connDir, { withFileTypes: true }); } catch { return out; }
+    try {
+      entries = await fsp.readdir(this.connDir, { withFileTypes: true });
+    } catch {
+      return out;
+    }
     for (const e of entries.filter((x) => x.isFile()).sort((a, b) => a.name.localeCompare(b.name))) {
       // A profile deleted between the listing and the read (by a run still going) is simply not there.
       const text = await fsp.readFile(path.join(this.connDir, e.name), 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -252,17 +293,34 @@ class NmSandbox implements Sandbox {
       // --debug = log to stderr (our file) instead of syslog. Empty config
       // dirs so the host's conf.d (e.g. Ubuntu's "globally unmanaged") can't leak in.
       const confD = path.join(this.dir, 'conf.d');
-      nm = this.launch('nm', ['nsenter', `--net=/proc/${holder}/ns/net`, `--mount=/proc/${holder}/ns/mnt`,
-        'NetworkManager', '--no-daemon', '--debug', `--log-level=${this.debug ? 'TRACE' : 'INFO'}`,
-        `--config=${path.join(this.dir, 'NM.conf')}`, `--config-dir=${confD}`, `--system-config-dir=${confD}`], ['ignore', log, log]);
-    } finally { fs.closeSync(log); }
+      nm = this.launch(
+        'nm',
+        [
+          'nsenter',
+          `--net=/proc/${holder}/ns/net`,
+          `--mount=/proc/${holder}/ns/mnt`,
+          'NetworkManager',
+          '--no-daemon',
+          '--debug',
+          `--log-level=${this.debug ? 'TRACE' : 'INFO'}`,
+          `--config=${path.join(this.dir, 'NM.conf')}`,
+          `--config-dir=${confD}`,
+          `--system-config-dir=${confD}`,
+        ],
+        ['ignore', log, log],
+      );
+    } finally {
+      fs.closeSync(log);
+    }
     const deadline = Date.now() + READY_TIMEOUT_MS;
     // STARTUP=started: devices are known and initial autoconnect has settled.
     let last = '';
     while (Date.now() < deadline) {
       if (nm.exitCode !== null || nm.signalCode !== null) break;
-      const r = await run('nmcli', ['-t', '-f', 'RUNNING,STARTUP', 'general'], { env: this.env, timeoutMs: 5_000 })
-        .catch((e: Error) => e);
+      const r = await run('nmcli', ['-t', '-f', 'RUNNING,STARTUP', 'general'], {
+        env: this.env,
+        timeoutMs: 5_000,
+      }).catch((e: Error) => e);
       if (!(r instanceof Error) && r.stdout.trim() === 'running:started') return;
       last = r instanceof Error ? r.message : `exit ${r.code}: ${(r.stdout + r.stderr).trim()}`;
       await sleep(50);
@@ -306,9 +364,18 @@ class NmSandbox implements Sandbox {
   /** Last resort from the 'exit' handler: synchronous, so no awaiting. */
   killSync(): void {
     for (const p of [this.procs.nm, this.procs.holder, this.procs.bus]) {
-      if (p && isAlive(p.ref)) try { process.kill(p.ref.pid, 'SIGKILL'); } catch { /* gone */ }
+      if (p && isAlive(p.ref))
+        try {
+          process.kill(p.ref.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     }
-    try { fs.rmSync(this.dir, { recursive: true, force: true }); } catch { /* best effort */ }
+    try {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
   }
 }
 

@@ -16,7 +16,11 @@ import { run } from './proc';
 export type NmUserland = 'host' | 'trixie';
 
 const ALIASES: Record<string, NmUserland> = {
-  '': 'host', host: 'host', trixie: 'trixie', '1.52': 'trixie', debian13: 'trixie',
+  '': 'host',
+  host: 'host',
+  trixie: 'trixie',
+  '1.52': 'trixie',
+  debian13: 'trixie',
 };
 
 /** The userland asked for (option first, then NMTEAM_NM); throws on a name it does not know. */
@@ -48,7 +52,11 @@ export function prepareUserland(name: Exclude<NmUserland, 'host'>): Promise<User
     p = (async () => {
       // From a transpiled copy outside the repository (the harness's own crash tests) the repository is the cwd.
       let top: string;
-      try { top = repoRoot(); } catch { top = repoRoot(process.cwd()); }
+      try {
+        top = repoRoot();
+      } catch {
+        top = repoRoot(process.cwd());
+      }
       const script = path.join(top, 'scripts', 'nm-userland.sh');
       const r = await run('bash', [script, name], { timeoutMs: 900_000 });
       const root = r.stdout.trim().split('\n').pop() ?? '';

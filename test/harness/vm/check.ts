@@ -28,15 +28,27 @@ function onPath(tool: string): boolean {
  */
 export function vmProblems(): string[] {
   const out: string[] = [];
-  if (process.arch !== 'x64' || process.platform !== 'linux') out.push(`the VM needs an x86-64 Linux host (this is ${process.platform}/${process.arch})`);
+  if (process.arch !== 'x64' || process.platform !== 'linux')
+    out.push(`the VM needs an x86-64 Linux host (this is ${process.platform}/${process.arch})`);
   const tools: [string, string][] = [
-    ['qemu-system-x86_64', 'qemu-system-x86'], ['cpio', 'cpio'], ['xz', 'xz-utils'], ['setpriv', 'util-linux'],
-    ['apt-get', 'apt'], ['dpkg-deb', 'dpkg'],
+    ['qemu-system-x86_64', 'qemu-system-x86'],
+    ['cpio', 'cpio'],
+    ['xz', 'xz-utils'],
+    ['setpriv', 'util-linux'],
+    ['apt-get', 'apt'],
+    ['dpkg-deb', 'dpkg'],
     // These run inside the guest, from the host's root.
-    ['NetworkManager', 'network-manager'], ['nmcli', 'network-manager'], ['teamd', 'libteam-utils'], ['teamdctl', 'libteam-utils'],
-    ['dbus-daemon', 'dbus'], ['ip', 'iproute2'], ['unshare', 'util-linux'],
+    ['NetworkManager', 'network-manager'],
+    ['nmcli', 'network-manager'],
+    ['teamd', 'libteam-utils'],
+    ['teamdctl', 'libteam-utils'],
+    ['dbus-daemon', 'dbus'],
+    ['ip', 'iproute2'],
+    ['unshare', 'util-linux'],
   ];
-  for (const [tool, pkg] of tools) if (!onPath(tool)) out.push(`${tool} not found (package ${pkg}): run scripts/vm-setup.sh`);
-  if (!isStaticElf(BUSYBOX)) out.push(`${BUSYBOX} is missing or not statically linked (package busybox-static): run scripts/vm-setup.sh`);
+  for (const [tool, pkg] of tools)
+    if (!onPath(tool)) out.push(`${tool} not found (package ${pkg}): run scripts/vm-setup.sh`);
+  if (!isStaticElf(BUSYBOX))
+    out.push(`${BUSYBOX} is missing or not statically linked (package busybox-static): run scripts/vm-setup.sh`);
   return out;
 }

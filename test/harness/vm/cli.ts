@@ -16,14 +16,18 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const image = await prepareVm({ log: (s) => process.stderr.write(s) });
-  process.stderr.write(`nmteam-vm: ${image.kernelPackage} ${image.kernelVersion} in ${image.dir} (${image.did.join(', ') || 'cached'}, ${image.ms} ms)\n`);
+  process.stderr.write(
+    `nmteam-vm: ${image.kernelPackage} ${image.kernelVersion} in ${image.dir} (${image.did.join(', ') || 'cached'}, ${image.ms} ms)\n`,
+  );
   if (cmd === 'prepare') return 0;
   if (cmd !== 'run' || !scenario) {
     process.stderr.write('usage: cli.js prepare | run SCENARIO [OUTDIR]\n');
     return 1;
   }
   const r = await runVm(image, scenario, outDir ? { outDir } : {});
-  process.stdout.write(`${JSON.stringify({ code: r.code, outDir: r.outDir, wallMs: r.wallMs, guest: r.guest, results: r.results.length })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ code: r.code, outDir: r.outDir, wallMs: r.wallMs, guest: r.guest, results: r.results.length })}\n`,
+  );
   return r.code;
 }
 

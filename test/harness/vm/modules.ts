@@ -11,14 +11,29 @@ import * as path from 'node:path';
  * bridge, and the bonding driver (a team converted to a bond: `convert --to-bond --apply`).
  */
 export const WANTED_MODULES = [
-  'virtio_pci', '9pnet_virtio', '9p', 'overlay',
-  'team', 'team_mode_activebackup', 'team_mode_loadbalance', 'team_mode_roundrobin', 'team_mode_broadcast', 'team_mode_random',
-  'veth', 'bridge', 'bonding',
+  'virtio_pci',
+  '9pnet_virtio',
+  '9p',
+  'overlay',
+  'team',
+  'team_mode_activebackup',
+  'team_mode_loadbalance',
+  'team_mode_roundrobin',
+  'team_mode_broadcast',
+  'team_mode_random',
+  'veth',
+  'bridge',
+  'bonding',
 ];
 
 /** Names of the modules built into a kernel, from its modules.builtin (`kernel/drivers/virtio/virtio_pci.ko` lines). */
 export function builtinModules(text: string): Set<string> {
-  return new Set(text.split('\n').filter(Boolean).map((l) => canon(path.basename(l).replace(/\.ko(\.xz)?$/, ''))));
+  return new Set(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => canon(path.basename(l).replace(/\.ko(\.xz)?$/, ''))),
+  );
 }
 
 /** The wanted modules a prepared kernel's module list lacks (a cache made before one was added). */
@@ -54,7 +69,10 @@ export function moduleDepends(ko: Buffer): string[] {
   const start = at + '\0depends='.length;
   const end = ko.indexOf(0, start);
   const value = ko.subarray(start, end < 0 ? undefined : end).toString('latin1');
-  return value.split(',').map((s) => canon(s.trim())).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => canon(s.trim()))
+    .filter(Boolean);
 }
 
 /**

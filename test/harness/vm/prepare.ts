@@ -39,7 +39,11 @@ export interface VmImage {
 }
 
 interface Manifest {
-  package: string; version: string; release: string; modules: string[]; kernel: string;
+  package: string;
+  version: string;
+  release: string;
+  modules: string[];
+  kernel: string;
   /** Wanted modules built into this kernel (Debian 13: virtio_pci). */
   builtin?: string[];
 }
@@ -52,8 +56,9 @@ const safeKey = (s: string): string => s.replace(/[^A-Za-z0-9.+_-]/g, '_');
 
 /** The kernel package linux-image-amd64 points at, with its version; undefined when apt does not know it. */
 async function aptKernel(apt: string[] = []): Promise<{ pkg: string; version: string } | undefined> {
-  const deps = await run('apt-cache', [...apt, 'depends', 'linux-image-amd64'], { timeoutMs: 60_000 })
-    .catch(() => undefined);
+  const deps = await run('apt-cache', [...apt, 'depends', 'linux-image-amd64'], { timeoutMs: 60_000 }).catch(
+    () => undefined,
+  );
   const pkg = /Depends: (linux-image-[0-9][^\s]*)/.exec(deps?.stdout ?? '')?.[1];
   if (!pkg) return undefined;
   const show = await run('apt-cache', [...apt, 'show', '--no-all-versions', pkg], { timeoutMs: 60_000 });
@@ -86,7 +91,8 @@ async function newestCached(root: string): Promise<string | undefined> {
 
 async function must(cmd: string, args: string[], cwd?: string): Promise<void> {
   const r = await run(cmd, args, { cwd, timeoutMs: 600_000 });
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  if (r.code !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
 }
 
 /** Decompress the XZ payload of a bzImage into an ELF vmlinux (QEMU boots it through PVH). */
@@ -121,7 +127,8 @@ async function fetchKernel(root: string, pkg: string, version: string, dir: stri
     await fsp.mkdir(path.join(stage, 'modules'), { recursive: true });
     // Debian 12 puts modules in /lib/modules, Debian 13 in /usr/lib/modules and xz-compressed (busybox insmod
     // cannot unpack them: they are unpacked here).
-    const modDir = ['lib/modules', 'usr/lib/modules'].map((d) => path.join(x, d, release, 'kernel'))
+    const modDir = ['lib/modules', 'usr/lib/modules']
+      .map((d) => path.join(x, d, release, 'kernel'))
       .find((d) => fs.existsSync(d));
     if (!modDir) throw new Error(`${pkg} has no lib/modules/${release}/kernel`);
     const index = indexModules(modDir);
@@ -133,7 +140,9 @@ async function fetchKernel(root: string, pkg: string, version: string, dir: stri
     const builtin = WANTED_MODULES.map((m) => m.replace(/-/g, '_')).filter((m) => inKernel.has(m));
     for (const m of modules) await fsp.writeFile(path.join(stage, 'modules', `${m}.ko`), readKo(index.get(m)!));
     await fsp.copyFile(path.join(x, 'boot', `vmlinuz-${release}`), path.join(stage, 'vmlinuz'));
-    const kernel = (await extractVmlinux(path.join(stage, 'vmlinuz'), path.join(stage, 'vmlinux'))) ? 'vmlinux' : 'vmlinuz';
+    const kernel = (await extractVmlinux(path.join(stage, 'vmlinuz'), path.join(stage, 'vmlinux')))
+      ? 'vmlinux'
+      : 'vmlinuz';
     const manifest: Manifest = { package: pkg, version, release, modules, kernel };
     if (builtin.length) manifest.builtin = builtin;
     await fsp.writeFile(path.join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
@@ -157,10 +166,20 @@ async function suiteApt(root: string, suite: Exclude<KernelSuite, 'host'>): Prom
   const mirror = process.env.NMTEAM_NM_MIRROR || 'http://deb.debian.org/debian';
   const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
   await fsp.writeFile(path.join(dir, 'sources.list'), `deb [signed-by=${keyring}] ${mirror} ${suite} main\n`);
-  const opts = ['-o', `Dir::Etc::SourceList=${path.join(dir, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=-',
-    '-o', `Dir::State::Lists=${path.join(dir, 'lists')}`, '-o', `Dir::Cache::Archives=${path.join(dir, 'archives')}`,
-    '-o', `Dir::Cache::pkgcache=${path.join(dir, 'pkgcache.bin')}`,
-    '-o', `Dir::Cache::srcpkgcache=${path.join(dir, 'srcpkgcache.bin')}`];
+  const opts = [
+    '-o',
+    `Dir::Etc::SourceList=${path.join(dir, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::SourceParts=-',
+    '-o',
+    `Dir::State::Lists=${path.join(dir, 'lists')}`,
+    '-o',
+    `Dir::Cache::Archives=${path.join(dir, 'archives')}`,
+    '-o',
+    `Dir::Cache::pkgcache=${path.join(dir, 'pkgcache.bin')}`,
+    '-o',
+    `Dir::Cache::srcpkgcache=${path.join(dir, 'srcpkgcache.bin')}`,
+  ];
   await must('apt-get', [...opts, 'update', '-qq']);
   return opts;
 }
@@ -168,7 +187,11 @@ async function suiteApt(root: string, suite: Exclude<KernelSuite, 'host'>): Prom
 /** Is this ELF file statically linked (no PT_INTERP program header)? */
 export function isStaticElf(file: string): boolean {
   let b: Buffer;
-  try { b = fs.readFileSync(file); } catch { return false; }
+  try {
+    b = fs.readFileSync(file);
+  } catch {
+    return false;
+  }
   if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2) return false;
   const phoff = Number(b.readBigUInt64LE(32));
   const phentsize = b.readUInt16LE(54);
@@ -180,7 +203,9 @@ export function isStaticElf(file: string): boolean {
 /** Every path under `dir`, directories before their contents, relative ("." first), for cpio. */
 function listTree(dir: string, rel = '.'): string[] {
   const out = [rel];
-  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of fs
+    .readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     const r = `${rel}/${e.name}`;
     if (e.isDirectory()) out.push(...listTree(dir, r));
     else out.push(r);
@@ -191,20 +216,27 @@ function listTree(dir: string, rel = '.'): string[] {
 async function packInitramfs(dir: string, manifest: Manifest, initText: string, out: string): Promise<void> {
   const tree = await fsp.mkdtemp(path.join(dir, '.initramfs-'));
   try {
-    for (const d of ['bin', 'dev', 'proc', 'sys', 'lower', 'rw', 'newroot', 'lib/modules']) await fsp.mkdir(path.join(tree, d), { recursive: true });
+    for (const d of ['bin', 'dev', 'proc', 'sys', 'lower', 'rw', 'newroot', 'lib/modules'])
+      await fsp.mkdir(path.join(tree, d), { recursive: true });
     await fsp.copyFile(BUSYBOX, path.join(tree, 'bin/busybox'));
     await fsp.chmod(path.join(tree, 'bin/busybox'), 0o755);
-    for (const m of manifest.modules) await fsp.copyFile(path.join(dir, 'modules', `${m}.ko`), path.join(tree, 'lib/modules', `${m}.ko`));
+    for (const m of manifest.modules)
+      await fsp.copyFile(path.join(dir, 'modules', `${m}.ko`), path.join(tree, 'lib/modules', `${m}.ko`));
     await fsp.writeFile(path.join(tree, 'lib/modules/order'), manifest.modules.join('\n') + '\n');
     await fsp.writeFile(path.join(tree, 'init'), initText, { mode: 0o755 });
     const cpio = await new Promise<Buffer>((resolve, reject) => {
-      const p = spawn('cpio', ['-o', '-H', 'newc', '--quiet', '-R', '0:0'], { cwd: tree, stdio: ['pipe', 'pipe', 'pipe'] });
+      const p = spawn('cpio', ['-o', '-H', 'newc', '--quiet', '-R', '0:0'], {
+        cwd: tree,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       const chunks: Buffer[] = [];
       let err = '';
       p.stdout.on('data', (c: Buffer) => chunks.push(c));
       p.stderr.on('data', (c: Buffer) => (err += c.toString()));
       p.on('error', (e) => reject(new Error(`cannot run cpio: ${e.message} (run scripts/vm-setup.sh)`)));
-      p.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`cpio failed: ${err.trim()}`))));
+      p.on('close', (code) =>
+        code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`cpio failed: ${err.trim()}`)),
+      );
       p.stdin.end(listTree(tree).join('\n') + '\n');
     });
     const tmp = `${out}.tmp-${process.pid}`;
@@ -236,7 +268,8 @@ export async function prepareVm(
   await fsp.mkdir(root, { recursive: true });
   let aptOpts: string[] = [];
   if (suite !== 'host') {
-    if (await newestCached(root)) aptOpts = []; // a kernel of that suite is cached: use it, no archive needed
+    if (await newestCached(root))
+      aptOpts = []; // a kernel of that suite is cached: use it, no archive needed
     else {
       aptOpts = await suiteApt(root, suite);
       did.push(`read Debian ${suite}'s package lists`);
@@ -254,20 +287,38 @@ export async function prepareVm(
   } else {
     dir = await newestCached(root);
     const which = suite === 'host' ? 'apt' : `apt (Debian ${suite})`;
-    if (!dir) throw new Error(`${which} does not know linux-image-amd64 and no kernel with the modules the VM needs (${WANTED_MODULES.join(', ')}) is cached: run scripts/vm-setup.sh (it runs apt-get update)`);
+    if (!dir)
+      throw new Error(
+        `${which} does not know linux-image-amd64 and no kernel with the modules the VM needs (${WANTED_MODULES.join(', ')}) is cached: run scripts/vm-setup.sh (it runs apt-get update)`,
+      );
   }
   const manifest = (await readManifest(dir))!;
-  if (!isStaticElf(BUSYBOX)) throw new Error(`${BUSYBOX} is missing or not statically linked: run scripts/vm-setup.sh (busybox-static)`);
+  if (!isStaticElf(BUSYBOX))
+    throw new Error(`${BUSYBOX} is missing or not statically linked: run scripts/vm-setup.sh (busybox-static)`);
   const initText = await fsp.readFile(guestFile('init.sh'), 'utf8');
-  const hash = createHash('sha256').update(initText).update(manifest.modules.join(',')).update(await fsp.readFile(BUSYBOX)).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(initText)
+    .update(manifest.modules.join(','))
+    .update(await fsp.readFile(BUSYBOX))
+    .digest('hex')
+    .slice(0, 12);
   const initrd = path.join(dir, `initramfs-${hash}.cpio.gz`);
   if (!fs.existsSync(initrd)) {
     await packInitramfs(dir, manifest, initText, initrd);
     did.push('packed the initramfs');
     // Older initramfs builds of this kernel (another init.sh or busybox) are dead weight now.
     for (const f of await fsp.readdir(dir)) {
-      if (/^initramfs-[0-9a-f]+\.cpio\.gz$/.test(f) && path.join(dir, f) !== initrd) await fsp.rm(path.join(dir, f), { force: true });
+      if (/^initramfs-[0-9a-f]+\.cpio\.gz$/.test(f) && path.join(dir, f) !== initrd)
+        await fsp.rm(path.join(dir, f), { force: true });
     }
   }
-  return { dir, kernel: path.join(dir, manifest.kernel), initrd, kernelPackage: manifest.package, kernelVersion: manifest.version, did, ms: Date.now() - t0 };
+  return {
+    dir,
+    kernel: path.join(dir, manifest.kernel),
+    initrd,
+    kernelPackage: manifest.package,
+    kernelVersion: manifest.version,
+    did,
+    ms: Date.now() - t0,
+  };
 }

@@ -31,7 +31,10 @@ export interface RunOptions {
   userland?: string;
 }
 
-export interface GuestEvent { event: string; uptime: number }
+export interface GuestEvent {
+  event: string;
+  uptime: number;
+}
 
 export interface VmRun {
   /** The scenario's exit code; 124 = the guest scripts failed, 125 = the guest never finished. */
@@ -51,7 +54,10 @@ export interface VmRun {
 const SAFE_PATH = /^\/[A-Za-z0-9._/+-]*$/;
 function safePath(p: string, what: string): string {
   const abs = path.resolve(p);
-  if (!SAFE_PATH.test(abs)) throw new Error(`${what} ${JSON.stringify(abs)}: only letters, digits and ._/+- are allowed (QEMU options and the kernel command line)`);
+  if (!SAFE_PATH.test(abs))
+    throw new Error(
+      `${what} ${JSON.stringify(abs)}: only letters, digits and ._/+- are allowed (QEMU options and the kernel command line)`,
+    );
   return abs;
 }
 
@@ -69,16 +75,41 @@ function jsonLines(text: string, file: string): Record<string, unknown>[] {
 }
 
 export function qemuArgs(image: VmImage, scenario: string, outDir: string, o: RunOptions = {}): string[] {
-  const append = ['console=ttyS0', 'panic=-1', 'quiet', `nmteam.stage2=${safePath(guestFile('stage2.sh'), 'stage-2 script')}`,
-    `nmteam.scenario=${safePath(scenario, 'scenario')}`, `nmteam.repo=${safePath(repoRoot(), 'repository')}`,
-    ...(o.userland ? [`nmteam.userland=${safePath(o.userland, 'userland')}`] : [])].join(' ');
+  const append = [
+    'console=ttyS0',
+    'panic=-1',
+    'quiet',
+    `nmteam.stage2=${safePath(guestFile('stage2.sh'), 'stage-2 script')}`,
+    `nmteam.scenario=${safePath(scenario, 'scenario')}`,
+    `nmteam.repo=${safePath(repoRoot(), 'repository')}`,
+    ...(o.userland ? [`nmteam.userland=${safePath(o.userland, 'userland')}`] : []),
+  ].join(' ');
   return [
-    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-m', String(o.memoryMb ?? 1024), '-smp', String(o.cpus ?? 2),
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-serial', `file:${path.join(outDir, 'console.log')}`,
-    '-kernel', safePath(image.kernel, 'kernel'), '-initrd', safePath(image.initrd, 'initrd'), '-append', append,
-    '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
-    '-virtfs', `local,path=${outDir},mount_tag=nmteamout,security_model=none`,
+    '-accel',
+    'tcg,thread=multi',
+    '-cpu',
+    'max',
+    '-m',
+    String(o.memoryMb ?? 1024),
+    '-smp',
+    String(o.cpus ?? 2),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-serial',
+    `file:${path.join(outDir, 'console.log')}`,
+    '-kernel',
+    safePath(image.kernel, 'kernel'),
+    '-initrd',
+    safePath(image.initrd, 'initrd'),
+    '-append',
+    append,
+    '-virtfs',
+    'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
+    '-virtfs',
+    `local,path=${outDir},mount_tag=nmteamout,security_model=none`,
   ];
 }
 
@@ -100,17 +131,36 @@ export async function runVm(image: VmImage, scenario: string, o: RunOptions = {}
   const log = fs.openSync(path.join(outDir, 'qemu.log'), 'w');
   await new Promise<void>((resolve, reject) => {
     // setpriv --pdeathsig: a killed test runner takes its VM with it.
-    const qemu = spawn('setpriv', ['--pdeathsig', 'KILL', 'qemu-system-x86_64', ...args], { stdio: ['ignore', log, log] });
+    const qemu = spawn('setpriv', ['--pdeathsig', 'KILL', 'qemu-system-x86_64', ...args], {
+      stdio: ['ignore', log, log],
+    });
     const timer = setTimeout(() => qemu.kill('SIGKILL'), timeoutMs);
-    qemu.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot start QEMU: ${e.message} (run scripts/vm-setup.sh)`)); });
-    qemu.on('close', () => { clearTimeout(timer); resolve(); });
+    qemu.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start QEMU: ${e.message} (run scripts/vm-setup.sh)`));
+    });
+    qemu.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
   }).finally(() => fs.closeSync(log));
   const wallMs = Date.now() - t0;
   const read = (name: string): string => {
-    try { return fs.readFileSync(path.join(outDir, name), 'utf8'); } catch { return ''; }
+    try {
+      return fs.readFileSync(path.join(outDir, name), 'utf8');
+    } catch {
+      return '';
+    }
   };
   const exit = read('exit-code').trim();
   const guest: Record<string, number> = {};
   for (const e of jsonLines(read('timing.jsonl'), 'timing.jsonl') as unknown as GuestEvent[]) guest[e.event] = e.uptime;
-  return { code: exit === '' ? 125 : Number(exit), outDir, results: jsonLines(read('results.jsonl'), 'results.jsonl'), guest, wallMs, file: read };
+  return {
+    code: exit === '' ? 125 : Number(exit),
+    outDir,
+    results: jsonLines(read('results.jsonl'), 'results.jsonl'),
+    guest,
+    wallMs,
+    file: read,
+  };
 }

@@ -63,7 +63,11 @@ function recordTiming(t: Record<string, unknown>): void {
   const line = JSON.stringify({ at: new Date().toISOString(), ...t });
   process.stderr.write(`nmteam-vm timing: ${line}\n`);
   const file = process.env.NMTEAM_VM_TIMINGS || path.join(os.tmpdir(), 'nmteam-vm-timings.jsonl');
-  try { fs.appendFileSync(file, line + '\n'); } catch { /* timings are a convenience */ }
+  try {
+    fs.appendFileSync(file, line + '\n');
+  } catch {
+    /* timings are a convenience */
+  }
 }
 
 /** Result folders of runs more than a day old (each run keeps its own, ~100 KB, for diagnosis). */
@@ -74,7 +78,9 @@ function pruneOldResults(): void {
     try {
       const st = fs.statSync(dir);
       if (st.isDirectory() && Date.now() - st.mtimeMs > 86_400_000) fs.rmSync(dir, { recursive: true, force: true });
-    } catch { /* someone else's, or gone */ }
+    } catch {
+      /* someone else's, or gone */
+    }
   }
 }
 
@@ -90,20 +96,30 @@ export async function runScenario(name: string): Promise<VmRun> {
   const problems = vmProblems();
   if (problems.length) throw new Error(`the team VM cannot run here:\n  ${problems.join('\n  ')}`);
   const scenario = path.join(repoRoot(), 'test', 'vm', 'scenarios', name);
-  if (!fs.existsSync(path.join(repoRoot(), 'dist', 'cli.js'))) throw new Error('dist/cli.js does not exist: run `npm run build` first (the guest runs it)');
+  if (!fs.existsSync(path.join(repoRoot(), 'dist', 'cli.js')))
+    throw new Error('dist/cli.js does not exist: run `npm run build` first (the guest runs it)');
   const { img, userland, label } = await vmSetup();
   pruneOldResults();
   const r = await runVm(img, scenario, { userland });
   const g = r.guest;
   recordTiming({
-    what: name, on: `${label}, ${img.kernelPackage}`,
-    code: r.code, wallMs: r.wallMs, kernelUp: g.stage1, nmReady: g['nm-ready'],
-    scenarioS: g['scenario-done'] !== undefined && g['nm-ready'] !== undefined ? Math.round((g['scenario-done'] - g['nm-ready']) * 100) / 100 : undefined,
+    what: name,
+    on: `${label}, ${img.kernelPackage}`,
+    code: r.code,
+    wallMs: r.wallMs,
+    kernelUp: g.stage1,
+    nmReady: g['nm-ready'],
+    scenarioS:
+      g['scenario-done'] !== undefined && g['nm-ready'] !== undefined
+        ? Math.round((g['scenario-done'] - g['nm-ready']) * 100) / 100
+        : undefined,
     outDir: r.outDir,
   });
   if (r.code === 125 || r.code === 124) {
     const tail = (f: string): string => r.file(f).split('\n').slice(-25).join('\n');
-    throw new Error(`VM scenario ${name} did not finish (code ${r.code}); results in ${r.outDir}\n--- console.log\n${tail('console.log')}\n--- scenario.log\n${tail('scenario.log')}`);
+    throw new Error(
+      `VM scenario ${name} did not finish (code ${r.code}); results in ${r.outDir}\n--- console.log\n${tail('console.log')}\n--- scenario.log\n${tail('scenario.log')}`,
+    );
   }
   return r;
 }
@@ -117,7 +133,9 @@ export function checks(r: VmRun, check: string, label?: string): Record<string, 
 export function check(r: VmRun, name: string, label?: string): Record<string, unknown> {
   const found = checks(r, name, label);
   if (found.length !== 1) {
-    throw new Error(`expected one '${name}'${label ? ` '${label}'` : ''} result, got ${found.length}; see ${r.outDir}\n${r.file('scenario.log').split('\n').slice(-30).join('\n')}`);
+    throw new Error(
+      `expected one '${name}'${label ? ` '${label}'` : ''} result, got ${found.length}; see ${r.outDir}\n${r.file('scenario.log').split('\n').slice(-30).join('\n')}`,
+    );
   }
   return found[0]!;
 }
