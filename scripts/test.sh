@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/vm-setup.sh
 npx tsc --noEmit -p tsconfig.json
+# The formatter's check (Prettier, .prettierrc.json): `npm run format` fixes what it reports.
+npx prettier --check --log-level warn "src/**/*.ts" "test/**/*.ts" "bench/**/*.ts" "scripts/*.js" jest.config.js
 npm run --silent build
 dir=$(mktemp -d /tmp/nmteam-jest.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
