@@ -11,3 +11,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   # --no-save: never rewrite package.json or the lockfile. Optional deps (dbus-next's native usocket) are not needed.
   npm install --no-save --no-audit --no-fund --omit=optional >&2
 fi
+# jest's resolver (unrs-resolver) gets its native binding on first load: with optional dependencies omitted,
+# napi-postinstall fetches it into node_modules/unrs-resolver then. Load it once here, alone: two jest runs that
+# start together (npm test runs two) would both fetch and write it, and one crashed loading a half-written file.
+node -e "require('unrs-resolver')" >&2
