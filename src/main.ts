@@ -11,6 +11,7 @@ import { registerWatch } from './commands/watch-cli';
 import { EXIT } from './core/exit-codes';
 import { isInputError, ReconcileError, ReconcileErrors } from './core/errors';
 import { formatErrors } from './spec/parse';
+import { desiredStateOptions } from './commands/spec-options';
 import { MIN_NM_VERSION } from './nm/version';
 import { printableLine, printableSink } from './util/printable';
 import { StatusLine } from './util/status-line';
@@ -71,29 +72,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const run = (p: Promise<number>, json = false): Promise<void> =>
     p.then(setCode, (err: unknown) => setCode(reportError(err, io, json)));
   const specArgs = (cmd: Command): Command =>
-    cmd
-      .argument('<file>', "desired-state YAML ('-' for stdin), or a plan saved by 'plan --out'")
-      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-      .option('--mapping <file>', 'os-net-config mapping file for nicN names (interface_mapping)')
-      .option(
-        '--scope <name>',
-        "the scope this desired state owns: only that scope's profiles are managed and pruned",
-        scopeName,
-        'default',
-      )
-      .option(
-        '--allow-empty',
-        'a desired state with no team entry may delete every team of the scope (else it is refused)',
-      )
-      .option(
-        '--adopt',
-        "take over in place the profiles in the way (a team made by hand, a member's NIC profile): same UUID and file, marked nmteam's",
-      )
-      .option(
-        '--strict',
-        'treat warnings in the desired state (os-net-config keys or ethtool options with no effect, a rule ' +
-          'priority filled in, primary/prio a runner ignores, nested teams) as errors: exit 3, nothing applied',
-      );
+    desiredStateOptions(
+      cmd
+        .argument('<file>', "desired-state YAML ('-' for stdin), or a plan saved by 'plan --out'")
+        .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')),
+      ': exit 3, nothing applied',
+    );
+
   const waitLock = (cmd: Command): Command =>
     cmd.option(
       '--wait-lock <seconds>',
