@@ -7,7 +7,8 @@
  *    first rollout (installs nmteam, applies, reconnects, commits) and of a re-run that changes nothing.
  * 2. The module's overhead on one host: the `nmteam` task's own duration (start to result on that host, from the
  *    fleet_record callback) against a bare `nmteam apply` of the same desired state on the same host, both
- *    alternating between two desired states (so each run changes a profile) and both with nothing to change.
+ *    alternating between two desired states (so each run changes a profile) and both with nothing to change;
+ *    and the same apply as a plain `command:` task, Ansible's own cost per task without the module.
  * Needs root, NetworkManager, dbus, ansible-core and a built CLI. Markdown on stdout, progress on stderr.
  */
 import * as fs from 'node:fs';
@@ -116,6 +117,23 @@ async function moduleOverhead(reps: number): Promise<string[]> {
         if (p.code !== 0) throw new Error(`module run failed (see ${tmp}/ansible.log)`);
         return p.record.results.filter((t) => t.action === 'nmteam.network.nmteam').map((t) => t.seconds!);
       };
+      // Ansible's own cost per task, without the module: the same apply as a plain `command:` task (what a playbook
+      // without the collection would run), timed the same way.
+      const cmdTask = (file: string): unknown => ({
+        name: `command ${path.basename(file)}`,
+        'ansible.builtin.command': {
+          argv: [`${h.vars.nmteam_bin_dir as string}/nmteam`, 'apply', file, '--no-activate', '-o', 'json'],
+        },
+        environment: '{{ nmteam_environment }}',
+        changed_when: false,
+      });
+      const viaCommand = async (list: string[]): Promise<number[]> => {
+        const plays = [{ name: 'command', hosts: 'all', gather_facts: false, tasks: list.map(cmdTask) }];
+        fs.writeFileSync(play, JSON.stringify(plays));
+        const p = await playbook(tmp, [h], play);
+        if (p.code !== 0) throw new Error(`command run failed (see ${tmp}/ansible.log)`);
+        return p.record.results.filter((t) => t.action === 'ansible.builtin.command').map((t) => t.seconds!);
+      };
       // Interleaved, so that the machine's load drifts alike for both: each rep applies state 2 then 1 (each
       // run changes a profile; both end on state 1, the role's) bare and through the module, then state 1 again
       // (nothing to change) bare and through the module.
@@ -123,24 +141,33 @@ async function moduleOverhead(reps: number): Promise<string[]> {
       const bareSame: number[] = [];
       const modChange: number[] = [];
       const modSame: number[] = [];
+      const cmdChange: number[] = [];
+      const cmdSame: number[] = [];
       for (let i = 0; i < reps; i++) {
         bareChange.push(await bare(files[1]!), await bare(files[0]!));
         modChange.push(...(await viaModule([2, 1])));
+        cmdChange.push(...(await viaCommand([files[1]!, files[0]!])));
         bareSame.push(await bare(files[0]!));
         modSame.push(...(await viaModule([1])));
+        cmdSame.push(...(await viaCommand([files[0]!])));
       }
-      const row = (what: string, b: number[], m: number[]): string => {
-        const [x, y] = [median(b), median(m)];
+      const row = (what: string, b: number[], m: number[], c: number[]): string => {
+        const [x, y, z] = [median(b), median(m), median(c)];
         const cells = [
           what,
           `${x.toFixed(2)} s`,
           `${y.toFixed(2)} s`,
           `${(y - x).toFixed(2)} s`,
           `${(y / x).toFixed(2)}×`,
+          `${z.toFixed(2)} s`,
+          `${(y / z).toFixed(2)}×`,
         ];
         return `| ${cells.join(' | ')} |`;
       };
-      return [row('each run changes a profile', bareChange, modChange), row('nothing to change', bareSame, modSame)];
+      return [
+        row('each run changes a profile', bareChange, modChange, cmdChange),
+        row('nothing to change', bareSame, modSame, cmdSame),
+      ];
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10 });
@@ -162,8 +189,11 @@ async function main(argv: string[]): Promise<void> {
     '| --- | --- | --- | --- |',
   ];
   for (const n of o.hosts.split(',').filter(Boolean).map(Number)) out.push(await roleWallTime(n, Number(o.forks)));
-  out.push('', '| one host | bare `nmteam apply` | `nmteam` module task | overhead | ratio |');
-  out.push('| --- | --- | --- | --- | --- |');
+  out.push(
+    '',
+    '| one host | bare `nmteam apply` | `nmteam` module task | overhead | ratio | the same apply as a `command:` task | module / `command:` |',
+  );
+  out.push('| --- | --- | --- | --- | --- | --- | --- |');
   out.push(...(await moduleOverhead(Number(o.reps))));
   process.stdout.write(out.join('\n') + '\n');
 }
