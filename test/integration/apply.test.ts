@@ -10,6 +10,7 @@ import { monitorCalls } from '../harness/sandbox/dbus-monitor';
 import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { ACTIVEBACKUP_SPEC, resetSandbox } from '../support/nm-state';
 import { itWithoutDriver } from '../support/kernel';
+import { nmcliOk } from '../support/spec-text';
 
 const EXAMPLES = path.resolve(__dirname, '../../examples');
 let sb: Sandbox;
@@ -45,9 +46,7 @@ async function counted(args: string[], input?: string) {
 }
 
 async function nmField(id: string, field: string): Promise<string> {
-  const r = await sb.nmcli(['--escape', 'no', '-g', field, 'connection', 'show', id]);
-  if (r.code !== 0) throw new Error(`nmcli con show ${id}: ${r.stderr}`);
-  return r.stdout.trim();
+  return (await nmcliOk(sb, '--escape', 'no', '-g', field, 'connection', 'show', id)).trim();
 }
 
 const ACTIVEBACKUP = ACTIVEBACKUP_SPEC;

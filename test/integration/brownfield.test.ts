@@ -31,7 +31,7 @@ beforeEach(() => resetSandbox(sb));
 
 const team = (name: string, members: string[]): string => teamEntry(name, 'activebackup', members);
 const file = (name: string, text: string): string => writeIn(tmp, name, text);
-const nmcli = (...args: string[]): Promise<void> => nmcliOk(sb, ...args);
+const nmcli = (...args: string[]): Promise<string> => nmcliOk(sb, ...args);
 const uuidOf = async (id: string): Promise<string> =>
   (await sb.nmcli(['-g', 'connection.uuid', 'connection', 'show', id])).stdout.trim();
 const ids = async (): Promise<string[]> =>

@@ -18,6 +18,7 @@ import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { parseSpec } from '../../src/spec/parse';
 import { resetSandbox } from '../support/nm-state';
 import { itWithoutDriver } from '../support/kernel';
+import { nmcliOk } from '../support/spec-text';
 
 let sb: Sandbox;
 let tmp: string;
@@ -46,11 +47,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function nmcli(args: string[]): Promise<string> {
-  const r = await sb.nmcli(args);
-  if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const nmcli = async (args: string[]): Promise<string> => (await nmcliOk(sb, ...args)).trim();
 
 const reset = (): Promise<void> => resetSandbox(sb);
 

@@ -29,7 +29,7 @@ afterAll(async () => {
 beforeEach(() => resetSandbox(sb));
 
 const file = (name: string, text: string): string => writeIn(tmp, name, text);
-const nmcli = (...args: string[]): Promise<void> => nmcliOk(sb, ...args);
+const nmcli = (...args: string[]): Promise<string> => nmcliOk(sb, ...args);
 
 /** team9 as an operator makes it by hand: activebackup, eth1 preferred (prio 100), a static address. */
 async function handMadeTeam(): Promise<void> {

@@ -35,9 +35,7 @@ beforeEach(() => resetSandbox(sb));
 
 /** `nmcli -g FIELDS connection show ID`, one value a line, nmcli's `\:` escapes undone. */
 async function nmGet(id: string, fields: string): Promise<string[]> {
-  const r = await sb.nmcli(['-g', fields, 'connection', 'show', id]);
-  if (r.code !== 0) throw new Error(`nmcli -g ${fields} connection show ${id}: ${r.stderr}`);
-  return r.stdout
+  return (await nmcliOk(sb, '-g', fields, 'connection', 'show', id))
     .replace(/\n$/, '')
     .split('\n')
     .map((l) => l.replace(/\\:/g, ':'));

@@ -15,6 +15,7 @@ import { sleep } from '../harness/sandbox/proc';
 import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { ACTIVEBACKUP_SPEC, resetSandbox } from '../support/nm-state';
 import { itWithoutDriver } from '../support/kernel';
+import { nmcliOk } from '../support/spec-text';
 
 jest.setTimeout(120_000);
 
@@ -30,11 +31,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function nmcli(args: string[]): Promise<string> {
-  const r = await sb.nmcli(args);
-  if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const nmcli = async (args: string[]): Promise<string> => (await nmcliOk(sb, ...args)).trim();
 
 const deviceStates = async (): Promise<string[]> =>
   Promise.all(

@@ -15,6 +15,7 @@ import { sleep } from '../harness/sandbox/proc';
 import { type Sandbox, startSandbox } from '../harness/sandbox/sandbox';
 import { ACTIVEBACKUP_SPEC } from '../support/nm-state';
 import { Watcher } from '../support/watcher';
+import { nmcliOk } from '../support/spec-text';
 
 jest.setTimeout(60_000);
 
@@ -81,10 +82,7 @@ async function measure(what: string, drift: () => Promise<unknown>, fixed: () =>
   await watcher.quiet();
 }
 
-async function nmcli(args: string[]): Promise<void> {
-  const r = await sb.nmcli(args);
-  if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
-}
+const nmcli = async (args: string[]): Promise<void> => void (await nmcliOk(sb, ...args));
 
 it('creates the desired team at start, then goes quiet', async () => {
   const before = await sb.keyfiles();

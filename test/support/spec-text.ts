@@ -22,8 +22,9 @@ export function writeIn(dir: string, name: string, text: string): string {
   return f;
 }
 
-/** `nmcli ARGS...` in the sandbox; throws with nmcli's message when it fails. */
-export async function nmcliOk(sb: Sandbox, ...args: string[]): Promise<void> {
+/** `nmcli ARGS...` in the sandbox: its stdout; throws with nmcli's message when it fails. */
+export async function nmcliOk(sb: Sandbox, ...args: string[]): Promise<string> {
   const r = await sb.nmcli(args);
   if (r.code !== 0) throw new Error(`nmcli ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
