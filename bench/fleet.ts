@@ -110,13 +110,14 @@ async function moduleOverhead(reps: number): Promise<string[]> {
         },
         environment: '{{ nmteam_environment }}',
       });
-      const viaModule = async (nets: number[]): Promise<number[]> => {
-        const plays = [{ name: 'module', hosts: 'all', gather_facts: false, tasks: nets.map(task) }];
-        fs.writeFileSync(play, JSON.stringify(plays));
+      /** Runs `tasks` as one play on the host; the durations of its tasks of `action`, from fleet_record. */
+      const timed = async (name: string, action: string, tasks: unknown[]): Promise<number[]> => {
+        fs.writeFileSync(play, JSON.stringify([{ name, hosts: 'all', gather_facts: false, tasks }]));
         const p = await playbook(tmp, [h], play);
-        if (p.code !== 0) throw new Error(`module run failed (see ${tmp}/ansible.log)`);
-        return p.record.results.filter((t) => t.action === 'nmteam.network.nmteam').map((t) => t.seconds!);
+        if (p.code !== 0) throw new Error(`${name} run failed (see ${tmp}/ansible.log)`);
+        return p.record.results.filter((t) => t.action === action).map((t) => t.seconds!);
       };
+      const viaModule = (nets: number[]): Promise<number[]> => timed('module', 'nmteam.network.nmteam', nets.map(task));
       // Ansible's own cost per task, without the module: the same apply as a plain `command:` task (what a playbook
       // without the collection would run), timed the same way.
       const cmdTask = (file: string): unknown => ({
@@ -127,16 +128,11 @@ async function moduleOverhead(reps: number): Promise<string[]> {
         environment: '{{ nmteam_environment }}',
         changed_when: false,
       });
-      const viaCommand = async (list: string[]): Promise<number[]> => {
-        const plays = [{ name: 'command', hosts: 'all', gather_facts: false, tasks: list.map(cmdTask) }];
-        fs.writeFileSync(play, JSON.stringify(plays));
-        const p = await playbook(tmp, [h], play);
-        if (p.code !== 0) throw new Error(`command run failed (see ${tmp}/ansible.log)`);
-        return p.record.results.filter((t) => t.action === 'ansible.builtin.command').map((t) => t.seconds!);
-      };
+      const viaCommand = (files: string[]): Promise<number[]> =>
+        timed('command', 'ansible.builtin.command', files.map(cmdTask));
       // Interleaved, so that the machine's load drifts alike for both: each rep applies state 2 then 1 (each
-      // run changes a profile; both end on state 1, the role's) bare and through the module, then state 1 again
-      // (nothing to change) bare and through the module.
+      // run changes a profile; both end on state 1, the role's) bare, through the module and as a command: task,
+      // then state 1 again (nothing to change) the same three ways.
       const bareChange: number[] = [];
       const bareSame: number[] = [];
       const modChange: number[] = [];
