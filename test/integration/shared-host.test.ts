@@ -211,6 +211,31 @@ describe('a second writer on the same NetworkManager is never touched', () => {
     await settle();
   });
 
+  it('through convert --to-bond --apply --no-commit left to expire', async () => {
+    const ours = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(Object.entries(await sb.keyfiles()).filter(([f]) => !f.startsWith('w-')));
+    const before = await ours();
+    const r = await runNmteam(sb, [
+      'convert',
+      '--to-bond',
+      '--from-nm',
+      'team1',
+      '--apply',
+      '--no-activate',
+      '--no-commit',
+      '--timeout',
+      '2',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.stringify(await ours())).not.toBe(JSON.stringify(before)); // team1 became a bond, pending
+    await waitUntil(
+      'the conversion to expire and be rolled back',
+      async () => JSON.stringify(await ours()) === JSON.stringify(before),
+      30_000,
+    );
+    await settle();
+  });
+
   it('through a crash mid-apply and the next run recovering it', async () => {
     const crashed = await runNmteam(sb, ['apply', path.join(tmp, 'after.yaml'), '--no-activate'], {
       env: { NMTEAM_INJECT_FAULT: '5:exit' },

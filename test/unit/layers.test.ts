@@ -9,6 +9,7 @@
  * in the wrong place.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
@@ -120,7 +121,7 @@ describe('the layers of src/', () => {
   describe('catches', () => {
     let dir: string;
     beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'nmteam-layers-'));
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmteam-layers-'));
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
     const put = (rel: string, text: string): void => {
